@@ -1,0 +1,143 @@
+import { EventEmitter } from 'node:events';
+import { selectBackend } from '../backend/index.js';
+import type { Config } from '../config/index.js';
+import { ModelNotFoundError } from '../errors/index.js';
+import { createMetrics, startMetricsServer, type Metrics } from '../metrics/index.js';
+import { VersionStore, type VersionMeta } from '../registry/index.js';
+import { ModelHolder, PredictionServer } from '../serving/index.js';
+import { applyStats } from '../trainer/trainer-stats.js';
+import type { TrainerMessage } from './trainer-messages.js';
+import { TrainerProcess } from './trainer-process.js';
+import '../models/index.js';
+
+export type Logger = (line: string) => void;
+
+/**
+ * `streamtune serve`: one process that serves the latest version over gRPC,
+ * exports metrics, and runs online learning in a child process whose new
+ * versions it hot-swaps in. Emits `swap` (meta), `swap-failed` (error), `stats`.
+ *
+ * @example
+ * const app = new StreamtuneServer(loadConfig({ env: process.env }));
+ * await app.start();
+ * process.once('SIGINT', () => app.close());
+ */
+export class StreamtuneServer extends EventEmitter {
+  readonly metrics: Metrics;
+  readonly store: VersionStore;
+  readonly holder: ModelHolder;
+  grpc: PredictionServer | undefined;
+  trainer: TrainerProcess | undefined;
+  metricsUrl = '';
+  backend = '';
+  private metricsServer: { close(): Promise<void> } | undefined;
+  private swapChain: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    private readonly log: Logger = (l) => process.stderr.write(`${l}\n`),
+  ) {
+    super();
+    this.metrics = createMetrics();
+    this.store = new VersionStore(config.registryDir);
+    this.holder = new ModelHolder(config.model);
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    const choice = await selectBackend(config.backend, { conv: false });
+    this.backend = choice.backend;
+    for (const s of choice.skipped) this.log(`backend ${s.backend} not used: ${s.reason}`);
+    this.log(`serving backend: ${choice.backend}`);
+    this.metrics.backendInfo.set({ role: 'serving', backend: choice.backend }, 1);
+
+    const version = await this.store.latest(config.model);
+    if (!version) {
+      throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
+    }
+    await this.swapTo(version);
+
+    this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend });
+    await this.grpc.start();
+    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version})`);
+
+    const ms = await startMetricsServer(this.metrics.registry, config.metrics);
+    this.metricsServer = ms;
+    this.metricsUrl = ms.url;
+    this.log(`metrics on ${ms.url}`);
+
+    if (config.training.enabled && config.kafka.brokers.length > 0) {
+      const trainer = new TrainerProcess(config);
+      this.trainer = trainer;
+      trainer.on('stats', (m: Extract<TrainerMessage, { type: 'stats' }>) => {
+        applyStats(this.metrics, m.stats);
+        this.emit('stats', m.stats);
+      });
+      trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) => {
+        this.metrics.versionsCreated.inc({ model: config.model });
+        void this.swapTo(m.meta.version).catch(() => undefined);
+      });
+      trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => this.log(`trainer: ${m.line}`));
+      trainer.on('ready', (m: Extract<TrainerMessage, { type: 'ready' }>) => {
+        this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1);
+        this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${m.backend})`);
+      });
+      await trainer.start();
+    } else if (config.training.enabled) {
+      this.log('online learning off: no Kafka brokers configured');
+    }
+  }
+
+  /**
+   * Loads a version from the store and hot-swaps it in. Swaps are serialized;
+   * a version that fails to load or warm up is counted and logged, and the
+   * current one keeps serving.
+   */
+  swapTo(version: string): Promise<VersionMeta> {
+    const run = async (): Promise<VersionMeta> => {
+      const model = this.config.model;
+      const started = process.hrtime.bigint();
+      try {
+        const { learner, meta } = await this.store.load(model, version);
+        this.holder.swap(learner, meta);
+        this.metrics.swapDuration.observe({ model }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.metrics.modelSwaps.inc({ model, result: 'ok' });
+        this.metrics.modelInfo.reset();
+        this.metrics.modelInfo.set({ model, version, backend: this.backend }, 1);
+        this.grpc?.refreshHealth();
+        this.emit('swap', meta);
+        return meta;
+      } catch (err) {
+        this.metrics.modelSwaps.inc({ model, result: 'failed' });
+        this.log(`swap to ${model}@${version} failed, still serving ${this.holder.version ?? 'nothing'}: ${(err as Error).message}`);
+        this.emit('swap-failed', err);
+        throw err;
+      }
+    };
+    const p = this.swapChain.then(run, run);
+    this.swapChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** NOT_SERVING → drain gRPC → stop the trainer (it saves and commits) → close. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const steps: [string, () => Promise<void> | void][] = [
+        ['gRPC server', () => this.grpc?.close()],
+        ['trainer', () => this.trainer?.stop()],
+        ['swaps', async () => void (await this.swapChain)],
+        ['metrics server', () => this.metricsServer?.close()],
+        ['model', () => this.holder.close()],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          this.log(`closing ${name} failed: ${(err as Error).message}`);
+        }
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Entry of the trainer process: online learning runs here, off the serving
+ * event loop. It reports stats and new versions to its parent over IPC and
+ * stops cleanly (last version saved, offsets committed) on a `stop` message.
+ */
+import { selectBackend } from '../backend/index.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { createKafka } from '../kafka/index.js';
+import { VersionStore } from '../registry/index.js';
+import { startOnlineLearning } from '../trainer/online-learning.js';
+import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
+import '../models/index.js';
+
+const send = (m: TrainerMessage): void => {
+  if (process.connected) process.send!(m);
+};
+
+async function main(): Promise<void> {
+  const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
+  const choice = await selectBackend(config.backend, { conv: false });
+  const store = new VersionStore(config.registryDir);
+  const version = await store.latest(config.model);
+  if (!version) throw new Error(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`);
+  const { learner, meta } = await store.load(config.model, version);
+  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line }));
+  const ol = await startOnlineLearning({
+    kafka,
+    model: config.model,
+    store,
+    learner,
+    parent: meta,
+    backend: choice.backend,
+    labelsTopic: config.kafka.labelsTopic,
+    dlqTopic: config.kafka.dlqTopic,
+    groupId: config.kafka.groupId,
+    ...config.training,
+    onStats: (stats) => send({ type: 'stats', stats }),
+    onVersion: (m) => send({ type: 'version', meta: m }),
+  });
+  send({ type: 'ready', backend: choice.backend, version, skipped: choice.skipped });
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await ol.close();
+    learner.dispose();
+    send({ type: 'stopped' });
+    process.exit(0);
+  };
+  process.on('message', (m: ServerMessage) => {
+    if (m.type === 'stop') void stop();
+  });
+  // An orphaned trainer (server killed) saves what it learned and leaves.
+  process.on('disconnect', () => void stop());
+  // The server handles Ctrl-C and sends `stop`; do not die first.
+  process.on('SIGINT', () => undefined);
+  ol.done.catch((err: unknown) => {
+    send({ type: 'error', message: (err as Error).message });
+    process.exit(1);
+  });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: (err as Error).message });
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+});

@@ -1,0 +1,14 @@
+import type { VersionMeta } from '../registry/index.js';
+import type { TrainerStats } from '../trainer/trainer-stats.js';
+
+/** Messages from the trainer process to the server that started it. */
+export type TrainerMessage =
+  | { type: 'ready'; backend: string; version: string; skipped: { backend: string; reason: string }[] }
+  | { type: 'stats'; stats: TrainerStats }
+  | { type: 'version'; meta: VersionMeta }
+  | { type: 'log'; line: string }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' };
+
+/** Messages from the server to its trainer process. */
+export type ServerMessage = { type: 'stop' };

@@ -1,0 +1,39 @@
+import { ConfigError } from '../../errors/index.js';
+import { PredictorClient, type ClientInstance } from '../../serving/index.js';
+import type { Command } from '../args.js';
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: 'call Predict once and print the JSON answer',
+  usage: `Usage: streamtune predict (--features 1,2,3 | --text "some text") [--address HOST:PORT] [--model NAME] [--version V]
+
+Example:
+  streamtune predict --address 127.0.0.1:50051 --features 0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0`,
+  options: {
+    address: { type: 'string' },
+    features: { type: 'string' },
+    text: { type: 'string' },
+    version: { type: 'string' },
+  },
+  async run(values) {
+    let inst: ClientInstance;
+    if (typeof values.features === 'string') {
+      const xs = values.features.split(',').map(Number);
+      const bad = xs.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new ConfigError('--features', `value ${bad} is not a number`);
+      inst = { features: xs };
+    } else if (typeof values.text === 'string') {
+      inst = { text: values.text };
+    } else {
+      throw new ConfigError('--features', 'give --features or --text');
+    }
+    const client = new PredictorClient((values.address as string | undefined) ?? `127.0.0.1:${process.env.STREAMTUNE_GRPC_PORT ?? 50051}`);
+    try {
+      const res = await client.predict([inst], { model: values.model as string | undefined, version: values.version as string | undefined });
+      process.stdout.write(`${JSON.stringify(res)}\n`);
+      return 0;
+    } finally {
+      client.close();
+    }
+  },
+};

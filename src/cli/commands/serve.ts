@@ -1,0 +1,42 @@
+import { StreamtuneServer } from '../../app/streamtune-server.js';
+import { loadConfig } from '../../config/index.js';
+import { type Command, commonOverrides, intFlag } from '../args.js';
+import { onShutdown } from '../shutdown.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve the latest version over gRPC and keep learning from Kafka, hot-swapping new versions',
+  usage: `Usage: streamtune serve [--port N] [--metrics-port N] [--brokers HOST:PORT,...] [--no-learn] [--model NAME] [--registry DIR] [--config FILE]
+
+Serves streamtune.v1.Predictor (with gRPC health and reflection) and /metrics. With
+Kafka brokers (--brokers or KAFKA_BROKERS), a trainer process learns from the labels
+topic and each new version is hot-swapped in without failing a call. Ctrl-C stops cleanly.
+
+Example:
+  KAFKA_BROKERS=127.0.0.1:19092 streamtune serve --model digits --port 50051`,
+  options: {
+    port: { type: 'string' },
+    'metrics-port': { type: 'string' },
+    'no-learn': { type: 'boolean' },
+  },
+  async run(values) {
+    const overrides = commonOverrides(values);
+    const port = intFlag(values, 'port');
+    const metricsPort = intFlag(values, 'metrics-port');
+    if (port !== undefined) overrides.serving = { port };
+    if (metricsPort !== undefined) overrides.metrics = { port: metricsPort };
+    if (values['no-learn']) overrides.training = { enabled: false };
+    const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
+    const app = new StreamtuneServer(config);
+    app.on('swap', (m: { version: string; parent: string | null; metrics: Record<string, number> }) =>
+      process.stderr.write(`swapped in ${config.model}@${m.version} (parent ${m.parent ?? '-'})\n`),
+    );
+    const stopped = onShutdown(async () => {
+      process.stderr.write('shutting down: NOT_SERVING, draining, saving, committing…\n');
+      await app.close();
+    });
+    await app.start();
+    await stopped;
+    return 0;
+  },
+};

@@ -1,0 +1,131 @@
+import * as fs from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+
+const port = z.number().int().min(0).max(65535);
+
+/**
+ * streamtune's configuration. Every key has a default; units are in the names.
+ * Sources, later wins: defaults ← JSON file (`--config`) ← `STREAMTUNE_*` env ← CLI flags.
+ */
+export const configSchema = z
+  .object({
+    /** Name of the model served and trained. */
+    model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128)').default('digits'),
+    /** Directory of saved versions (shared by trainer and every server replica). */
+    registryDir: z.string().min(1).default('.streamtune/registry'),
+    /** TensorFlow.js backend: auto (per model), native, wasm or cpu. */
+    backend: z.enum(['auto', 'native', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    kafka: z
+      .object({
+        /** Bootstrap servers. Empty means: start or reuse the local broker (CLI only). */
+        brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).default([]),
+        clientId: z.string().min(1).default('streamtune'),
+        labelsTopic: z.string().min(1).default('streamtune.labels'),
+        dlqTopic: z.string().min(1).default('streamtune.dlq'),
+        groupId: z.string().min(1).default('streamtune-trainer'),
+      })
+      .strict()
+      .default({}),
+    serving: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(50051),
+        maxInstances: z.number().int().min(1).max(100_000).default(1024),
+        maxReceiveMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+        drainTimeoutMs: z.number().int().min(0).default(5000),
+      })
+      .strict()
+      .default({}),
+    metrics: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(9464),
+      })
+      .strict()
+      .default({}),
+    training: z
+      .object({
+        /** Learn online from Kafka while serving. */
+        enabled: z.boolean().default(true),
+        maxBatchSize: z.number().int().min(1).max(4096).default(32),
+        maxBatchWaitMs: z.number().int().min(1).default(200),
+        /** Unacked records before the consumer pauses (bounds memory). */
+        maxInFlight: z.number().int().min(1).default(2000),
+        versionEverySteps: z.number().int().min(1).default(20),
+        versionEveryMs: z.number().int().min(100).default(3000),
+        accuracyWindow: z.number().int().min(1).default(500),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+type Tree = { [k: string]: unknown };
+
+function setPath(obj: Tree, path: string[], value: unknown): void {
+  let o = obj;
+  for (const k of path.slice(0, -1)) o = (o[k] ??= {}) as Tree;
+  o[path.at(-1)!] = value;
+}
+
+/** Environment variables read, and the key each sets. */
+export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' | 'list' }> = {
+  STREAMTUNE_MODEL: { path: ['model'], type: 'string' },
+  STREAMTUNE_REGISTRY_DIR: { path: ['registryDir'], type: 'string' },
+  STREAMTUNE_BACKEND: { path: ['backend'], type: 'string' },
+  KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
+  STREAMTUNE_GRPC_PORT: { path: ['serving', 'port'], type: 'number' },
+  STREAMTUNE_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
+};
+
+function coerce(key: string, raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
+  if (type === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (type === 'boolean') return raw === 'true' || raw === '1';
+  if (type === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(key, `"${raw}" is not a number`);
+    return n;
+  }
+  return raw;
+}
+
+/**
+ * Builds the configuration and fails at start with the offending key named.
+ *
+ * @example
+ * loadConfig({ env: process.env, overrides: { serving: { port: 0 } } });
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Tree } = {}): Config {
+  let tree: Tree = {};
+  if (opts.file) {
+    try {
+      tree = JSON.parse(fs.readFileSync(opts.file, 'utf8')) as Tree;
+    } catch (err) {
+      throw new ConfigError('--config', `cannot read ${opts.file}: ${(err as Error).message}`);
+    }
+  }
+  for (const [name, { path, type }] of Object.entries(ENV_KEYS)) {
+    const raw = opts.env?.[name];
+    if (raw !== undefined && raw !== '') setPath(tree, path, coerce(name, raw, type));
+  }
+  tree = merge(tree, opts.overrides ?? {});
+  const parsed = configSchema.safeParse(tree);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(issue.path.join('.') || '(root)', issue.message);
+  }
+  return parsed.data;
+}
+
+function merge(a: Tree, b: Tree): Tree {
+  const out: Tree = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? merge(out[k] as Tree, v as Tree) : v;
+  }
+  return out;
+}

@@ -1,0 +1,1 @@
+export * from './streamtune-error.js';

@@ -1,0 +1,68 @@
+/** Context carried by every streamtune error: where it happened, never secrets. */
+export type ErrorContext = Record<string, string | number | boolean | undefined>;
+
+/**
+ * Root of streamtune's one error family. `code` is stable and machine-readable,
+ * `retriable` tells retry logic whether trying again can help, `context` says
+ * where (topic, partition, field, …). gRPC status codes are chosen from these
+ * at the serving edge only.
+ */
+export class StreamtuneError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(code: string, message: string, opts: { retriable?: boolean; context?: ErrorContext; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = opts.retriable ?? false;
+    this.context = opts.context ?? {};
+  }
+}
+
+/** A configuration key is missing or invalid; raised at start, names the key. */
+export class ConfigError extends StreamtuneError {
+  constructor(key: string, message: string) {
+    super('config_invalid', `invalid configuration "${key}": ${message}`, { context: { key } });
+  }
+}
+
+/** An event or request input that breaks the schema; `reason` is a bounded code for metrics. */
+export class InvalidInputError extends StreamtuneError {
+  readonly reason: string;
+  readonly field: string;
+  constructor(reason: string, field: string, message: string, context: ErrorContext = {}) {
+    super('invalid_input', message, { context: { ...context, field, reason } });
+    this.reason = reason;
+    this.field = field;
+  }
+}
+
+/** No model (or not the version asked for) is loaded. */
+export class ModelNotFoundError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('model_not_found', message, { context });
+  }
+}
+
+/** A model version failed to load, warm up or save. */
+export class ModelLoadError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    super('model_load_failed', message, { context, cause, retriable: true });
+  }
+}
+
+/** Kafka could not be reached or answered with an error. */
+export class BrokerError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    super('broker_unavailable', message, { context, cause, retriable: true });
+  }
+}
+
+/** The component is closing or closed and takes no new work. */
+export class ClosedError extends StreamtuneError {
+  constructor(what: string) {
+    super('closed', `${what} is closed`);
+  }
+}

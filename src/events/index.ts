@@ -1,0 +1,2 @@
+export * from './label-event.js';
+export * from './decode-event.js';

@@ -1,0 +1,36 @@
+import { InvalidInputError } from '../errors/index.js';
+import type { EventInput } from '../events/index.js';
+import type { FeatureSpec } from './feature-spec.js';
+import { hashText } from './hash-text.js';
+
+/**
+ * Turns one input into the model's input vector, or throws {@link InvalidInputError}
+ * naming the field (`wrong_kind`, `wrong_dimension`, `non_finite`).
+ *
+ * @example
+ * featurize({ features: [1, 2] }, { kind: 'features', dim: 2 }); // [1, 2]
+ */
+export function featurize(input: EventInput, spec: FeatureSpec, field = 'input'): number[] {
+  if (spec.kind === 'features') {
+    if (!('features' in input)) {
+      throw new InvalidInputError('wrong_kind', field, `${field}: model expects "features", got "${Object.keys(input)[0] ?? 'nothing'}"`);
+    }
+    const x = input.features;
+    if (x.length !== spec.dim) {
+      throw new InvalidInputError('wrong_dimension', `${field}.features`, `${field}.features has ${x.length} values, model expects ${spec.dim}`);
+    }
+    const out = new Array<number>(spec.dim);
+    for (let j = 0; j < spec.dim; j++) {
+      const v = x[j]!;
+      if (!Number.isFinite(v)) {
+        throw new InvalidInputError('non_finite', `${field}.features[${j}]`, `${field}.features[${j}] is not a finite number`);
+      }
+      out[j] = spec.mean && spec.std ? (v - spec.mean[j]!) / spec.std[j]! : v;
+    }
+    return out;
+  }
+  if (!('text' in input)) {
+    throw new InvalidInputError('wrong_kind', field, `${field}: model expects "text", got "${Object.keys(input)[0] ?? 'nothing'}"`);
+  }
+  return hashText(input.text, spec.dim);
+}

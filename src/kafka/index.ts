@@ -1,0 +1,6 @@
+export * from './raw-record.js';
+export * from './topics.js';
+export * from './kafka-client.js';
+export * from './kafka-source.js';
+export * from './dead-letter-sink.js';
+export * from './event-producer.js';

@@ -1,0 +1,90 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * streamtune's Prometheus metrics, all in one registry per process. Names follow
+ * Prometheus conventions (base units, `_total` counters); label values are bounded
+ * (methods, codes, reasons, model names, versions kept in memory).
+ */
+export interface Metrics {
+  registry: Registry;
+  predictions: Counter<'model'>;
+  predictRequests: Counter<'method' | 'code'>;
+  predictLatency: Histogram<'method'>;
+  eventsConsumed: Counter<'topic'>;
+  eventsRejected: Counter<'reason'>;
+  trainExamples: Counter<'model'>;
+  trainSteps: Counter<'model'>;
+  trainLoss: Gauge<'model'>;
+  onlineAccuracy: Gauge<'model'>;
+  versionsCreated: Counter<'model'>;
+  modelSwaps: Counter<'model' | 'result'>;
+  swapDuration: Histogram<'model'>;
+  modelInfo: Gauge<'model' | 'version' | 'backend'>;
+  backendInfo: Gauge<'role' | 'backend'>;
+}
+
+/** Creates the metrics in a fresh registry (one per server, so tests can run several). */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    predictions: new Counter({ name: 'streamtune_predictions_total', help: 'Instances predicted', labelNames: ['model'], registers }),
+    predictRequests: new Counter({
+      name: 'streamtune_predict_requests_total',
+      help: 'Prediction RPCs by method and gRPC status code',
+      labelNames: ['method', 'code'],
+      registers,
+    }),
+    predictLatency: new Histogram({
+      name: 'streamtune_predict_latency_seconds',
+      help: 'Time to answer a prediction RPC',
+      labelNames: ['method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    eventsConsumed: new Counter({ name: 'streamtune_events_consumed_total', help: 'Label events read from Kafka', labelNames: ['topic'], registers }),
+    eventsRejected: new Counter({
+      name: 'streamtune_events_rejected_total',
+      help: 'Label events sent to the dead-letter topic, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    trainExamples: new Counter({ name: 'streamtune_train_examples_total', help: 'Examples learned online', labelNames: ['model'], registers }),
+    trainSteps: new Counter({ name: 'streamtune_train_steps_total', help: 'Online training steps', labelNames: ['model'], registers }),
+    trainLoss: new Gauge({ name: 'streamtune_train_loss', help: 'Loss of the last online training step', labelNames: ['model'], registers }),
+    onlineAccuracy: new Gauge({
+      name: 'streamtune_online_accuracy',
+      help: 'Prequential accuracy (predict, then learn) over the recent window of labelled events',
+      labelNames: ['model'],
+      registers,
+    }),
+    versionsCreated: new Counter({ name: 'streamtune_model_versions_total', help: 'Model versions saved by the trainer', labelNames: ['model'], registers }),
+    modelSwaps: new Counter({
+      name: 'streamtune_model_swaps_total',
+      help: 'Hot-swaps of the serving model, by result (ok, failed)',
+      labelNames: ['model', 'result'],
+      registers,
+    }),
+    swapDuration: new Histogram({
+      name: 'streamtune_model_swap_duration_seconds',
+      help: 'Time to load, warm up and swap in a new version',
+      labelNames: ['model'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'streamtune_model_info',
+      help: 'The version being served (value 1) and the backend it runs on',
+      labelNames: ['model', 'version', 'backend'],
+      registers,
+    }),
+    backendInfo: new Gauge({
+      name: 'streamtune_backend_info',
+      help: 'TensorFlow.js backend in use (value 1) by role (serving, training)',
+      labelNames: ['role', 'backend'],
+      registers,
+    }),
+  };
+}

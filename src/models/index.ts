@@ -1,0 +1,4 @@
+export * from './learner.js';
+export * from './learner-registry.js';
+export * from './dense-classifier.js';
+export * from './train-batch.js';

@@ -1,0 +1,56 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { FeatureSpec, InputKind } from '../features/index.js';
+
+export type Task = 'classification' | 'regression';
+/** A JSON-only value: what `getConfig()` returns and what is saved beside the weights. */
+export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+/** One answer of a classifier (label, confidence, score per class) or a regressor (value). */
+export interface Prediction {
+  label?: string;
+  confidence?: number;
+  scores?: Record<string, number>;
+  value?: number;
+}
+
+/** What a model says about itself (served by `GetModel`, saved with each version). */
+export interface ModelDescription {
+  className: string;
+  task: Task;
+  inputKind: InputKind;
+  inputDim: number;
+  labels: string[];
+  parameters: number;
+}
+
+/** Result of one learning step. */
+export interface StepResult {
+  loss: number;
+  examples: number;
+}
+
+/**
+ * The protocol every learner implements, whatever the regime: predict a batch,
+ * learn a batch, save through a tfjs IOHandler, describe itself, release tensors.
+ * Inputs are already featurized (see `featurize`). Learning steps are serialized:
+ * a learner never runs two `learn` calls at once.
+ */
+export interface Learner {
+  readonly className: string;
+  readonly featureSpec: FeatureSpec;
+  predict(x: readonly (readonly number[])[]): Prediction[];
+  /** Learns one micro-batch; `y` holds class labels (classification) or numbers (regression). */
+  learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult>;
+  /** JSON-only configuration from which the registry rebuilds the learner. */
+  getConfig(): { [k: string]: Json };
+  save(handler: tf.io.IOHandler): Promise<void>;
+  describe(): ModelDescription;
+  /** Number of tensors this learner holds (for leak checks). */
+  dispose(): void;
+}
+
+/** How the registry creates a fresh learner or restores a saved one, by class name. */
+export interface LearnerFactory {
+  create(config: { [k: string]: Json }): Learner;
+  load(config: { [k: string]: Json }, handler: tf.io.IOHandler): Promise<Learner>;
+}

@@ -1,0 +1,75 @@
+import type { Learner } from './learner.js';
+
+/** A featurized, labelled example. */
+export interface Example {
+  x: number[];
+  y: string | number;
+  weight?: number;
+}
+
+export interface TrainBatchOptions {
+  /** Passes over the data. @defaultValue 30 */
+  epochs?: number;
+  /** Examples per step. @defaultValue 32 */
+  batchSize?: number;
+  /** Seed of the per-epoch shuffle. @defaultValue 1 */
+  seed?: number;
+  /** Called after each epoch with its mean loss. */
+  onEpoch?: (epoch: number, loss: number) => void;
+}
+
+/** Small, fast, seedable PRNG (mulberry32): shuffles repeat exactly for a seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Batch training: shuffled mini-batch passes over a dataset through the same
+ * `learn` step the online pipeline uses, so a base model and its online
+ * successors are trained by one code path.
+ */
+export async function trainBatch(learner: Learner, data: readonly Example[], opts: TrainBatchOptions = {}): Promise<number> {
+  const { epochs = 30, batchSize = 32, seed = 1, onEpoch } = opts;
+  const rand = seededRandom(seed);
+  const order = data.map((_, i) => i);
+  let last = 0;
+  for (let e = 0; e < epochs; e++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    let sum = 0;
+    let steps = 0;
+    for (let s = 0; s < order.length; s += batchSize) {
+      const batch = order.slice(s, s + batchSize).map((i) => data[i]!);
+      const { loss } = await learner.learn(
+        batch.map((b) => b.x),
+        batch.map((b) => b.y),
+        batch.some((b) => b.weight !== undefined) ? batch.map((b) => b.weight ?? 1) : undefined,
+      );
+      sum += loss;
+      steps++;
+    }
+    last = steps ? sum / steps : 0;
+    onEpoch?.(e + 1, last);
+  }
+  return last;
+}
+
+/** Share of examples whose predicted label equals the true label. */
+export function accuracy(learner: Learner, data: readonly Example[]): number {
+  if (data.length === 0) return 0;
+  const preds = learner.predict(data.map((d) => d.x));
+  let ok = 0;
+  preds.forEach((p, i) => {
+    if (p.label === String(data[i]!.y)) ok++;
+  });
+  return ok / data.length;
+}

@@ -1,0 +1,2 @@
+export * from './file-io-handler.js';
+export * from './version-store.js';

@@ -1,0 +1,118 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { ModelLoadError, ModelNotFoundError } from '../errors/index.js';
+import { loadLearner, type Json, type Learner, type ModelDescription } from '../models/index.js';
+import { fileIOHandler, syncDir, writeDurable, writeFileAtomic } from './file-io-handler.js';
+
+/** Everything recorded about a saved version besides its weights. */
+export interface VersionMeta {
+  model: string;
+  version: string;
+  parent: string | null;
+  regime: string;
+  className: string;
+  config: { [k: string]: Json };
+  description: ModelDescription;
+  createdAt: string;
+  backend: string;
+  /** Examples learned in this version's whole history. */
+  examplesSeen: number;
+  metrics: Record<string, number>;
+  /** Next Kafka offset to read per `topic/partition`: every event before it is in these weights. */
+  offsets: Record<string, string>;
+}
+
+export type NewVersion = Omit<VersionMeta, 'version' | 'createdAt' | 'className' | 'config' | 'description' | 'model'>;
+
+const META = 'meta.json';
+const LATEST = 'LATEST';
+
+/**
+ * Model versions on disk: `<root>/<model>/versions/v<N>/{model.json,weights.bin,meta.json}`
+ * and `<root>/<model>/LATEST`. A version is written into a temporary directory and
+ * renamed into place, so readers (other replicas too) never see half a version.
+ */
+export class VersionStore {
+  constructor(readonly root: string) {}
+
+  private modelDir(model: string): string {
+    return path.join(this.root, model);
+  }
+
+  versionDir(model: string, version: string): string {
+    return path.join(this.modelDir(model), 'versions', version);
+  }
+
+  /** Saves a learner as the next version of `model` and marks it latest. */
+  async save(model: string, learner: Learner, info: NewVersion): Promise<VersionMeta> {
+    const versionsDir = path.join(this.modelDir(model), 'versions');
+    await fs.mkdir(versionsDir, { recursive: true });
+    const tmp = path.join(versionsDir, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    await learner.save(fileIOHandler(tmp));
+    for (;;) {
+      const version = `v${(await this.highest(model)) + 1}`;
+      const meta: VersionMeta = {
+        model,
+        version,
+        createdAt: new Date().toISOString(),
+        className: learner.className,
+        config: learner.getConfig(),
+        description: learner.describe(),
+        ...info,
+      };
+      await writeDurable(path.join(tmp, META), JSON.stringify(meta, null, 2));
+      try {
+        await fs.rename(tmp, path.join(versionsDir, version));
+      } catch (err) {
+        // Another writer took this number first: take the next one.
+        if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      await syncDir(versionsDir);
+      await writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
+      return meta;
+    }
+  }
+
+  private async highest(model: string): Promise<number> {
+    const names = await fs.readdir(path.join(this.modelDir(model), 'versions')).catch(() => [] as string[]);
+    return names.reduce((m, n) => (/^v\d+$/.test(n) ? Math.max(m, Number(n.slice(1))) : m), 0);
+  }
+
+  /** The latest version of a model, or null when it has none. */
+  async latest(model: string): Promise<string | null> {
+    try {
+      return (await fs.readFile(path.join(this.modelDir(model), LATEST), 'utf8')).trim() || null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Versions of a model, oldest first. */
+  async list(model: string): Promise<string[]> {
+    const names = await fs.readdir(path.join(this.modelDir(model), 'versions')).catch(() => [] as string[]);
+    return names.filter((n) => /^v\d+$/.test(n)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  }
+
+  async meta(model: string, version: string): Promise<VersionMeta> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.versionDir(model, version), META), 'utf8')) as VersionMeta;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new ModelNotFoundError(`model "${model}" has no version "${version}" in ${this.root}`, { model, version });
+      }
+      throw err;
+    }
+  }
+
+  /** Rebuilds a saved version (weights on the active backend). */
+  async load(model: string, version: string): Promise<{ learner: Learner; meta: VersionMeta }> {
+    const meta = await this.meta(model, version);
+    try {
+      const learner = await loadLearner(meta.className, meta.config, fileIOHandler(this.versionDir(model, version)));
+      return { learner, meta };
+    } catch (err) {
+      throw new ModelLoadError(`cannot load ${model}@${version}: ${(err as Error).message}`, { model, version }, err);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import * as grpc from '@grpc/grpc-js';
+import { predictorClientConstructor } from './proto.js';
+import type { WireModelInfo, WirePredictResponse } from './wire-types.js';
+
+/** One instance as the TS client sends it. */
+export type ClientInstance = { features: number[] } | { text: string };
+
+/**
+ * A small promise-based client of `streamtune.v1.Predictor`.
+ *
+ * @example
+ * const c = new PredictorClient('127.0.0.1:50051');
+ * const res = await c.predict([{ features: [0, 1, 2] }]);
+ * console.log(res.version, res.predictions[0].label);
+ */
+export class PredictorClient {
+  private readonly client: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+
+  constructor(address: string, credentials = grpc.credentials.createInsecure()) {
+    const Ctor = predictorClientConstructor();
+    this.client = new Ctor(address, credentials) as unknown as PredictorClient['client'];
+  }
+
+  predict(instances: ClientInstance[], opts: { model?: string; version?: string; deadlineMs?: number } = {}): Promise<WirePredictResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.Predict!(
+        { model: opts.model ?? '', version: opts.version ?? '', instances: instances.map((i) => ('features' in i ? { features: { values: i.features } } : { text: i.text })) },
+        { deadline: Date.now() + (opts.deadlineMs ?? 10_000) },
+        (err: grpc.ServiceError | null, res: WirePredictResponse) => (err ? reject(err) : resolve(res)),
+      );
+    });
+  }
+
+  getModel(model = ''): Promise<WireModelInfo> {
+    return new Promise((resolve, reject) => {
+      this.client.GetModel!({ model }, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, res: WireModelInfo) =>
+        err ? reject(err) : resolve(res),
+      );
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

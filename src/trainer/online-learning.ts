@@ -1,0 +1,106 @@
+import type { Kafka } from 'kafkajs';
+import { Subject, concatMap, defaultIfEmpty, finalize, interval, lastValueFrom, map, merge, takeUntil } from 'rxjs';
+import { DeadLetterSink, KafkaSource, ensureTopics } from '../kafka/index.js';
+import type { Learner } from '../models/index.js';
+import { decodeRecords, type DecodedRecord } from '../pipeline/decode-records.js';
+import { microBatch } from '../pipeline/micro-batch.js';
+import type { VersionMeta, VersionStore } from '../registry/index.js';
+import { OnlineTrainer } from './online-trainer.js';
+import type { TrainerStats } from './trainer-stats.js';
+
+export interface OnlineLearningOptions {
+  kafka: Kafka;
+  model: string;
+  store: VersionStore;
+  learner: Learner;
+  parent: VersionMeta | null;
+  backend: string;
+  labelsTopic: string;
+  dlqTopic: string;
+  groupId: string;
+  /** @defaultValue 32 */
+  maxBatchSize?: number;
+  /** @defaultValue 200 */
+  maxBatchWaitMs?: number;
+  /** @defaultValue 2000 */
+  maxInFlight?: number;
+  versionEverySteps?: number;
+  versionEveryMs?: number;
+  accuracyWindow?: number;
+  onStats?(stats: TrainerStats): void;
+  onVersion?(meta: VersionMeta): void;
+}
+
+/** A running online-learning pipeline. */
+export interface OnlineLearning {
+  trainer: OnlineTrainer;
+  source: KafkaSource;
+  /** Settles when the pipeline ends (after `close()`, or rejects on a fatal error). */
+  done: Promise<void>;
+  /** Stops consuming, finishes the step under way, saves a last version, commits offsets. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the pipeline: Kafka → decode/validate → micro-batch → train step
+ * (`concatMap`: one at a time) → versions in the store. When the parent version
+ * records offsets, consumption resumes from them, so a restart neither skips nor
+ * repeats what the weights already include.
+ */
+export async function startOnlineLearning(o: OnlineLearningOptions): Promise<OnlineLearning> {
+  await ensureTopics(o.kafka, [{ topic: o.labelsTopic }, { topic: o.dlqTopic }]);
+  const source = new KafkaSource(o.kafka, {
+    topic: o.labelsTopic,
+    groupId: o.groupId,
+    maxInFlight: o.maxInFlight ?? 2000,
+    ...(o.parent && Object.keys(o.parent.offsets).length > 0 ? { startOffsets: o.parent.offsets } : {}),
+  });
+  const dlq = new DeadLetterSink(o.kafka, o.dlqTopic);
+  const trainer = new OnlineTrainer({
+    model: o.model,
+    learner: o.learner,
+    store: o.store,
+    parent: o.parent,
+    backend: o.backend,
+    topic: o.labelsTopic,
+    versionEverySteps: o.versionEverySteps,
+    versionEveryMs: o.versionEveryMs,
+    accuracyWindow: o.accuracyWindow,
+    deadLetters: dlq,
+    ack: (r) => source.ack(r),
+    positions: () => source.positions(),
+    onStats: o.onStats,
+    onVersion: o.onVersion,
+  });
+  const desc = o.learner.describe();
+  const stopTicks = new Subject<void>();
+  const batches = source.records().pipe(
+    decodeRecords({ featureSpec: o.learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined, model: o.model }),
+    microBatch<DecodedRecord>(o.maxBatchSize ?? 32, o.maxBatchWaitMs ?? 200),
+  );
+  // Ticks let a version be saved on time even when the stream goes quiet.
+  const ticks = interval(Math.max(100, Math.floor((o.versionEveryMs ?? 3000) / 2))).pipe(
+    takeUntil(stopTicks),
+    map((): DecodedRecord[] => []),
+  );
+  const done = lastValueFrom(
+    merge(batches.pipe(finalize(() => stopTicks.next())), ticks).pipe(
+      concatMap((b) => trainer.step(b)),
+      defaultIfEmpty(undefined),
+    ),
+  ).then(() => undefined);
+  let closing: Promise<void> | undefined;
+  return {
+    trainer,
+    source,
+    done,
+    close: () =>
+      (closing ??= (async () => {
+        await source.stop();
+        await done.catch(() => undefined);
+        await trainer.saveVersion();
+        await source.close();
+        await dlq.close();
+      })()),
+  };
+}
