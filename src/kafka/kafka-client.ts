@@ -1,5 +1,9 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 
+// Known-benign kafkajs notices: the v2 partitioner note, and the idempotent
+// producer's note about bounded retries (we prefer failing to retrying forever).
+const BENIGN = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
+
 /**
  * Creates a kafkajs client. kafkajs logs are routed to our logger at warn level
  * and above: its info chatter (joins, rebalances) is noise in a CLI.
@@ -12,7 +16,9 @@ export function createKafka(brokers: string[], clientId = 'streamtune', log: (li
     logCreator:
       () =>
       ({ namespace, level, log: entry }: LogEntry) => {
-        if (level <= logLevel.WARN) log(`[kafkajs ${namespace}] ${entry.message}`);
+        // Connection-level errors are retried by kafkajs and surface as thrown errors if they persist.
+        if (level > logLevel.WARN || namespace === 'Connection' || BENIGN.some((re) => re.test(entry.message))) return;
+        log(`[kafkajs ${namespace}] ${entry.message}`);
       },
     retry: { retries: 8, initialRetryTime: 200 },
   });

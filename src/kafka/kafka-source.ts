@@ -11,6 +11,8 @@ export interface KafkaSourceOptions {
   maxInFlight?: number;
   /** How often acked offsets are committed. @defaultValue 1000 */
   commitIntervalMs?: number;
+  /** Longest time the broker holds a fetch open when no data is there. @defaultValue 100 */
+  maxWaitTimeMs?: number;
   /** Offsets to start from (`topic/partition` → next offset), e.g. from a saved version. */
   startOffsets?: Record<string, string>;
 }
@@ -37,6 +39,7 @@ export class KafkaSource {
   private commitTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  private stopped = false;
   private complete: (() => void) | undefined;
   /** Emitted and acked counts (for tests and stats). */
   emitted = 0;
@@ -46,7 +49,13 @@ export class KafkaSource {
     kafka: Kafka,
     private readonly opts: KafkaSourceOptions,
   ) {
-    this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 1024 * 1024 });
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 1024 * 1024,
+      // Short broker-side waits: a resumed partition and a fresh label are fetched within ~100 ms.
+      maxWaitTimeInMs: opts.maxWaitTimeMs ?? 100,
+    });
     this.maxInFlight = opts.maxInFlight ?? 2000;
   }
 
@@ -75,7 +84,7 @@ export class KafkaSource {
           eachBatchAutoResolve: false,
           eachBatch: async ({ batch, resolveOffset, pause, isRunning, isStale }) => {
             for (const m of batch.messages) {
-              if (!isRunning() || isStale() || subscriber.closed) break;
+              if (!isRunning() || isStale() || subscriber.closed || this.stopped) break;
               this.inFlight++;
               this.emitted++;
               subscriber.next({
@@ -108,7 +117,7 @@ export class KafkaSource {
     this.inFlight--;
     this.ackedCount++;
     this.acked.set(record.partition, (BigInt(record.offset) + 1n).toString());
-    if (this.inFlight <= this.maxInFlight / 2 && this.resumes.size > 0) {
+    if (this.inFlight <= this.maxInFlight / 2 && this.resumes.size > 0 && !this.stopped) {
       for (const resume of this.resumes.values()) resume();
       this.resumes.clear();
     }
@@ -131,11 +140,16 @@ export class KafkaSource {
     for (const o of offsets) this.committed.set(o.partition, o.offset);
   }
 
-  /** Stops fetching and completes the observable, so downstream stages drain. Idempotent. */
+  /**
+   * Stops emitting and completes the observable, so downstream stages drain.
+   * The consumer stays in its group (paused) so that `close()` can still commit
+   * what the drained stages ack. Idempotent.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.stopped = true;
       try {
-        await this.consumer.stop();
+        this.consumer.pause([{ topic: this.opts.topic }]);
       } finally {
         this.complete?.();
       }

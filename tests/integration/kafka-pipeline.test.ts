@@ -1,0 +1,148 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { KafkaMessage } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createKafka, ensureTopics, EventProducer } from '../../src/kafka/index.js';
+import { DenseClassifier, seededRandom } from '../../src/models/index.js';
+import { VersionStore, type VersionMeta } from '../../src/registry/index.js';
+import { startOnlineLearning } from '../../src/trainer/online-learning.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+import { uniq, waitFor } from '../helpers/wait-for.js';
+
+const brokers = inject('kafkaBrokers').split(',');
+const kafka = createKafka(brokers, 'streamtune-test');
+
+function events(n: number, seed: number): { id: string; input: { features: number[] }; label: string }[] {
+  const rand = seededRandom(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1];
+    return { id: `s${seed}-${i}`, input: { features: x }, label: x[0]! + x[1]! > x[2]! ? 'up' : 'down' };
+  });
+}
+
+async function readAll(topic: string, count: number): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${uniq()}` });
+  const got: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void got.push(message) });
+  try {
+    await waitFor(`${count} messages on ${topic}`, () => got.length >= count, 30_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+describe('online learning from a real Kafka broker', () => {
+  let store: VersionStore;
+  let v1: VersionMeta;
+  const id = uniq();
+  const labels = `test.labels.${id}`;
+  const dlq = `test.dlq.${id}`;
+
+  beforeAll(async () => {
+    const backend = await useTestBackend();
+    store = new VersionStore(await fs.mkdtemp(path.join(os.tmpdir(), 'st-kafka-')));
+    const base = new DenseClassifier({ featureSpec: { kind: 'features', dim: 3 }, labels: ['down', 'up'], hiddenUnits: [8], learningRate: 0.02 });
+    v1 = await store.save('m', base, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    base.dispose();
+    await ensureTopics(kafka, [{ topic: labels }, { topic: dlq }]);
+  });
+
+  afterAll(async () => {
+    await fs.rm(store.root, { recursive: true, force: true });
+  });
+
+  it('learns every valid event exactly once, dead-letters malformed ones with their reason, commits and records offsets', async () => {
+    const good = events(300, 1);
+    const producer = new EventProducer(kafka, labels);
+    const badJson = '{"id":"bad-1","input":{"features":[1,2';
+    const badDim = JSON.stringify({ id: 'bad-2', input: { features: [1, 2] }, label: 'up' });
+    await producer.send(good.slice(0, 100));
+    await producer.send([{ id: 'bad-1', raw: badJson }]);
+    await producer.send(good.slice(100, 200));
+    await producer.send([{ id: 'bad-2', raw: badDim }]);
+    await producer.send(good.slice(200));
+    await producer.close();
+
+    const loaded = await store.load('m', v1.version);
+    const versions: VersionMeta[] = [];
+    let learnedFromStats = 0;
+    const groupId = `g-${id}`;
+    const ol = await startOnlineLearning({
+      kafka,
+      model: 'm',
+      store,
+      learner: loaded.learner,
+      parent: loaded.meta,
+      backend: 'test',
+      labelsTopic: labels,
+      dlqTopic: dlq,
+      groupId,
+      maxBatchSize: 16,
+      maxBatchWaitMs: 50,
+      maxInFlight: 64, // small, so the consumer really pauses and resumes
+      versionEverySteps: 5,
+      onStats: (s) => (learnedFromStats += s.learned),
+      onVersion: (m) => versions.push(m),
+    });
+    await waitFor('all 302 events processed', () => ol.trainer.totals.consumed >= 302);
+    await ol.close();
+    loaded.learner.dispose();
+
+    expect(ol.trainer.totals).toMatchObject({ consumed: 302, learned: 300, rejected: 2 });
+    expect(learnedFromStats).toBe(300);
+    expect(ol.source.emitted).toBe(302); // paused/resumed without re-emitting a record
+
+    const dead = await readAll(dlq, 2);
+    expect(dead).toHaveLength(2);
+    expect(dead.map((m) => m.headers!['streamtune-reason']!.toString())).toEqual(['bad_json', 'wrong_dimension']);
+    expect(dead[0]!.value!.toString()).toBe(badJson); // original bytes, untouched
+    expect(dead[1]!.headers!['streamtune-error']!.toString()).toMatch(/has 2 values, model expects 3/);
+    expect(dead.map((m) => m.headers!['streamtune-source-offset']!.toString())).toEqual(['100', '201']);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [labels] });
+    await admin.disconnect();
+    expect(committed!.partitions[0]!.offset).toBe('302');
+
+    const latest = await store.meta('m', (await store.latest('m'))!);
+    expect(latest.offsets).toEqual({ [`${labels}/0`]: '302' });
+    expect(latest.examplesSeen).toBe(300);
+    expect(latest.parent).toBe(versions.at(-2)?.version ?? 'v1');
+    expect(versions.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a restarted trainer resumes from the offsets of its latest version, learning only new events', async () => {
+    const latest = await store.latest('m');
+    const { learner, meta } = await store.load('m', latest!);
+    const producer = new EventProducer(kafka, labels);
+    await producer.send(events(40, 2));
+    await producer.close();
+    // A new group has no committed offsets: only the version's offsets say where to start.
+    const ol = await startOnlineLearning({
+      kafka,
+      model: 'm',
+      store,
+      learner,
+      parent: meta,
+      backend: 'test',
+      labelsTopic: labels,
+      dlqTopic: dlq,
+      groupId: `g2-${id}`,
+      maxBatchWaitMs: 50,
+    });
+    await waitFor('40 new events', () => ol.trainer.totals.consumed >= 40);
+    await new Promise((r) => setTimeout(r, 500)); // nothing older may follow
+    await ol.close();
+    learner.dispose();
+    expect(ol.trainer.totals.consumed).toBe(40);
+    const after = await store.meta('m', (await store.latest('m'))!);
+    expect(after.offsets).toEqual({ [`${labels}/0`]: '342' });
+    expect(after.examplesSeen).toBe(340);
+    expect(after.parent).toBe(latest);
+  });
+});

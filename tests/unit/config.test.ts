@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors/index.js';
+
+describe('loadConfig', () => {
+  it('has documented defaults and takes env and overrides in order', () => {
+    const c = loadConfig({ env: { KAFKA_BROKERS: 'a:1,b:2', STREAMTUNE_GRPC_PORT: '6000' }, overrides: { serving: { port: 7000 } } });
+    expect(c.kafka.brokers).toEqual(['a:1', 'b:2']);
+    expect(c.serving.port).toBe(7000);
+    expect(c.kafka.labelsTopic).toBe('streamtune.labels');
+    expect(c.training.maxBatchSize).toBe(32);
+  });
+
+  it('fails at start naming the key', () => {
+    const bad = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(bad(() => loadConfig({ env: { STREAMTUNE_GRPC_PORT: 'fast' } }))).toMatch(/STREAMTUNE_GRPC_PORT/);
+    expect(bad(() => loadConfig({ overrides: { serving: { port: 70000 } } }))).toMatch(/"serving\.port"/);
+    expect(bad(() => loadConfig({ overrides: { training: { maxBatchSze: 3 } } }))).toMatch(/"training"/);
+    expect(bad(() => loadConfig({ env: { KAFKA_BROKERS: 'nohostport' } }))).toMatch(/"kafka\.brokers\.0"/);
+    expect(bad(() => loadConfig({ overrides: { backend: 'gpu' } }))).toMatch(/"backend"/);
+  });
+});
