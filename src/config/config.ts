@@ -78,7 +78,9 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_REGISTRY_DIR: { path: ['registryDir'], type: 'string' },
   STREAMTUNE_BACKEND: { path: ['backend'], type: 'string' },
   KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
+  STREAMTUNE_GRPC_HOST: { path: ['serving', 'host'], type: 'string' },
   STREAMTUNE_GRPC_PORT: { path: ['serving', 'port'], type: 'number' },
+  STREAMTUNE_METRICS_HOST: { path: ['metrics', 'host'], type: 'string' },
   STREAMTUNE_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
 };
 

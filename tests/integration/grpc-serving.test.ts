@@ -78,7 +78,7 @@ describe('gRPC serving over a real socket', () => {
 
   it('reports SERVING on the standard health service', async () => {
     const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
-    const health = new Health(app.grpc!.address, grpc.credentials.createInsecure()) as grpc.Client & {
+    const health = new Health(app.grpc!.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       check(req: { service: string }, cb: (e: grpc.ServiceError | null, r: { status: string }) => void): void;
     };
     const status = await new Promise<string>((resolve, reject) => health.check({ service: 'streamtune.v1.Predictor' }, (e, r) => (e ? reject(e) : resolve(r.status))));
