@@ -68,25 +68,48 @@ export class StreamtuneServer extends EventEmitter {
     this.log(`metrics on ${ms.url}`);
 
     if (config.training.enabled && config.kafka.brokers.length > 0) {
-      const trainer = new TrainerProcess(config);
-      this.trainer = trainer;
-      trainer.on('stats', (m: Extract<TrainerMessage, { type: 'stats' }>) => {
-        applyStats(this.metrics, m.stats);
-        this.emit('stats', m.stats);
-      });
-      trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) => {
-        this.metrics.versionsCreated.inc({ model: config.model });
-        void this.swapTo(m.meta.version).catch(() => undefined);
-      });
-      trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => this.log(`trainer: ${m.line}`));
-      trainer.on('ready', (m: Extract<TrainerMessage, { type: 'ready' }>) => {
-        this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1);
-        this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${m.backend})`);
-      });
-      await trainer.start();
+      await this.startTrainer();
     } else if (config.training.enabled) {
       this.log('online learning off: no Kafka brokers configured');
     }
+  }
+
+  /**
+   * Forks the trainer and relays its stats and versions. A trainer that dies
+   * while the server runs is restarted with backoff (1 s, 2 s, … 30 s); it
+   * resumes from the offsets of the newest version, so nothing is lost.
+   */
+  private async startTrainer(attempt = 0): Promise<void> {
+    const { config } = this;
+    const trainer = new TrainerProcess(config);
+    this.trainer = trainer;
+    trainer.on('stats', (m: Extract<TrainerMessage, { type: 'stats' }>) => {
+      applyStats(this.metrics, m.stats);
+      this.emit('stats', m.stats);
+    });
+    trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) => {
+      this.metrics.versionsCreated.inc({ model: config.model });
+      void this.swapTo(m.meta.version).catch(() => undefined);
+    });
+    trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => this.log(`trainer: ${m.line}`));
+    trainer.on('error-message', (message: string) => this.log(`trainer error: ${message}`));
+    trainer.on('ready', (m: Extract<TrainerMessage, { type: 'ready' }>) => {
+      this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1);
+      this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${m.backend})`);
+    });
+    let ready = false;
+    trainer.on('exit', (code: number | null, signal: string | null) => {
+      if (this.closing || !ready) return;
+      const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
+      this.log(`trainer exited (code ${code}, signal ${signal}); restarting in ${delayMs} ms`);
+      this.metrics.trainerRestarts.inc();
+      setTimeout(() => {
+        if (this.closing) return;
+        this.startTrainer(attempt + 1).catch((err: unknown) => this.log(`trainer restart failed: ${(err as Error).message}`));
+      }, delayMs).unref();
+    });
+    await trainer.start();
+    ready = true;
   }
 
   /**

@@ -21,6 +21,11 @@ export class TrainerProcess extends EventEmitter {
   private stopping: Promise<void> | undefined;
   backend = '';
 
+  /** OS process id of the trainer (undefined before `start`). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   constructor(private readonly config: Config) {
     super();
   }

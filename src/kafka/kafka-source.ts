@@ -13,6 +13,8 @@ export interface KafkaSourceOptions {
   commitIntervalMs?: number;
   /** Longest time the broker holds a fetch open when no data is there. @defaultValue 100 */
   maxWaitTimeMs?: number;
+  /** Group session timeout. @defaultValue 10000 */
+  sessionTimeoutMs?: number;
   /** Offsets to start from (`topic/partition` → next offset), e.g. from a saved version. */
   startOffsets?: Record<string, string>;
 }
@@ -55,6 +57,10 @@ export class KafkaSource {
       maxBytesPerPartition: 1024 * 1024,
       // Short broker-side waits: a resumed partition and a fresh label are fetched within ~100 ms.
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 100,
+      // A trainer that dies without leaving the group holds its partitions until
+      // this expires; 10 s (kafkajs: 30 s) makes a restarted or standby trainer take over sooner.
+      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.min(3000, Math.floor((opts.sessionTimeoutMs ?? 10_000) / 3)),
     });
     this.maxInFlight = opts.maxInFlight ?? 2000;
   }

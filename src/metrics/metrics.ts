@@ -21,6 +21,7 @@ export interface Metrics {
   swapDuration: Histogram<'model'>;
   modelInfo: Gauge<'model' | 'version' | 'backend'>;
   backendInfo: Gauge<'role' | 'backend'>;
+  trainerRestarts: Counter;
 }
 
 /** Creates the metrics in a fresh registry (one per server, so tests can run several). */
@@ -86,5 +87,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       labelNames: ['role', 'backend'],
       registers,
     }),
+    trainerRestarts: new Counter({ name: 'streamtune_trainer_restarts_total', help: 'Times the trainer process died and was restarted', registers }),
   };
 }

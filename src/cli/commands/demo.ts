@@ -24,7 +24,8 @@ Example:
   },
   async run(values) {
     let brokers = (typeof values.brokers === 'string' ? values.brokers : (process.env.KAFKA_BROKERS ?? '')).split(',').filter(Boolean);
-    if (brokers.length === 0) {
+    const local = brokers.length === 0;
+    if (local) {
       process.stderr.write('0/4 no KAFKA_BROKERS set: starting the local broker (scripts/kafka.sh up)…\n');
       brokers = await ensureLocalBroker(process.env, (l) => process.stderr.write(`    ${l}\n`));
     }
@@ -43,7 +44,7 @@ Example:
     } else {
       await demo.stop();
     }
-    process.stderr.write('stopped (the local broker keeps running: npm run kafka:down stops it)\n');
+    process.stderr.write(local ? 'stopped (the local broker keeps running: npm run kafka:down stops it)\n' : 'stopped\n');
     return demo.summary.failedCalls === 0 ? 0 : 1;
   },
 };
