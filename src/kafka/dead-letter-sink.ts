@@ -1,4 +1,5 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { LazyProducer } from './lazy-producer.js';
 import type { RawRecord } from './raw-record.js';
 
 /** A rejected record and why. */
@@ -14,24 +15,19 @@ export interface DeadLetter {
  * so nothing is lost and every rejection can be replayed once fixed.
  */
 export class DeadLetterSink {
-  private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
+  private readonly producer: LazyProducer;
 
   constructor(
     kafka: Kafka,
     readonly topic: string,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    this.producer = new LazyProducer(kafka);
   }
 
-  async send(letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
-    await (this.connected ??= this.producer.connect());
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: letters.map(({ record, reason, message }) => ({
+  send(letters: DeadLetter[]): Promise<void> {
+    return this.producer.send(
+      this.topic,
+      letters.map(({ record, reason, message }) => ({
         key: record.key,
         value: record.value,
         headers: {
@@ -42,11 +38,10 @@ export class DeadLetterSink {
           'streamtune-source-offset': record.offset,
         },
       })),
-    });
+    );
   }
 
   close(): Promise<void> {
-    this.closing ??= this.connected ? this.connected.then(() => this.producer.disconnect()) : Promise.resolve();
-    return this.closing;
+    return this.producer.close();
   }
 }

@@ -1,5 +1,6 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { LabelEvent } from '../events/index.js';
+import { LazyProducer } from './lazy-producer.js';
 
 /**
  * The TypeScript client for producers of labels: sends events to the labels
@@ -10,30 +11,24 @@ import type { LabelEvent } from '../events/index.js';
  * await p.send([{ id: 'e1', input: { features: [1, 2] }, label: 'a' }]);
  */
 export class EventProducer {
-  private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
+  private readonly producer: LazyProducer;
 
   constructor(
     kafka: Kafka,
     readonly topic: string,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    this.producer = new LazyProducer(kafka);
   }
 
-  /** Sends events (objects are JSON-encoded; strings/Buffers are sent as they are). */
-  async send(events: (LabelEvent | { id: string; raw: string | Buffer })[]): Promise<void> {
-    if (events.length === 0) return;
-    await (this.connected ??= this.producer.connect());
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: events.map((e) => ('raw' in e ? { key: e.id, value: e.raw } : { key: e.id, value: JSON.stringify({ ts: Date.now(), ...e }) })),
-    });
+  /** Sends events (objects are JSON-encoded with `ts` added; `raw` values are sent as they are). */
+  send(events: (LabelEvent | { id: string; raw: string | Buffer })[]): Promise<void> {
+    return this.producer.send(
+      this.topic,
+      events.map((e) => ('raw' in e ? { key: e.id, value: e.raw } : { key: e.id, value: JSON.stringify({ ts: Date.now(), ...e }) })),
+    );
   }
 
   close(): Promise<void> {
-    this.closing ??= this.connected ? this.connected.then(() => this.producer.disconnect()) : Promise.resolve();
-    return this.closing;
+    return this.producer.close();
   }
 }
