@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { status } from '@grpc/grpc-js';
 import { StreamtuneError } from '../errors/index.js';
 import { parse, type Command } from './args.js';
 import { demoCommand } from './commands/demo.js';
@@ -44,7 +45,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    const grpcErr = err as { code?: unknown; details?: unknown };
     if (err instanceof StreamtuneError) process.stderr.write(`streamtune: ${err.message}\n`);
+    else if (typeof grpcErr.code === 'number' && typeof grpcErr.details === 'string') {
+      process.stderr.write(`streamtune: ${status[grpcErr.code] ?? grpcErr.code}: ${grpcErr.details}\n`);
+    }
     else process.stderr.write(`streamtune: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   },
