@@ -89,7 +89,14 @@ export class StreamtuneServer extends EventEmitter {
     });
     trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) => {
       this.metrics.versionsCreated.inc({ model: config.model });
-      void this.swapTo(m.meta.version).catch(() => undefined);
+      this.swapTo(m.meta.version).then(
+        () => {
+          // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
+          const now = Date.now();
+          for (const ts of m.eventTimestamps ?? []) this.metrics.freshness.observe({ model: config.model }, Math.max(0, (now - ts) / 1000));
+        },
+        () => undefined,
+      );
     });
     trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => this.log(`trainer: ${m.line}`));
     trainer.on('error-message', (message: string) => this.log(`trainer error: ${message}`));

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
   const choice = await selectBackend(config.backend, { conv: false });
   const store = new VersionStore(config.registryDir);
-  const version = await store.latest(config.model);
+  // The newest checkpoint, even one a crash kept from being marked LATEST.
+  const version = await store.newest(config.model);
   if (!version) throw new Error(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`);
   const { learner, meta } = await store.load(config.model, version);
   const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line }));
@@ -33,9 +34,18 @@ async function main(): Promise<void> {
     labelsTopic: config.kafka.labelsTopic,
     dlqTopic: config.kafka.dlqTopic,
     groupId: config.kafka.groupId,
-    ...config.training,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    maxBatchSize: config.training.maxBatchSize,
+    maxBatchWaitMs: config.training.maxBatchWaitMs,
+    maxInFlight: config.training.maxInFlight,
+    versionEverySteps: config.training.versionEverySteps,
+    versionEveryMs: config.training.versionEveryMs,
+    accuracyWindow: config.training.accuracyWindow,
+    dedupeWindow: config.training.dedupeWindow,
+    replay: { capacity: config.training.replayCapacity, mixRatio: config.training.replayMixRatio },
+    drift: { reaction: config.training.driftReaction },
     onStats: (stats) => send({ type: 'stats', stats }),
-    onVersion: (m) => send({ type: 'version', meta: m }),
+    onVersion: (m, info) => send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps }),
   });
   send({ type: 'ready', backend: choice.backend, version, skipped: choice.skipped });
   let stopping = false;
@@ -43,7 +53,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await ol.close();
-    learner.dispose();
+    ol.trainer.learner.dispose();
     send({ type: 'stopped' });
     process.exit(0);
   };

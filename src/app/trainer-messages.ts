@@ -5,7 +5,7 @@ import type { TrainerStats } from '../trainer/trainer-stats.js';
 export type TrainerMessage =
   | { type: 'ready'; backend: string; version: string; skipped: { backend: string; reason: string }[] }
   | { type: 'stats'; stats: TrainerStats }
-  | { type: 'version'; meta: VersionMeta }
+  | { type: 'version'; meta: VersionMeta; eventTimestamps: number[] }
   | { type: 'log'; line: string }
   | { type: 'error'; message: string }
   | { type: 'stopped' };

@@ -24,6 +24,8 @@ export const configSchema = z
         labelsTopic: z.string().min(1).default('streamtune.labels'),
         dlqTopic: z.string().min(1).default('streamtune.dlq'),
         groupId: z.string().min(1).default('streamtune-trainer'),
+        /** How long a dead trainer holds its partitions before a standby takes over (broker minimum 6000). */
+        sessionTimeoutMs: z.number().int().min(6000).default(10_000),
       })
       .strict()
       .default({}),
@@ -55,6 +57,14 @@ export const configSchema = z
         versionEverySteps: z.number().int().min(1).default(20),
         versionEveryMs: z.number().int().min(100).default(3000),
         accuracyWindow: z.number().int().min(1).default(500),
+        /** Event ids remembered to drop producer retries; 0 turns deduplication off. */
+        dedupeWindow: z.number().int().min(0).default(100_000),
+        /** Past examples kept to mix into steps (limits forgetting); 0 turns replay off. */
+        replayCapacity: z.number().int().min(0).default(1000),
+        /** Replayed examples per new example in a step. */
+        replayMixRatio: z.number().min(0).max(4).default(0.25),
+        /** Reaction to drift detected on the prequential error (Page-Hinkley). */
+        driftReaction: z.enum(['boost-lr', 'none']).default('boost-lr'),
       })
       .strict()
       .default({}),

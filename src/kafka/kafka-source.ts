@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { Observable } from 'rxjs';
-import { type RawRecord, tpKey } from './raw-record.js';
+import { type RawRecord, parseTpKey } from './raw-record.js';
 
 export interface KafkaSourceOptions {
   topic: string;
@@ -9,22 +9,25 @@ export interface KafkaSourceOptions {
   fromBeginning?: boolean;
   /** Records emitted but not yet acked before the partition is paused. @defaultValue 2000 */
   maxInFlight?: number;
-  /** How often acked offsets are committed. @defaultValue 1000 */
-  commitIntervalMs?: number;
   /** Longest time the broker holds a fetch open when no data is there. @defaultValue 100 */
   maxWaitTimeMs?: number;
-  /** Group session timeout. @defaultValue 10000 */
+  /** Group session timeout (the broker's minimum is 6000). @defaultValue 10000 */
   sessionTimeoutMs?: number;
-  /** Offsets to start from (`topic/partition` → next offset), e.g. from a saved version. */
-  startOffsets?: Record<string, string>;
+  /**
+   * Called each time this member is given partitions (start, rebalance,
+   * standby takeover); returns where to read from (`topic/partition` → next
+   * offset), e.g. the offsets of the newest checkpoint.
+   */
+  onAssigned?: () => Promise<Record<string, string>> | Record<string, string>;
 }
 
 /**
- * Kafka as an RxJS source. Records are emitted in partition order; the caller
- * `ack`s each record once the step that used it is done, and only acked offsets
- * are committed (manual commits, never auto-commit). When `maxInFlight` records
- * are unacked the partition is paused, and resumed once half have been acked, so
- * memory stays bounded however fast producers are.
+ * Kafka as an RxJS source. Records are emitted in partition order and `ack`ed
+ * by the caller when the step that used them is done; when `maxInFlight`
+ * records are unacked the partition is paused, and resumed once half have been
+ * acked, so memory stays bounded however fast producers are. Offsets are never
+ * auto-committed: the caller commits the offsets of a durable checkpoint with
+ * {@link KafkaSource.commitOffsets}.
  *
  * @example
  * const source = new KafkaSource(kafka, { topic: 'streamtune.labels', groupId: 'trainer' });
@@ -35,10 +38,6 @@ export class KafkaSource {
   private readonly maxInFlight: number;
   private inFlight = 0;
   private readonly resumes = new Map<number, () => void>();
-  /** Next offset to commit per partition (last acked + 1). */
-  private readonly acked = new Map<number, string>();
-  private readonly committed = new Map<number, string>();
-  private commitTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private stopped = false;
@@ -46,11 +45,14 @@ export class KafkaSource {
   /** Emitted and acked counts (for tests and stats). */
   emitted = 0;
   ackedCount = 0;
+  /** Times partitions were assigned to this member. */
+  assignments = 0;
 
   constructor(
     kafka: Kafka,
     private readonly opts: KafkaSourceOptions,
   ) {
+    const sessionTimeout = opts.sessionTimeoutMs ?? 10_000;
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       allowAutoTopicCreation: false,
@@ -58,33 +60,37 @@ export class KafkaSource {
       // Short broker-side waits: a resumed partition and a fresh label are fetched within ~100 ms.
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 100,
       // A trainer that dies without leaving the group holds its partitions until
-      // this expires; 10 s (kafkajs: 30 s) makes a restarted or standby trainer take over sooner.
-      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: Math.min(3000, Math.floor((opts.sessionTimeoutMs ?? 10_000) / 3)),
+      // this expires; 10 s (kafkajs: 30 s) lets a restarted or standby trainer take over sooner.
+      sessionTimeout,
+      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
     });
     this.maxInFlight = opts.maxInFlight ?? 2000;
   }
 
-  /** Subscribing connects and starts consuming; unsubscribing stops (without commit; call `close`). */
+  /** Subscribing connects and starts consuming; `stop()` completes it. */
   records(): Observable<RawRecord> {
     return new Observable<RawRecord>((subscriber) => {
       const { topic } = this.opts;
-      let seeked = false;
       this.complete = () => subscriber.complete();
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        const mine = payload.memberAssignment[topic] ?? [];
+        if (mine.length === 0) return;
+        this.assignments++;
+        if (!this.opts.onAssigned) return;
+        // Seek where the newest checkpoint ends; records fetched before the seek are
+        // dropped by kafkajs (stale batch) or skipped by the trainer's offset check.
+        Promise.resolve(this.opts.onAssigned())
+          .then((offsets) => {
+            for (const [key, offset] of Object.entries(offsets)) {
+              const { topic: t, partition } = parseTpKey(key);
+              if (t === topic && mine.includes(partition)) this.consumer.seek({ topic, partition, offset });
+            }
+          })
+          .catch((err: unknown) => subscriber.error(err));
+      });
       (async () => {
         await this.consumer.connect();
         await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
-        if (this.opts.startOffsets) {
-          // Seeking is only allowed once partitions are assigned: do it on the first join.
-          this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-            if (seeked) return;
-            seeked = true;
-            for (const [key, offset] of Object.entries(this.opts.startOffsets ?? {})) {
-              const [t, p] = [key.slice(0, key.lastIndexOf('/')), Number(key.slice(key.lastIndexOf('/') + 1))];
-              if (t === topic) this.consumer.seek({ topic, partition: p, offset });
-            }
-          });
-        }
         await this.consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -110,46 +116,32 @@ export class KafkaSource {
             }
           },
         });
-        this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), this.opts.commitIntervalMs ?? 1000);
       })().catch((err: unknown) => subscriber.error(err));
-      return () => {
-        if (this.commitTimer) clearInterval(this.commitTimer);
-      };
     });
   }
 
-  /** Marks a record done: its offset may be committed. Acks must come in partition order. */
-  ack(record: RawRecord): void {
+  /** Marks a record done, so the consumer may fetch more. */
+  ack(_record: RawRecord): void {
     this.inFlight--;
     this.ackedCount++;
-    this.acked.set(record.partition, (BigInt(record.offset) + 1n).toString());
     if (this.inFlight <= this.maxInFlight / 2 && this.resumes.size > 0 && !this.stopped) {
       for (const resume of this.resumes.values()) resume();
       this.resumes.clear();
     }
   }
 
-  /** Next offsets to read per `topic/partition`, as far as records have been acked. */
-  positions(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [p, o] of this.acked) out[tpKey(this.opts.topic, p)] = o;
-    return out;
-  }
-
-  /** Commits acked offsets that are not committed yet. */
-  async commit(): Promise<void> {
-    const offsets = [...this.acked]
-      .filter(([p, o]) => this.committed.get(p) !== o)
-      .map(([partition, offset]) => ({ topic: this.opts.topic, partition, offset }));
-    if (offsets.length === 0) return;
-    await this.consumer.commitOffsets(offsets);
-    for (const o of offsets) this.committed.set(o.partition, o.offset);
+  /** Commits group offsets (`topic/partition` → next offset), e.g. those of a durable checkpoint. */
+  async commitOffsets(offsets: Record<string, string>): Promise<void> {
+    const list = Object.entries(offsets)
+      .map(([key, offset]) => ({ ...parseTpKey(key), offset }))
+      .filter((o) => o.topic === this.opts.topic);
+    if (list.length > 0) await this.consumer.commitOffsets(list);
   }
 
   /**
    * Stops emitting and completes the observable, so downstream stages drain.
-   * The consumer stays in its group (paused) so that `close()` can still commit
-   * what the drained stages ack. Idempotent.
+   * The consumer stays in its group (paused) so a last checkpoint can still be
+   * committed before `close()`. Idempotent.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -163,17 +155,13 @@ export class KafkaSource {
     return this.stopping;
   }
 
-  /** Stops, commits what was acked, then leaves the group and disconnects. Idempotent. */
+  /** Stops, leaves the group and disconnects. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.commitTimer) clearInterval(this.commitTimer);
-      try {
-        await this.stop();
-        await this.commit();
-      } finally {
-        await this.consumer.disconnect();
-      }
+      await this.stop();
+      await this.consumer.disconnect();
     })();
     return this.closing;
   }
 }
+

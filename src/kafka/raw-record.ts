@@ -12,3 +12,9 @@ export interface RawRecord {
 
 /** `topic/partition`: the key of offset maps saved with versions. */
 export const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/** Inverse of {@link tpKey} (topic names may contain `/`; the partition is after the last one). */
+export function parseTpKey(key: string): { topic: string; partition: number } {
+  const i = key.lastIndexOf('/');
+  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
+}

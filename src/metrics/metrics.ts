@@ -22,6 +22,11 @@ export interface Metrics {
   modelInfo: Gauge<'model' | 'version' | 'backend'>;
   backendInfo: Gauge<'role' | 'backend'>;
   trainerRestarts: Counter;
+  eventsDuplicate: Counter<'model'>;
+  eventsSkipped: Counter<'model'>;
+  driftsDetected: Counter<'model'>;
+  onlineAccuracyFaded: Gauge<'model'>;
+  freshness: Histogram<'model'>;
 }
 
 /** Creates the metrics in a fresh registry (one per server, so tests can run several). */
@@ -88,5 +93,31 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       registers,
     }),
     trainerRestarts: new Counter({ name: 'streamtune_trainer_restarts_total', help: 'Times the trainer process died and was restarted', registers }),
+    eventsDuplicate: new Counter({
+      name: 'streamtune_events_duplicate_total',
+      help: 'Events whose id was already learned within the dedupe window (not learned again)',
+      labelNames: ['model'],
+      registers,
+    }),
+    eventsSkipped: new Counter({
+      name: 'streamtune_events_skipped_total',
+      help: 'Records re-read after a restart or takeover that the restored checkpoint already includes',
+      labelNames: ['model'],
+      registers,
+    }),
+    driftsDetected: new Counter({ name: 'streamtune_drifts_total', help: 'Concept drifts detected on the prequential error', labelNames: ['model'], registers }),
+    onlineAccuracyFaded: new Gauge({
+      name: 'streamtune_online_accuracy_faded',
+      help: 'Prequential accuracy with a fading factor (recent events weigh more)',
+      labelNames: ['model'],
+      registers,
+    }),
+    freshness: new Histogram({
+      name: 'streamtune_freshness_seconds',
+      help: 'Time from a label event (its timestamp) to the first served version that learned it',
+      labelNames: ['model'],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300],
+      registers,
+    }),
   };
 }

@@ -123,6 +123,15 @@ export class DenseClassifier implements Learner {
     }
   }
 
+  get learningRate(): number {
+    return (this.optimizer as unknown as { learningRate: number }).learningRate;
+  }
+
+  /** Changes the Adam step size for the next steps (the saved config keeps the base rate). */
+  setLearningRate(lr: number): void {
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+  }
+
   getConfig(): { [k: string]: Json } {
     return JSON.parse(JSON.stringify(this.config)) as { [k: string]: Json };
   }

@@ -45,7 +45,10 @@ export interface Learner {
   getConfig(): { [k: string]: Json };
   save(handler: tf.io.IOHandler): Promise<void>;
   describe(): ModelDescription;
-  /** Number of tensors this learner holds (for leak checks). */
+  /** Current learning rate, and a way to change it while learning (drift reactions). */
+  readonly learningRate?: number;
+  setLearningRate?(lr: number): void;
+  /** Releases every tensor the learner holds. */
   dispose(): void;
 }
 

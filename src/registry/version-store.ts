@@ -43,12 +43,16 @@ export class VersionStore {
     return path.join(this.modelDir(model), 'versions', version);
   }
 
-  /** Saves a learner as the next version of `model` and marks it latest. */
-  async save(model: string, learner: Learner, info: NewVersion): Promise<VersionMeta> {
+  /**
+   * Saves a learner as the next version of `model` and marks it latest.
+   * `extras` are more files for the version directory (e.g. trainer state).
+   */
+  async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}): Promise<VersionMeta> {
     const versionsDir = path.join(this.modelDir(model), 'versions');
     await fs.mkdir(versionsDir, { recursive: true });
     const tmp = path.join(versionsDir, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     await learner.save(fileIOHandler(tmp));
+    for (const [name, content] of Object.entries(extras)) await writeDurable(path.join(tmp, path.basename(name)), content);
     for (;;) {
       const version = `v${(await this.highest(model)) + 1}`;
       const meta: VersionMeta = {
@@ -77,6 +81,25 @@ export class VersionStore {
   private async highest(model: string): Promise<number> {
     const names = await fs.readdir(path.join(this.modelDir(model), 'versions')).catch(() => [] as string[]);
     return names.reduce((m, n) => (/^v\d+$/.test(n) ? Math.max(m, Number(n.slice(1))) : m), 0);
+  }
+
+  /**
+   * The highest-numbered version: the newest checkpoint. The rename of its
+   * directory is the commit point, so it exists even if a crash came before
+   * `LATEST` was updated.
+   */
+  async newest(model: string): Promise<string | null> {
+    const n = await this.highest(model);
+    return n > 0 ? `v${n}` : null;
+  }
+
+  /** An extra file saved with a version, or null when there is none. */
+  async readExtra(model: string, version: string, name: string): Promise<string | null> {
+    try {
+      return await fs.readFile(path.join(this.versionDir(model, version), path.basename(name)), 'utf8');
+    } catch {
+      return null;
+    }
   }
 
   /** The latest version of a model, or null when it has none. */

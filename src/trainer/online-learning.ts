@@ -5,7 +5,7 @@ import type { Learner } from '../models/index.js';
 import { decodeRecords, type DecodedRecord } from '../pipeline/decode-records.js';
 import { microBatch } from '../pipeline/micro-batch.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
-import { OnlineTrainer } from './online-trainer.js';
+import { OnlineTrainer, type DriftOptions } from './online-trainer.js';
 import type { TrainerStats } from './trainer-stats.js';
 
 export interface OnlineLearningOptions {
@@ -24,11 +24,15 @@ export interface OnlineLearningOptions {
   maxBatchWaitMs?: number;
   /** @defaultValue 2000 */
   maxInFlight?: number;
+  sessionTimeoutMs?: number;
   versionEverySteps?: number;
   versionEveryMs?: number;
   accuracyWindow?: number;
+  dedupeWindow?: number;
+  replay?: { capacity?: number; mixRatio?: number };
+  drift?: DriftOptions;
   onStats?(stats: TrainerStats): void;
-  onVersion?(meta: VersionMeta): void;
+  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
 }
 
 /** A running online-learning pipeline. */
@@ -37,25 +41,21 @@ export interface OnlineLearning {
   source: KafkaSource;
   /** Settles when the pipeline ends (after `close()`, or rejects on a fatal error). */
   done: Promise<void>;
-  /** Stops consuming, finishes the step under way, saves a last version, commits offsets. Idempotent. */
+  /** Stops consuming, finishes the step under way, saves a last checkpoint and commits it. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
  * Wires the pipeline: Kafka → decode/validate → micro-batch → train step
- * (`concatMap`: one at a time) → versions in the store. When the parent version
- * records offsets, consumption resumes from them, so a restart neither skips nor
- * repeats what the weights already include.
+ * (`concatMap`: one at a time) → checkpoint versions in the store. Whenever
+ * this member is assigned partitions (start, restart, standby takeover), it
+ * restores the newest checkpoint and reads from that checkpoint's offsets, so
+ * every event ends up learned exactly once in the version history.
  */
 export async function startOnlineLearning(o: OnlineLearningOptions): Promise<OnlineLearning> {
   await ensureTopics(o.kafka, [{ topic: o.labelsTopic }, { topic: o.dlqTopic }]);
-  const source = new KafkaSource(o.kafka, {
-    topic: o.labelsTopic,
-    groupId: o.groupId,
-    maxInFlight: o.maxInFlight ?? 2000,
-    ...(o.parent && Object.keys(o.parent.offsets).length > 0 ? { startOffsets: o.parent.offsets } : {}),
-  });
   const dlq = new DeadLetterSink(o.kafka, o.dlqTopic);
+  // The callbacks below reach `source` only once records flow, after it exists.
   const trainer = new OnlineTrainer({
     model: o.model,
     learner: o.learner,
@@ -66,12 +66,28 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
     versionEverySteps: o.versionEverySteps,
     versionEveryMs: o.versionEveryMs,
     accuracyWindow: o.accuracyWindow,
+    dedupeWindow: o.dedupeWindow,
+    replay: o.replay,
+    drift: o.drift,
     deadLetters: dlq,
     ack: (r) => source.ack(r),
-    positions: () => source.positions(),
+    commit: (offsets) => source.commitOffsets(offsets),
     onStats: o.onStats,
     onVersion: o.onVersion,
   });
+  const source = new KafkaSource(o.kafka, {
+    topic: o.labelsTopic,
+    groupId: o.groupId,
+    maxInFlight: o.maxInFlight ?? 2000,
+    sessionTimeoutMs: o.sessionTimeoutMs,
+    onAssigned: async () => {
+      trainer.requestRefresh();
+      const newest = await o.store.newest(o.model);
+      return newest ? (await o.store.meta(o.model, newest)).offsets : {};
+    },
+  });
+  await trainer.restoreState();
+  const t = trainer;
   const desc = o.learner.describe();
   const stopTicks = new Subject<void>();
   const batches = source.records().pipe(
@@ -85,20 +101,20 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
   );
   const done = lastValueFrom(
     merge(batches.pipe(finalize(() => stopTicks.next())), ticks).pipe(
-      concatMap((b) => trainer.step(b)),
+      concatMap((b) => t.step(b)),
       defaultIfEmpty(undefined),
     ),
   ).then(() => undefined);
   let closing: Promise<void> | undefined;
   return {
-    trainer,
+    trainer: t,
     source,
     done,
     close: () =>
       (closing ??= (async () => {
         await source.stop();
         await done.catch(() => undefined);
-        await trainer.saveVersion();
+        await t.saveVersion();
         await source.close();
         await dlq.close();
       })()),

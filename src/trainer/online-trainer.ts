@@ -1,9 +1,25 @@
 import type { DeadLetter, RawRecord } from '../kafka/index.js';
+import { tpKey } from '../kafka/raw-record.js';
 import type { Learner } from '../models/index.js';
 import type { DecodedRecord, GoodRecord } from '../pipeline/decode-records.js';
 import { PrequentialAccuracy } from '../pipeline/prequential.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
+import { PageHinkley, type PageHinkleyOptions } from './page-hinkley.js';
+import { RecentIds } from './recent-ids.js';
+import { ReplayBuffer } from './replay-buffer.js';
 import type { TrainerStats } from './trainer-stats.js';
+
+/** File in each version directory with the trainer's own state (dedupe window). */
+export const TRAINER_STATE_FILE = 'trainer-state.json';
+
+export interface DriftOptions extends PageHinkleyOptions {
+  /** What to do on drift: raise the learning rate for a while, or only count it. @defaultValue 'boost-lr' */
+  reaction?: 'boost-lr' | 'none';
+  /** Learning-rate multiplier while boosted. @defaultValue 3 */
+  boostFactor?: number;
+  /** Steps the boost lasts. @defaultValue 50 */
+  boostSteps?: number;
+}
 
 export interface OnlineTrainerOptions {
   model: string;
@@ -15,89 +31,190 @@ export interface OnlineTrainerOptions {
   topic: string;
   /** @defaultValue 'supervised-online' */
   regime?: string;
-  /** Save a candidate version after this many steps. @defaultValue 20 */
+  /** Save a checkpoint version after this many steps. @defaultValue 20 */
   versionEverySteps?: number;
-  /** …or once this much time has passed since the last version, if anything was learned. @defaultValue 3000 */
+  /** …or once this much time has passed since the last one, if anything was learned. @defaultValue 3000 */
   versionEveryMs?: number;
   /** Prequential window, in labelled events. @defaultValue 500 */
   accuracyWindow?: number;
+  /** Ids remembered to drop duplicates (producer retries); 0 turns it off. @defaultValue 100000 */
+  dedupeWindow?: number;
+  /** Reservoir of past examples mixed into each step; capacity 0 turns it off. @defaultValue { capacity: 1000, mixRatio: 0.25 } */
+  replay?: { capacity?: number; mixRatio?: number };
+  drift?: DriftOptions;
   deadLetters: { send(letters: DeadLetter[]): Promise<void> };
   ack(record: RawRecord): void;
-  /** Next offsets per `topic/partition`, as far as acked. */
-  positions(): Record<string, string>;
+  /** Commits group offsets once the checkpoint that includes them is durable. */
+  commit(offsets: Record<string, string>): Promise<void>;
   onStats?(stats: TrainerStats): void;
-  onVersion?(meta: VersionMeta): void;
+  /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
+  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   /** Clock in ms (a parameter so tests control time). @defaultValue Date.now */
   now?: () => number;
 }
 
+interface Example {
+  x: number[];
+  y: string | number;
+  w: number;
+}
+
+const MAX_TS_SAMPLE = 1000;
+
 /**
- * The trainer's step: dead-letter rejects, score each labelled event before
- * learning it (prequential), learn the micro-batch, ack every record, and save a
- * candidate version every N steps or T ms. Steps must run one at a time
- * (`concatMap`), which keeps acks — and so committed offsets — in order.
+ * The trainer's step: skip what the checkpoint already includes, dead-letter
+ * rejects, drop duplicate ids, score each labelled event before learning it
+ * (prequential), learn the micro-batch (plus a few replayed examples), watch
+ * the error for drift, ack every record, and save a checkpoint version every
+ * N steps or T ms — whose offsets are committed only once it is durable. Steps
+ * must run one at a time (`concatMap`).
  */
 export class OnlineTrainer {
   readonly accuracy: PrequentialAccuracy;
-  private stepsSinceVersion = 0;
-  private learnedSinceVersion = 0;
-  private lastVersionAt: number;
+  private learnerRef: Learner;
   private parent: VersionMeta | null;
   private examplesSeen: number;
+  private next = new Map<string, bigint>();
+  private recentIds: RecentIds;
+  private readonly replay: ReplayBuffer<Example>;
+  private readonly drift: PageHinkley;
+  private boostLeft = 0;
+  private baseLr: number | undefined;
+  private stepsSinceVersion = 0;
+  private learnedSinceVersion = 0;
+  private tsSample: number[] = [];
+  private lastVersionAt: number;
+  private refreshRequested = false;
   /** Totals since start (for summaries and tests). */
-  readonly totals = { consumed: 0, learned: 0, rejected: 0, unlabelled: 0, versions: 0 };
+  readonly totals = { consumed: 0, learned: 0, rejected: 0, unlabelled: 0, duplicates: 0, skipped: 0, drifts: 0, versions: 0, refreshes: 0 };
   private readonly now: () => number;
 
   constructor(private readonly opts: OnlineTrainerOptions) {
     this.accuracy = new PrequentialAccuracy(opts.accuracyWindow ?? 500);
     this.now = opts.now ?? Date.now;
     this.lastVersionAt = this.now();
+    this.learnerRef = opts.learner;
     this.parent = opts.parent;
     this.examplesSeen = opts.parent?.examplesSeen ?? 0;
+    this.recentIds = new RecentIds(opts.dedupeWindow ?? 100_000);
+    this.replay = new ReplayBuffer(opts.replay?.capacity ?? 1000);
+    this.drift = new PageHinkley(opts.drift);
+    this.resetPositions();
   }
 
+  /** The learner being trained (replaced when a newer checkpoint is restored). */
   get learner(): Learner {
-    return this.opts.learner;
+    return this.learnerRef;
+  }
+
+  /** The newest checkpoint this trainer wrote or restored. */
+  get checkpoint(): VersionMeta | null {
+    return this.parent;
+  }
+
+  /** Next offset per `topic/partition` that this learner has not learned yet. */
+  positions(): Record<string, string> {
+    const out: Record<string, string> = { ...(this.parent?.offsets ?? {}) };
+    for (const [k, v] of this.next) out[k] = v.toString();
+    return out;
+  }
+
+  private resetPositions(): void {
+    this.next = new Map(Object.entries(this.parent?.offsets ?? {}).map(([k, v]) => [k, BigInt(v)]));
+  }
+
+  /** Restores the trainer's dedupe window from a checkpoint's state file. */
+  async restoreState(): Promise<void> {
+    if (!this.parent) return;
+    const raw = await this.opts.store.readExtra(this.opts.model, this.parent.version, TRAINER_STATE_FILE);
+    const ids = raw ? ((JSON.parse(raw) as { recentIds?: string[] }).recentIds ?? []) : [];
+    this.recentIds = new RecentIds(this.opts.dedupeWindow ?? 100_000, ids);
+  }
+
+  /** Asks the next step to restore the newest checkpoint first (partitions were (re)assigned). */
+  requestRefresh(): void {
+    this.refreshRequested = true;
+  }
+
+  /**
+   * Makes the newest checkpoint in the store this trainer's state, if another
+   * trainer (the one this standby replaces) wrote a newer one.
+   */
+  private async refresh(): Promise<void> {
+    this.refreshRequested = false;
+    const newest = await this.opts.store.newest(this.opts.model);
+    if (!newest || newest === this.parent?.version) return;
+    const { learner, meta } = await this.opts.store.load(this.opts.model, newest);
+    this.learnerRef.dispose();
+    this.learnerRef = learner;
+    this.parent = meta;
+    this.examplesSeen = meta.examplesSeen;
+    this.resetPositions();
+    await this.restoreState();
+    this.stepsSinceVersion = 0;
+    this.learnedSinceVersion = 0;
+    this.tsSample = [];
+    this.totals.refreshes++;
   }
 
   /** Processes one micro-batch; an empty batch is a clock tick (may save a version). */
   async step(batch: readonly DecodedRecord[]): Promise<void> {
-    const { learner } = this.opts;
-    const bad = batch.filter((d) => !d.ok);
+    if (this.refreshRequested) await this.refresh();
+    const fresh: DecodedRecord[] = [];
+    let skipped = 0;
+    for (const d of batch) {
+      const key = tpKey(d.record.topic, d.record.partition);
+      const offset = BigInt(d.record.offset);
+      const next = this.next.get(key);
+      if (next !== undefined && offset < next) skipped++;
+      else {
+        this.next.set(key, offset + 1n);
+        fresh.push(d);
+      }
+    }
+    const bad = fresh.filter((d) => !d.ok);
     const rejected: Record<string, number> = {};
     if (bad.length > 0) {
       await this.opts.deadLetters.send(bad.map((b) => ({ record: b.record, reason: b.reason, message: b.message })));
       for (const b of bad) rejected[b.reason] = (rejected[b.reason] ?? 0) + 1;
     }
-    const labelled = batch.filter((d): d is GoodRecord => d.ok && d.event.label !== null);
-    let loss: number | null = null;
-    if (labelled.length > 0) {
-      const xs = labelled.map((g) => g.x);
-      const ys = labelled.map((g) => g.event.label as string | number);
-      const preds = learner.predict(xs);
-      preds.forEach((p, i) => this.accuracy.update(p.label === String(ys[i])));
-      const weights = labelled.some((g) => g.event.weight !== undefined) ? labelled.map((g) => g.event.weight ?? 1) : undefined;
-      loss = (await learner.learn(xs, ys, weights)).loss;
-      this.stepsSinceVersion++;
-      this.learnedSinceVersion += labelled.length;
-      this.examplesSeen += labelled.length;
+    let duplicates = 0;
+    const labelled: GoodRecord[] = [];
+    let unlabelled = 0;
+    for (const d of fresh) {
+      if (!d.ok) continue;
+      if (this.recentIds.has(d.event.id)) {
+        duplicates++;
+        continue;
+      }
+      this.recentIds.add(d.event.id);
+      if (d.event.label === null) unlabelled++;
+      else labelled.push(d);
     }
+    const { loss, drifts } = labelled.length > 0 ? await this.learn(labelled) : { loss: null, drifts: 0 };
     for (const d of batch) this.opts.ack(d.record);
     this.totals.consumed += batch.length;
     this.totals.learned += labelled.length;
     this.totals.rejected += bad.length;
-    this.totals.unlabelled += batch.length - bad.length - labelled.length;
+    this.totals.unlabelled += unlabelled;
+    this.totals.duplicates += duplicates;
+    this.totals.skipped += skipped;
     if (batch.length > 0) {
       const acc = this.accuracy.value;
+      const faded = this.accuracy.faded;
       this.opts.onStats?.({
         model: this.opts.model,
         topic: this.opts.topic,
         consumed: batch.length,
         rejected,
         learned: labelled.length,
+        duplicates,
+        skipped,
         steps: labelled.length > 0 ? 1 : 0,
+        drifts,
         loss,
         accuracy: Number.isNaN(acc) ? null : acc,
+        accuracyFaded: Number.isNaN(faded) ? null : faded,
       });
     }
     const due =
@@ -106,26 +223,79 @@ export class OnlineTrainer {
     if (due) await this.saveVersion();
   }
 
-  /** Saves the learner as a new version if it learned anything since the last one. */
+  private async learn(labelled: GoodRecord[]): Promise<{ loss: number; drifts: number }> {
+    const learner = this.learnerRef;
+    const fresh: Example[] = labelled.map((g) => ({ x: g.x, y: g.event.label as string | number, w: g.event.weight ?? 1 }));
+    const preds = learner.predict(fresh.map((e) => e.x));
+    let drifts = 0;
+    preds.forEach((p, i) => {
+      const correct = p.label === String(fresh[i]!.y);
+      this.accuracy.update(correct);
+      if (this.drift.update(correct ? 0 : 1)) drifts++;
+    });
+    if (drifts > 0) this.onDrift(drifts);
+    const mix = this.replay.sample(Math.round(fresh.length * (this.opts.replay?.mixRatio ?? 0.25)));
+    const all = [...fresh, ...mix];
+    const weighted = all.some((e) => e.w !== 1);
+    const { loss } = await learner.learn(
+      all.map((e) => e.x),
+      all.map((e) => e.y),
+      weighted ? all.map((e) => e.w) : undefined,
+    );
+    if (this.boostLeft > 0 && --this.boostLeft === 0 && this.baseLr !== undefined) learner.setLearningRate?.(this.baseLr);
+    for (const e of fresh) this.replay.add(e);
+    for (const g of labelled) {
+      const ts = g.event.ts ?? Number(g.record.timestamp);
+      if (this.tsSample.length < MAX_TS_SAMPLE) this.tsSample.push(ts);
+      else this.tsSample[Math.floor(Math.random() * MAX_TS_SAMPLE)] = ts;
+    }
+    this.stepsSinceVersion++;
+    this.learnedSinceVersion += labelled.length;
+    this.examplesSeen += labelled.length;
+    return { loss, drifts };
+  }
+
+  private onDrift(count: number): void {
+    this.totals.drifts += count;
+    const d = this.opts.drift ?? {};
+    if ((d.reaction ?? 'boost-lr') !== 'boost-lr' || !this.learnerRef.setLearningRate || this.learnerRef.learningRate === undefined) return;
+    // Learn the new concept faster for a while: the old one's evidence no longer applies.
+    if (this.boostLeft === 0) {
+      this.baseLr = this.learnerRef.learningRate;
+      this.learnerRef.setLearningRate(this.baseLr * (d.boostFactor ?? 3));
+    }
+    this.boostLeft = d.boostSteps ?? 50;
+  }
+
+  /** Saves a checkpoint version if anything was learned since the last one, then commits its offsets. */
   async saveVersion(): Promise<VersionMeta | null> {
     if (this.learnedSinceVersion === 0) return null;
-    const meta = await this.opts.store.save(this.opts.model, this.opts.learner, {
-      parent: this.parent?.version ?? null,
-      regime: this.opts.regime ?? 'supervised-online',
-      backend: this.opts.backend,
-      examplesSeen: this.examplesSeen,
-      metrics: {
-        prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
-        examplesLearnedOnline: this.learnedSinceVersion,
+    const meta = await this.opts.store.save(
+      this.opts.model,
+      this.learnerRef,
+      {
+        parent: this.parent?.version ?? null,
+        regime: this.opts.regime ?? 'supervised-online',
+        backend: this.opts.backend,
+        examplesSeen: this.examplesSeen,
+        metrics: {
+          prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
+          examplesLearnedOnline: this.learnedSinceVersion,
+        },
+        offsets: this.positions(),
       },
-      offsets: { ...(this.parent?.offsets ?? {}), ...this.opts.positions() },
-    });
+      { [TRAINER_STATE_FILE]: JSON.stringify({ recentIds: this.recentIds.toArray() }) },
+    );
+    // The weights that include these events are durable: only now may the group move past them.
+    await this.opts.commit(meta.offsets);
+    const eventTimestamps = this.tsSample;
     this.parent = meta;
     this.stepsSinceVersion = 0;
     this.learnedSinceVersion = 0;
+    this.tsSample = [];
     this.lastVersionAt = this.now();
     this.totals.versions++;
-    this.opts.onVersion?.(meta);
+    this.opts.onVersion?.(meta, { eventTimestamps });
     return meta;
   }
 }

@@ -7,10 +7,17 @@ export interface TrainerStats {
   consumed: number;
   rejected: Record<string, number>;
   learned: number;
+  /** Events whose id was seen within the dedupe window (producer retries): not learned again. */
+  duplicates: number;
+  /** Records already in the restored checkpoint (re-read after a restart or takeover): skipped. */
+  skipped: number;
   steps: number;
+  drifts: number;
   loss: number | null;
   /** Prequential accuracy over the window, after this step (null before any labelled event). */
   accuracy: number | null;
+  /** Fading-factor prequential accuracy (null before any labelled event). */
+  accuracyFaded: number | null;
 }
 
 /** Adds a step's stats to the metrics. */
@@ -18,7 +25,11 @@ export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.consumed) metrics.eventsConsumed.inc({ topic: s.topic }, s.consumed);
   for (const [reason, n] of Object.entries(s.rejected)) metrics.eventsRejected.inc({ reason }, n);
   if (s.learned) metrics.trainExamples.inc({ model: s.model }, s.learned);
+  if (s.duplicates) metrics.eventsDuplicate.inc({ model: s.model }, s.duplicates);
+  if (s.skipped) metrics.eventsSkipped.inc({ model: s.model }, s.skipped);
   if (s.steps) metrics.trainSteps.inc({ model: s.model }, s.steps);
+  if (s.drifts) metrics.driftsDetected.inc({ model: s.model }, s.drifts);
   if (s.loss !== null) metrics.trainLoss.set({ model: s.model }, s.loss);
   if (s.accuracy !== null) metrics.onlineAccuracy.set({ model: s.model }, s.accuracy);
+  if (s.accuracyFaded !== null) metrics.onlineAccuracyFaded.set({ model: s.model }, s.accuracyFaded);
 }

@@ -5,7 +5,7 @@ import { from, concatMap, lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter, RawRecord } from '../../src/kafka/index.js';
 import { DenseClassifier, seededRandom } from '../../src/models/index.js';
-import { decodeRecords } from '../../src/pipeline/decode-records.js';
+import { decodeRecord, decodeRecords } from '../../src/pipeline/decode-records.js';
 import { microBatch } from '../../src/pipeline/micro-batch.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { OnlineTrainer } from '../../src/trainer/online-trainer.js';
@@ -36,6 +36,7 @@ describe('OnlineTrainer over an in-memory source', () => {
     const learner = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['a', 'b'], hiddenUnits: [8], learningRate: 0.03 });
     const letters: DeadLetter[] = [];
     const acked: string[] = [];
+    const commits: Record<string, string>[] = [];
     const stats: TrainerStats[] = [];
     const versions: string[] = [];
     let now = 0;
@@ -50,7 +51,7 @@ describe('OnlineTrainer over an in-memory source', () => {
       versionEveryMs: 60_000,
       deadLetters: { send: async (l) => void letters.push(...l) },
       ack: (r) => acked.push(r.offset),
-      positions: () => ({ 't/0': String(Number(acked.at(-1) ?? -1) + 1) }),
+      commit: async (o) => void commits.push(o),
       onStats: (s) => stats.push(s),
       onVersion: (m) => versions.push(m.version),
       now: () => now,
@@ -75,6 +76,9 @@ describe('OnlineTrainer over an in-memory source', () => {
     expect(stats.reduce((a, s) => a + s.learned, 0)).toBe(396);
     // 50 batches, 10 steps per version.
     expect(versions).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+    // Group offsets are committed once per durable checkpoint, with that checkpoint's offsets.
+    expect(commits).toHaveLength(5);
+    expect(commits.at(-1)).toEqual({ 't/0': '400' });
     const last = await store.meta('m', 'v5');
     expect(last.parent).toBe('v4');
     expect(last.offsets).toEqual({ 't/0': '400' });
@@ -85,6 +89,15 @@ describe('OnlineTrainer over an in-memory source', () => {
     now = 120_000;
     await trainer.step([]);
     expect(versions).toHaveLength(5);
+
+    // Records the checkpoint already includes (re-read after a restart) are skipped, not learned again.
+    const replayed = input.slice(390).map((r) => decodeRecord(r, { featureSpec: learner.featureSpec, labels: learner.labels }));
+    await trainer.step(replayed);
+    expect(trainer.totals).toMatchObject({ learned: 396, skipped: 10 });
+    // A producer retry: same id at a new offset is dropped as a duplicate.
+    const retry = { ...input[5]!, offset: '400' };
+    await trainer.step([decodeRecord(retry, { featureSpec: learner.featureSpec, labels: learner.labels })]);
+    expect(trainer.totals).toMatchObject({ learned: 396, duplicates: 1 });
     learner.dispose();
   });
 });
