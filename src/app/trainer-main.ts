@@ -52,10 +52,15 @@ async function main(): Promise<void> {
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    await ol.close();
-    ol.trainer.learner.dispose();
-    send({ type: 'stopped' });
-    process.exit(0);
+    try {
+      await ol.close();
+      ol.trainer.learner.dispose();
+      send({ type: 'stopped' });
+      process.exit(0);
+    } catch (err) {
+      send({ type: 'error', message: `stopping: ${(err as Error).message}` });
+      process.exit(1);
+    }
   };
   process.on('message', (m: ServerMessage) => {
     if (m.type === 'stop') void stop();

@@ -83,7 +83,7 @@ export class KafkaSource {
           .then((offsets) => {
             for (const [key, offset] of Object.entries(offsets)) {
               const { topic: t, partition } = parseTpKey(key);
-              if (t === topic && mine.includes(partition)) this.consumer.seek({ topic, partition, offset });
+              if (t === topic && mine.includes(partition) && !this.stopped) this.consumer.seek({ topic, partition, offset });
             }
           })
           .catch((err: unknown) => subscriber.error(err));
@@ -125,8 +125,10 @@ export class KafkaSource {
     this.inFlight--;
     this.ackedCount++;
     if (this.inFlight <= this.maxInFlight / 2 && this.resumes.size > 0 && !this.stopped) {
-      for (const resume of this.resumes.values()) resume();
+      const resumes = [...this.resumes.values()];
       this.resumes.clear();
+      // kafkajs throws if the consumer is no longer running (closing): nothing to resume then.
+      for (const resume of resumes) quietly(resume);
     }
   }
 
@@ -146,11 +148,8 @@ export class KafkaSource {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopped = true;
-      try {
-        this.consumer.pause([{ topic: this.opts.topic }]);
-      } finally {
-        this.complete?.();
-      }
+      quietly(() => this.consumer.pause([{ topic: this.opts.topic }]));
+      this.complete?.();
     })();
     return this.stopping;
   }
@@ -165,3 +164,12 @@ export class KafkaSource {
   }
 }
 
+
+/** Runs a consumer control call that may throw only because the consumer is not running. */
+function quietly(f: () => void): void {
+  try {
+    f();
+  } catch {
+    /* not running: nothing to pause or resume */
+  }
+}
