@@ -145,4 +145,60 @@ describe('online learning from a real Kafka broker', () => {
     expect(after.examplesSeen).toBe(340);
     expect(after.parent).toBe(latest);
   });
+
+  it('sends one malformed event of each kind to the DLQ with its reason, and learns the valid ones around them', async () => {
+    const topic = `test.kinds.${id}`;
+    const dlqTopic = `test.kinds.dlq.${id}`;
+    await ensureTopics(kafka, [{ topic }, { topic: dlqTopic }]);
+    const good = events(70, 3);
+    const bad: [string, string | null][] = [
+      ['bad_json', '{"id":"x1","input":{"features":[1,2,3]},"label":"up"'],
+      ['schema', JSON.stringify({ input: { features: [1, 2, 3] }, label: 'up' })],
+      ['non_finite', '{"id":"x3","input":{"features":[1,1e999,3]},"label":"up"}'],
+      ['too_large', JSON.stringify({ id: 'x4', input: { text: 'a'.repeat(1_000_100) }, label: 'up' })],
+      ['wrong_dimension', JSON.stringify({ id: 'x5', input: { features: [1, 2] }, label: 'up' })],
+      ['unknown_label', JSON.stringify({ id: 'x6', input: { features: [1, 2, 3] }, label: 'sideways' })],
+      ['wrong_kind', JSON.stringify({ id: 'x7', input: { text: 'three numbers' }, label: 'up' })],
+      ['empty', null],
+    ];
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < bad.length; i++) {
+      await producer.send({
+        topic,
+        messages: [
+          ...good.slice(i * 8, i * 8 + 8).map((e) => ({ key: e.id, value: JSON.stringify(e) })),
+          { key: `bad-${i}`, value: bad[i]![1] },
+        ],
+      });
+    }
+    await producer.send({ topic, messages: good.slice(64).map((e) => ({ key: e.id, value: JSON.stringify(e) })) });
+    await producer.disconnect();
+
+    const { learner, meta } = await store.load('m', v1.version);
+    const ol = await startOnlineLearning({
+      kafka,
+      model: 'm',
+      store,
+      learner,
+      parent: { ...meta, offsets: {} },
+      backend: 'test',
+      labelsTopic: topic,
+      dlqTopic,
+      groupId: `kinds-${id}`,
+      maxBatchWaitMs: 50,
+    });
+    await waitFor('all 78 records', () => ol.trainer.totals.consumed >= 78);
+    await ol.close();
+    ol.trainer.learner.dispose();
+    expect(ol.trainer.totals).toMatchObject({ consumed: 78, learned: 70, rejected: 8 });
+    const dead = await readAll(dlqTopic, 8);
+    expect(dead.map((m) => m.headers!['streamtune-reason']!.toString())).toEqual(bad.map(([reason]) => reason));
+    dead.forEach((m, i) => {
+      expect(m.value === null ? null : m.value.toString()).toBe(bad[i]![1]);
+      expect(m.key!.toString()).toBe(`bad-${i}`);
+      expect(m.headers!['streamtune-source-topic']!.toString()).toBe(topic);
+      expect(m.headers!['streamtune-error']!.toString().length).toBeGreaterThan(5);
+    });
+  });
 });
