@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { selectBackend } from '../backend/index.js';
 import type { Config } from '../config/index.js';
-import { ModelNotFoundError } from '../errors/index.js';
+import { hostname } from 'node:os';
+import { ConfigError, ModelNotFoundError } from '../errors/index.js';
+import { createKafka, ensureModelsTopic, ModelFollower } from '../kafka/index.js';
 import { createMetrics, startMetricsServer, type Metrics } from '../metrics/index.js';
 import { VersionStore, type VersionMeta } from '../registry/index.js';
 import { ModelHolder, PredictionServer } from '../serving/index.js';
@@ -28,6 +30,7 @@ export class StreamtuneServer extends EventEmitter {
   readonly holder: ModelHolder;
   grpc: PredictionServer | undefined;
   trainer: TrainerProcess | undefined;
+  private follower: ModelFollower | undefined;
   metricsUrl = '';
   backend = '';
   private metricsServer: { close(): Promise<void> } | undefined;
@@ -53,25 +56,46 @@ export class StreamtuneServer extends EventEmitter {
     this.metrics.backendInfo.set({ role: 'serving', backend: choice.backend }, 1);
 
     const version = await this.store.latest(config.model);
-    if (!version) {
+    if (version) await this.swapTo(version);
+    else if (!config.serving.follow) {
       throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
     }
-    await this.swapTo(version);
 
     this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend });
     await this.grpc.start();
-    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version})`);
+    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'})`);
 
     const ms = await startMetricsServer(this.metrics.registry, config.metrics);
     this.metricsServer = ms;
     this.metricsUrl = ms.url;
     this.log(`metrics on ${ms.url}`);
 
-    if (config.training.enabled && config.kafka.brokers.length > 0) {
+    if (config.serving.follow) {
+      await this.startFollowing();
+    } else if (config.training.enabled && config.kafka.brokers.length > 0) {
       await this.startTrainer();
     } else if (config.training.enabled) {
       this.log('online learning off: no Kafka brokers configured');
     }
+  }
+
+  /**
+   * Serving replica mode: no trainer here; versions announced on the models
+   * topic are loaded from the shared registry and hot-swapped in, newest wins.
+   */
+  private async startFollowing(): Promise<void> {
+    const { config } = this;
+    if (config.kafka.brokers.length === 0) throw new ConfigError('serving.follow', 'following needs Kafka brokers (kafka.brokers / KAFKA_BROKERS)');
+    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-follower`, (l) => this.log(l));
+    await ensureModelsTopic(kafka, config.kafka.modelsTopic);
+    const follower = new ModelFollower(kafka, config.kafka.modelsTopic, `${config.kafka.groupId}-follower-${hostname()}-${process.pid}-${Date.now()}`);
+    this.follower = follower;
+    const num = (v: string | null): number => (v ? Number(v.replace(/^v/, '')) : 0);
+    await follower.start(async (a) => {
+      if (a.model !== config.model || num(a.version) <= num(this.holder.version)) return;
+      await this.swapTo(a.version).catch(() => undefined);
+    }, this.log);
+    this.log(`following ${config.kafka.modelsTopic} for ${config.model}`);
   }
 
   /**
@@ -156,6 +180,7 @@ export class StreamtuneServer extends EventEmitter {
       const steps: [string, () => Promise<void> | void][] = [
         ['gRPC server', () => this.grpc?.close()],
         ['trainer', () => this.trainer?.stop()],
+        ['follower', () => this.follower?.close()],
         ['swaps', async () => void (await this.swapChain)],
         ['metrics server', () => this.metricsServer?.close()],
         ['model', () => this.holder.close()],

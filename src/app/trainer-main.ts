@@ -5,7 +5,7 @@
  */
 import { selectBackend } from '../backend/index.js';
 import { loadConfig, type Config } from '../config/index.js';
-import { createKafka } from '../kafka/index.js';
+import { createKafka, ensureModelsTopic, ModelAnnouncer } from '../kafka/index.js';
 import { VersionStore } from '../registry/index.js';
 import { startOnlineLearning } from '../trainer/online-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   if (!version) throw new Error(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`);
   const { learner, meta } = await store.load(config.model, version);
   const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line }));
+  await ensureModelsTopic(kafka, config.kafka.modelsTopic);
+  const announcer = new ModelAnnouncer(kafka, config.kafka.modelsTopic);
   const ol = await startOnlineLearning({
     kafka,
     model: config.model,
@@ -45,7 +47,20 @@ async function main(): Promise<void> {
     replay: { capacity: config.training.replayCapacity, mixRatio: config.training.replayMixRatio },
     drift: { reaction: config.training.driftReaction },
     onStats: (stats) => send({ type: 'stats', stats }),
-    onVersion: (m, info) => send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps }),
+    onVersion: (m, info) => {
+      send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps });
+      // Every replica following the models topic loads it from the shared registry.
+      announcer
+        .announce({
+          model: m.model,
+          version: m.version,
+          artifact: `${m.model}/versions/${m.version}`,
+          parent: m.parent,
+          metrics: m.metrics,
+          createdAt: m.createdAt,
+        })
+        .catch((err: unknown) => send({ type: 'log', line: `announcing ${m.version} failed: ${(err as Error).message}` }));
+    },
   });
   send({ type: 'ready', backend: choice.backend, version, skipped: choice.skipped });
   let stopping = false;
@@ -54,6 +69,7 @@ async function main(): Promise<void> {
     stopping = true;
     try {
       await ol.close();
+      await announcer.close();
       ol.trainer.learner.dispose();
       send({ type: 'stopped' });
       process.exit(0);

@@ -23,6 +23,8 @@ export const configSchema = z
         clientId: z.string().min(1).default('streamtune'),
         labelsTopic: z.string().min(1).default('streamtune.labels'),
         dlqTopic: z.string().min(1).default('streamtune.dlq'),
+        /** Compacted topic where promoted versions are announced to every replica. */
+        modelsTopic: z.string().min(1).default('streamtune.models'),
         groupId: z.string().min(1).default('streamtune-trainer'),
         /** How long a dead trainer holds its partitions before a standby takes over (broker minimum 6000). */
         sessionTimeoutMs: z.number().int().min(6000).default(10_000),
@@ -36,6 +38,8 @@ export const configSchema = z
         maxInstances: z.number().int().min(1).max(100_000).default(1024),
         maxReceiveMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
         drainTimeoutMs: z.number().int().min(0).default(5000),
+        /** Serve versions announced on the models topic (a replica that does not train). */
+        follow: z.boolean().default(false),
       })
       .strict()
       .default({}),

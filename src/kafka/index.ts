@@ -5,3 +5,4 @@ export * from './kafka-source.js';
 export * from './lazy-producer.js';
 export * from './dead-letter-sink.js';
 export * from './event-producer.js';
+export * from './model-announcements.js';

@@ -4,13 +4,17 @@ import type { Kafka } from 'kafkajs';
 export const DEFAULT_TOPICS = {
   labels: 'streamtune.labels',
   dlq: 'streamtune.dlq',
+  models: 'streamtune.models',
 } as const;
 
 /**
  * Creates topics that do not exist yet (idempotent). Single-partition,
  * replication 1 suits the local broker; production clusters create their own.
  */
-export async function ensureTopics(kafka: Kafka, topics: { topic: string; numPartitions?: number }[]): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: { topic: string; numPartitions?: number; configEntries?: { name: string; value: string }[] }[],
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -19,7 +23,7 @@ export async function ensureTopics(kafka: Kafka, topics: { topic: string; numPar
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: -1 })),
+        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: -1, configEntries: t.configEntries })),
       });
     }
   } finally {

@@ -6,11 +6,13 @@ import { onShutdown } from '../shutdown.js';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the latest version over gRPC and keep learning from Kafka, hot-swapping new versions',
-  usage: `Usage: streamtune serve [--port N] [--metrics-port N] [--brokers HOST:PORT,...] [--no-learn] [--model NAME] [--registry DIR] [--config FILE]
+  usage: `Usage: streamtune serve [--port N] [--metrics-port N] [--brokers HOST:PORT,...] [--no-learn | --follow] [--model NAME] [--registry DIR] [--config FILE]
 
 Serves streamtune.v1.Predictor (with gRPC health and reflection) and /metrics. With
 Kafka brokers (--brokers or KAFKA_BROKERS), a trainer process learns from the labels
-topic and each new version is hot-swapped in without failing a call. Ctrl-C stops cleanly.
+topic and each new version is hot-swapped in without failing a call (and announced on the
+models topic). With --follow the server is a serving replica: it does not train, and loads
+each version announced on the models topic from the shared registry. Ctrl-C stops cleanly.
 
 Example:
   KAFKA_BROKERS=127.0.0.1:19092 streamtune serve --model digits --port 50051`,
@@ -18,12 +20,13 @@ Example:
     port: { type: 'string' },
     'metrics-port': { type: 'string' },
     'no-learn': { type: 'boolean' },
+    follow: { type: 'boolean' },
   },
   async run(values) {
     const overrides = commonOverrides(values);
     const port = intFlag(values, 'port');
     const metricsPort = intFlag(values, 'metrics-port');
-    if (port !== undefined) overrides.serving = { port };
+    if (port !== undefined || values.follow) overrides.serving = { ...(port === undefined ? {} : { port }), ...(values.follow ? { follow: true } : {}) };
     if (metricsPort !== undefined) overrides.metrics = { port: metricsPort };
     if (values['no-learn']) overrides.training = { enabled: false };
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
