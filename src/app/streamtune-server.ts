@@ -17,7 +17,8 @@ export type Logger = (line: string) => void;
 /**
  * `streamtune serve`: one process that serves the latest version over gRPC,
  * exports metrics, and runs online learning in a child process whose new
- * versions it hot-swaps in. Emits `swap` (meta), `swap-failed` (error), `stats`.
+ * versions it hot-swaps in. Emits `swap` (meta), `swap-failed` (error), `stats`,
+ * and `freshness` (seconds from event to serving, for the events a swap brought in).
  *
  * @example
  * const app = new StreamtuneServer(loadConfig({ env: process.env }));
@@ -117,7 +118,9 @@ export class StreamtuneServer extends EventEmitter {
         () => {
           // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
           const now = Date.now();
-          for (const ts of m.eventTimestamps ?? []) this.metrics.freshness.observe({ model: config.model }, Math.max(0, (now - ts) / 1000));
+          const seconds = (m.eventTimestamps ?? []).map((ts) => Math.max(0, (now - ts) / 1000));
+          for (const s of seconds) this.metrics.freshness.observe({ model: config.model }, s);
+          this.emit('freshness', seconds);
         },
         () => undefined,
       );

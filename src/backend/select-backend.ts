@@ -42,7 +42,13 @@ async function register(name: BackendName): Promise<void> {
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     await import('@tensorflow/tfjs-node');
   } else if (name === 'wasm') {
+    // Emscripten's Node glue installs uncaughtException/unhandledRejection handlers
+    // that rethrow from inside the minified module (printing the whole bundle on a
+    // crash). Remove them so errors surface as Node reports them.
+    const before = { ue: process.listeners('uncaughtException'), ur: process.listeners('unhandledRejection') };
     await import('@tensorflow/tfjs-backend-wasm');
+    for (const l of process.listeners('uncaughtException')) if (!before.ue.includes(l)) process.removeListener('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!before.ur.includes(l)) process.removeListener('unhandledRejection', l);
   }
 }
 

@@ -30,7 +30,7 @@ export const configSchema = z
         sessionTimeoutMs: z.number().int().min(6000).default(10_000),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     serving: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
@@ -42,14 +42,14 @@ export const configSchema = z
         follow: z.boolean().default(false),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     metrics: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: port.default(9464),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     training: z
       .object({
         /** Learn online from Kafka while serving. */
@@ -59,7 +59,7 @@ export const configSchema = z
         /** Unacked records before the consumer pauses (bounds memory). */
         maxInFlight: z.number().int().min(1).default(2000),
         versionEverySteps: z.number().int().min(1).default(20),
-        versionEveryMs: z.number().int().min(100).default(3000),
+        versionEveryMs: z.number().int().min(100).default(1000),
         accuracyWindow: z.number().int().min(1).default(500),
         /** Event ids remembered to drop producer retries; 0 turns deduplication off. */
         dedupeWindow: z.number().int().min(0).default(100_000),
@@ -71,7 +71,7 @@ export const configSchema = z
         driftReaction: z.enum(['boost-lr', 'none']).default('boost-lr'),
       })
       .strict()
-      .default({}),
+      .prefault({}),
   })
   .strict();
 

@@ -26,8 +26,9 @@ export function decodeEvent(bytes: Buffer | string | null): LabelEvent {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length > 0 ? issue.path.join('.') : 'event';
-    const reason = issue.message.includes('finite') ? 'non_finite' : 'schema';
+    const received = (issue as { received?: unknown }).received;
+    const reason = received === 'Infinity' || received === 'NaN' ? 'non_finite' : 'schema';
     throw new InvalidInputError(reason, field, `field "${field}": ${issue.message}`);
   }
-  return parsed.data;
+  return parsed.data as LabelEvent;
 }

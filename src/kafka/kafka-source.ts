@@ -24,8 +24,9 @@ export interface KafkaSourceOptions {
 /**
  * Kafka as an RxJS source. Records are emitted in partition order and `ack`ed
  * by the caller when the step that used them is done; when `maxInFlight`
- * records are unacked the partition is paused, and resumed once half have been
- * acked, so memory stays bounded however fast producers are. Offsets are never
+ * records are unacked, consumption pauses (the fetch loop waits, heartbeating)
+ * and resumes once half have been acked, so memory stays bounded however fast
+ * producers are. Offsets are never
  * auto-committed: the caller commits the offsets of a durable checkpoint with
  * {@link KafkaSource.commitOffsets}.
  *
@@ -37,7 +38,7 @@ export class KafkaSource {
   private readonly consumer: Consumer;
   private readonly maxInFlight: number;
   private inFlight = 0;
-  private readonly resumes = new Map<number, () => void>();
+  private drained: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private stopped = false;
@@ -45,6 +46,8 @@ export class KafkaSource {
   /** Emitted and acked counts (for tests and stats). */
   emitted = 0;
   ackedCount = 0;
+  /** Times consumption paused because `maxInFlight` records were unacked. */
+  paused = 0;
   /** Times partitions were assigned to this member. */
   assignments = 0;
 
@@ -94,8 +97,20 @@ export class KafkaSource {
         await this.consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, pause, isRunning, isStale }) => {
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
             for (const m of batch.messages) {
+              if (this.inFlight >= this.maxInFlight) {
+                // Backpressure: hold this partition's fetch loop (no new fetches, nothing
+                // dropped or re-fetched) until the trainer has acked half of what it holds.
+                this.paused++;
+                while (this.inFlight > this.maxInFlight / 2 && isRunning() && !isStale() && !this.stopped) {
+                  await new Promise<void>((resolve) => {
+                    this.drained = resolve;
+                    setTimeout(resolve, 1000).unref();
+                  });
+                  await heartbeat();
+                }
+              }
               if (!isRunning() || isStale() || subscriber.closed || this.stopped) break;
               this.inFlight++;
               this.emitted++;
@@ -108,11 +123,6 @@ export class KafkaSource {
                 timestamp: m.timestamp,
               });
               resolveOffset(m.offset);
-              if (this.inFlight >= this.maxInFlight) {
-                // The rest of this batch is dropped by kafkajs and fetched again on resume.
-                this.resumes.set(batch.partition, pause());
-                break;
-              }
             }
           },
         });
@@ -124,11 +134,10 @@ export class KafkaSource {
   ack(_record: RawRecord): void {
     this.inFlight--;
     this.ackedCount++;
-    if (this.inFlight <= this.maxInFlight / 2 && this.resumes.size > 0 && !this.stopped) {
-      const resumes = [...this.resumes.values()];
-      this.resumes.clear();
-      // kafkajs throws if the consumer is no longer running (closing): nothing to resume then.
-      for (const resume of resumes) quietly(resume);
+    if (this.drained && this.inFlight <= this.maxInFlight / 2) {
+      const resume = this.drained;
+      this.drained = undefined;
+      resume();
     }
   }
 

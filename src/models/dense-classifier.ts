@@ -29,6 +29,7 @@ export interface DenseClassifierConfig {
 export class DenseClassifier implements Learner {
   static readonly className = 'DenseClassifier';
   readonly className = DenseClassifier.className;
+  readonly predictsWhileLearning = true;
   readonly featureSpec: FeatureSpec;
   readonly labels: string[];
   private readonly config: Required<DenseClassifierConfig>;
@@ -106,18 +107,25 @@ export class DenseClassifier implements Learner {
     const idx = y.map((l) => this.indexOf(l));
     this.learning = true;
     try {
+      let argmax: tf.Tensor | undefined;
       const loss = tf.tidy(() => {
         const xs = tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
         const ys = tf.oneHot(tf.tensor1d(idx, 'int32'), this.labels.length);
         const ws = weights ? tf.tensor1d(weights as number[]) : undefined;
         return this.optimizer.minimize(
-          () => tf.losses.softmaxCrossEntropy(ys, this.model.apply(xs, { training: true }) as tf.Tensor, ws) as tf.Scalar,
+          () => {
+            const logits = this.model.apply(xs, { training: true }) as tf.Tensor;
+            // The forward pass runs on the weights before this update: its argmax is the prequential prediction.
+            argmax = tf.keep(tf.argMax(logits, 1));
+            return tf.losses.softmaxCrossEntropy(ys, logits, ws) as tf.Scalar;
+          },
           true,
         )!;
       });
-      const value = (await loss.data())[0]!;
+      const [value, classes] = await Promise.all([loss.data(), argmax!.data()]);
       loss.dispose();
-      return { loss: value, examples: x.length };
+      argmax!.dispose();
+      return { loss: value[0]!, examples: x.length, predicted: Array.from(classes, (c) => this.labels[c]!) };
     } finally {
       this.learning = false;
     }

@@ -27,6 +27,12 @@ export interface ModelDescription {
 export interface StepResult {
   loss: number;
   examples: number;
+  /**
+   * Labels the model predicted for the batch rows in the step's forward pass,
+   * i.e. before this step's update — exactly what prequential evaluation needs,
+   * without a second forward pass. Optional: learners may omit it.
+   */
+  predicted?: string[];
 }
 
 /**
@@ -38,6 +44,8 @@ export interface StepResult {
 export interface Learner {
   readonly className: string;
   readonly featureSpec: FeatureSpec;
+  /** True when `learn` reports `predicted` from its own forward pass (see {@link StepResult}). */
+  readonly predictsWhileLearning?: boolean;
   predict(x: readonly (readonly number[])[]): Prediction[];
   /** Learns one micro-batch; `y` holds class labels (classification) or numbers (regression). */
   learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult>;

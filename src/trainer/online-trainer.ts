@@ -226,22 +226,24 @@ export class OnlineTrainer {
   private async learn(labelled: GoodRecord[]): Promise<{ loss: number; drifts: number }> {
     const learner = this.learnerRef;
     const fresh: Example[] = labelled.map((g) => ({ x: g.x, y: g.event.label as string | number, w: g.event.weight ?? 1 }));
-    const preds = learner.predict(fresh.map((e) => e.x));
+    const mix = this.replay.sample(Math.round(fresh.length * (this.opts.replay?.mixRatio ?? 0.25)));
+    const all = [...fresh, ...mix];
+    const weighted = all.some((e) => e.w !== 1);
+    const xs = all.map((e) => e.x);
+    const ys = all.map((e) => e.y);
+    // Prequential: predictions must come from the weights before this step. Learners
+    // that report their step's own forward pass save a second one.
+    const before = learner.predictsWhileLearning ? undefined : learner.predict(fresh.map((e) => e.x)).map((p) => p.label);
+    const result = await learner.learn(xs, ys, weighted ? all.map((e) => e.w) : undefined);
+    const predicted = before ?? result.predicted;
     let drifts = 0;
-    preds.forEach((p, i) => {
-      const correct = p.label === String(fresh[i]!.y);
+    fresh.forEach((e, i) => {
+      const correct = predicted?.[i] === String(e.y);
       this.accuracy.update(correct);
       if (this.drift.update(correct ? 0 : 1)) drifts++;
     });
     if (drifts > 0) this.onDrift(drifts);
-    const mix = this.replay.sample(Math.round(fresh.length * (this.opts.replay?.mixRatio ?? 0.25)));
-    const all = [...fresh, ...mix];
-    const weighted = all.some((e) => e.w !== 1);
-    const { loss } = await learner.learn(
-      all.map((e) => e.x),
-      all.map((e) => e.y),
-      weighted ? all.map((e) => e.w) : undefined,
-    );
+    const { loss } = result;
     if (this.boostLeft > 0 && --this.boostLeft === 0 && this.baseLr !== undefined) learner.setLearningRate?.(this.baseLr);
     for (const e of fresh) this.replay.add(e);
     for (const g of labelled) {

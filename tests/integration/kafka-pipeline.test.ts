@@ -95,6 +95,7 @@ describe('online learning from a real Kafka broker', () => {
     expect(ol.trainer.totals).toMatchObject({ consumed: 302, learned: 300, rejected: 2 });
     expect(learnedFromStats).toBe(300);
     expect(ol.source.emitted).toBe(302); // paused/resumed without re-emitting a record
+    expect(ol.source.paused).toBeGreaterThan(0); // maxInFlight 64 < 302: backpressure really engaged
 
     const dead = await readAll(dlq, 2);
     expect(dead).toHaveLength(2);

@@ -1,0 +1,163 @@
+/**
+ * Training throughput, freshness and memory, in one run against a real broker.
+ *
+ *   npm run -s bench:training [-- --events 1000000]
+ *
+ * Prints one JSON object: raw kafkajs consume rate of a topic of labelled events
+ * (the ingest limit) vs the trainer's learned-events rate on the same topic,
+ * freshness p50/p99 (event produced → served by a version that learned it), and
+ * RSS at the start and end of learning. Never a test: numbers only.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { trainBase } from '../src/app/train-base.js';
+import { StreamtuneServer } from '../src/app/streamtune-server.js';
+import { DATA_DIR } from '../src/app/demo.js';
+import { selectBackend, parseBackendPreference } from '../src/backend/index.js';
+import { ensureLocalBroker } from '../src/cli/local-broker.js';
+import { loadConfig } from '../src/config/index.js';
+import { readEventsJsonl } from '../src/data/index.js';
+import { createKafka, ensureTopics } from '../src/kafka/index.js';
+import { VersionStore } from '../src/registry/index.js';
+import { startOnlineLearning } from '../src/trainer/online-learning.js';
+
+const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' } } });
+const N = Number(values.events ?? 1_000_000);
+const FRESH_S = Number(values['freshness-seconds'] ?? 10);
+const log = (l: string): void => void process.stderr.write(`[bench:training] ${l}\n`);
+const mb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : Number.NaN;
+};
+
+const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : await ensureLocalBroker(process.env, log);
+const kafka = createKafka(brokers, 'streamtune-bench');
+const run = Date.now().toString(36);
+const topic = `bench.training.${run}`;
+const work = await fs.mkdtemp(path.join(os.tmpdir(), 'st-bench-training-'));
+const { backend } = await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND), { conv: false });
+log(`backend ${backend}, ${N} events, broker ${brokers.join(',')}`);
+
+// Base model on the shipped digits; the stream cycles the digits with unique ids.
+const [base, stream] = await Promise.all(['base', 'stream'].map(async (n) => (await readEventsJsonl(path.join(DATA_DIR, `${n}.jsonl`))).events));
+const store = new VersionStore(path.join(work, 'registry'));
+await trainBase({ model: 'digits', store, events: base!, backend, epochs: 10 });
+
+await ensureTopics(kafka, [{ topic }, { topic: `${topic}.dlq` }]);
+const producer = kafka.producer({ allowAutoTopicCreation: false });
+await producer.connect();
+const lines = stream!.map((e) => JSON.stringify({ ...e, id: undefined }).slice(1));
+for (let i = 0; i < N; i += 1000) {
+  const n = Math.min(1000, N - i);
+  const ts = Date.now();
+  await producer.send({
+    topic,
+    messages: Array.from({ length: n }, (_, k) => ({ key: null, value: `{"id":"b${i + k}","ts":${ts},${lines[(i + k) % lines.length]}` })),
+  });
+}
+log(`produced ${N}`);
+
+// (1) The ingest limit: a bare kafkajs consumer reading the same topic.
+const raw = kafka.consumer({ groupId: `bench-raw-${run}`, maxWaitTimeInMs: 100 });
+await raw.connect();
+await raw.subscribe({ topic, fromBeginning: true });
+let seen = 0;
+let rawStart = 0;
+const rawDone = new Promise<number>((resolve) => {
+  void raw.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      if (rawStart === 0) rawStart = performance.now();
+      seen += batch.messages.length;
+      if (seen >= N) resolve(performance.now());
+    },
+  });
+});
+const rawEnd = await rawDone;
+await raw.disconnect();
+const rawEps = N / ((rawEnd - rawStart) / 1000);
+log(`raw consume ${Math.round(rawEps)} events/s`);
+
+// (2) The trainer on the same topic (in this process, as in the trainer process).
+const newest = (await store.newest('digits'))!;
+const { learner, meta } = await store.load('digits', newest);
+const rssStart = mb();
+let learnStart = 0;
+let rssPeak = rssStart;
+const ol = await startOnlineLearning({
+  kafka,
+  model: 'digits',
+  store,
+  learner,
+  parent: meta,
+  backend,
+  labelsTopic: topic,
+  dlqTopic: `${topic}.dlq`,
+  groupId: `bench-train-${run}`,
+  maxBatchSize: 256,
+  maxBatchWaitMs: 50,
+  versionEverySteps: 1_000_000,
+  versionEveryMs: 5000,
+  onStats: () => {
+    if (learnStart === 0) learnStart = performance.now();
+  },
+});
+const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 500);
+while (ol.trainer.totals.consumed < N) await new Promise((r) => setTimeout(r, 100));
+const learnEnd = performance.now();
+clearInterval(sampler);
+const rssEnd = mb();
+await ol.close();
+ol.trainer.learner.dispose();
+const learnedEps = ol.trainer.totals.learned / ((learnEnd - learnStart) / 1000);
+log(`learned ${ol.trainer.totals.learned} at ${Math.round(learnedEps)} events/s; RSS ${rssStart} → ${rssEnd} MB (peak ${rssPeak})`);
+
+// (3) Freshness: the server with its trainer process, a paced stream, produced → served.
+const freshTopic = `bench.fresh.${run}`;
+const config = loadConfig({
+  env: process.env,
+  overrides: {
+    model: 'digits',
+    registryDir: path.join(work, 'registry'),
+    kafka: { brokers, labelsTopic: freshTopic, dlqTopic: `${freshTopic}.dlq`, modelsTopic: `${freshTopic}.models`, groupId: `bench-fresh-${run}` },
+    serving: { port: 0 },
+    metrics: { port: 0 },
+  },
+});
+const server = new StreamtuneServer(config, () => undefined);
+const freshness: number[] = [];
+server.on('freshness', (s: number[]) => freshness.push(...s));
+await server.start();
+const RATE = 200;
+for (let i = 0; i < FRESH_S * RATE; i += RATE / 10) {
+  const ts = Date.now();
+  await producer.send({
+    topic: freshTopic,
+    messages: Array.from({ length: RATE / 10 }, (_, k) => ({ key: null, value: `{"id":"f${i + k}","ts":${ts},${lines[(i + k) % lines.length]}` })),
+  });
+  await new Promise((r) => setTimeout(r, 100));
+}
+await new Promise((r) => setTimeout(r, 3000));
+await server.close();
+await producer.disconnect();
+await fs.rm(work, { recursive: true, force: true });
+
+process.stdout.write(
+  `${JSON.stringify({
+    events: N,
+    backend,
+    raw_consume_eps: Math.round(rawEps),
+    learned_eps: Math.round(learnedEps),
+    ratio: Math.round((learnedEps / rawEps) * 1000) / 1000,
+    freshness_p50_ms: Math.round(pct(freshness, 50) * 1000),
+    freshness_p99_ms: Math.round(pct(freshness, 99) * 1000),
+    freshness_samples: freshness.length,
+    rss_start_mb: rssStart,
+    rss_end_mb: rssEnd,
+    rss_peak_mb: rssPeak,
+  })}\n`,
+);
+process.exit(0);
