@@ -190,7 +190,7 @@ export class VersionControl extends EventEmitter {
       let state: VersionStateName = 'retired';
       if (version === current) state = this.state.pinned === version ? 'pinned' : 'serving';
       else if (this.state.rejected.includes(version) || this.failed.has(version)) state = 'rejected';
-      else if (Number(version.slice(1)) > currentN) state = 'candidate';
+      else if (Number(version.slice(1)) > currentN && !this.holder.served.includes(version)) state = 'candidate';
       out.push({ meta, state, loaded: this.holder.has(version) });
     }
     return out;
