@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import * as os from 'node:os';
 import { selectBackend } from '../backend/index.js';
 import type { Config } from '../config/index.js';
 import { ModelNotFoundError } from '../errors/index.js';
@@ -11,6 +12,9 @@ import { TrainerProcess } from './trainer-process.js';
 import '../models/index.js';
 
 export type Logger = (line: string) => void;
+
+/** Nice value of the trainer process (Unix niceness; higher = lower priority). */
+const TRAINER_NICENESS = 10;
 
 /**
  * `streamtune serve`: one process that serves the latest version over gRPC,
@@ -119,6 +123,12 @@ export class StreamtuneServer extends EventEmitter {
     });
     await trainer.start();
     ready = true;
+    // Serving gets the CPU first when both want it: training may slow down, Predict must not.
+    try {
+      if (trainer.pid !== undefined) os.setPriority(trainer.pid, TRAINER_NICENESS);
+    } catch (err) {
+      this.log(`could not lower the trainer's CPU priority: ${(err as Error).message}`);
+    }
   }
 
   /**

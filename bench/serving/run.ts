@@ -1,0 +1,135 @@
+/**
+ * Serving benchmark (`npm run -s bench:serving`): one server, five cases, one JSON
+ * object on stdout. Cases run one after another against the same process:
+ *   echo                     Diagnostics.Echo — the gRPC stack's own limit here
+ *   predict_batched          Predict on the digits model, dynamic batching on
+ *   predict_unbatched        the same model and holder on a second port with batching off
+ *   predict_during_swaps     Predict (batched) while 100 hot-swaps load versions from disk
+ *   predict_during_training  Predict (batched) while a child process trains an MLP flat out
+ * Load comes from a child process (bench/serving/load-generator.ts) at concurrency 64
+ * over loopback, bounded in time and calls. Progress goes to stderr.
+ * Env: BENCH_DURATION_MS (default 4000), BENCH_WARMUP_MS (1000), STREAMTUNE_BACKEND.
+ */
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StreamtuneServer } from '../../src/app/streamtune-server.js';
+import { trainBase } from '../../src/app/train-base.js';
+import { parseBackendPreference, selectBackend } from '../../src/backend/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { readEventsJsonl } from '../../src/data/index.js';
+import { VersionStore } from '../../src/registry/index.js';
+import { PredictionServer } from '../../src/serving/index.js';
+import type { LoadJob } from './load-generator.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const CONCURRENCY = 64;
+const SWAPS = 100;
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 1000);
+const log = (line: string): void => void process.stderr.write(`[bench:serving] ${line}\n`);
+
+interface CaseResult {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  calls: number;
+  failed: number;
+  swaps?: number;
+  errors?: string[];
+}
+
+/** Runs the load generator in its own process; `during` starts when measuring starts. */
+function load(job: Omit<LoadJob, 'concurrency' | 'warmupMs' | 'durationMs' | 'maxCalls'>, during?: () => Promise<void>, ms = durationMs): Promise<CaseResult> {
+  const full: LoadJob = { ...job, concurrency: CONCURRENCY, warmupMs, durationMs: ms, maxCalls: 2_000_000 };
+  const child = fork(path.join(here, 'load-generator.ts'), [JSON.stringify(full)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  let background: Promise<void> = Promise.resolve();
+  child.on('message', (m: { type: string }) => {
+    if (m.type === 'measuring' && during) background = during();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
+      background.then(() => {
+        const r = JSON.parse(out.trim().split('\n').at(-1)!) as CaseResult;
+        if (!r.errors?.length) delete r.errors;
+        resolve(r);
+      }, reject);
+    });
+  });
+}
+
+const backend = (await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND), { conv: false })).backend;
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-bench-'));
+try {
+  log(`backend ${backend}; training the digits base model`);
+  const store = new VersionStore(dir);
+  const { events } = await readEventsJsonl(path.join(root, 'data', 'digits', 'base.jsonl'));
+  const base = await trainBase({ model: 'digits', store, events, backend, epochs: 10 });
+  // Versions to swap between: the base model saved again under new numbers (a real load each time).
+  for (let i = 0; i < 4; i++) {
+    const { learner } = await store.load('digits', base.meta.version);
+    await store.save('digits', learner, { parent: base.meta.version, regime: 'bench', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    learner.dispose();
+  }
+  await fs.writeFile(path.join(dir, 'digits', 'LATEST'), base.meta.version);
+  const config = loadConfig({ overrides: { model: 'digits', registryDir: dir, backend, serving: { port: 0 }, metrics: { port: 0 }, training: { enabled: false } } });
+  const app = new StreamtuneServer(config, () => undefined);
+  await app.start();
+  const unbatched = new PredictionServer(app.holder, app.metrics, { backend, control: app.control, batching: { enabled: false } });
+  await unbatched.start();
+  const features = (events[0]!.input as { features: number[] }).features;
+  const address = app.grpc!.address;
+  const results: Record<string, CaseResult> = {};
+
+  // Warm both code paths (JIT, connection) first, so the first measured case is not penalised for going first.
+  log('warm-up (not reported)');
+  await load({ address, target: 'echo', features }, undefined, 1000);
+  await load({ address, target: 'predict', features }, undefined, 1000);
+  log('echo');
+  results.echo = await load({ address, target: 'echo', features });
+  log(`predict, batching on (${address})`);
+  results.predict_batched = await load({ address, target: 'predict', features });
+  log(`predict, batching off (${unbatched.address})`);
+  results.predict_unbatched = await load({ address: unbatched.address, target: 'predict', features });
+
+  log(`predict during ${SWAPS} swaps`);
+  let swaps = 0;
+  results.predict_during_swaps = await load({ address, target: 'predict', features }, async () => {
+    const versions = await store.list('digits');
+    const gapMs = Math.max(1, Math.floor((durationMs * 0.8) / SWAPS));
+    for (let i = 0; i < SWAPS; i++) {
+      await app.swapTo(versions[i % versions.length]!);
+      swaps++;
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  });
+  results.predict_during_swaps.swaps = swaps;
+
+  log('predict during online training (trainer child process at lower CPU priority, as `serve` runs it)');
+  const trainer = fork(path.join(here, 'training-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve) => trainer.on('message', (m: { type: string }) => m.type === 'ready' && resolve()));
+  try {
+    os.setPriority(trainer.pid!, 10);
+  } catch {
+    log('could not lower the trainer priority');
+  }
+  results.predict_during_training = await load({ address, target: 'predict', features });
+  const steps = await new Promise<number>((resolve) => {
+    trainer.on('message', (m: { type: string; steps?: number }) => m.type === 'steps' && resolve(m.steps ?? 0));
+    trainer.send({ type: 'stop' });
+  });
+  log(`trainer took ${steps} training steps meanwhile`);
+
+  await unbatched.close();
+  await app.close();
+  const ratio = Math.round((results.predict_batched.rps / results.echo.rps) * 1000) / 1000;
+  process.stdout.write(`${JSON.stringify({ ...results, ratio_batched_vs_echo: ratio })}\n`);
+} finally {
+  await fs.rm(dir, { recursive: true, force: true });
+}
