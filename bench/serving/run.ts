@@ -111,14 +111,14 @@ try {
   });
   results.predict_during_swaps.swaps = swaps;
 
-  log('predict during online training (trainer child process at lower CPU priority, as `serve` runs it)');
-  const trainer = fork(path.join(here, 'training-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  log('predict during online training (trainer child process started under `nice -n 19`)');
+  // Niced from exec on, so every thread of the trainer (V8, libuv, WASM) runs at the lowest priority.
+  const trainer = fork(path.join(here, 'training-load.ts'), [], {
+    execPath: 'nice',
+    execArgv: ['-n', '19', process.execPath, '--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   await new Promise<void>((resolve) => trainer.on('message', (m: { type: string }) => m.type === 'ready' && resolve()));
-  try {
-    os.setPriority(trainer.pid!, 10);
-  } catch {
-    log('could not lower the trainer priority');
-  }
   results.predict_during_training = await load({ address, target: 'predict', features });
   const steps = await new Promise<number>((resolve) => {
     trainer.on('message', (m: { type: string; steps?: number }) => m.type === 'steps' && resolve(m.steps ?? 0));

@@ -14,7 +14,7 @@ import '../models/index.js';
 export type Logger = (line: string) => void;
 
 /** Nice value of the trainer process (Unix niceness; higher = lower priority). */
-const TRAINER_NICENESS = 10;
+const TRAINER_NICENESS = 19;
 
 /**
  * `streamtune serve`: one process that serves the latest version over gRPC,
