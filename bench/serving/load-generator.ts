@@ -3,7 +3,7 @@
  * never shares the server's event loop. Reads one JSON job from argv[2], keeps
  * `concurrency` calls in flight for `warmupMs` (not measured) then `durationMs` or
  * `maxCalls`, whichever comes first, and prints one JSON line:
- * {calls, failed, rps, p50_ms, p99_ms, errors}.
+ * {calls, failed, seconds, latencies_ms (sorted), errors}; the parent pools rounds.
  */
 import * as grpc from '@grpc/grpc-js';
 import { serviceConstructor } from '../../src/serving/index.js';
@@ -53,14 +53,9 @@ async function run(ms: number, maxCalls: number): Promise<{ latencies: number[];
   return { latencies, failed, seconds: Number(process.hrtime.bigint() - t0) / 1e9, errors };
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-
 await run(job.warmupMs, Number.MAX_SAFE_INTEGER);
 process.send?.({ type: 'measuring' });
 const r = await run(job.durationMs, job.maxCalls);
-const sorted = r.latencies.sort((a, b) => a - b);
-const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d;
-process.stdout.write(
-  `${JSON.stringify({ calls: sorted.length + r.failed, failed: r.failed, rps: round(sorted.length / r.seconds, 1), p50_ms: round(pct(sorted, 50)), p99_ms: round(pct(sorted, 99)), errors: r.errors })}\n`,
-);
+const latencies = r.latencies.sort((x, y) => x - y).map((v) => Math.round(v * 1000) / 1000);
+process.stdout.write(`${JSON.stringify({ calls: latencies.length + r.failed, failed: r.failed, seconds: r.seconds, latencies_ms: latencies, errors: r.errors })}\n`);
 (client as unknown as grpc.Client).close();
