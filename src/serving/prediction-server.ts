@@ -54,6 +54,8 @@ export class PredictionServer {
   private readonly lifecycle = new EventEmitter();
   readonly batcher: DynamicBatcher;
   private closing: Promise<void> | undefined;
+  /** Set before the first await of close(): `closing` is only assigned after the async body starts. */
+  private shuttingDown = false;
   port = 0;
 
   constructor(
@@ -89,7 +91,7 @@ export class PredictionServer {
 
   /** A version is loaded and warm, and the server is not shutting down. */
   get ready(): boolean {
-    return this.closing === undefined && this.holder.version !== null;
+    return !this.shuttingDown && this.holder.version !== null;
   }
 
   async start(): Promise<void> {
@@ -109,6 +111,7 @@ export class PredictionServer {
 
   /** Graceful shutdown: NOT_SERVING, end watch streams, drain in-flight calls, then force. Idempotent. */
   close(): Promise<void> {
+    this.shuttingDown = true;
     this.closing ??= (async () => {
       this.refreshHealth();
       this.lifecycle.emit('shutdown');

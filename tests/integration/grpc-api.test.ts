@@ -207,3 +207,58 @@ describe('overload and deadlines', () => {
     await server.close();
   });
 });
+
+describe('graceful shutdown', () => {
+  it('reports NOT_SERVING at once, ends WatchModel streams, lets an open PredictStream finish, then closes', async () => {
+    const fx = await startServingFixture({ versions: 1 });
+    const address = fx.app.grpc!.address;
+    const predictor = clientOf('streamtune.v1.Predictor', address);
+    const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
+    const health = new Health(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }>;
+    };
+    // A health Watch opened before shutdown sees the change (new connections are refused once draining starts).
+    const statuses: string[] = [];
+    const healthWatch = health.watch({ service: 'streamtune.v1.Predictor' });
+    healthWatch.on('data', (r: { status: string }) => statuses.push(r.status));
+    healthWatch.on('error', () => undefined);
+    await waitFor('SERVING on the health watch', () => statuses.includes('SERVING'));
+
+    const watch = (predictor.WatchModel as (req: unknown) => grpc.ClientReadableStream<WireModelEvent>)({});
+    const watchEnded = new Promise<void>((resolve) => {
+      watch.on('end', () => resolve());
+      watch.on('error', () => resolve());
+      watch.on('data', () => undefined);
+    });
+    const stream = (predictor.PredictStream as () => grpc.ClientDuplexStream<unknown, WirePredictResponse>)();
+    const answers: WirePredictResponse[] = [];
+    const streamEnded = new Promise<void>((resolve, reject) => {
+      stream.on('data', (r: WirePredictResponse) => answers.push(r));
+      stream.on('end', () => resolve());
+      stream.on('error', reject);
+    });
+    streamEnded.catch(() => undefined); // awaited below; a failure must fail the test there, not crash the worker first
+    stream.write({ requestId: 'before', instances: [x()] });
+    await waitFor('the first stream answer', () => answers.length === 1);
+
+    let closed = false;
+    const closing = fx.app.close().then(() => (closed = true));
+    await waitFor('NOT_SERVING on the health watch', () => statuses.at(-1) === 'NOT_SERVING');
+    healthWatch.cancel();
+    await watchEnded;
+    // The open stream is drained, not cut: it still gets answers until the client ends it.
+    stream.write({ requestId: 'during', instances: [x()] });
+    await waitFor('the answer during shutdown', () => answers.length === 2);
+    expect(closed).toBe(false);
+    stream.end();
+    await streamEnded;
+    await closing;
+    expect(answers.map((a) => [a.requestId, a.error ?? null])).toEqual([
+      ['before', null],
+      ['during', null],
+    ]);
+    health.close();
+    predictor.close();
+    await fx.close();
+  });
+});
