@@ -16,8 +16,6 @@ import type {
   WireVersionInfo,
 } from './wire-types.js';
 
-export { toStatus } from './to-status.js';
-
 export interface PredictorOptions {
   /** Backend label reported by GetModel. */
   backend: string;
