@@ -1,18 +1,21 @@
 import { EventEmitter } from 'node:events';
+import * as os from 'node:os';
 import { selectBackend } from '../backend/index.js';
 import type { Config } from '../config/index.js';
-import { hostname } from 'node:os';
 import { ConfigError, ModelNotFoundError } from '../errors/index.js';
 import { createKafka, ensureModelsTopic, ModelFollower } from '../kafka/index.js';
 import { createMetrics, startMetricsServer, type Metrics } from '../metrics/index.js';
 import { VersionStore, type VersionMeta } from '../registry/index.js';
-import { ModelHolder, PredictionServer } from '../serving/index.js';
+import { ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
 import { applyStats } from '../trainer/trainer-stats.js';
 import type { TrainerMessage } from './trainer-messages.js';
 import { TrainerProcess } from './trainer-process.js';
 import '../models/index.js';
 
 export type Logger = (line: string) => void;
+
+/** Nice value of the trainer process (Unix niceness; higher = lower priority). */
+const TRAINER_NICENESS = 19;
 
 /**
  * `streamtune serve`: one process that serves the latest version over gRPC,
@@ -29,13 +32,14 @@ export class StreamtuneServer extends EventEmitter {
   readonly metrics: Metrics;
   readonly store: VersionStore;
   readonly holder: ModelHolder;
+  /** Which loaded version serves: promotions, pins, rollbacks (see ModelAdmin). */
+  readonly control: VersionControl;
   grpc: PredictionServer | undefined;
   trainer: TrainerProcess | undefined;
   private follower: ModelFollower | undefined;
   metricsUrl = '';
   backend = '';
   private metricsServer: { close(): Promise<void> } | undefined;
-  private swapChain: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -45,7 +49,13 @@ export class StreamtuneServer extends EventEmitter {
     super();
     this.metrics = createMetrics();
     this.store = new VersionStore(config.registryDir);
-    this.holder = new ModelHolder(config.model);
+    this.holder = new ModelHolder(config.model, { keepWarmVersions: config.serving.keepWarmVersions });
+    this.control = new VersionControl(this.holder, this.store, this.metrics, this.log);
+    this.control.on('swapped', (meta: VersionMeta) => {
+      this.grpc?.refreshHealth();
+      this.emit('swap', meta);
+    });
+    this.control.on('swap-failed', (err: unknown) => this.emit('swap-failed', err));
   }
 
   async start(): Promise<void> {
@@ -55,14 +65,16 @@ export class StreamtuneServer extends EventEmitter {
     for (const s of choice.skipped) this.log(`backend ${s.backend} not used: ${s.reason}`);
     this.log(`serving backend: ${choice.backend}`);
     this.metrics.backendInfo.set({ role: 'serving', backend: choice.backend }, 1);
+    this.control.backend = choice.backend;
 
-    const version = await this.store.latest(config.model);
+    // The pinned version when an operator pinned one, else the newest not rolled back.
+    const version = await this.control.initialVersion();
     if (version) await this.swapTo(version);
     else if (!config.serving.follow) {
       throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
     }
 
-    this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend });
+    this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend, control: this.control });
     await this.grpc.start();
     this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'})`);
 
@@ -89,7 +101,7 @@ export class StreamtuneServer extends EventEmitter {
     if (config.kafka.brokers.length === 0) throw new ConfigError('serving.follow', 'following needs Kafka brokers (kafka.brokers / KAFKA_BROKERS)');
     const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-follower`, (l) => this.log(l));
     await ensureModelsTopic(kafka, config.kafka.modelsTopic);
-    const follower = new ModelFollower(kafka, config.kafka.modelsTopic, `${config.kafka.groupId}-follower-${hostname()}-${process.pid}-${Date.now()}`);
+    const follower = new ModelFollower(kafka, config.kafka.modelsTopic, `${config.kafka.groupId}-follower-${os.hostname()}-${process.pid}-${Date.now()}`);
     this.follower = follower;
     const num = (v: string | null): number => (v ? Number(v.replace(/^v/, '')) : 0);
     await follower.start(async (a) => {
@@ -144,37 +156,22 @@ export class StreamtuneServer extends EventEmitter {
     });
     await trainer.start();
     ready = true;
+    // Serving gets the CPU first when both want it: training may slow down, Predict must not.
+    try {
+      if (trainer.pid !== undefined) os.setPriority(trainer.pid, TRAINER_NICENESS);
+    } catch (err) {
+      this.log(`could not lower the trainer's CPU priority: ${(err as Error).message}`);
+    }
   }
 
   /**
-   * Loads a version from the store and hot-swaps it in. Swaps are serialized;
-   * a version that fails to load or warm up is counted and logged, and the
-   * current one keeps serving.
+   * Loads a version from the store and hot-swaps it in (or keeps it warm as a
+   * candidate while another version is pinned). Swaps are serialized; a version
+   * that fails to load or warm up is counted and logged, and the current one keeps
+   * serving. See {@link VersionControl.offer}.
    */
   swapTo(version: string): Promise<VersionMeta> {
-    const run = async (): Promise<VersionMeta> => {
-      const model = this.config.model;
-      const started = process.hrtime.bigint();
-      try {
-        const { learner, meta } = await this.store.load(model, version);
-        this.holder.swap(learner, meta);
-        this.metrics.swapDuration.observe({ model }, Number(process.hrtime.bigint() - started) / 1e9);
-        this.metrics.modelSwaps.inc({ model, result: 'ok' });
-        this.metrics.modelInfo.reset();
-        this.metrics.modelInfo.set({ model, version, backend: this.backend }, 1);
-        this.grpc?.refreshHealth();
-        this.emit('swap', meta);
-        return meta;
-      } catch (err) {
-        this.metrics.modelSwaps.inc({ model, result: 'failed' });
-        this.log(`swap to ${model}@${version} failed, still serving ${this.holder.version ?? 'nothing'}: ${(err as Error).message}`);
-        this.emit('swap-failed', err);
-        throw err;
-      }
-    };
-    const p = this.swapChain.then(run, run);
-    this.swapChain = p.catch(() => undefined);
-    return p;
+    return this.control.offer(version);
   }
 
   /** NOT_SERVING → drain gRPC → stop the trainer (it saves and commits) → close. Idempotent. */
@@ -184,7 +181,7 @@ export class StreamtuneServer extends EventEmitter {
         ['gRPC server', () => this.grpc?.close()],
         ['trainer', () => this.trainer?.stop()],
         ['follower', () => this.follower?.close()],
-        ['swaps', async () => void (await this.swapChain)],
+        ['swaps', () => this.control.idle()],
         ['metrics server', () => this.metricsServer?.close()],
         ['model', () => this.holder.close()],
       ];

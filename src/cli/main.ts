@@ -2,6 +2,7 @@
 import { status } from '@grpc/grpc-js';
 import { StreamtuneError } from '../errors/index.js';
 import { parse, type Command } from './args.js';
+import { adminCommand } from './commands/admin.js';
 import { demoCommand } from './commands/demo.js';
 import { learnCommand } from './commands/learn.js';
 import { predictCommand } from './commands/predict.js';
@@ -9,7 +10,7 @@ import { produceCommand } from './commands/produce.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand];
+const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand];
 
 function help(): string {
   return `streamtune — batch-train, serve over gRPC, fine-tune from Kafka, hot-swap.

@@ -40,8 +40,46 @@ export const configSchema = z
         drainTimeoutMs: z.number().int().min(0).default(5000),
         /** Serve versions announced on the models topic (a replica that does not train). */
         follow: z.boolean().default(false),
+        /** Versions kept loaded and warm (current included); a request may name any of them. */
+        keepWarmVersions: z.number().int().min(1).max(64).default(2),
+        /** Bearer token the ModelAdmin RPCs require; empty means admin RPCs are open (loopback default). */
+        adminToken: z.string().default(''),
+        /** Serve plaintext on a non-loopback host (e.g. inside a container network). Without TLS and without this, only loopback. */
+        allowPlaintextNetwork: z.boolean().default(false),
+        /** TLS: server certificate and key (PEM files); with clientCaFile, clients must present a certificate it signed (mTLS). */
+        tls: z
+          .object({
+            certFile: z.string().min(1),
+            keyFile: z.string().min(1),
+            clientCaFile: z.string().min(1).optional(),
+          })
+          .strict()
+          .optional(),
+        batching: z
+          .object({
+            /** Coalesce concurrent Predict calls into one forward pass. */
+            enabled: z.boolean().default(true),
+            /** Most rows in one forward pass. */
+            maxBatchSize: z.number().int().min(1).max(65_536).default(64),
+            /** Longest a request waits for others to join; 0 = those that arrived in the same event-loop turn. */
+            maxQueueDelayMs: z.number().min(0).max(1000).default(0),
+            /** Rows waiting at most; more answers RESOURCE_EXHAUSTED. */
+            maxQueueRows: z.number().int().min(1).default(4096),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
+      .superRefine((s, ctx) => {
+        const loopback = s.host === '127.0.0.1' || s.host === 'localhost' || s.host === '::1';
+        if (!loopback && !s.tls && !s.allowPlaintextNetwork) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tls'],
+            message: `plaintext gRPC is served on loopback only: set serving.tls (certFile, keyFile) to serve on "${s.host}", or serving.allowPlaintextNetwork=true`,
+          });
+        }
+      })
       .prefault({}),
     metrics: z
       .object({
@@ -96,6 +134,13 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_GRPC_PORT: { path: ['serving', 'port'], type: 'number' },
   STREAMTUNE_METRICS_HOST: { path: ['metrics', 'host'], type: 'string' },
   STREAMTUNE_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
+  STREAMTUNE_ADMIN_TOKEN: { path: ['serving', 'adminToken'], type: 'string' },
+  STREAMTUNE_GRPC_ALLOW_PLAINTEXT_NETWORK: { path: ['serving', 'allowPlaintextNetwork'], type: 'boolean' },
+  STREAMTUNE_TLS_CERT_FILE: { path: ['serving', 'tls', 'certFile'], type: 'string' },
+  STREAMTUNE_TLS_KEY_FILE: { path: ['serving', 'tls', 'keyFile'], type: 'string' },
+  STREAMTUNE_TLS_CLIENT_CA_FILE: { path: ['serving', 'tls', 'clientCaFile'], type: 'string' },
+  STREAMTUNE_KEEP_WARM_VERSIONS: { path: ['serving', 'keepWarmVersions'], type: 'number' },
+  STREAMTUNE_BATCHING: { path: ['serving', 'batching', 'enabled'], type: 'boolean' },
 };
 
 function coerce(key: string, raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {

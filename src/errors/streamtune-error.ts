@@ -66,3 +66,31 @@ export class ClosedError extends StreamtuneError {
     super('closed', `${what} is closed`);
   }
 }
+
+/** Too much work is queued; the caller may retry later (gRPC RESOURCE_EXHAUSTED). */
+export class OverloadedError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('overloaded', message, { context, retriable: true });
+  }
+}
+
+/** The caller's deadline passed before the work ran; the work was dropped. */
+export class DeadlineExceededError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('deadline_exceeded', message, { context });
+  }
+}
+
+/** A call needs credentials it did not bring (admin token). */
+export class UnauthenticatedError extends StreamtuneError {
+  constructor(message: string) {
+    super('unauthenticated', message);
+  }
+}
+
+/** The request is valid but the system is not in a state to do it (e.g. no version to roll back to). */
+export class PreconditionError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('failed_precondition', message, { context });
+  }
+}

@@ -27,6 +27,12 @@ export interface Metrics {
   driftsDetected: Counter<'model'>;
   onlineAccuracyFaded: Gauge<'model'>;
   freshness: Histogram<'model'>;
+  versionsLoaded: Gauge<'model'>;
+  predictQueueSeconds: Histogram<'method'>;
+  predictComputeSeconds: Histogram;
+  predictBatchSize: Histogram;
+  predictInflight: Gauge<'method'>;
+  predictDropped: Counter<'reason'>;
 }
 
 /** Creates the metrics in a fresh registry (one per server, so tests can run several). */
@@ -117,6 +123,39 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       help: 'Time from a label event (its timestamp) to the first served version that learned it',
       labelNames: ['model'],
       buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    versionsLoaded: new Gauge({
+      name: 'streamtune_model_versions_loaded',
+      help: 'Versions kept loaded and warm (requests may name any of them)',
+      labelNames: ['model'],
+      registers,
+    }),
+    // Queue and compute time apart, as Triton reports them: batching trades one for the other.
+    predictQueueSeconds: new Histogram({
+      name: 'streamtune_predict_queue_seconds',
+      help: 'Time a prediction request waited in the dynamic batcher before its forward pass',
+      labelNames: ['method'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    predictComputeSeconds: new Histogram({
+      name: 'streamtune_predict_compute_seconds',
+      help: 'Time of one forward pass (one batch)',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    predictBatchSize: new Histogram({
+      name: 'streamtune_predict_batch_size',
+      help: 'Rows (instances) in one forward pass',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      registers,
+    }),
+    predictInflight: new Gauge({ name: 'streamtune_predict_inflight_requests', help: 'RPCs being answered now', labelNames: ['method'], registers }),
+    predictDropped: new Counter({
+      name: 'streamtune_predict_dropped_total',
+      help: 'Queued prediction requests dropped before their forward pass, by reason (deadline, cancelled)',
+      labelNames: ['reason'],
       registers,
     }),
   };

@@ -26,6 +26,18 @@ export type NewVersion = Omit<VersionMeta, 'version' | 'createdAt' | 'className'
 
 const META = 'meta.json';
 const LATEST = 'LATEST';
+const STATE = 'state.json';
+
+/**
+ * Operator decisions about a model's versions, kept in `<root>/<model>/state.json`
+ * so every replica and every restart honours them: the pinned version (served
+ * whatever the trainer makes) and the rejected ones (rolled back; never promoted
+ * automatically again).
+ */
+export interface VersionState {
+  pinned: string | null;
+  rejected: string[];
+}
 
 /**
  * Model versions on disk: `<root>/<model>/versions/v<N>/{model.json,weights.bin,meta.json}`
@@ -137,5 +149,22 @@ export class VersionStore {
     } catch (err) {
       throw new ModelLoadError(`cannot load ${model}@${version}: ${(err as Error).message}`, { model, version }, err);
     }
+  }
+
+  /** The operator state of a model; no file means nothing pinned or rejected. */
+  async readState(model: string): Promise<VersionState> {
+    try {
+      const raw = JSON.parse(await fs.readFile(path.join(this.modelDir(model), STATE), 'utf8')) as Partial<VersionState>;
+      return { pinned: raw.pinned ?? null, rejected: raw.rejected ?? [] };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { pinned: null, rejected: [] };
+      throw err;
+    }
+  }
+
+  /** Replaces the operator state atomically. */
+  async writeState(model: string, state: VersionState): Promise<void> {
+    await fs.mkdir(this.modelDir(model), { recursive: true });
+    await writeFileAtomic(path.join(this.modelDir(model), STATE), JSON.stringify(state, null, 2));
   }
 }

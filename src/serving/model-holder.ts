@@ -31,10 +31,16 @@ export interface Lease {
   release(): void;
 }
 
+export interface ModelHolderOptions {
+  /** Versions kept loaded and warm, the current one included; requests may name any of them. @defaultValue 1 */
+  keepWarmVersions?: number;
+}
+
 /**
- * Holds the serving version of one model and swaps it atomically. Calls borrow
- * the current version with `acquire()`; `swap()` warms the new version first,
- * then replaces one reference; the old version is disposed when its last
+ * Holds the loaded versions of one model and which of them is current, and swaps
+ * atomically. Calls borrow a version with `acquire()`; `swap()` warms the new
+ * version first, then replaces one reference. The last `keepWarmVersions` versions
+ * stay loaded so requests may pin one; an evicted version is disposed when its last
  * in-flight call releases it. No call ever waits for a load.
  *
  * @example
@@ -43,11 +49,19 @@ export interface Lease {
  */
 export class ModelHolder {
   private current: LoadedVersion | null = null;
+  /** Loaded versions, least recently made current (or added) first. */
+  private readonly loaded = new Map<string, LoadedVersion>();
   private closed = false;
+  private readonly keepWarm: number;
   /** Every version that has served, oldest first. */
   readonly served: string[] = [];
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    opts: ModelHolderOptions = {},
+  ) {
+    this.keepWarm = Math.max(1, opts.keepWarmVersions ?? 1);
+  }
 
   get version(): string | null {
     return this.current?.meta.version ?? null;
@@ -57,10 +71,28 @@ export class ModelHolder {
     return this.current?.meta ?? null;
   }
 
-  acquire(): Lease {
-    const v = this.current;
+  /** Versions loaded and warm, newest first. */
+  get loadedVersions(): string[] {
+    return [...this.loaded.keys()].reverse();
+  }
+
+  has(version: string): boolean {
+    return this.loaded.has(version);
+  }
+
+  /** Borrows the current version, or `version` when given (NOT_FOUND naming the loaded ones if it is not warm). */
+  acquire(version?: string): Lease {
     if (this.closed) throw new ClosedError(`model "${this.name}"`);
-    if (!v) throw new ModelNotFoundError(`model "${this.name}" has no version loaded yet`, { model: this.name });
+    const v = version ? this.loaded.get(version) : this.current;
+    if (!v) {
+      if (version) {
+        throw new ModelNotFoundError(
+          `version "${version}" of "${this.name}" is not loaded (loaded: ${this.loadedVersions.join(', ') || 'none'})`,
+          { model: this.name, version },
+        );
+      }
+      throw new ModelNotFoundError(`model "${this.name}" has no version loaded yet`, { model: this.name });
+    }
     v.refs++;
     let released = false;
     return {
@@ -80,6 +112,11 @@ export class ModelHolder {
    * disposed and the error thrown; the old version keeps serving.
    */
   swap(learner: Learner, meta: VersionMeta): void {
+    this.add(learner, meta, { activate: true });
+  }
+
+  /** Warms up and loads a version; makes it current only with `activate`. */
+  add(learner: Learner, meta: VersionMeta, opts: { activate: boolean }): void {
     if (this.closed) {
       learner.dispose();
       throw new ClosedError(`model "${this.name}"`);
@@ -90,11 +127,38 @@ export class ModelHolder {
       learner.dispose();
       throw err;
     }
+    const replaced = this.loaded.get(meta.version);
     const next = new LoadedVersion(learner, meta);
-    const old = this.current;
-    this.current = next;
-    this.served.push(meta.version);
-    if (old) this.retire(old);
+    this.loaded.delete(meta.version);
+    this.loaded.set(meta.version, next);
+    if (opts.activate || this.current === replaced) this.makeCurrent(next);
+    if (replaced) this.retire(replaced);
+    this.evict();
+  }
+
+  /** Makes an already loaded version current (pin, rollback) without loading anything. */
+  activate(version: string): void {
+    const v = this.loaded.get(version);
+    if (!v || this.closed) throw new ModelNotFoundError(`version "${version}" of "${this.name}" is not loaded`, { model: this.name, version });
+    this.loaded.delete(version);
+    this.loaded.set(version, v);
+    this.makeCurrent(v);
+  }
+
+  private makeCurrent(v: LoadedVersion): void {
+    if (this.current === v) return;
+    this.current = v;
+    this.served.push(v.meta.version);
+  }
+
+  /** Unloads the least recently used versions beyond `keepWarmVersions`, never the current one. */
+  private evict(): void {
+    for (const [version, v] of this.loaded) {
+      if (this.loaded.size <= this.keepWarm) break;
+      if (v === this.current) continue;
+      this.loaded.delete(version);
+      this.retire(v);
+    }
   }
 
   private retire(v: LoadedVersion): void {
@@ -102,11 +166,12 @@ export class ModelHolder {
     if (v.refs === 0) v.dispose();
   }
 
-  /** Stops serving; the current version is disposed once its calls finish. Idempotent. */
+  /** Stops serving; every loaded version is disposed once its calls finish. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.current) this.retire(this.current);
+    for (const v of this.loaded.values()) this.retire(v);
+    this.loaded.clear();
     this.current = null;
   }
 }

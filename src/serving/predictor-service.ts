@@ -1,119 +1,177 @@
+import type { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { InvalidInputError, ModelNotFoundError, StreamtuneError } from '../errors/index.js';
-import type { EventInput } from '../events/index.js';
-import { featurize } from '../features/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { ModelHolder } from './model-holder.js';
-import type { WireInstance, WireModelInfo, WirePredictRequest, WirePredictResponse } from './wire-types.js';
+import type { Prediction } from '../models/index.js';
+import type { RequestInput, PredictionEngine } from './prediction-engine.js';
+import { toStatus } from './to-status.js';
+import { deadlineOf, recordCall, unaryHandler } from './unary-handler.js';
+import type { ModelEvent, VersionControl } from './version-control.js';
+import type {
+  WireInstance,
+  WireModelEvent,
+  WireModelInfo,
+  WirePrediction,
+  WirePredictRequest,
+  WirePredictResponse,
+  WireVersionInfo,
+} from './wire-types.js';
 
 export interface PredictorOptions {
-  /** Most instances one Predict call may carry. @defaultValue 1024 */
-  maxInstances?: number;
   /** Backend label reported by GetModel. */
   backend: string;
 }
 
-/** Maps an error to the gRPC status the caller sees; only this edge knows gRPC codes. */
-export function toStatus(err: unknown): { code: grpc.status; details: string } {
-  if (err instanceof InvalidInputError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
-  if (err instanceof ModelNotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
-  if (err instanceof StreamtuneError && err.code === 'closed') return { code: grpc.status.UNAVAILABLE, details: err.message };
-  return { code: grpc.status.INTERNAL, details: `internal error: ${(err as Error).message ?? String(err)}` };
+/** Wire instance → model input; kinds no model accepts yet become `unsupported` (rejected naming the field). */
+function toInput(inst: WireInstance): RequestInput {
+  switch (inst.input) {
+    case 'features':
+      return { features: inst.features?.values ?? [] };
+    case 'text':
+      return { text: inst.text ?? '' };
+    case 'image':
+    case 'audio':
+    case 'views':
+      return { unsupported: inst.input };
+    default:
+      return { unsupported: 'none' };
+  }
 }
 
-function toInput(inst: WireInstance, i: number): EventInput {
-  if (inst.input === 'features' && inst.features) return { features: inst.features.values };
-  if (inst.input === 'text') return { text: inst.text ?? '' };
-  throw new InvalidInputError('missing_input', `instances[${i}]`, `instances[${i}] has no input: set "features" or "text"`);
-}
+const toWire = (p: Prediction): WirePrediction => ({ label: p.label ?? '', confidence: p.confidence ?? 0, scores: p.scores ?? {}, value: p.value ?? 0 });
+
+const toWireEvent = (e: ModelEvent): WireModelEvent => ({ ...e });
 
 /**
- * Handlers of `streamtune.v1.Predictor` over one {@link ModelHolder}: validate the
- * request, borrow the current version, predict, release, answer with the version.
+ * Handlers of `streamtune.v1.Predictor`: validation and batching live in the
+ * {@link PredictionEngine}, version state in {@link VersionControl}; this file
+ * only speaks gRPC. `lifecycle` emits `shutdown` so server streams end and the
+ * server can drain.
  */
-export function predictorHandlers(holder: ModelHolder, metrics: Metrics, opts: PredictorOptions): grpc.UntypedServiceImplementation {
-  const maxInstances = opts.maxInstances ?? 1024;
+export function predictorHandlers(
+  engine: PredictionEngine,
+  control: VersionControl,
+  metrics: Metrics,
+  lifecycle: EventEmitter,
+  opts: PredictorOptions,
+): grpc.UntypedServiceImplementation {
+  const { holder } = engine;
 
-  const checkModel = (name: string): void => {
-    if (name && name !== holder.name) {
-      throw new ModelNotFoundError(`model "${name}" is not served here (serving "${holder.name}")`, { model: name });
-    }
-  };
-
-  const finish = <T>(method: string, started: bigint, cb: grpc.sendUnaryData<T>, err: unknown, value?: T): void => {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.predictLatency.observe({ method }, seconds);
-    if (err) {
-      const s = toStatus(err);
-      metrics.predictRequests.inc({ method, code: grpc.status[s.code] });
-      cb({ code: s.code, details: s.details });
-      return;
-    }
-    metrics.predictRequests.inc({ method, code: 'OK' });
-    cb(null, value);
+  const predict = async (req: WirePredictRequest, call: { getDeadline(): grpc.Deadline; cancelled: boolean }, method: string): Promise<WirePredictResponse> => {
+    const { meta, predictions } = await engine.predict({
+      model: req.model,
+      version: req.version,
+      inputs: req.instances.map(toInput),
+      deadlineMs: deadlineOf(call),
+      cancelled: () => call.cancelled,
+      method,
+    });
+    return { model: holder.name, version: meta.version, predictions: predictions.map(toWire), requestId: req.requestId ?? '' };
   };
 
   return {
-    Predict(call: grpc.ServerUnaryCall<WirePredictRequest, WirePredictResponse>, cb: grpc.sendUnaryData<WirePredictResponse>) {
-      const started = process.hrtime.bigint();
-      try {
-        const req = call.request;
-        checkModel(req.model);
-        if (req.instances.length === 0) throw new InvalidInputError('empty', 'instances', 'instances is empty: send at least one');
-        if (req.instances.length > maxInstances) {
-          throw new InvalidInputError('too_many', 'instances', `instances has ${req.instances.length} entries, over the limit of ${maxInstances}`);
-        }
-        const lease = holder.acquire();
-        try {
-          if (req.version && req.version !== lease.meta.version) {
-            throw new ModelNotFoundError(`version "${req.version}" of "${holder.name}" is not loaded (loaded: ${lease.meta.version})`, {
+    Predict: unaryHandler<WirePredictRequest, WirePredictResponse>('Predict', metrics, (call) => predict(call.request, call, 'Predict')),
+
+    PredictStream(call: grpc.ServerDuplexStream<WirePredictRequest, WirePredictResponse>) {
+      let pending = 0;
+      let ended = false;
+      const maybeEnd = (): void => {
+        if (ended && pending === 0) call.end();
+      };
+      metrics.predictInflight.inc({ method: 'PredictStream' });
+      call.once('close', () => metrics.predictInflight.dec({ method: 'PredictStream' }));
+      call.on('data', (req: WirePredictRequest) => {
+        const started = process.hrtime.bigint();
+        pending++;
+        predict(req, call, 'PredictStream').then(
+          (res) => {
+            recordCall(metrics, 'PredictStream', started, grpc.status.OK);
+            call.write(res);
+          },
+          (err: unknown) => {
+            const s = toStatus(err);
+            recordCall(metrics, 'PredictStream', started, s.code);
+            call.write({
               model: holder.name,
-              version: req.version,
+              version: '',
+              predictions: [],
+              requestId: req.requestId ?? '',
+              error: { code: s.code, codeName: grpc.status[s.code], message: s.details },
             });
-          }
-          const x = req.instances.map((inst, i) => featurize(toInput(inst, i), lease.learner.featureSpec, `instances[${i}]`));
-          const preds = lease.learner.predict(x);
-          metrics.predictions.inc({ model: holder.name }, preds.length);
-          finish('Predict', started, cb, null, {
-            model: holder.name,
-            version: lease.meta.version,
-            predictions: preds.map((p) => ({
-              label: p.label ?? '',
-              confidence: p.confidence ?? 0,
-              scores: p.scores ?? {},
-              value: p.value ?? 0,
-            })),
-          });
-        } finally {
-          lease.release();
-        }
-      } catch (err) {
-        finish('Predict', started, cb, err);
-      }
+          },
+        ).finally(() => {
+          pending--;
+          maybeEnd();
+        });
+      });
+      call.on('end', () => {
+        ended = true;
+        maybeEnd();
+      });
+      call.on('error', () => undefined);
     },
 
-    GetModel(call: grpc.ServerUnaryCall<{ model: string }, WireModelInfo>, cb: grpc.sendUnaryData<WireModelInfo>) {
+    GetModel: unaryHandler<{ model: string }, WireModelInfo>('GetModel', metrics, (call) => {
+      engine.checkModel(call.request.model);
+      const lease = holder.acquire();
+      const { meta } = lease;
+      lease.release();
+      return {
+        name: holder.name,
+        version: meta.version,
+        task: meta.description.task,
+        labels: meta.description.labels,
+        inputKind: meta.description.inputKind,
+        inputDim: meta.description.inputDim,
+        backend: opts.backend,
+        parent: meta.parent ?? '',
+        examplesSeen: String(meta.examplesSeen),
+        createdAt: meta.createdAt,
+        inputKinds: [meta.description.inputKind],
+        loadedVersions: holder.loadedVersions,
+        pinned: control.pinned ?? '',
+      };
+    }),
+
+    ListVersions: unaryHandler<{ model: string }, { model: string; versions: WireVersionInfo[] }>('ListVersions', metrics, async (call) => {
+      engine.checkModel(call.request.model);
+      const versions = (await control.list()).map(({ meta, state, loaded }) => ({
+        version: meta.version,
+        createdAt: meta.createdAt,
+        parent: meta.parent ?? '',
+        regime: meta.regime,
+        metrics: meta.metrics,
+        state,
+        loaded,
+        examplesSeen: String(meta.examplesSeen),
+      }));
+      return { model: holder.name, versions };
+    }),
+
+    WatchModel(call: grpc.ServerWritableStream<{ model: string }, WireModelEvent>) {
       const started = process.hrtime.bigint();
       try {
-        checkModel(call.request.model);
-        const lease = holder.acquire();
-        const { meta } = lease;
-        lease.release();
-        finish('GetModel', started, cb, null, {
-          name: holder.name,
-          version: meta.version,
-          task: meta.description.task,
-          labels: meta.description.labels,
-          inputKind: meta.description.inputKind,
-          inputDim: meta.description.inputDim,
-          backend: opts.backend,
-          parent: meta.parent ?? '',
-          examplesSeen: String(meta.examplesSeen),
-          createdAt: meta.createdAt,
-        });
+        engine.checkModel(call.request.model);
       } catch (err) {
-        finish('GetModel', started, cb, err);
+        const s = toStatus(err);
+        recordCall(metrics, 'WatchModel', started, s.code);
+        call.destroy(Object.assign(new Error(s.details), { code: s.code, details: s.details }));
+        return;
       }
+      const onEvent = (e: ModelEvent): void => void call.write(toWireEvent(e));
+      const stop = (): void => {
+        control.off('model-event', onEvent);
+        lifecycle.off('shutdown', end);
+      };
+      const end = (): void => {
+        stop();
+        recordCall(metrics, 'WatchModel', started, grpc.status.OK);
+        call.end();
+      };
+      call.write(toWireEvent(control.currentEvent()));
+      control.on('model-event', onEvent);
+      lifecycle.once('shutdown', end);
+      call.once('cancelled', stop);
+      call.once('close', stop);
     },
   };
 }

@@ -1,0 +1,80 @@
+import { InvalidInputError, ModelNotFoundError } from '../errors/index.js';
+import type { EventInput } from '../events/index.js';
+import { featurize } from '../features/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { Prediction } from '../models/index.js';
+import type { VersionMeta } from '../registry/index.js';
+import type { DynamicBatcher } from './dynamic-batcher.js';
+import type { ModelHolder } from './model-holder.js';
+
+/** An input kind the wire accepts but no model of today does (decoding comes later). */
+export interface UnsupportedInput {
+  unsupported: 'image' | 'audio' | 'views' | 'none';
+}
+
+export type RequestInput = EventInput | UnsupportedInput;
+
+export interface PredictCall {
+  /** Model name; empty means the served one. */
+  model: string;
+  /** Version that must answer; empty means the current one. */
+  version: string;
+  inputs: RequestInput[];
+  /** Absolute deadline, ms since epoch (Infinity: none). */
+  deadlineMs: number;
+  cancelled?: () => boolean;
+  /** Metric label of the RPC. */
+  method: string;
+  /** Name of input i in error messages. @defaultValue `instances[i]` */
+  fieldOf?: (i: number) => string;
+}
+
+/**
+ * One prediction request from any API (Predict, PredictStream, ModelInfer): check
+ * the model, the count and each input's kind and size, borrow the version, run
+ * through the dynamic batcher, release. Errors are streamtune errors naming the
+ * field; the gRPC edge maps them.
+ */
+export class PredictionEngine {
+  constructor(
+    readonly holder: ModelHolder,
+    private readonly batcher: DynamicBatcher,
+    private readonly metrics: Metrics,
+    private readonly maxInstances = 1024,
+  ) {}
+
+  /** Throws NOT_FOUND unless `name` is empty or the served model. */
+  checkModel(name: string): void {
+    if (name && name !== this.holder.name) {
+      throw new ModelNotFoundError(`model "${name}" is not served here (serving "${this.holder.name}")`, { model: name });
+    }
+  }
+
+  async predict(call: PredictCall): Promise<{ meta: VersionMeta; predictions: Prediction[] }> {
+    this.checkModel(call.model);
+    const n = call.inputs.length;
+    if (n === 0) throw new InvalidInputError('empty', 'instances', 'instances is empty: send at least one');
+    if (n > this.maxInstances) throw new InvalidInputError('too_many', 'instances', `instances has ${n} entries, over the limit of ${this.maxInstances}`);
+    const lease = this.holder.acquire(call.version || undefined);
+    try {
+      const spec = lease.learner.featureSpec;
+      const fieldOf = call.fieldOf ?? ((i: number) => `instances[${i}]`);
+      const rows = call.inputs.map((input, i) => {
+        if ('unsupported' in input && input.unsupported === 'none') {
+          throw new InvalidInputError('missing_input', fieldOf(i), `${fieldOf(i)} has no input: set "${spec.kind}"`);
+        }
+        if ('unsupported' in input) {
+          const field = `${fieldOf(i)}.${input.unsupported}`;
+          throw new InvalidInputError('wrong_kind', field, `${field}: model "${this.holder.name}" accepts ${spec.kind} input only (input kinds: ${spec.kind})`);
+        }
+        return featurize(input, spec, fieldOf(i));
+      });
+      const res = await this.batcher.submit({ learner: lease.learner, rows, deadlineMs: call.deadlineMs, cancelled: call.cancelled });
+      this.metrics.predictions.inc({ model: this.holder.name }, res.predictions.length);
+      this.metrics.predictQueueSeconds.observe({ method: call.method }, res.queueSeconds);
+      return { meta: lease.meta, predictions: res.predictions };
+    } finally {
+      lease.release();
+    }
+  }
+}

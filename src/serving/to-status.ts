@@ -1,0 +1,18 @@
+import * as grpc from '@grpc/grpc-js';
+import { InvalidInputError, ModelNotFoundError, StreamtuneError } from '../errors/index.js';
+
+const BY_CODE: Record<string, grpc.status> = {
+  closed: grpc.status.UNAVAILABLE,
+  overloaded: grpc.status.RESOURCE_EXHAUSTED,
+  deadline_exceeded: grpc.status.DEADLINE_EXCEEDED,
+  unauthenticated: grpc.status.UNAUTHENTICATED,
+  failed_precondition: grpc.status.FAILED_PRECONDITION,
+};
+
+/** Maps an error to the gRPC status the caller sees; only this edge knows gRPC codes. */
+export function toStatus(err: unknown): { code: grpc.status; details: string } {
+  if (err instanceof InvalidInputError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  if (err instanceof ModelNotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
+  if (err instanceof StreamtuneError && BY_CODE[err.code] !== undefined) return { code: BY_CODE[err.code]!, details: err.message };
+  return { code: grpc.status.INTERNAL, details: `internal error: ${(err as Error).message ?? String(err)}` };
+}

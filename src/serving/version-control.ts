@@ -1,0 +1,235 @@
+import { EventEmitter } from 'node:events';
+import { ModelNotFoundError, PreconditionError } from '../errors/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { VersionMeta, VersionState, VersionStore } from '../registry/index.js';
+import type { ModelHolder } from './model-holder.js';
+
+/** What happened to a model's serving version (streamed by `WatchModel`). */
+export interface ModelEvent {
+  type: 'current' | 'promotion' | 'candidate' | 'pin' | 'unpin' | 'rollback' | 'swap_failed';
+  model: string;
+  version: string;
+  previous: string;
+  time: string;
+  reason: string;
+}
+
+export type VersionStateName = 'serving' | 'pinned' | 'candidate' | 'rejected' | 'retired';
+
+export interface VersionInfo {
+  meta: VersionMeta;
+  state: VersionStateName;
+  loaded: boolean;
+}
+
+/** Outcome of an admin call. */
+export interface AdminResult {
+  version: string;
+  previous: string;
+  pinned: string;
+}
+
+/**
+ * Decides which loaded version serves: new versions are promoted unless a version
+ * is pinned (then they are loaded as candidates); operators pin, unpin and roll
+ * back. Every change is serialized (one at a time), loads and warms before it
+ * switches, persists the operator state in the version store and is announced as
+ * a `model-event`. `swapped` (meta) fires whenever the serving version changes,
+ * `swap-failed` (error) when a version could not be loaded.
+ *
+ * @example
+ * const control = new VersionControl(holder, store, metrics);
+ * await control.offer(await control.initialVersion() ?? 'v1');
+ * control.on('model-event', (e) => console.log(e.type, e.version));
+ */
+export class VersionControl extends EventEmitter {
+  private state: VersionState = { pinned: null, rejected: [] };
+  private readonly failed = new Set<string>();
+  private readonly metas = new Map<string, VersionMeta>();
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Backend label for `streamtune_model_info`. */
+  backend = '';
+
+  constructor(
+    readonly holder: ModelHolder,
+    readonly store: VersionStore,
+    private readonly metrics: Metrics,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    super();
+  }
+
+  get model(): string {
+    return this.holder.name;
+  }
+
+  get pinned(): string | null {
+    return this.state.pinned;
+  }
+
+  /** Reads the operator state and returns the version to serve first: the pinned one, else LATEST unless rejected, else the newest not rejected. */
+  async initialVersion(): Promise<string | null> {
+    this.state = await this.store.readState(this.model);
+    if (this.state.pinned) return this.state.pinned;
+    const latest = await this.store.latest(this.model);
+    if (latest && !this.state.rejected.includes(latest)) return latest;
+    return (await this.store.list(this.model)).filter((v) => !this.state.rejected.includes(v)).at(-1) ?? latest;
+  }
+
+  /** Runs `fn` after every earlier change has finished (changes never interleave). */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * A new version exists (from the trainer, or asked for): load and warm it, then
+   * serve it, or keep it warm as a candidate while another version is pinned. A
+   * version that fails to load is counted, logged and announced; the current one
+   * keeps serving.
+   */
+  offer(version: string): Promise<VersionMeta> {
+    return this.serialized(async () => {
+      const activate = this.state.pinned === null || this.state.pinned === version;
+      const meta = await this.install(version, activate);
+      if (!activate) this.announce('candidate', version, this.holder.version ?? '', `held back: ${this.state.pinned} is pinned`);
+      return meta;
+    });
+  }
+
+  /** Loads (unless warm) and optionally activates one version, with metrics and events. */
+  private async install(version: string, activate: boolean): Promise<VersionMeta> {
+    const model = this.model;
+    const previous = this.holder.version ?? '';
+    const started = process.hrtime.bigint();
+    try {
+      if (this.holder.has(version)) {
+        if (activate) this.holder.activate(version);
+      } else {
+        const { learner, meta } = await this.store.load(model, version);
+        this.holder.add(learner, meta, { activate });
+      }
+    } catch (err) {
+      this.failed.add(version);
+      this.metrics.modelSwaps.inc({ model, result: 'failed' });
+      this.log(`swap to ${model}@${version} failed, still serving ${this.holder.version ?? 'nothing'}: ${(err as Error).message}`);
+      this.announce('swap_failed', version, previous, (err as Error).message);
+      this.emit('swap-failed', err);
+      throw err;
+    }
+    this.failed.delete(version);
+    this.metrics.swapDuration.observe({ model }, Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.modelSwaps.inc({ model, result: 'ok' });
+    this.metrics.versionsLoaded.set({ model }, this.holder.loadedVersions.length);
+    const meta = (await this.metaOf(version)) ?? this.holder.meta!;
+    if (activate && previous !== version) {
+      this.metrics.modelInfo.reset();
+      this.metrics.modelInfo.set({ model, version, backend: this.backend }, 1);
+      this.announce('promotion', version, previous, '');
+      this.emit('swapped', meta);
+    }
+    return meta;
+  }
+
+  /** Serves `version` (loading it first) and keeps it whatever the trainer makes, until `unpin`. */
+  pin(version: string): Promise<AdminResult> {
+    return this.serialized(async () => {
+      if (!(await this.metaOf(version))) {
+        throw new ModelNotFoundError(`model "${this.model}" has no version "${version}" (versions: ${(await this.store.list(this.model)).join(', ')})`, {
+          model: this.model,
+          version,
+        });
+      }
+      const previous = this.holder.version ?? '';
+      await this.install(version, true);
+      await this.saveState({ pinned: version, rejected: this.state.rejected.filter((v) => v !== version) });
+      this.announce('pin', version, previous, '');
+      return this.result(previous);
+    });
+  }
+
+  /** Follows the newest good version again (promoting it now if it is not serving). */
+  unpin(): Promise<AdminResult> {
+    return this.serialized(async () => {
+      const previous = this.holder.version ?? '';
+      await this.saveState({ ...this.state, pinned: null });
+      const newest = (await this.store.list(this.model)).filter((v) => !this.state.rejected.includes(v) && !this.failed.has(v)).at(-1);
+      if (newest && newest !== previous) await this.install(newest, true);
+      this.announce('unpin', this.holder.version ?? '', previous, '');
+      return this.result(previous);
+    });
+  }
+
+  /** Rejects the serving version and serves and pins the previous good one. */
+  rollback(reason = ''): Promise<AdminResult> {
+    return this.serialized(async () => {
+      const current = this.holder.version;
+      if (!current) throw new PreconditionError(`model "${this.model}" serves nothing to roll back`);
+      const bad = (v: string): boolean => v === current || this.state.rejected.includes(v) || this.failed.has(v);
+      const history = [...this.holder.served].reverse().find((v) => !bad(v));
+      const older = (await this.store.list(this.model)).filter((v) => !bad(v) && Number(v.slice(1)) < Number(current.slice(1))).at(-1);
+      const target = history ?? older;
+      if (!target) throw new PreconditionError(`model "${this.model}" has no good version before ${current} to roll back to`, { version: current });
+      await this.install(target, true);
+      await this.saveState({ pinned: target, rejected: [...new Set([...this.state.rejected, current])] });
+      this.log(`rolled back ${this.model} from ${current} to ${target}${reason ? `: ${reason}` : ''}`);
+      this.announce('rollback', target, current, reason);
+      return this.result(current);
+    });
+  }
+
+  /** Every saved version with its state, oldest first. */
+  async list(): Promise<VersionInfo[]> {
+    const current = this.holder.version;
+    const currentN = current ? Number(current.slice(1)) : 0;
+    const out: VersionInfo[] = [];
+    for (const version of await this.store.list(this.model)) {
+      const meta = await this.metaOf(version);
+      if (!meta) continue;
+      let state: VersionStateName = 'retired';
+      if (version === current) state = this.state.pinned === version ? 'pinned' : 'serving';
+      else if (this.state.rejected.includes(version) || this.failed.has(version)) state = 'rejected';
+      else if (Number(version.slice(1)) > currentN && !this.holder.served.includes(version)) state = 'candidate';
+      out.push({ meta, state, loaded: this.holder.has(version) });
+    }
+    return out;
+  }
+
+  private async metaOf(version: string): Promise<VersionMeta | null> {
+    const cached = this.metas.get(version);
+    if (cached) return cached;
+    try {
+      const meta = await this.store.meta(this.model, version);
+      this.metas.set(version, meta);
+      return meta;
+    } catch (err) {
+      if (err instanceof ModelNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  private async saveState(state: VersionState): Promise<void> {
+    await this.store.writeState(this.model, state);
+    this.state = state;
+  }
+
+  private result(previous: string): AdminResult {
+    return { version: this.holder.version ?? '', previous, pinned: this.state.pinned ?? '' };
+  }
+
+  private announce(type: ModelEvent['type'], version: string, previous: string, reason: string): void {
+    const event: ModelEvent = { type, model: this.model, version, previous, time: new Date().toISOString(), reason };
+    this.emit('model-event', event);
+  }
+
+  /** The event a new watcher starts with. */
+  currentEvent(): ModelEvent {
+    return { type: 'current', model: this.model, version: this.holder.version ?? '', previous: '', time: new Date().toISOString(), reason: this.state.pinned ? 'pinned' : '' };
+  }
+
+  /** Waits for the change in progress, if any. */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
+}

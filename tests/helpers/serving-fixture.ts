@@ -1,0 +1,47 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StreamtuneServer } from '../../src/app/streamtune-server.js';
+import { loadConfig, type ConfigInput } from '../../src/config/index.js';
+import { DenseClassifier } from '../../src/models/index.js';
+import { useTestBackend } from './test-backend.js';
+
+export interface ServingFixture {
+  app: StreamtuneServer;
+  dir: string;
+  backend: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A StreamtuneServer on a free loopback port, no trainer, over a fresh registry
+ * holding `versions` saved versions of a small classifier (model "m", 4 features
+ * or hashed text, labels a/b/c); LATEST is v1 unless `latest` says otherwise.
+ */
+export async function startServingFixture(
+  opts: { versions?: number; kind?: 'features' | 'text'; latest?: string; serving?: ConfigInput['serving'] } = {},
+): Promise<ServingFixture> {
+  const backend = await useTestBackend();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-serving-'));
+  const config = loadConfig({
+    overrides: { model: 'm', registryDir: dir, backend, serving: { port: 0, ...opts.serving }, metrics: { port: 0 }, training: { enabled: false } },
+  });
+  const app = new StreamtuneServer(config, () => undefined);
+  const featureSpec = opts.kind === 'text' ? ({ kind: 'text', dim: 32 } as const) : ({ kind: 'features', dim: 4 } as const);
+  for (let i = 1; i <= (opts.versions ?? 3); i++) {
+    const l = new DenseClassifier({ featureSpec, labels: ['a', 'b', 'c'], hiddenUnits: [8], seed: i });
+    await app.store.save('m', l, { parent: i > 1 ? `v${i - 1}` : null, regime: 'test', backend, examplesSeen: i, metrics: { holdoutAccuracy: i / 10 }, offsets: {} });
+    l.dispose();
+  }
+  await fs.writeFile(path.join(dir, 'm', 'LATEST'), opts.latest ?? 'v1');
+  await app.start();
+  return {
+    app,
+    dir,
+    backend,
+    close: async () => {
+      await app.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { PredictorClient } from '../../src/serving/index.js';
+import { startServingFixture, type ServingFixture } from '../helpers/serving-fixture.js';
+
+/** A self-signed certificate for localhost/127.0.0.1, made with openssl for this test only. */
+async function selfSigned(dir: string, name: string): Promise<{ cert: string; key: string }> {
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`,
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert,
+  ], { stdio: 'ignore' });
+  return { cert, key };
+}
+
+describe('TLS', () => {
+  let dir: string;
+  let server: { cert: string; key: string };
+  let client: { cert: string; key: string };
+  let tls: ServingFixture;
+  let mtls: ServingFixture;
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-tls-'));
+    server = await selfSigned(dir, 'server');
+    client = await selfSigned(dir, 'client');
+    tls = await startServingFixture({ versions: 1, serving: { tls: { certFile: server.cert, keyFile: server.key } } });
+    mtls = await startServingFixture({ versions: 1, serving: { tls: { certFile: server.cert, keyFile: server.key, clientCaFile: client.cert } } });
+  });
+
+  afterAll(async () => {
+    await tls?.close();
+    await mtls?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const predictOver = async (address: string, creds: grpc.ChannelCredentials): Promise<string> => {
+    const c = new PredictorClient(address, creds);
+    try {
+      return (await c.predict([{ features: [1, 2, 3, 4] }], { deadlineMs: 5000 })).version;
+    } finally {
+      c.close();
+    }
+  };
+
+  it('round-trips Predict over TLS with the server certificate as the trusted root; plaintext is refused', async () => {
+    const ca = await fs.readFile(server.cert);
+    expect(await predictOver(tls.app.grpc!.address, grpc.credentials.createSsl(ca))).toBe('v1');
+    await expect(predictOver(tls.app.grpc!.address, grpc.credentials.createInsecure())).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+
+  it('mutual TLS: a client with a certificate the configured client CA signed gets through, one without is refused', async () => {
+    const ca = await fs.readFile(server.cert);
+    const withCert = grpc.credentials.createSsl(ca, await fs.readFile(client.key), await fs.readFile(client.cert));
+    expect(await predictOver(mtls.app.grpc!.address, withCert)).toBe('v1');
+    await expect(predictOver(mtls.app.grpc!.address, grpc.credentials.createSsl(ca))).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+
+  it('refuses plaintext on a non-loopback host unless asked, naming the key', () => {
+    expect(() => loadConfig({ overrides: { serving: { host: '0.0.0.0' } } })).toThrow(/"serving\.tls": plaintext gRPC is served on loopback only/);
+    expect(loadConfig({ overrides: { serving: { host: '0.0.0.0', allowPlaintextNetwork: true } } }).serving.host).toBe('0.0.0.0');
+  });
+});
