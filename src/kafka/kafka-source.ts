@@ -50,6 +50,7 @@ export class KafkaSource {
   paused = 0;
   /** Times partitions were assigned to this member. */
   assignments = 0;
+  private assigned: number[] = [];
 
   constructor(
     kafka: Kafka,
@@ -79,17 +80,14 @@ export class KafkaSource {
         const mine = payload.memberAssignment[topic] ?? [];
         if (mine.length === 0) return;
         this.assignments++;
+        this.assigned = mine;
         if (!this.opts.onAssigned) return;
-        // Seek where the newest checkpoint ends; records fetched before the seek are
-        // dropped by kafkajs (stale batch) or skipped by the trainer's offset check.
-        Promise.resolve(this.opts.onAssigned())
-          .then((offsets) => {
-            for (const [key, offset] of Object.entries(offsets)) {
-              const { topic: t, partition } = parseTpKey(key);
-              if (t === topic && mine.includes(partition) && !this.stopped) this.consumer.seek({ topic, partition, offset });
-            }
-          })
-          .catch((err: unknown) => subscriber.error(err));
+        // Seek where the checkpoint ends. A synchronous answer seeks before the first
+        // fetch; records fetched before a later seek are dropped by kafkajs (stale
+        // batch) or skipped by the trainer's offset check.
+        const offsets = this.opts.onAssigned();
+        if (offsets instanceof Promise) offsets.then((o) => this.seekTo(o)).catch((err: unknown) => subscriber.error(err));
+        else this.seekTo(offsets);
       });
       (async () => {
         await this.consumer.connect();
@@ -138,6 +136,16 @@ export class KafkaSource {
       const resume = this.drained;
       this.drained = undefined;
       resume();
+    }
+  }
+
+  /** Moves the read position of assigned partitions (`topic/partition` → next offset). */
+  seekTo(offsets: Record<string, string>): void {
+    for (const [key, offset] of Object.entries(offsets)) {
+      const { topic, partition } = parseTpKey(key);
+      if (topic === this.opts.topic && this.assigned.includes(partition) && !this.stopped) {
+        quietly(() => this.consumer.seek({ topic, partition, offset }));
+      }
     }
   }
 

@@ -56,7 +56,7 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
   await ensureTopics(o.kafka, [{ topic: o.labelsTopic }, { topic: o.dlqTopic }]);
   const dlq = new DeadLetterSink(o.kafka, o.dlqTopic);
   // The callbacks below reach `source` only once records flow, after it exists.
-  const trainer = new OnlineTrainer({
+  const trainer: OnlineTrainer = new OnlineTrainer({
     model: o.model,
     learner: o.learner,
     store: o.store,
@@ -71,19 +71,24 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
     drift: o.drift,
     deadLetters: dlq,
     ack: (r) => source.ack(r),
-    commit: (offsets) => source.commitOffsets(offsets),
+    commit: (offsets): Promise<void> => source.commitOffsets(offsets),
     onStats: o.onStats,
     onVersion: o.onVersion,
   });
-  const source = new KafkaSource(o.kafka, {
+  const source: KafkaSource = new KafkaSource(o.kafka, {
     topic: o.labelsTopic,
     groupId: o.groupId,
     maxInFlight: o.maxInFlight ?? 2000,
     sessionTimeoutMs: o.sessionTimeoutMs,
-    onAssigned: async () => {
+    onAssigned: (): Record<string, string> => {
+      // Read from where this trainer's checkpoint ends, at once; if another trainer
+      // (the one this standby replaces) wrote a newer checkpoint, move there too.
       trainer.requestRefresh();
-      const newest = await o.store.newest(o.model);
-      return newest ? (await o.store.meta(o.model, newest)).offsets : {};
+      void (async () => {
+        const newest = await o.store.newest(o.model);
+        if (newest && newest !== trainer.checkpoint?.version) source.seekTo((await o.store.meta(o.model, newest)).offsets);
+      })().catch(() => undefined);
+      return trainer.positions();
     },
   });
   await trainer.restoreState();
