@@ -105,7 +105,12 @@ export class StreamtuneServer extends EventEmitter {
     this.follower = follower;
     const num = (v: string | null): number => (v ? Number(v.replace(/^v/, '')) : 0);
     await follower.start(async (a) => {
-      if (a.model !== config.model || num(a.version) <= num(this.holder.version)) return;
+      if (a.model !== config.model) return;
+      if (a.action === 'rollback') {
+        if (a.version !== this.holder.version) await this.control.rollback(a.reason ?? 'announced rollback', a.version).catch(() => undefined);
+        return;
+      }
+      if (num(a.version) <= num(this.holder.version)) return;
       await this.swapTo(a.version).catch(() => undefined);
     }, this.log);
     this.log(`following ${config.kafka.modelsTopic} for ${config.model}`);
@@ -126,6 +131,13 @@ export class StreamtuneServer extends EventEmitter {
     });
     trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) => {
       this.metrics.versionsCreated.inc({ model: config.model });
+      if (m.meta.promotion?.promoted === false) {
+        const p = m.meta.promotion;
+        if (!p.reason.startsWith('serving version rolled back')) this.metrics.guardrailRejections.inc({ model: config.model });
+        this.log(`${config.model}@${m.meta.version} not promoted (${p.mode}: candidate ${p.candidate.toFixed(3)} vs serving ${p.serving.toFixed(3)}): ${p.reason}`);
+        this.control.noteRejected(m.meta);
+        return;
+      }
       this.swapTo(m.meta.version).then(
         () => {
           // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
@@ -136,6 +148,11 @@ export class StreamtuneServer extends EventEmitter {
         },
         () => undefined,
       );
+    });
+    trainer.on('rollback', (m: Extract<TrainerMessage, { type: 'rollback' }>) => {
+      this.metrics.rollbacks.inc({ model: config.model, trigger: 'guardrail' });
+      this.log(`rolling back ${config.model} from ${m.from} to ${m.to}: ${m.reason}`);
+      this.control.rollback(m.reason, m.to).catch((err: unknown) => this.log(`rollback failed: ${(err as Error).message}`));
     });
     trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => this.log(`trainer: ${m.line}`));
     trainer.on('error-message', (message: string) => this.log(`trainer error: ${message}`));

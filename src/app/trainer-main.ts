@@ -9,11 +9,20 @@ import { createKafka, ensureModelsTopic, ModelAnnouncer } from '../kafka/index.j
 import { VersionStore } from '../registry/index.js';
 import { startOnlineLearning } from '../trainer/online-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
+import { readEventsJsonl } from '../data/index.js';
+import { featurize, type FeatureSpec } from '../features/index.js';
+import type { Example } from '../models/index.js';
 import '../models/index.js';
 
 const send = (m: TrainerMessage): void => {
   if (process.connected) process.send!(m);
 };
+
+/** The guardrail's trusted holdout set, featurized for the model. */
+async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> {
+  const { events } = await readEventsJsonl(file);
+  return events.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, spec), y: e.label as string | number }));
+}
 
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
@@ -46,10 +55,24 @@ async function main(): Promise<void> {
     dedupeWindow: config.training.dedupeWindow,
     replay: { capacity: config.training.replayCapacity, mixRatio: config.training.replayMixRatio },
     drift: { reaction: config.training.driftReaction },
+    guardrail: {
+      enabled: config.training.guardrail.enabled,
+      tolerance: config.training.guardrail.tolerance,
+      minEvents: config.training.guardrail.minEvents,
+      rollbackThreshold: config.training.guardrail.rollbackThreshold,
+      holdout: config.training.guardrail.holdoutFile ? await readHoldout(config.training.guardrail.holdoutFile, learner.featureSpec) : undefined,
+    },
+    onRollback: (r) => {
+      send({ type: 'rollback', ...r });
+      announcer
+        .announce({ model: config.model, version: r.to, artifact: `${config.model}/versions/${r.to}`, parent: null, metrics: {}, createdAt: new Date().toISOString(), action: 'rollback', reason: r.reason })
+        .catch((err: unknown) => send({ type: 'log', line: `announcing the rollback failed: ${(err as Error).message}` }));
+    },
     onStats: (stats) => send({ type: 'stats', stats }),
     onVersion: (m, info) => {
       send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps });
-      // Every replica following the models topic loads it from the shared registry.
+      // Every replica following the models topic loads it from the shared registry (promoted versions only).
+      if (m.promotion?.promoted === false) return;
       announcer
         .announce({
           model: m.model,

@@ -6,6 +6,7 @@ export type TrainerMessage =
   | { type: 'ready'; backend: string; version: string; skipped: { backend: string; reason: string }[] }
   | { type: 'stats'; stats: TrainerStats }
   | { type: 'version'; meta: VersionMeta; eventTimestamps: number[] }
+  | { type: 'rollback'; from: string; to: string; reason: string }
   | { type: 'log'; line: string }
   | { type: 'error'; message: string }
   | { type: 'stopped' };

@@ -107,6 +107,21 @@ export const configSchema = z
         replayMixRatio: z.number().min(0).max(4).default(0.25),
         /** Reaction to drift detected on the prequential error (Page-Hinkley). */
         driftReaction: z.enum(['boost-lr', 'none']).default('boost-lr'),
+        /** Which candidates may serve (see docs/trainer.md). */
+        guardrail: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** How much worse (absolute accuracy) a candidate may be than the serving version. */
+            tolerance: z.number().min(0).max(1).default(0.02),
+            /** Labelled events a comparison needs before it can reject; also the live window after a promotion. */
+            minEvents: z.number().int().min(1).default(100),
+            /** Drop of the serving version's live accuracy below its level at promotion that rolls serving back. */
+            rollbackThreshold: z.number().min(0).max(1).default(0.15),
+            /** A trusted labelled JSONL set: candidates are compared on it instead of on the stream. */
+            holdoutFile: z.string().default(''),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -11,6 +11,9 @@ export interface ModelAnnouncement {
   parent: string | null;
   metrics: Record<string, number>;
   createdAt: string;
+  /** `promote` (default): serve this version; `rollback`: the serving version degraded, go back to this one. */
+  action?: 'promote' | 'rollback';
+  reason?: string;
 }
 
 /** The models topic keeps only the newest announcement per model. */

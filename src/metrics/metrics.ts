@@ -33,6 +33,8 @@ export interface Metrics {
   predictBatchSize: Histogram;
   predictInflight: Gauge<'method'>;
   predictDropped: Counter<'reason'>;
+  guardrailRejections: Counter<'model'>;
+  rollbacks: Counter<'model' | 'trigger'>;
 }
 
 /** Creates the metrics in a fresh registry (one per server, so tests can run several). */
@@ -156,6 +158,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: 'streamtune_predict_dropped_total',
       help: 'Queued prediction requests dropped before their forward pass, by reason (deadline, cancelled)',
       labelNames: ['reason'],
+      registers,
+    }),
+    guardrailRejections: new Counter({
+      name: 'streamtune_guardrail_rejections_total',
+      help: 'Candidate versions the promotion guardrail kept from serving',
+      labelNames: ['model'],
+      registers,
+    }),
+    rollbacks: new Counter({
+      name: 'streamtune_rollbacks_total',
+      help: 'Rollbacks of the serving version, by trigger (guardrail, operator)',
+      labelNames: ['model', 'trigger'],
       registers,
     }),
   };

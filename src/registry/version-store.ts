@@ -20,6 +20,22 @@ export interface VersionMeta {
   metrics: Record<string, number>;
   /** Next Kafka offset to read per `topic/partition`: every event before it is in these weights. */
   offsets: Record<string, string>;
+  /** The promotion guardrail's decision (absent: promoted without a check, e.g. a base model). */
+  promotion?: PromotionDecision;
+}
+
+/** Why a candidate was or was not promoted to serving. */
+export interface PromotionDecision {
+  promoted: boolean;
+  /** `holdout` (a trusted labelled set) or `prequential` (candidate vs serving version on the same recent events). */
+  mode: 'holdout' | 'prequential' | 'none';
+  /** Accuracy of the candidate and of the serving version it was compared with (NaN-free; -1 when not measured). */
+  candidate: number;
+  serving: number;
+  servingVersion: string | null;
+  /** Labelled events (or holdout examples) the comparison used. */
+  events: number;
+  reason: string;
 }
 
 export type NewVersion = Omit<VersionMeta, 'version' | 'createdAt' | 'className' | 'config' | 'description' | 'model'>;
@@ -56,7 +72,8 @@ export class VersionStore {
   }
 
   /**
-   * Saves a learner as the next version of `model` and marks it latest.
+   * Saves a learner as the next version of `model` and marks it latest (the
+   * newest servable version) unless `info.promotion.promoted` is false.
    * `extras` are more files for the version directory (e.g. trainer state).
    */
   async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}): Promise<VersionMeta> {
@@ -85,7 +102,7 @@ export class VersionStore {
         throw err;
       }
       await syncDir(versionsDir);
-      await writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
+      if (info.promotion?.promoted !== false) await writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
       return meta;
     }
   }

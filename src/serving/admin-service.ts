@@ -27,7 +27,9 @@ export function adminHandlers(engine: PredictionEngine, control: VersionControl,
     }),
     Rollback: unaryHandler<{ model: string; reason: string }, WireAdminResponse>('Rollback', metrics, async (call) => {
       guard(call);
-      return answer(await control.rollback(call.request.reason));
+      const result = answer(await control.rollback(call.request.reason));
+      metrics.rollbacks.inc({ model: control.model, trigger: 'operator' });
+      return result;
     }),
   };
 }

@@ -6,7 +6,7 @@ import type { ModelHolder } from './model-holder.js';
 
 /** What happened to a model's serving version (streamed by `WatchModel`). */
 export interface ModelEvent {
-  type: 'current' | 'promotion' | 'candidate' | 'pin' | 'unpin' | 'rollback' | 'swap_failed';
+  type: 'current' | 'promotion' | 'candidate' | 'rejected' | 'pin' | 'unpin' | 'rollback' | 'swap_failed';
   model: string;
   version: string;
   previous: string;
@@ -149,27 +149,50 @@ export class VersionControl extends EventEmitter {
     });
   }
 
+  /** A candidate the trainer's guardrail did not promote: recorded and announced, never served. */
+  noteRejected(meta: VersionMeta): void {
+    this.metas.set(meta.version, meta);
+    this.announce('rejected', meta.version, this.holder.version ?? '', meta.promotion?.reason ?? 'not promoted');
+  }
+
+  /** Rejected by an operator's rollback, by the guardrail, or failed to load. */
+  private async isBad(version: string): Promise<boolean> {
+    if (this.state.rejected.includes(version) || this.failed.has(version)) return true;
+    return (await this.metaOf(version))?.promotion?.promoted === false;
+  }
+
   /** Follows the newest good version again (promoting it now if it is not serving). */
   unpin(): Promise<AdminResult> {
     return this.serialized(async () => {
       const previous = this.holder.version ?? '';
       await this.saveState({ ...this.state, pinned: null });
-      const newest = (await this.store.list(this.model)).filter((v) => !this.state.rejected.includes(v) && !this.failed.has(v)).at(-1);
+      let newest: string | undefined;
+      for (const v of (await this.store.list(this.model)).reverse()) {
+        if (!(await this.isBad(v))) {
+          newest = v;
+          break;
+        }
+      }
       if (newest && newest !== previous) await this.install(newest, true);
       this.announce('unpin', this.holder.version ?? '', previous, '');
       return this.result(previous);
     });
   }
 
-  /** Rejects the serving version and serves and pins the previous good one. */
-  rollback(reason = ''): Promise<AdminResult> {
+  /**
+   * Rejects the serving version and serves and pins the previous good one (or
+   * `to`, e.g. the version the trainer's guardrail chose).
+   */
+  rollback(reason = '', to?: string): Promise<AdminResult> {
     return this.serialized(async () => {
       const current = this.holder.version;
       if (!current) throw new PreconditionError(`model "${this.model}" serves nothing to roll back`);
-      const bad = (v: string): boolean => v === current || this.state.rejected.includes(v) || this.failed.has(v);
-      const history = [...this.holder.served].reverse().find((v) => !bad(v));
-      const older = (await this.store.list(this.model)).filter((v) => !bad(v) && Number(v.slice(1)) < Number(current.slice(1))).at(-1);
-      const target = history ?? older;
+      const bad = async (v: string): Promise<boolean> => v === current || (await this.isBad(v));
+      let target = to && to !== current ? to : undefined;
+      for (const v of [...this.holder.served].reverse()) if (!target && !(await bad(v))) target = v;
+      for (const v of (await this.store.list(this.model)).reverse()) {
+        if (!target && Number(v.slice(1)) < Number(current.slice(1)) && !(await bad(v))) target = v;
+      }
       if (!target) throw new PreconditionError(`model "${this.model}" has no good version before ${current} to roll back to`, { version: current });
       await this.install(target, true);
       await this.saveState({ pinned: target, rejected: [...new Set([...this.state.rejected, current])] });
@@ -189,7 +212,7 @@ export class VersionControl extends EventEmitter {
       if (!meta) continue;
       let state: VersionStateName = 'retired';
       if (version === current) state = this.state.pinned === version ? 'pinned' : 'serving';
-      else if (this.state.rejected.includes(version) || this.failed.has(version)) state = 'rejected';
+      else if (this.state.rejected.includes(version) || this.failed.has(version) || meta.promotion?.promoted === false) state = 'rejected';
       else if (Number(version.slice(1)) > currentN && !this.holder.served.includes(version)) state = 'candidate';
       out.push({ meta, state, loaded: this.holder.has(version) });
     }

@@ -6,6 +6,7 @@ import { decodeRecords, type DecodedRecord } from '../pipeline/decode-records.js
 import { microBatch } from '../pipeline/micro-batch.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { OnlineTrainer, type DriftOptions } from './online-trainer.js';
+import type { GuardrailOptions, RollbackRequest } from './promotion-guardrail.js';
 import type { TrainerStats } from './trainer-stats.js';
 
 export interface OnlineLearningOptions {
@@ -31,8 +32,10 @@ export interface OnlineLearningOptions {
   dedupeWindow?: number;
   replay?: { capacity?: number; mixRatio?: number };
   drift?: DriftOptions;
+  guardrail?: GuardrailOptions;
   onStats?(stats: TrainerStats): void;
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  onRollback?(r: RollbackRequest): void;
 }
 
 /** A running online-learning pipeline. */
@@ -69,11 +72,13 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
     dedupeWindow: o.dedupeWindow,
     replay: o.replay,
     drift: o.drift,
+    guardrail: o.guardrail,
     deadLetters: dlq,
     ack: (r) => source.ack(r),
     commit: (offsets): Promise<void> => source.commitOffsets(offsets),
     onStats: o.onStats,
     onVersion: o.onVersion,
+    onRollback: o.onRollback,
   });
   const source: KafkaSource = new KafkaSource(o.kafka, {
     topic: o.labelsTopic,
@@ -122,6 +127,7 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
         await t.saveVersion();
         await source.close();
         await dlq.close();
+        t.dispose();
       })()),
   };
 }

@@ -5,6 +5,7 @@ import type { DecodedRecord, GoodRecord } from '../pipeline/decode-records.js';
 import { PrequentialAccuracy } from '../pipeline/prequential.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { PageHinkley, type PageHinkleyOptions } from './page-hinkley.js';
+import { PromotionGuardrail, type GuardrailOptions, type RollbackRequest } from './promotion-guardrail.js';
 import { RecentIds } from './recent-ids.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import type { TrainerStats } from './trainer-stats.js';
@@ -42,6 +43,8 @@ export interface OnlineTrainerOptions {
   /** Reservoir of past examples mixed into each step; capacity 0 turns it off. @defaultValue { capacity: 1000, mixRatio: 0.25 } */
   replay?: { capacity?: number; mixRatio?: number };
   drift?: DriftOptions;
+  /** Which candidates may serve, and when serving rolls back. @defaultValue enabled, prequential */
+  guardrail?: GuardrailOptions;
   deadLetters: { send(letters: DeadLetter[]): Promise<void> };
   ack(record: RawRecord): void;
   /** Commits group offsets once the checkpoint that includes them is durable. */
@@ -49,6 +52,8 @@ export interface OnlineTrainerOptions {
   onStats?(stats: TrainerStats): void;
   /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  /** The serving version degraded after its promotion: serving should go back to `to`. */
+  onRollback?(r: RollbackRequest): void;
   /** Clock in ms (a parameter so tests control time). @defaultValue Date.now */
   now?: () => number;
 }
@@ -78,6 +83,7 @@ export class OnlineTrainer {
   private recentIds: RecentIds;
   private readonly replay: ReplayBuffer<Example>;
   private readonly drift: PageHinkley;
+  readonly guardrail: PromotionGuardrail;
   private boostLeft = 0;
   private baseLr: number | undefined;
   private stepsSinceVersion = 0;
@@ -99,6 +105,7 @@ export class OnlineTrainer {
     this.recentIds = new RecentIds(opts.dedupeWindow ?? 100_000);
     this.replay = new ReplayBuffer(opts.replay?.capacity ?? 1000);
     this.drift = new PageHinkley(opts.drift);
+    this.guardrail = new PromotionGuardrail(opts.store, opts.model, opts.guardrail);
     this.resetPositions();
   }
 
@@ -123,8 +130,9 @@ export class OnlineTrainer {
     this.next = new Map(Object.entries(this.parent?.offsets ?? {}).map(([k, v]) => [k, BigInt(v)]));
   }
 
-  /** Restores the trainer's dedupe window from a checkpoint's state file. */
+  /** Restores the dedupe window from the checkpoint's state file and loads the serving version for the guardrail. */
   async restoreState(): Promise<void> {
+    await this.guardrail.init();
     if (!this.parent) return;
     const raw = await this.opts.store.readExtra(this.opts.model, this.parent.version, TRAINER_STATE_FILE);
     const ids = raw ? ((JSON.parse(raw) as { recentIds?: string[] }).recentIds ?? []) : [];
@@ -155,6 +163,11 @@ export class OnlineTrainer {
     this.learnedSinceVersion = 0;
     this.tsSample = [];
     this.totals.refreshes++;
+  }
+
+  /** Releases the guardrail's copy of the serving version (the learner is the caller's). */
+  dispose(): void {
+    this.guardrail.dispose();
   }
 
   /** Processes one micro-batch; an empty batch is a clock tick (may save a version). */
@@ -236,6 +249,11 @@ export class OnlineTrainer {
     const before = learner.predictsWhileLearning ? undefined : learner.predict(fresh.map((e) => e.x)).map((p) => p.label);
     const result = await learner.learn(xs, ys, weighted ? all.map((e) => e.w) : undefined);
     const predicted = before ?? result.predicted;
+    this.guardrail.observe(
+      fresh.map((e) => e.x),
+      fresh.map((e) => e.y),
+      predicted ?? [],
+    );
     let drifts = 0;
     fresh.forEach((e, i) => {
       const correct = predicted?.[i] === String(e.y);
@@ -269,9 +287,15 @@ export class OnlineTrainer {
     this.boostLeft = d.boostSteps ?? 50;
   }
 
-  /** Saves a checkpoint version if anything was learned since the last one, then commits its offsets. */
+  /**
+   * Saves a checkpoint version if anything was learned since the last one, with
+   * the guardrail's promotion decision, then commits its offsets. A rejected
+   * candidate is still a checkpoint: training goes on from it, serving does not.
+   */
   async saveVersion(): Promise<VersionMeta | null> {
     if (this.learnedSinceVersion === 0) return null;
+    const rollback = await this.guardrail.rollbackDue();
+    const promotion = this.guardrail.decide(this.learnerRef, rollback);
     const meta = await this.opts.store.save(
       this.opts.model,
       this.learnerRef,
@@ -285,11 +309,17 @@ export class OnlineTrainer {
           examplesLearnedOnline: this.learnedSinceVersion,
         },
         offsets: this.positions(),
+        promotion,
       },
       { [TRAINER_STATE_FILE]: JSON.stringify({ recentIds: this.recentIds.toArray() }) },
     );
     // The weights that include these events are durable: only now may the group move past them.
     await this.opts.commit(meta.offsets);
+    await this.guardrail.decided(meta, promotion);
+    if (rollback) {
+      await this.guardrail.rolledBack(rollback);
+      this.opts.onRollback?.(rollback);
+    }
     const eventTimestamps = this.tsSample;
     this.parent = meta;
     this.stepsSinceVersion = 0;
