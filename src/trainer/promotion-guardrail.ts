@@ -43,6 +43,8 @@ export class PromotionGuardrail {
   private candHits = 0;
   private champHits = 0;
   private compared = 0;
+  /** Best holdout accuracy of any version promoted here: small steps down must not add up. */
+  private bestHoldout = Number.NEGATIVE_INFINITY;
   readonly totals = { promoted: 0, rejected: 0, rollbacks: 0 };
 
   constructor(
@@ -74,6 +76,7 @@ export class PromotionGuardrail {
     const { learner, meta } = await this.store.load(this.model, version);
     this.champion?.learner.dispose();
     const holdoutScore = this.opts.holdout ? accuracy(learner, this.opts.holdout) : null;
+    if (holdoutScore !== null) this.bestHoldout = Math.max(this.bestHoldout, holdoutScore);
     this.champion = { learner, meta, baseline, live: [], holdoutScore };
   }
 
@@ -133,15 +136,18 @@ export class PromotionGuardrail {
     const tolerance = this.opts.tolerance ?? 0.02;
     if (this.opts.holdout && c.holdoutScore !== null) {
       const score = accuracy(candidate, this.opts.holdout);
-      const promoted = score >= c.holdoutScore - tolerance;
+      // Held to the best promoted so far, not only to the current one, so that a run
+      // of candidates each a little worse (e.g. slowly poisoned labels) cannot creep down.
+      const reference = Math.max(c.holdoutScore, this.bestHoldout);
+      const promoted = score >= reference - tolerance;
       return {
         promoted,
         mode: 'holdout',
         candidate: score,
-        serving: c.holdoutScore,
+        serving: reference,
         servingVersion: c.meta.version,
         events: this.opts.holdout.length,
-        reason: promoted ? 'not worse on the holdout set' : `holdout accuracy ${score.toFixed(3)} is more than ${tolerance} below the serving version's ${c.holdoutScore.toFixed(3)}`,
+        reason: promoted ? 'not worse on the holdout set' : `holdout accuracy ${score.toFixed(3)} is more than ${tolerance} below ${reference.toFixed(3)} (best promoted)`,
       };
     }
     if (events < this.minEvents) return { promoted: true, mode: 'prequential', candidate: -1, serving: -1, ...base, reason: `only ${events} events to compare on (need ${this.minEvents})` };

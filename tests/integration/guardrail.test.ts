@@ -1,0 +1,100 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { StreamtuneServer } from '../../src/app/streamtune-server.js';
+import { loadConfig, type ConfigInput } from '../../src/config/index.js';
+import { createKafka, EventProducer } from '../../src/kafka/index.js';
+import { DenseClassifier, seededRandom, trainBatch } from '../../src/models/index.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+import { uniq, waitFor } from '../helpers/wait-for.js';
+
+const brokers = inject('kafkaBrokers').split(',');
+type Ev = { id: string; input: { features: number[] }; label: string };
+
+/** Concept A: "a" when x0 > x1. Flipped: the opposite label (poisoned or swapped labels). */
+function events(n: number, seed: number, flipped = false): Ev[] {
+  const rand = seededRandom(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const x = [rand() * 2 - 1, rand() * 2 - 1];
+    const a = x[0]! > x[1]!;
+    return { id: `g${seed}-${i}`, input: { features: x }, label: a !== flipped ? 'a' : 'b' };
+  });
+}
+
+async function startServer(guardrail: Record<string, unknown>, logs: string[]): Promise<StreamtuneServer> {
+  const backend = await useTestBackend();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-guard-'));
+  const id = uniq();
+  const overrides: ConfigInput = {
+    model: 'm',
+    registryDir: dir,
+    backend: backend as ConfigInput['backend'],
+    kafka: { brokers, labelsTopic: `test.guard.labels.${id}`, dlqTopic: `test.guard.dlq.${id}`, modelsTopic: `test.guard.models.${id}`, groupId: `guard-${id}` },
+    serving: { port: 0 },
+    metrics: { port: 0 },
+    training: { maxBatchSize: 10, maxBatchWaitMs: 20, versionEverySteps: 1000, versionEveryMs: 300, replayCapacity: 0, driftReaction: 'none', guardrail },
+  };
+  const app = new StreamtuneServer(loadConfig({ overrides: overrides as Record<string, unknown> }), (l) => logs.push(l));
+  const base = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['a', 'b'], hiddenUnits: [8], learningRate: 0.01 });
+  await trainBatch(base, events(600, 1).map((e) => ({ x: e.input.features, y: e.label })), { epochs: 10 });
+  await app.store.save('m', base, { parent: null, regime: 'test', backend, examplesSeen: 600, metrics: {}, offsets: {} });
+  base.dispose();
+  await app.start();
+  return app;
+}
+
+const metric = async (app: StreamtuneServer, re: RegExp): Promise<number> => Number(re.exec(await (await fetch(app.metricsUrl)).text())?.[1] ?? 0);
+
+describe('promotion guardrail and automatic rollback (trainer process, real broker)', () => {
+  let app: StreamtuneServer | undefined;
+  afterEach(async () => {
+    await app?.close();
+    if (app) await fs.rm(app.store.root, { recursive: true, force: true });
+    app = undefined;
+  });
+
+  it('a stream with flipped labels produces candidates that the holdout guardrail rejects; serving keeps a good version', { timeout: 120_000 }, async () => {
+    const holdoutFile = path.join(os.tmpdir(), `st-holdout-${uniq()}.jsonl`);
+    await fs.writeFile(holdoutFile, events(300, 99).map((e) => JSON.stringify(e)).join('\n'));
+    const logs: string[] = [];
+    app = await startServer({ holdoutFile, tolerance: 0.05 }, logs);
+    const producer = new EventProducer(createKafka(brokers), app.config.kafka.labelsTopic);
+    await producer.send(events(600, 2, true));
+    await producer.close();
+    await waitFor('a rejected candidate', async () => (await metric(app!, /^streamtune_guardrail_rejections_total\{model="m"\} (\d+)/m)) >= 1, 60_000);
+    const versions = await app.control.list();
+    const rejected = versions.filter((v) => v.state === 'rejected');
+    expect(rejected.length).toBeGreaterThanOrEqual(1);
+    const p = rejected[0]!.meta.promotion!;
+    expect(p).toMatchObject({ promoted: false, mode: 'holdout' });
+    expect(p.candidate).toBeLessThan(p.serving - 0.05);
+    // What serves is a promoted version within the tolerance of the base on the holdout set.
+    const serving = versions.find((v) => v.state === 'serving')!;
+    expect(serving.meta.promotion?.promoted ?? true).toBe(true);
+    expect(await app.store.latest('m')).toBe(serving.meta.version); // LATEST names only servable versions
+    expect(logs.some((l) => /not promoted \(holdout: candidate 0\.\d+ vs serving 0\.\d+\)/.test(l))).toBe(true);
+    await fs.rm(holdoutFile, { force: true });
+  });
+
+  it('when the serving version’s live accuracy collapses after promotion, serving rolls back to the previous good version', { timeout: 120_000 }, async () => {
+    const logs: string[] = [];
+    app = await startServer({ minEvents: 50, rollbackThreshold: 0.3, tolerance: 0.05 }, logs);
+    const producer = new EventProducer(createKafka(brokers), app.config.kafka.labelsTopic);
+    await producer.send(events(300, 3));
+    await waitFor('a promoted version with the first 300 events', () => (app!.holder.meta?.examplesSeen ?? 0) >= 900, 60_000);
+    const good = app.holder.version!;
+    expect(good).not.toBe('v1');
+    await producer.send(events(300, 4, true));
+    await producer.close();
+    await waitFor('a guardrail rollback', async () => (await metric(app!, /^streamtune_rollbacks_total\{model="m",trigger="guardrail"\} (\d+)/m)) >= 1, 60_000);
+    await app.control.idle();
+    const versions = await app.control.list();
+    const serving = versions.find((v) => v.state === 'pinned' || v.state === 'serving')!;
+    expect(serving.state).toBe('pinned'); // held there until an operator unpins
+    expect(serving.meta.promotion?.promoted ?? true).toBe(true);
+    expect(Number(serving.meta.version.slice(1))).toBeLessThanOrEqual(Number(good.slice(1)));
+    expect(versions.some((v) => v.state === 'rejected')).toBe(true);
+    expect(logs.some((l) => /rolling back m from v\d+ to v\d+: live accuracy of v\d+ fell from 0\.\d+ to 0\.\d+/.test(l))).toBe(true);
+  });
+});
