@@ -12,6 +12,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { trainBase } from '../src/app/train-base.js';
 import { StreamtuneServer } from '../src/app/streamtune-server.js';
 import { DATA_DIR } from '../src/app/demo.js';
@@ -108,9 +109,18 @@ const ol = await startOnlineLearning({
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 500);
 // RSS once the first tenth is learned: buffers, caches and the WASM heap have grown to size by then.
 let rssWarm = Number.NaN;
+let nextReport = N / 10;
 while (ol.trainer.totals.consumed < N) {
   await new Promise((r) => setTimeout(r, 100));
   if (Number.isNaN(rssWarm) && ol.trainer.totals.consumed >= N / 10) rssWarm = mb();
+  if (ol.trainer.totals.consumed >= nextReport) {
+    nextReport += N / 10;
+    const m = process.memoryUsage();
+    log(
+      `${ol.trainer.totals.consumed} learned: rss ${mb()} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, external ${(m.external / 1048576).toFixed(0)} MB, ` +
+        `arrayBuffers ${(m.arrayBuffers / 1048576).toFixed(0)} MB, tensors ${tf.memory().numTensors}`,
+    );
+  }
 }
 const learnEnd = performance.now();
 clearInterval(sampler);
