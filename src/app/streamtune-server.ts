@@ -1,18 +1,20 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/index.js';
 import type { Config } from '../config/index.js';
 import { ConfigError, ModelNotFoundError } from '../errors/index.js';
 import { createKafka, ensureModelsTopic, ModelFollower } from '../kafka/index.js';
-import { createMetrics, startMetricsServer, type Metrics } from '../metrics/index.js';
+import { toLogger, type Logger, type LogSink } from '../logging/index.js';
+import { ConsumerLagMonitor, createMetrics, startMetricsServer, type Metrics } from '../metrics/index.js';
 import { VersionStore, type VersionMeta } from '../registry/index.js';
-import { ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
+import { ModelHolder, PredictionServer, VersionControl, type ModelEvent } from '../serving/index.js';
 import { applyStats } from '../trainer/trainer-stats.js';
+import { OperatorLog } from './operator-log.js';
 import type { TrainerMessage } from './trainer-messages.js';
 import { TrainerProcess } from './trainer-process.js';
 import '../models/index.js';
 
-export type Logger = (line: string) => void;
 
 /** Nice value of the trainer process (Unix niceness; higher = lower priority). */
 const TRAINER_NICENESS = 19;
@@ -37,20 +39,31 @@ export class StreamtuneServer extends EventEmitter {
   grpc: PredictionServer | undefined;
   trainer: TrainerProcess | undefined;
   private follower: ModelFollower | undefined;
+  private lagMonitor: ConsumerLagMonitor | undefined;
+  /** Structured logger (STREAMTUNE_LOG_LEVEL / STREAMTUNE_LOG_FORMAT unless one is passed). */
+  readonly logger: Logger;
+  private readonly log: (line: string) => void;
+  private readonly operatorLog: OperatorLog;
   metricsUrl = '';
   backend = '';
   private metricsServer: { close(): Promise<void> } | undefined;
   private closing: Promise<void> | undefined;
 
+  /** `log`: a Logger, or a function that receives text lines (tests collect them); default from the environment. */
   constructor(
     readonly config: Config,
-    private readonly log: Logger = (l) => process.stderr.write(`${l}\n`),
+    log?: Logger | LogSink,
   ) {
     super();
-    this.metrics = createMetrics();
+    this.logger = toLogger(log);
+    this.log = this.logger.fn;
+    this.operatorLog = new OperatorLog(this.logger);
+    this.metrics = createMetrics({ tensorCount: () => tf.memory().numTensors });
     this.store = new VersionStore(config.registryDir);
     this.holder = new ModelHolder(config.model, { keepWarmVersions: config.serving.keepWarmVersions });
-    this.control = new VersionControl(this.holder, this.store, this.metrics, this.log);
+    // No line function here: every change is logged once, from its model event.
+    this.control = new VersionControl(this.holder, this.store, this.metrics);
+    this.control.on('model-event', (e: ModelEvent) => this.operatorLog.modelEvent(e));
     this.control.on('swapped', (meta: VersionMeta) => {
       this.grpc?.refreshHealth();
       this.emit('swap', meta);
@@ -127,6 +140,10 @@ export class StreamtuneServer extends EventEmitter {
     this.trainer = trainer;
     trainer.on('stats', (m: Extract<TrainerMessage, { type: 'stats' }>) => {
       applyStats(this.metrics, m.stats);
+      // The step awaited the dead-letter producer before it sent its stats: these records are in the topic.
+      const dead = Object.values(m.stats.rejected).reduce((a, b) => a + b, 0);
+      if (dead > 0) this.metrics.dlqMessages.inc({ topic: config.kafka.dlqTopic }, dead);
+      this.operatorLog.stats(m.stats, this.holder.version ?? '');
       this.emit('stats', m.stats);
     });
     trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) => {
@@ -134,7 +151,11 @@ export class StreamtuneServer extends EventEmitter {
       if (m.meta.promotion?.promoted === false) {
         const p = m.meta.promotion;
         if (!p.reason.startsWith('serving version rolled back')) this.metrics.guardrailRejections.inc({ model: config.model });
-        this.log(`${config.model}@${m.meta.version} not promoted (${p.mode}: candidate ${p.candidate.toFixed(3)} vs serving ${p.serving.toFixed(3)}): ${p.reason}`);
+        this.logger.warn(`${config.model}@${m.meta.version} not promoted (${p.mode}: candidate ${p.candidate.toFixed(3)} vs serving ${p.serving.toFixed(3)}): ${p.reason}`, {
+          event: 'rejection',
+          model: config.model,
+          version: m.meta.version,
+        });
         this.control.noteRejected(m.meta);
         return;
       }
@@ -151,17 +172,19 @@ export class StreamtuneServer extends EventEmitter {
     });
     trainer.on('rollback', (m: Extract<TrainerMessage, { type: 'rollback' }>) => {
       this.metrics.rollbacks.inc({ model: config.model, trigger: 'guardrail' });
-      this.log(`rolling back ${config.model} from ${m.from} to ${m.to}: ${m.reason}`);
+      this.logger.warn(`rolling back ${config.model} from ${m.from} to ${m.to}: ${m.reason}`, { event: 'rollback_requested', model: config.model, version: m.to, previous: m.from });
       this.control.rollback(m.reason, m.to).catch((err: unknown) => this.log(`rollback failed: ${(err as Error).message}`));
     });
     trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => this.log(`trainer: ${m.line}`));
     trainer.on('error-message', (message: string) => this.log(`trainer error: ${message}`));
     trainer.on('ready', (m: Extract<TrainerMessage, { type: 'ready' }>) => {
       this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1);
+      this.metrics.trainerUp.set(1);
       this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${m.backend})`);
     });
     let ready = false;
     trainer.on('exit', (code: number | null, signal: string | null) => {
+      this.metrics.trainerUp.set(0);
       if (this.closing || !ready) return;
       const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
       this.log(`trainer exited (code ${code}, signal ${signal}); restarting in ${delayMs} ms`);
@@ -173,12 +196,27 @@ export class StreamtuneServer extends EventEmitter {
     });
     await trainer.start();
     ready = true;
+    if (attempt === 0) await this.startLagMonitor();
     // Serving gets the CPU first when both want it: training may slow down, Predict must not.
     try {
       if (trainer.pid !== undefined) os.setPriority(trainer.pid, TRAINER_NICENESS);
     } catch (err) {
       this.log(`could not lower the trainer's CPU priority: ${(err as Error).message}`);
     }
+  }
+
+  /** Consumer lag from the broker's offsets; a broker that cannot answer now is retried at each interval. */
+  private async startLagMonitor(): Promise<void> {
+    const { config } = this;
+    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l));
+    const monitor = new ConsumerLagMonitor(kafka, this.metrics.consumerLag, {
+      topic: config.kafka.labelsTopic,
+      groupId: config.kafka.groupId,
+      intervalMs: config.metrics.consumerLagIntervalMs,
+      onError: (err) => this.logger.debug(`consumer lag not measured: ${err.message}`),
+    });
+    this.lagMonitor = monitor;
+    await monitor.start().catch((err: unknown) => this.logger.warn(`consumer lag monitor not started: ${(err as Error).message}`));
   }
 
   /**
@@ -198,6 +236,7 @@ export class StreamtuneServer extends EventEmitter {
         ['gRPC server', () => this.grpc?.close()],
         ['trainer', () => this.trainer?.stop()],
         ['follower', () => this.follower?.close()],
+        ['lag monitor', () => this.lagMonitor?.close()],
         ['swaps', () => this.control.idle()],
         ['metrics server', () => this.metricsServer?.close()],
         ['model', () => this.holder.close()],

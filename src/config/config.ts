@@ -85,6 +85,8 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: port.default(9464),
+        /** How often the server asks the broker for the trainer group's lag (streamtune_consumer_lag_messages). */
+        consumerLagIntervalMs: z.number().int().min(100).default(5000),
       })
       .strict()
       .prefault({}),

@@ -92,7 +92,9 @@ export class VersionControl extends EventEmitter {
   offer(version: string): Promise<VersionMeta> {
     return this.serialized(async () => {
       const activate = this.state.pinned === null || this.state.pinned === version;
+      const previous = this.holder.version;
       const meta = await this.install(version, activate);
+      if (activate && previous !== version) this.metrics.promotions.inc({ model: this.model });
       if (!activate) this.announce('candidate', version, this.holder.version ?? '', `held back: ${this.state.pinned} is pinned`);
       return meta;
     });
@@ -126,6 +128,7 @@ export class VersionControl extends EventEmitter {
     if (activate && previous !== version) {
       this.metrics.modelInfo.reset();
       this.metrics.modelInfo.set({ model, version, backend: this.backend }, 1);
+      this.metrics.lastSwapTimestamp.set({ model }, Date.now() / 1000);
       this.announce('promotion', version, previous, '');
       this.emit('swapped', meta);
     }

@@ -204,7 +204,9 @@ export class OnlineTrainer {
       if (d.event.label === null) unlabelled++;
       else labelled.push(d);
     }
+    const learnStarted = performance.now();
     const { loss, drifts } = labelled.length > 0 ? await this.learn(labelled) : { loss: null, drifts: 0 };
+    const stepSeconds = labelled.length > 0 ? (performance.now() - learnStarted) / 1000 : undefined;
     for (const d of batch) this.opts.ack(d.record);
     this.totals.consumed += batch.length;
     this.totals.learned += labelled.length;
@@ -228,6 +230,7 @@ export class OnlineTrainer {
         loss,
         accuracy: Number.isNaN(acc) ? null : acc,
         accuracyFaded: Number.isNaN(faded) ? null : faded,
+        ...(stepSeconds === undefined ? {} : { stepSeconds }),
       });
     }
     const due =

@@ -18,6 +18,8 @@ export interface TrainerStats {
   accuracy: number | null;
   /** Fading-factor prequential accuracy (null before any labelled event). */
   accuracyFaded: number | null;
+  /** Wall time of this step's learning (predict, learn, drift check), seconds; absent when nothing was learned. */
+  stepSeconds?: number;
 }
 
 /** Adds a step's stats to the metrics. */
@@ -28,6 +30,7 @@ export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.duplicates) metrics.eventsDuplicate.inc({ model: s.model }, s.duplicates);
   if (s.skipped) metrics.eventsSkipped.inc({ model: s.model }, s.skipped);
   if (s.steps) metrics.trainSteps.inc({ model: s.model }, s.steps);
+  if (s.stepSeconds !== undefined) metrics.trainStepDuration.observe({ model: s.model }, s.stepSeconds);
   if (s.drifts) metrics.driftsDetected.inc({ model: s.model }, s.drifts);
   if (s.loss !== null) metrics.trainLoss.set({ model: s.model }, s.loss);
   if (s.accuracy !== null) metrics.onlineAccuracy.set({ model: s.model }, s.accuracy);
