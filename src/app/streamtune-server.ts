@@ -179,12 +179,12 @@ export class StreamtuneServer extends EventEmitter {
     trainer.on('error-message', (message: string) => this.log(`trainer error: ${message}`));
     trainer.on('ready', (m: Extract<TrainerMessage, { type: 'ready' }>) => {
       this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1);
-      this.metrics.trainerUp.set(1);
+      this.metrics.trainerUp.set({ model: config.model }, 1);
       this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${m.backend})`);
     });
     let ready = false;
     trainer.on('exit', (code: number | null, signal: string | null) => {
-      this.metrics.trainerUp.set(0);
+      this.metrics.trainerUp.set({ model: config.model }, 0);
       if (this.closing || !ready) return;
       const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
       this.log(`trainer exited (code ${code}, signal ${signal}); restarting in ${delayMs} ms`);

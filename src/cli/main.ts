@@ -3,14 +3,18 @@ import { status } from '@grpc/grpc-js';
 import { StreamtuneError } from '../errors/index.js';
 import { parse, type Command } from './args.js';
 import { adminCommand } from './commands/admin.js';
+import { modelsCommand } from './commands/models.js';
 import { demoCommand } from './commands/demo.js';
 import { learnCommand } from './commands/learn.js';
 import { predictCommand } from './commands/predict.js';
 import { produceCommand } from './commands/produce.js';
 import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
 import { trainCommand } from './commands/train.js';
 
 const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand];
+// Operators' commands (status, models), kept apart so additions above merge cleanly.
+COMMANDS.push(statusCommand, modelsCommand);
 
 function help(): string {
   return `streamtune — batch-train, serve over gRPC, fine-tune from Kafka, hot-swap.

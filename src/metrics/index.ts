@@ -3,3 +3,4 @@ export * from './metrics.js';
 export * from './metrics-doc.js';
 export * from './metrics-server.js';
 export * from './consumer-lag-monitor.js';
+export * from './parse-metrics-text.js';

@@ -28,7 +28,7 @@ export interface Metrics {
   modelInfo: Gauge<'model' | 'version' | 'backend'>;
   backendInfo: Gauge<'role' | 'backend'>;
   trainerRestarts: Counter;
-  trainerUp: Gauge;
+  trainerUp: Gauge<'model'>;
   consumerLag: Gauge<'topic' | 'partition'>;
   eventsDuplicate: Counter<'model'>;
   eventsSkipped: Counter<'model'>;
