@@ -8,13 +8,14 @@ import { demoCommand } from './commands/demo.js';
 import { learnCommand } from './commands/learn.js';
 import { predictCommand } from './commands/predict.js';
 import { produceCommand } from './commands/produce.js';
+import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { trainCommand } from './commands/train.js';
 
 const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand];
 // Operators' commands (status, models), kept apart so additions above merge cleanly.
-COMMANDS.push(statusCommand, modelsCommand);
+COMMANDS.push(statusCommand, modelsCommand, reportCommand);
 
 function help(): string {
   return `streamtune — batch-train, serve over gRPC, fine-tune from Kafka, hot-swap.

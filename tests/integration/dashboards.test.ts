@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { dashboardFiles } from '../../src/dashboards/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/kafka/index.js';
 import { DenseClassifier, seededRandom } from '../../src/models/index.js';
+import { buildReport } from '../../src/report/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
@@ -199,5 +200,16 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8' });
     const problems = `${r.stdout}${r.stderr}`.split('\n').filter(Boolean).sort();
     expect(problems).toEqual(['active_handles', 'active_requests', 'active_resources'].map((n) => `nodejs_${n}_total non-counter metrics should not have "_total" suffix`));
+  });
+
+  it('streamtune report draws the run from the registry and this Prometheus', async () => {
+    const out = path.join(dir, 'report');
+    const r = await buildReport({ registryDir: path.join(dir, 'reg'), model: 'm', outDir: out, prometheusUrl: promUrl });
+    expect(r.charts.map((c) => path.basename(c))).toEqual(['online-accuracy.png', 'learned-rate.png', 'events-rate.png', 'predict-latency.png', 'freshness.png']);
+    expect(r.versions).toBeGreaterThan(1);
+    for (const c of r.charts) expect((await fs.readFile(c)).subarray(1, 4).toString('ascii')).toBe('PNG');
+    const html = await fs.readFile(r.html, 'utf8');
+    for (const c of r.charts) expect(html).toContain(`<img src="${path.basename(c)}"`);
+    expect(html).not.toContain('No Prometheus URL');
   });
 });

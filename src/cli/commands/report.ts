@@ -1,0 +1,35 @@
+import { loadConfig } from '../../config/index.js';
+import { ConfigError } from '../../errors/index.js';
+import { buildReport } from '../../report/index.js';
+import { commonOverrides, type Command } from '../args.js';
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'an HTML page with PNG charts of a run (accuracy and swaps, events/s, latency, freshness)',
+  usage: `Usage: streamtune report --out DIR [--model NAME] [--registry DIR] [--prometheus-url URL]
+
+Reads every version's meta.json in the registry (created time, prequential
+accuracy, examples seen, promotion decision); with --prometheus-url it also
+asks Prometheus (query_range) for events/s, Predict latency and freshness.
+Writes DIR/index.html and one PNG per chart; needs no browser or network
+beyond Prometheus.
+
+Example:
+  streamtune report --out report/ --prometheus-url http://127.0.0.1:9090`,
+  options: {
+    out: { type: 'string' },
+    'prometheus-url': { type: 'string' },
+  },
+  async run(values) {
+    if (!values.out) throw new ConfigError('--out', 'give the directory to write the report to');
+    const config = loadConfig({ ...(values.config ? { file: values.config as string } : {}), env: process.env, overrides: commonOverrides(values) });
+    const r = await buildReport({
+      registryDir: config.registryDir,
+      model: config.model,
+      outDir: values.out as string,
+      ...(values['prometheus-url'] ? { prometheusUrl: values['prometheus-url'] as string } : {}),
+    });
+    process.stdout.write(`wrote ${r.html} (${r.charts.length} charts, ${r.versions} versions)\n`);
+    return 0;
+  },
+};
