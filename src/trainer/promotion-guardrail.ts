@@ -169,8 +169,13 @@ export class PromotionGuardrail {
     if (!this.enabled) return;
     if (d.promoted) {
       this.totals.promoted++;
-      // Held to the accuracy it showed before promotion, when that was measured.
-      await this.setChampion(meta.version, d.mode === 'prequential' && d.candidate >= 0 ? d.candidate : this.compared >= this.minEvents ? this.candHits / this.compared : null);
+      // Held to the accuracy it showed before promotion when that was measured;
+      // otherwise to the level its predecessor was held to (or showed live), so a
+      // collapse right after a thinly measured promotion is still caught.
+      const measured = d.mode === 'prequential' && d.candidate >= 0 ? d.candidate : this.compared >= this.minEvents ? this.candHits / this.compared : null;
+      const prev = this.champion;
+      const inherited = prev?.baseline ?? (prev && prev.live.length >= this.minEvents ? liveAccuracy(prev.live) : null);
+      await this.setChampion(meta.version, measured ?? inherited);
     } else if (!d.reason.startsWith('serving version rolled back')) this.totals.rejected++;
     this.resetWindow();
   }
