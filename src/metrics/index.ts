@@ -1,2 +1,3 @@
 export * from './metrics.js';
 export * from './metrics-server.js';
+export * from './regime-metrics.js';

@@ -1,4 +1,4 @@
-import type { Metrics } from '../metrics/index.js';
+import { regimeMetrics, type Metrics } from '../metrics/index.js';
 
 /** What one training step did, as deltas (sent from the trainer process to the server). */
 export interface TrainerStats {
@@ -18,6 +18,13 @@ export interface TrainerStats {
   accuracy: number | null;
   /** Fading-factor prequential accuracy (null before any labelled event). */
   accuracyFaded: number | null;
+  /** Prequential mean absolute error over the window (regression learners; null otherwise). */
+  mae?: number | null;
+  /** Unlabelled events in the step, and how many of them the learner pseudo-labelled and learned. */
+  unlabelled?: number;
+  pseudoLabelled?: number;
+  /** Share of pseudo-labels confirmed by true labels that arrived later for the same ids. */
+  pseudoLabelAccuracy?: number | null;
 }
 
 /** Adds a step's stats to the metrics. */
@@ -32,4 +39,8 @@ export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.loss !== null) metrics.trainLoss.set({ model: s.model }, s.loss);
   if (s.accuracy !== null) metrics.onlineAccuracy.set({ model: s.model }, s.accuracy);
   if (s.accuracyFaded !== null) metrics.onlineAccuracyFaded.set({ model: s.model }, s.accuracyFaded);
+  const rm = regimeMetrics(metrics.registry);
+  if (s.mae !== undefined && s.mae !== null) rm.onlineMae.set({ model: s.model }, s.mae);
+  if (s.pseudoLabelled) rm.pseudoLabels.inc({ model: s.model }, s.pseudoLabelled);
+  if (s.pseudoLabelAccuracy !== undefined && s.pseudoLabelAccuracy !== null) rm.pseudoLabelAccuracy.set({ model: s.model }, s.pseudoLabelAccuracy);
 }

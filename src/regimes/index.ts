@@ -1,0 +1,2 @@
+export * from './pretrain-encoder.js';
+export * from './build-regime-learner.js';
