@@ -67,8 +67,10 @@ export async function trainBatch(learner: Learner, data: readonly Example[], opt
     const val = opts.validation?.length ? score(learner, opts.validation) : undefined;
     onEpoch?.(e + 1, last, val);
     if (val !== undefined && opts.patience !== undefined) {
-      if (val > best + 1e-9) (best = val), (since = 0);
-      else if (++since >= opts.patience) break;
+      if (val > best + 1e-9) {
+        best = val;
+        since = 0;
+      } else if (++since >= opts.patience) break;
     }
   }
   return last;
