@@ -20,7 +20,7 @@ import { fitStandardizer, hashText } from '../src/features/index.js';
 import { DenseClassifier, DenseRegressor, trainBatch, type Task } from '../src/models/index.js';
 import { buildRegimeLearner, type Regime } from '../src/regimes/index.js';
 import { VersionStore } from '../src/registry/index.js';
-import { prequentialRun, type StreamRow } from './quality/prequential-run.js';
+import { prequentialRun, type StreamRow } from '../src/regimes/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CACHE = process.env.STREAMTUNE_CACHE ?? path.join(os.homedir(), '.cache', 'streamtune');

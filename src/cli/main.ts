@@ -5,12 +5,13 @@ import { parse, type Command } from './args.js';
 import { adminCommand } from './commands/admin.js';
 import { demoCommand } from './commands/demo.js';
 import { learnCommand } from './commands/learn.js';
+import { planCommand } from './commands/plan.js';
 import { predictCommand } from './commands/predict.js';
 import { produceCommand } from './commands/produce.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand];
+const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand, planCommand];
 
 function help(): string {
   return `streamtune — batch-train, serve over gRPC, fine-tune from Kafka, hot-swap.

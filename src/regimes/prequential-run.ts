@@ -1,5 +1,5 @@
-import type { Learner, Task } from '../../src/models/index.js';
-import { seededRandom } from '../../src/models/index.js';
+import type { Learner, Task } from '../models/index.js';
+import { seededRandom } from '../models/index.js';
 
 export interface StreamRow {
   id: string;
