@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors/index.js';
 import type { LabelEvent } from '../events/index.js';
 import { featurize, fitStandardizer, type FeatureSpec } from '../features/index.js';
-import { accuracy, DenseClassifier, trainBatch, type Example } from '../models/index.js';
+import { meanAbsoluteError, seededRandom, trainBatch, accuracy, type Example, type Task } from '../models/index.js';
+import { buildRegimeLearner, type Regime } from '../regimes/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 
 export interface TrainBaseOptions {
@@ -18,7 +19,19 @@ export interface TrainBaseOptions {
   /** Hash buckets for text input. @defaultValue 4096 */
   textDim?: number;
   seed?: number;
-  onEpoch?: (epoch: number, loss: number) => void;
+  /** @defaultValue 'classification' */
+  task?: Task;
+  /** How the base model learns (see docs/regimes.md). @defaultValue 'supervised' */
+  regime?: Regime;
+  /** Share of the labelled events held out (seeded shuffle) to score each epoch. @defaultValue 0 */
+  validationSplit?: number;
+  /** Early stopping: epochs without a better validation score before training stops. */
+  patience?: number;
+  /** Pretrained encoder (saved model or registry version directory) for transfer / fine-tune. */
+  encoderDir?: string;
+  /** Epochs of self-supervised pretraining on the file's inputs. @defaultValue 10 */
+  pretrainEpochs?: number;
+  onEpoch?: (epoch: number, loss: number, validation?: number) => void;
 }
 
 /** Infers the feature spec (with standardization for vectors) from the training events. */
@@ -41,34 +54,85 @@ export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096):
  * version of its lineage (or a new root). Returns the version and its accuracy
  * on the training set and, when given, on the holdout.
  */
-export async function trainBase(o: TrainBaseOptions): Promise<{ meta: VersionMeta; trainAccuracy: number; holdoutAccuracy: number | null }> {
+export async function trainBase(o: TrainBaseOptions): Promise<{
+  meta: VersionMeta;
+  trainAccuracy: number;
+  holdoutAccuracy: number | null;
+  validationScore: number | null;
+  epochsRun: number;
+}> {
+  const task = o.task ?? 'classification';
+  const regime = o.regime ?? 'supervised';
   const labelled = o.events.filter((e) => e.label !== null);
-  const featureSpec = inferFeatureSpec(labelled, o.textDim);
-  const labels = [...new Set(labelled.map((e) => String(e.label)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const learner = new DenseClassifier({
+  // Pretraining and semi-supervised regimes also see the inputs that have no label.
+  const featureSpec = inferFeatureSpec(o.events, o.textDim);
+  const labels = task === 'classification' ? [...new Set(labelled.map((e) => String(e.label)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : [];
+  const toExamples = (evs: readonly LabelEvent[]): Example[] =>
+    evs.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, featureSpec), y: task === 'regression' ? Number(e.label) : (e.label as string | number), weight: e.weight }));
+  const all = toExamples(labelled);
+  const order = all.map((_, i) => i);
+  const rand = seededRandom((o.seed ?? 1) + 17);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const nVal = Math.floor(all.length * (o.validationSplit ?? 0));
+  const validation = order.slice(0, nVal).map((i) => all[i]!);
+  const data = order.slice(nVal).map((i) => all[i]!);
+  const ys = data.map((d) => Number(d.y));
+  const targetMean = task === 'regression' ? ys.reduce((a, b) => a + b, 0) / Math.max(1, ys.length) : 0;
+  const targetStd = task === 'regression' ? Math.sqrt(ys.reduce((a, b) => a + (b - targetMean) ** 2, 0) / Math.max(1, ys.length)) || 1 : 1;
+  const learner = await buildRegimeLearner({
+    regime,
+    task,
     featureSpec,
     labels,
     hiddenUnits: o.hiddenUnits ?? [64],
     learningRate: o.learningRate ?? 0.003,
     seed: o.seed ?? 1,
+    unlabelled: o.events.map((e) => featurize(e.input, featureSpec)),
+    encoderDir: o.encoderDir,
+    pretrainEpochs: o.pretrainEpochs,
+    targetMean,
+    targetStd,
   });
-  const toExamples = (evs: readonly LabelEvent[]): Example[] =>
-    evs.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, featureSpec), y: e.label as string | number, weight: e.weight }));
   try {
-    const data = toExamples(labelled);
-    await trainBatch(learner, data, { epochs: o.epochs ?? 30, batchSize: o.batchSize ?? 32, seed: o.seed ?? 1, onEpoch: o.onEpoch });
-    const trainAccuracy = accuracy(learner, data);
-    const holdoutAccuracy = o.holdout ? accuracy(learner, toExamples(o.holdout)) : null;
+    let epochsRun = 0;
+    let validationScore: number | null = null;
+    await trainBatch(learner, data, {
+      epochs: o.epochs ?? 30,
+      batchSize: o.batchSize ?? 32,
+      seed: o.seed ?? 1,
+      validation,
+      patience: o.patience,
+      onEpoch: (e, loss, val) => {
+        epochsRun = e;
+        if (val !== undefined) validationScore = val;
+        o.onEpoch?.(e, loss, val);
+      },
+    });
+    if (learner.learnUnlabelled) {
+      const un = o.events.filter((e) => e.label === null);
+      if (un.length > 0) await learner.learnUnlabelled(un.map((e) => featurize(e.input, featureSpec)), un.map((e) => e.id));
+    }
+    const trainAccuracy = task === 'regression' ? meanAbsoluteError(learner, data) : accuracy(learner, data);
+    const holdoutAccuracy = o.holdout ? (task === 'regression' ? meanAbsoluteError(learner, toExamples(o.holdout)) : accuracy(learner, toExamples(o.holdout))) : null;
+    const metric = task === 'regression' ? 'Mae' : 'Accuracy';
     const meta = await o.store.save(o.model, learner, {
       parent: null,
-      regime: 'supervised-batch',
+      regime: `${regime}-batch`,
       backend: o.backend,
       examplesSeen: data.length,
-      metrics: { trainAccuracy, ...(holdoutAccuracy === null ? {} : { holdoutAccuracy }) },
+      metrics: {
+        [`train${metric}`]: trainAccuracy,
+        ...(holdoutAccuracy === null ? {} : { [`holdout${metric}`]: holdoutAccuracy }),
+        ...(validationScore === null ? {} : { [`validation${metric}`]: task === 'regression' ? -validationScore : validationScore }),
+      },
       offsets: {},
     });
-    return { meta, trainAccuracy, holdoutAccuracy };
+    return { meta, trainAccuracy, holdoutAccuracy, validationScore: validationScore === null ? null : task === 'regression' ? -validationScore : validationScore, epochsRun };
   } finally {
     learner.dispose();
   }
 }
+

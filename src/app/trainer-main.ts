@@ -11,7 +11,7 @@ import { startOnlineLearning } from '../trainer/online-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { readEventsJsonl } from '../data/index.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
-import type { Example } from '../models/index.js';
+import { SelfTrainingLearner, type Example, type Learner } from '../models/index.js';
 import '../models/index.js';
 
 const send = (m: TrainerMessage): void => {
@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   // The newest checkpoint, even one a crash kept from being marked LATEST.
   const version = await store.newest(config.model);
   if (!version) throw new Error(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`);
-  const { learner, meta } = await store.load(config.model, version);
+  const restored = await store.load(config.model, version);
+  const { meta } = restored;
+  const learner: Learner =
+    config.training.regime === 'self-training' && restored.learner.className !== SelfTrainingLearner.className
+      ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...config.training.selfTraining }, restored.learner)
+      : restored.learner;
+  const regime = config.training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
   const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line }));
   await ensureModelsTopic(kafka, config.kafka.modelsTopic);
   const announcer = new ModelAnnouncer(kafka, config.kafka.modelsTopic);
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
     learner,
     parent: meta,
     backend: choice.backend,
+    regime: `${regime}-online`,
     labelsTopic: config.kafka.labelsTopic,
     dlqTopic: config.kafka.dlqTopic,
     groupId: config.kafka.groupId,

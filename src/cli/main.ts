@@ -6,6 +6,7 @@ import { adminCommand } from './commands/admin.js';
 import { modelsCommand } from './commands/models.js';
 import { demoCommand } from './commands/demo.js';
 import { learnCommand } from './commands/learn.js';
+import { planCommand } from './commands/plan.js';
 import { predictCommand } from './commands/predict.js';
 import { produceCommand } from './commands/produce.js';
 import { reportCommand } from './commands/report.js';
@@ -13,7 +14,7 @@ import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand];
+const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand, planCommand];
 // Operators' commands (status, models), kept apart so additions above merge cleanly.
 COMMANDS.push(statusCommand, modelsCommand, reportCommand);
 

@@ -107,6 +107,22 @@ export const configSchema = z
         replayCapacity: z.number().int().min(0).default(1000),
         /** Replayed examples per new example in a step. */
         replayMixRatio: z.number().min(0).max(4).default(0.25),
+        /**
+         * Learning regime online: \`as-trained\` keeps the regime of the restored version
+         * (\`streamtune train --regime\`); \`self-training\` also pseudo-labels unlabelled events.
+         */
+        regime: z.enum(['as-trained', 'self-training']).default('as-trained'),
+        selfTraining: z
+          .object({
+            /** Confidence a prediction needs to become a pseudo-label. */
+            threshold: z.number().min(0).max(1).default(0.9),
+            /** Example weight of a pseudo-label (true labels weigh 1). */
+            pseudoWeight: z.number().positive().max(1).default(0.5),
+            /** Largest share of pseudo-labels among the examples learned. */
+            maxPseudoShare: z.number().min(0).lt(1).default(0.5),
+          })
+          .strict()
+          .prefault({}),
         /** Reaction to drift detected on the prequential error (Page-Hinkley). */
         driftReaction: z.enum(['boost-lr', 'none']).default('boost-lr'),
         /** Which candidates may serve (see docs/trainer.md). */

@@ -1,1 +1,3 @@
 export * from './read-jsonl.js';
+export * from './read-csv.js';
+export * from './read-events.js';

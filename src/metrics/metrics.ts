@@ -34,6 +34,9 @@ export interface Metrics {
   eventsSkipped: Counter<'model'>;
   driftsDetected: Counter<'model'>;
   onlineAccuracyFaded: Gauge<'model'>;
+  onlineMae: Gauge<'model'>;
+  pseudoLabels: Counter<'model'>;
+  pseudoLabelAccuracy: Gauge<'model'>;
   freshness: Histogram<'model'>;
   versionsLoaded: Gauge<'model'>;
   predictQueueSeconds: Histogram<'method'>;
@@ -93,6 +96,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     eventsSkipped: counter('streamtune_events_skipped_total'),
     driftsDetected: counter('streamtune_drifts_total'),
     onlineAccuracyFaded: gauge('streamtune_online_accuracy_faded'),
+    onlineMae: gauge('streamtune_online_mae'),
+    pseudoLabels: counter('streamtune_pseudo_labels_total'),
+    pseudoLabelAccuracy: gauge('streamtune_pseudo_label_accuracy'),
     freshness: histogram('streamtune_freshness_seconds'),
     versionsLoaded: gauge('streamtune_model_versions_loaded'),
     // Queue and compute time apart, as Triton reports them: batching trades one for the other.

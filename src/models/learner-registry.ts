@@ -28,3 +28,8 @@ export function createLearner(className: string, config: { [k: string]: Json }):
 export function loadLearner(className: string, config: { [k: string]: Json }, handler: tf.io.IOHandler): Promise<Learner> {
   return factoryOf(className).load(config, handler);
 }
+
+/** Class names of every registered learner (the conformance suite checks it covers them all). */
+export function registeredLearners(): string[] {
+  return [...factories.keys()];
+}

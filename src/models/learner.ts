@@ -33,6 +33,15 @@ export interface StepResult {
    * without a second forward pass. Optional: learners may omit it.
    */
   predicted?: string[];
+  /** Regression's counterpart of `predicted`: the values predicted before this step's update. */
+  predictedValues?: number[];
+}
+
+/** What a learner did with a batch of unlabelled events (semi-supervised regimes). */
+export interface UnlabelledStepResult {
+  /** Pseudo-labels it assigned and learned, by event id (for pseudo-label accuracy once true labels arrive). */
+  pseudoLabelled: { id: string; label: string }[];
+  loss: number | null;
 }
 
 /**
@@ -56,6 +65,11 @@ export interface Learner {
   /** Current learning rate, and a way to change it while learning (drift reactions). */
   readonly learningRate?: number;
   setLearningRate?(lr: number): void;
+  /**
+   * Semi-supervised regimes: learns from events whose label is null (pseudo-labels,
+   * co-training). Learners without it ignore unlabelled events.
+   */
+  learnUnlabelled?(x: readonly (readonly number[])[], ids: readonly string[]): Promise<UnlabelledStepResult>;
   /** Releases every tensor the learner holds. */
   dispose(): void;
 }

@@ -14,8 +14,12 @@ export interface TrainBatchOptions {
   batchSize?: number;
   /** Seed of the per-epoch shuffle. @defaultValue 1 */
   seed?: number;
-  /** Called after each epoch with its mean loss. */
-  onEpoch?: (epoch: number, loss: number) => void;
+  /** Called after each epoch with its mean loss (and the validation score when there is a validation set). */
+  onEpoch?: (epoch: number, loss: number, validation?: number) => void;
+  /** Held-out examples scored after each epoch ({@link score}: accuracy, or −MAE for regression). */
+  validation?: readonly Example[];
+  /** Early stopping: stop after this many epochs without a better validation score. @defaultValue no early stopping */
+  patience?: number;
 }
 
 /** Small, fast, seedable PRNG (mulberry32): shuffles repeat exactly for a seed. */
@@ -40,6 +44,8 @@ export async function trainBatch(learner: Learner, data: readonly Example[], opt
   const rand = seededRandom(seed);
   const order = data.map((_, i) => i);
   let last = 0;
+  let best = Number.NEGATIVE_INFINITY;
+  let since = 0;
   for (let e = 0; e < epochs; e++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
@@ -58,7 +64,14 @@ export async function trainBatch(learner: Learner, data: readonly Example[], opt
       steps++;
     }
     last = steps ? sum / steps : 0;
-    onEpoch?.(e + 1, last);
+    const val = opts.validation?.length ? score(learner, opts.validation) : undefined;
+    onEpoch?.(e + 1, last, val);
+    if (val !== undefined && opts.patience !== undefined) {
+      if (val > best + 1e-9) {
+        best = val;
+        since = 0;
+      } else if (++since >= opts.patience) break;
+    }
   }
   return last;
 }
@@ -72,4 +85,16 @@ export function accuracy(learner: Learner, data: readonly Example[]): number {
     if (p.label === String(data[i]!.y)) ok++;
   });
   return ok / data.length;
+}
+
+/** Mean absolute error of a regressor's predictions. */
+export function meanAbsoluteError(learner: Learner, data: readonly Example[]): number {
+  if (data.length === 0) return 0;
+  const preds = learner.predict(data.map((d) => d.x));
+  return preds.reduce((s, p, i) => s + Math.abs((p.value ?? Number.NaN) - Number(data[i]!.y)), 0) / data.length;
+}
+
+/** Higher is better: accuracy for a classifier, minus the MAE for a regressor. */
+export function score(learner: Learner, data: readonly Example[]): number {
+  return learner.describe().task === 'regression' ? -meanAbsoluteError(learner, data) : accuracy(learner, data);
 }

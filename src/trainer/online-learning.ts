@@ -16,6 +16,8 @@ export interface OnlineLearningOptions {
   learner: Learner;
   parent: VersionMeta | null;
   backend: string;
+  /** Recorded in each version's meta. @defaultValue 'supervised-online' */
+  regime?: string;
   labelsTopic: string;
   dlqTopic: string;
   groupId: string;
@@ -65,6 +67,7 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
     store: o.store,
     parent: o.parent,
     backend: o.backend,
+    regime: o.regime,
     topic: o.labelsTopic,
     versionEverySteps: o.versionEverySteps,
     versionEveryMs: o.versionEveryMs,

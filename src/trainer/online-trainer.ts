@@ -1,12 +1,14 @@
 import type { DeadLetter, RawRecord } from '../kafka/index.js';
 import { tpKey } from '../kafka/raw-record.js';
-import type { Learner } from '../models/index.js';
+import type { Learner, StepResult } from '../models/index.js';
 import type { DecodedRecord, GoodRecord } from '../pipeline/decode-records.js';
 import { PrequentialAccuracy } from '../pipeline/prequential.js';
+import { PrequentialError } from '../pipeline/prequential-error.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { PageHinkley, type PageHinkleyOptions } from './page-hinkley.js';
 import { PromotionGuardrail, type GuardrailOptions, type RollbackRequest } from './promotion-guardrail.js';
 import { RecentIds } from './recent-ids.js';
+import { PseudoLabelTracker } from './pseudo-label-tracker.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import type { TrainerStats } from './trainer-stats.js';
 
@@ -76,6 +78,10 @@ const MAX_TS_SAMPLE = 1000;
  */
 export class OnlineTrainer {
   readonly accuracy: PrequentialAccuracy;
+  /** Prequential MAE (regression learners). */
+  readonly mae: PrequentialError;
+  /** Accuracy of pseudo-labels, checked when the true label of a pseudo-labelled id arrives. */
+  readonly pseudoLabels = new PseudoLabelTracker();
   private learnerRef: Learner;
   private parent: VersionMeta | null;
   private examplesSeen: number;
@@ -92,11 +98,12 @@ export class OnlineTrainer {
   private lastVersionAt: number;
   private refreshRequested = false;
   /** Totals since start (for summaries and tests). */
-  readonly totals = { consumed: 0, learned: 0, rejected: 0, unlabelled: 0, duplicates: 0, skipped: 0, drifts: 0, versions: 0, refreshes: 0 };
+  readonly totals = { consumed: 0, learned: 0, rejected: 0, unlabelled: 0, pseudoLabelled: 0, duplicates: 0, skipped: 0, drifts: 0, versions: 0, refreshes: 0 };
   private readonly now: () => number;
 
   constructor(private readonly opts: OnlineTrainerOptions) {
     this.accuracy = new PrequentialAccuracy(opts.accuracyWindow ?? 500);
+    this.mae = new PrequentialError(opts.accuracyWindow ?? 500);
     this.now = opts.now ?? Date.now;
     this.lastVersionAt = this.now();
     this.learnerRef = opts.learner;
@@ -193,30 +200,37 @@ export class OnlineTrainer {
     }
     let duplicates = 0;
     const labelled: GoodRecord[] = [];
-    let unlabelled = 0;
+    const unlabelled: GoodRecord[] = [];
     for (const d of fresh) {
       if (!d.ok) continue;
-      if (this.recentIds.has(d.event.id)) {
+      // An unlabelled event and the true label that comes for it later share the id: both are learned.
+      const key = d.event.label === null ? `${d.event.id}\u0000unlabelled` : d.event.id;
+      if (this.recentIds.has(key)) {
         duplicates++;
         continue;
       }
-      this.recentIds.add(d.event.id);
-      if (d.event.label === null) unlabelled++;
+      this.recentIds.add(key);
+      if (d.event.label === null) unlabelled.push(d);
       else labelled.push(d);
     }
+    for (const d of labelled) this.pseudoLabels.truth(d.event.id, d.event.label as string | number);
     const learnStarted = performance.now();
     const { loss, drifts } = labelled.length > 0 ? await this.learn(labelled) : { loss: null, drifts: 0 };
     const stepSeconds = labelled.length > 0 ? (performance.now() - learnStarted) / 1000 : undefined;
+    const pseudoLabelled = unlabelled.length > 0 ? await this.learnUnlabelled(unlabelled) : 0;
     for (const d of batch) this.opts.ack(d.record);
     this.totals.consumed += batch.length;
     this.totals.learned += labelled.length;
     this.totals.rejected += bad.length;
-    this.totals.unlabelled += unlabelled;
+    this.totals.unlabelled += unlabelled.length;
+    this.totals.pseudoLabelled += pseudoLabelled;
     this.totals.duplicates += duplicates;
     this.totals.skipped += skipped;
     if (batch.length > 0) {
       const acc = this.accuracy.value;
       const faded = this.accuracy.faded;
+      const mae = this.mae.value;
+      const pseudoAcc = this.pseudoLabels.accuracy;
       this.opts.onStats?.({
         model: this.opts.model,
         topic: this.opts.topic,
@@ -231,12 +245,29 @@ export class OnlineTrainer {
         accuracy: Number.isNaN(acc) ? null : acc,
         accuracyFaded: Number.isNaN(faded) ? null : faded,
         ...(stepSeconds === undefined ? {} : { stepSeconds }),
+        mae: Number.isNaN(mae) ? null : mae,
+        unlabelled: unlabelled.length,
+        pseudoLabelled,
+        pseudoLabelAccuracy: Number.isNaN(pseudoAcc) ? null : pseudoAcc,
       });
     }
     const due =
       this.stepsSinceVersion >= (this.opts.versionEverySteps ?? 20) ||
       (this.learnedSinceVersion > 0 && this.now() - this.lastVersionAt >= (this.opts.versionEveryMs ?? 3000));
     if (due) await this.saveVersion();
+  }
+
+  /** Lets a semi-supervised learner learn from unlabelled events; returns how many it pseudo-labelled. */
+  private async learnUnlabelled(unlabelled: GoodRecord[]): Promise<number> {
+    const learner = this.learnerRef;
+    if (!learner.learnUnlabelled) return 0;
+    const r = await learner.learnUnlabelled(
+      unlabelled.map((g) => g.x),
+      unlabelled.map((g) => g.event.id),
+    );
+    this.pseudoLabels.assigned(r.pseudoLabelled);
+    this.learnedSinceVersion += r.pseudoLabelled.length;
+    return r.pseudoLabelled.length;
   }
 
   private async learn(labelled: GoodRecord[]): Promise<{ loss: number; drifts: number }> {
@@ -249,9 +280,11 @@ export class OnlineTrainer {
     const ys = all.map((e) => e.y);
     // Prequential: predictions must come from the weights before this step. Learners
     // that report their step's own forward pass save a second one.
-    const before = learner.predictsWhileLearning ? undefined : learner.predict(fresh.map((e) => e.x)).map((p) => p.label);
+    const regression = learner.describe().task === 'regression';
+    const beforePreds = learner.predictsWhileLearning ? undefined : learner.predict(fresh.map((e) => e.x));
     const result = await learner.learn(xs, ys, weighted ? all.map((e) => e.w) : undefined);
-    const predicted = before ?? result.predicted;
+    if (regression) return this.learnedRegression(labelled, fresh, result, beforePreds?.map((p) => p.value ?? Number.NaN));
+    const predicted = beforePreds?.map((p) => p.label) ?? result.predicted;
     this.guardrail.observe(
       fresh.map((e) => e.x),
       fresh.map((e) => e.y),
@@ -266,6 +299,25 @@ export class OnlineTrainer {
     if (drifts > 0) this.onDrift(drifts);
     const { loss } = result;
     if (this.boostLeft > 0 && --this.boostLeft === 0 && this.baseLr !== undefined) learner.setLearningRate?.(this.baseLr);
+    this.afterStep(labelled, fresh);
+    return { loss, drifts };
+  }
+
+  /**
+   * Regression: prequential MAE instead of accuracy. Drift detection and the
+   * guardrail's comparison work on class hits, so they do not see regression steps.
+   */
+  private learnedRegression(labelled: GoodRecord[], fresh: Example[], result: StepResult, before: number[] | undefined): { loss: number; drifts: number } {
+    const predicted = before ?? result.predictedValues;
+    fresh.forEach((e, i) => {
+      const p = predicted?.[i];
+      if (p !== undefined && Number.isFinite(p)) this.mae.update(p, Number(e.y));
+    });
+    this.afterStep(labelled, fresh);
+    return { loss: result.loss, drifts: 0 };
+  }
+
+  private afterStep(labelled: GoodRecord[], fresh: Example[]): void {
     for (const e of fresh) this.replay.add(e);
     for (const g of labelled) {
       const ts = g.event.ts ?? Number(g.record.timestamp);
@@ -275,7 +327,6 @@ export class OnlineTrainer {
     this.stepsSinceVersion++;
     this.learnedSinceVersion += labelled.length;
     this.examplesSeen += labelled.length;
-    return { loss, drifts };
   }
 
   private onDrift(count: number): void {
@@ -309,6 +360,8 @@ export class OnlineTrainer {
         examplesSeen: this.examplesSeen,
         metrics: {
           prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
+          ...(Number.isNaN(this.mae.value) ? {} : { prequentialMae: this.mae.value }),
+          ...(this.pseudoLabels.checked > 0 ? { pseudoLabelAccuracy: this.pseudoLabels.accuracy } : {}),
           examplesLearnedOnline: this.learnedSinceVersion,
         },
         offsets: this.positions(),

@@ -20,6 +20,13 @@ export interface TrainerStats {
   accuracyFaded: number | null;
   /** Wall time of this step's learning (predict, learn, drift check), seconds; absent when nothing was learned. */
   stepSeconds?: number;
+  /** Prequential mean absolute error over the window (regression learners; null otherwise). */
+  mae?: number | null;
+  /** Unlabelled events in the step, and how many of them the learner pseudo-labelled and learned. */
+  unlabelled?: number;
+  pseudoLabelled?: number;
+  /** Share of pseudo-labels confirmed by true labels that arrived later for the same ids. */
+  pseudoLabelAccuracy?: number | null;
 }
 
 /** Adds a step's stats to the metrics. */
@@ -35,4 +42,7 @@ export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.loss !== null) metrics.trainLoss.set({ model: s.model }, s.loss);
   if (s.accuracy !== null) metrics.onlineAccuracy.set({ model: s.model }, s.accuracy);
   if (s.accuracyFaded !== null) metrics.onlineAccuracyFaded.set({ model: s.model }, s.accuracyFaded);
+  if (s.mae !== undefined && s.mae !== null) metrics.onlineMae.set({ model: s.model }, s.mae);
+  if (s.pseudoLabelled) metrics.pseudoLabels.inc({ model: s.model }, s.pseudoLabelled);
+  if (s.pseudoLabelAccuracy !== undefined && s.pseudoLabelAccuracy !== null) metrics.pseudoLabelAccuracy.set({ model: s.model }, s.pseudoLabelAccuracy);
 }

@@ -6,7 +6,7 @@ import { onShutdown } from '../shutdown.js';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the latest version over gRPC and keep learning from Kafka, hot-swapping new versions',
-  usage: `Usage: streamtune serve [--port N] [--metrics-port N] [--brokers HOST:PORT,...] [--no-learn | --follow] [--model NAME] [--registry DIR] [--config FILE]
+  usage: `Usage: streamtune serve [--port N] [--metrics-port N] [--brokers HOST:PORT,...] [--no-learn | --follow] [--regime as-trained|self-training] [--model NAME] [--registry DIR] [--config FILE]
 
 Serves streamtune.v1.Predictor (with gRPC health and reflection) and /metrics. With
 Kafka brokers (--brokers or KAFKA_BROKERS), a trainer process learns from the labels
@@ -21,6 +21,7 @@ Example:
     'metrics-port': { type: 'string' },
     'no-learn': { type: 'boolean' },
     follow: { type: 'boolean' },
+    regime: { type: 'string' },
   },
   async run(values) {
     const overrides = commonOverrides(values);
@@ -29,6 +30,8 @@ Example:
     if (port !== undefined || values.follow) overrides.serving = { ...(port === undefined ? {} : { port }), ...(values.follow ? { follow: true } : {}) };
     if (metricsPort !== undefined) overrides.metrics = { port: metricsPort };
     if (values['no-learn']) overrides.training = { enabled: false };
+    // Online regime (training.regime): as-trained, or self-training on unlabelled events.
+    if (typeof values.regime === 'string') overrides.training = { ...(overrides.training as object | undefined), regime: values.regime };
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
     const app = new StreamtuneServer(config);
     app.on('swap', (m: { version: string; parent: string | null; metrics: Record<string, number> }) =>

@@ -1,21 +1,30 @@
 import { trainBase } from '../../app/train-base.js';
 import { selectBackend } from '../../backend/index.js';
 import { loadConfig } from '../../config/index.js';
-import { readEventsJsonl } from '../../data/index.js';
+import { readEvents } from '../../data/index.js';
+import { REGIMES, type Regime } from '../../regimes/index.js';
+import { progressBar } from '../progress-bar.js';
 import { ConfigError } from '../../errors/index.js';
 import { VersionStore } from '../../registry/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'batch-train a base model from a JSONL file and save it as a new version',
-  usage: `Usage: streamtune train --data FILE [--holdout FILE] [--epochs N] [--hidden 64,32] [--model NAME] [--registry DIR]
+  summary: 'batch-train a base model from a JSONL or CSV file and save it as a new version',
+  usage: `Usage: streamtune train --data FILE [--holdout FILE] [--task classification|regression] [--regime R]
+                       [--epochs N] [--validation-split 0.1] [--patience N] [--hidden 64,32]
+                       [--encoder DIR] [--pretrain-epochs N] [--model NAME] [--registry DIR]
 
-Trains a classifier on labelled events (one JSON label event per line) and saves it
-in the registry as the model's newest version, which \`streamtune serve\` then serves.
+Trains a model on the events of a file (JSONL: one label event per line; CSV: a header
+row with a "label" column, an optional "id", and a "text" column or numeric features;
+an empty label means unlabelled) and saves it in the registry as the model's newest
+version, which \`streamtune serve\` then serves and keeps training online.
+
+Regimes: ${REGIMES.join(', ')} (see docs/regimes.md; \`streamtune plan\` recommends one).
+Transfer and fine-tune need --encoder: a registry version directory or a saved tfjs model.
 
 Example:
-  streamtune train --data data/digits/base.jsonl --holdout data/digits/holdout.jsonl --model digits`,
+  streamtune train --data data/digits/base.jsonl --holdout data/digits/holdout.jsonl --model digits --validation-split 0.1 --patience 3`,
   options: {
     data: { type: 'string' },
     holdout: { type: 'string' },
@@ -23,15 +32,27 @@ Example:
     hidden: { type: 'string' },
     'learning-rate': { type: 'string' },
     seed: { type: 'string' },
+    task: { type: 'string' },
+    regime: { type: 'string' },
+    'validation-split': { type: 'string' },
+    patience: { type: 'string' },
+    encoder: { type: 'string' },
+    'pretrain-epochs': { type: 'string' },
   },
   async run(values) {
     if (typeof values.data !== 'string') throw new ConfigError('--data', 'a JSONL file of labelled events is required');
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
     const { backend } = await selectBackend(config.backend, { conv: false });
     process.stderr.write(`backend: ${backend}\n`);
-    const { events, rejected } = await readEventsJsonl(values.data);
+    const task = (values.task ?? 'classification') as string;
+    if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
+    const regime = (values.regime ?? 'supervised') as Regime;
+    if (!REGIMES.includes(regime)) throw new ConfigError('--regime', `"${regime}" is not one of ${REGIMES.join(', ')}`);
+    const split = values['validation-split'] === undefined ? 0 : Number(values['validation-split']);
+    if (!(split >= 0 && split < 1)) throw new ConfigError('--validation-split', 'must be a share in [0, 1)');
+    const { events, rejected } = await readEvents(values.data);
     for (const r of rejected.slice(0, 10)) process.stderr.write(`${values.data}:${r.line}: ${r.reason}: ${r.message}\n`);
-    const holdout = typeof values.holdout === 'string' ? (await readEventsJsonl(values.holdout)).events : undefined;
+    const holdout = typeof values.holdout === 'string' ? (await readEvents(values.holdout)).events : undefined;
     const epochs = intFlag(values, 'epochs') ?? 30;
     const hidden = typeof values.hidden === 'string' ? values.hidden.split(',').map(Number) : undefined;
     const lr = values['learning-rate'] === undefined ? undefined : Number(values['learning-rate']);
@@ -45,16 +66,27 @@ Example:
       hiddenUnits: hidden,
       learningRate: lr,
       seed: intFlag(values, 'seed'),
-      onEpoch: (e, loss) => process.stderr.write(`\repoch ${e}/${epochs} loss ${loss.toFixed(4)}${e === epochs ? '\n' : ''}`),
+      task,
+      regime,
+      validationSplit: split,
+      patience: intFlag(values, 'patience'),
+      encoderDir: typeof values.encoder === 'string' ? values.encoder : undefined,
+      pretrainEpochs: intFlag(values, 'pretrain-epochs'),
+      onEpoch: (e, loss, val) => process.stderr.write(`\r${progressBar(e, epochs)} epoch ${e}/${epochs} loss ${loss.toFixed(4)}${val === undefined ? '' : ` validation ${task === 'regression' ? `MAE ${(-val).toFixed(4)}` : `accuracy ${val.toFixed(4)}`}`}`),
     });
+    process.stderr.write('\n');
     process.stdout.write(
       `${JSON.stringify({
         model: config.model,
         version: result.meta.version,
         examples: events.length,
         rejected: rejected.length,
-        trainAccuracy: Number(result.trainAccuracy.toFixed(4)),
-        holdoutAccuracy: result.holdoutAccuracy === null ? null : Number(result.holdoutAccuracy.toFixed(4)),
+        task,
+        regime,
+        epochs: result.epochsRun,
+        [task === 'regression' ? 'trainMae' : 'trainAccuracy']: Number(result.trainAccuracy.toFixed(4)),
+        [task === 'regression' ? 'holdoutMae' : 'holdoutAccuracy']: result.holdoutAccuracy === null ? null : Number(result.holdoutAccuracy.toFixed(4)),
+        [task === 'regression' ? 'validationMae' : 'validationAccuracy']: result.validationScore === null ? null : Number(result.validationScore.toFixed(4)),
         backend,
         registry: config.registryDir,
       })}\n`,

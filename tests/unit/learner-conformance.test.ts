@@ -1,0 +1,158 @@
+/**
+ * One conformance suite for every learner (as River does for its models): inputs
+ * not mutated, save/load round-trips to identical predictions, a seeded run
+ * repeats exactly, and learning a stream of a learnable concept improves the metric.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CoTrainingLearner,
+  DenseClassifier,
+  DenseRegressor,
+  EncoderHeadLearner,
+  halfViews,
+  MultiViewClassifier,
+  registeredLearners,
+  seededRandom,
+  SelfTrainingLearner,
+  trainBatch,
+  type Example,
+  type Learner,
+} from '../../src/models/index.js';
+import { VersionStore } from '../../src/registry/index.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+
+const DIM = 8;
+const featureSpec = { kind: 'features' as const, dim: DIM };
+const labels = ['neg', 'pos'];
+
+function rows(n: number, seed: number): number[][] {
+  const rand = seededRandom(seed);
+  return Array.from({ length: n }, () => Array.from({ length: DIM }, () => rand() * 2 - 1));
+}
+const classify = (x: number[]): string => (x[0]! + x[1]! - x[5]! > 0 ? 'pos' : 'neg');
+const regress = (x: number[]): number => 3 * x[0]! - 2 * x[4]! + 0.5;
+
+interface Case {
+  name: string;
+  task: 'classification' | 'regression';
+  make(seed: number): Learner;
+}
+
+const CASES: Case[] = [
+  { name: 'DenseClassifier', task: 'classification', make: (seed) => new DenseClassifier({ featureSpec, labels, hiddenUnits: [16], learningRate: 0.01, seed }) },
+  { name: 'DenseRegressor', task: 'regression', make: (seed) => new DenseRegressor({ featureSpec, hiddenUnits: [16], learningRate: 0.01, seed }) },
+  { name: 'DenseRegressor (linear, huber)', task: 'regression', make: (seed) => new DenseRegressor({ featureSpec, hiddenUnits: [], loss: 'huber', learningRate: 0.03, seed }) },
+  { name: 'EncoderHeadLearner', task: 'classification', make: (seed) => new EncoderHeadLearner({ featureSpec, labels, encoderUnits: [16, 8], learningRate: 0.01, seed }) },
+  {
+    name: 'EncoderHeadLearner (regression, top layer fine-tuned)',
+    task: 'regression',
+    make: (seed) => new EncoderHeadLearner({ featureSpec, task: 'regression', encoderUnits: [16, 8], trainableEncoderLayers: 1, encoderLearningRate: 0.003, learningRate: 0.01, seed }),
+  },
+  {
+    name: 'SelfTrainingLearner',
+    task: 'classification',
+    make: (seed) => new SelfTrainingLearner({ base: { className: 'DenseClassifier', config: { featureSpec, labels, hiddenUnits: [16], learningRate: 0.01, seed } } }),
+  },
+  { name: 'CoTrainingLearner', task: 'classification', make: (seed) => new CoTrainingLearner({ featureSpec, labels, views: halfViews(DIM), hiddenUnits: [16], learningRate: 0.01, seed }) },
+  { name: 'MultiViewClassifier', task: 'classification', make: (seed) => new MultiViewClassifier({ featureSpec, labels, views: halfViews(DIM), viewUnits: 8, learningRate: 0.01, seed }) },
+];
+
+function data(c: Case, n: number, seed: number): Example[] {
+  return rows(n, seed).map((x) => ({ x, y: c.task === 'classification' ? classify(x) : regress(x) }));
+}
+
+/** Accuracy (classification) or minus MAE (regression): higher is better. */
+function score(l: Learner, d: Example[]): number {
+  const p = l.predict(d.map((e) => e.x));
+  if (l.describe().task === 'classification') return p.filter((q, i) => q.label === d[i]!.y).length / d.length;
+  return -p.reduce((s, q, i) => s + Math.abs(q.value! - (d[i]!.y as number)), 0) / d.length;
+}
+
+describe('learner conformance', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await useTestBackend();
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-conf-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('covers every registered learner class', () => {
+    const covered = new Set(CASES.map((c) => c.make(1)).map((l) => (l.dispose(), l.className)));
+    expect([...registeredLearners()].sort()).toEqual([...covered].sort());
+  });
+
+  describe.each(CASES)('$name', (c) => {
+    it('learning a stream of a learnable concept improves the metric', async () => {
+      const m = c.make(1);
+      const test = data(c, 200, 99);
+      const before = score(m, test);
+      await trainBatch(m, data(c, 400, 1), { epochs: 6, batchSize: 16 });
+      const after = score(m, test);
+      if (c.task === 'classification') expect(after).toBeGreaterThan(Math.max(0.85, before + 0.15));
+      else expect(after).toBeGreaterThan(before * 0.5); // MAE at least halved
+      m.dispose();
+    });
+
+    it('does not mutate its inputs', async () => {
+      const m = c.make(1);
+      const d = data(c, 32, 5);
+      const copy = structuredClone(d);
+      await m.learn(d.map((e) => e.x), d.map((e) => e.y), d.map(() => 1));
+      m.predict(d.map((e) => e.x));
+      if (m.learnUnlabelled) await m.learnUnlabelled(d.map((e) => e.x), d.map((_, i) => `u${i}`));
+      expect(d).toEqual(copy);
+      m.dispose();
+    });
+
+    it('a seeded run repeats exactly', async () => {
+      const run = async (): Promise<unknown[]> => {
+        const m = c.make(7);
+        await trainBatch(m, data(c, 64, 3), { epochs: 2, batchSize: 16, seed: 4 });
+        const out = m.predict(rows(10, 8)).map((p) => p.value ?? p.scores);
+        m.dispose();
+        return out;
+      };
+      expect(await run()).toEqual(await run());
+    });
+
+    it('save/load through the version store gives identical predictions, config and description', async () => {
+      const store = new VersionStore(dir);
+      const m = c.make(2);
+      await trainBatch(m, data(c, 64, 2), { epochs: 2 });
+      const model = c.name.replace(/\W+/g, '-');
+      const meta = await store.save(model, m, { parent: null, regime: 'test', backend: tf.getBackend(), examplesSeen: 64, metrics: {}, offsets: {} });
+      const { learner } = await store.load(model, meta.version);
+      const probe = rows(20, 11);
+      expect(learner.className).toBe(m.className);
+      expect(learner.predict(probe)).toEqual(m.predict(probe));
+      expect(learner.getConfig()).toEqual(m.getConfig());
+      expect(learner.describe()).toEqual(m.describe());
+      // The restored learner keeps learning.
+      const r = await learner.learn(probe.slice(0, 4), data(c, 4, 12).map((e) => e.y));
+      expect(r.examples).toBe(4);
+      m.dispose();
+      learner.dispose();
+    });
+
+    it('holds no leaked tensors across steps', async () => {
+      const m = c.make(1);
+      const d = data(c, 8, 6);
+      await m.learn(d.map((e) => e.x), d.map((e) => e.y));
+      m.predict(d.map((e) => e.x));
+      const warm = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) {
+        await m.learn(d.map((e) => e.x), d.map((e) => e.y));
+        m.predict(d.map((e) => e.x));
+        if (m.learnUnlabelled) await m.learnUnlabelled(d.map((e) => e.x), d.map((_, j) => `u${i}-${j}`));
+      }
+      expect(tf.memory().numTensors).toBeLessThanOrEqual(warm);
+      m.dispose();
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { LabelEvent } from '../../src/events/index.js';
+import { parseBudget } from '../../src/cli/commands/plan.js';
+import { profileDataset, recommendRegime, type DatasetProfile } from '../../src/regimes/index.js';
+
+const profile = (p: Partial<DatasetProfile>): DatasetProfile => ({
+  modality: 'features',
+  task: 'classification',
+  events: 1000,
+  labelled: 1000,
+  unlabelled: 0,
+  classCounts: { a: 500, b: 500 },
+  width: 16,
+  ...p,
+});
+
+describe('regime planner', () => {
+  it('profiles a dataset: modality, labelled vs unlabelled, classes, task from the labels', () => {
+    const events: LabelEvent[] = [
+      { id: '1', input: { text: 'cheap pills now' }, label: 'spam' },
+      { id: '2', input: { text: 'meeting at noon' }, label: 'ham' },
+      { id: '3', input: { text: 'see you there' }, label: null },
+    ];
+    expect(profileDataset(events)).toMatchObject({ modality: 'text', task: 'classification', events: 3, labelled: 2, unlabelled: 1, classCounts: { spam: 1, ham: 1 }, width: 3 });
+    const reg = profileDataset([{ id: 'r', input: { features: [1, 2] }, label: 3.5 }]);
+    expect(reg).toMatchObject({ task: 'regression', modality: 'features', width: 2, classCounts: {} });
+  });
+
+  it('mostly labelled data: supervised, and says why', () => {
+    const plan = recommendRegime(profile({}), 60);
+    expect(plan.regime).toBe('supervised');
+    expect(plan.reasons.join(' ')).toMatch(/most events are labelled \(100%\)/);
+    expect(plan.candidates).toEqual(['supervised']);
+  });
+
+  it('scarce labels but enough per class and many unlabelled: self-training, co-training among the candidates for wide vectors', () => {
+    const plan = recommendRegime(profile({ events: 5000, labelled: 250, unlabelled: 4750, classCounts: { a: 125, b: 125 } }), 600);
+    expect(plan.regime).toBe('self-training');
+    expect(plan.candidates).toEqual(expect.arrayContaining(['supervised', 'self-training', 'co-training', 'autoencoder']));
+    expect(plan.reasons.join(' ')).toMatch(/about 125 per class/);
+  });
+
+  it('very few labels per class: pretraining when the budget allows, self-training when it does not', () => {
+    const few = profile({ events: 20_000, labelled: 40, unlabelled: 19_960, classCounts: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}`, 4])) });
+    expect(recommendRegime(few, 3600).regime).toBe('masked');
+    expect(recommendRegime({ ...few, modality: 'text' }, 3600).regime).toBe('contrastive');
+    const short = recommendRegime(few, 5);
+    expect(short.regime).toBe('self-training');
+    expect(short.candidates).not.toContain('autoencoder');
+    expect(short.reasons.join(' ')).toMatch(/left out/);
+  });
+
+  it('no labels at all: self-supervised pretraining; unbalanced classes are called out', () => {
+    expect(recommendRegime(profile({ labelled: 0, unlabelled: 1000, classCounts: {} }), 600).regime).toBe('autoencoder');
+    const unbalanced = recommendRegime(profile({ classCounts: { a: 950, b: 50 } }), 60);
+    expect(unbalanced.reasons.join(' ')).toMatch(/unbalanced/);
+  });
+
+  it('text is never split into co-training views; regression with scarce labels pretrains if there is time', () => {
+    const text = recommendRegime(profile({ modality: 'text', width: 40, labelled: 300, unlabelled: 700, classCounts: { a: 150, b: 150 } }), 600);
+    expect(text.candidates).not.toContain('co-training');
+    const reg = recommendRegime(profile({ task: 'regression', labelled: 100, unlabelled: 900, classCounts: {} }), 600);
+    expect(reg.regime).toBe('autoencoder');
+  });
+
+  it('parses budgets and rejects nonsense', () => {
+    expect(parseBudget('90')).toBe(90);
+    expect(parseBudget('5m')).toBe(300);
+    expect(parseBudget('1h')).toBe(3600);
+    expect(() => parseBudget('soon')).toThrow(/not a duration/);
+  });
+});
