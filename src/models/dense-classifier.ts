@@ -3,6 +3,7 @@ import { ConfigError, InvalidInputError } from '../errors/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import type { Json, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
 import { registerLearner } from './learner-registry.js';
+import { TrainableNet } from './trainable-net.js';
 
 /** Constructor parameters of {@link DenseClassifier}; all JSON, all saved. */
 export interface DenseClassifierConfig {
@@ -34,9 +35,8 @@ export class DenseClassifier implements Learner {
   readonly labels: string[];
   private readonly config: Required<DenseClassifierConfig>;
   private readonly model: tf.LayersModel;
-  private readonly optimizer: tf.Optimizer;
+  private readonly net: TrainableNet;
   private readonly labelIndex: Map<string, number>;
-  private learning = false;
 
   constructor(config: DenseClassifierConfig, model?: tf.LayersModel) {
     if (config.labels.length < 2) throw new ConfigError('labels', 'a classifier needs at least 2 labels');
@@ -46,7 +46,7 @@ export class DenseClassifier implements Learner {
     this.labels = [...config.labels];
     this.labelIndex = new Map(this.labels.map((l, i) => [l, i]));
     this.model = model ?? this.build();
-    this.optimizer = tf.train.adam(this.config.learningRate);
+    this.net = new TrainableNet(this.model, this.config.learningRate, 'DenseClassifier');
   }
 
   private build(): tf.LayersModel {
@@ -103,41 +103,24 @@ export class DenseClassifier implements Learner {
 
   async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult> {
     if (x.length === 0) return { loss: 0, examples: 0 };
-    if (this.learning) throw new Error('DenseClassifier.learn called while a step is running; steps must be serialized');
     const idx = y.map((l) => this.indexOf(l));
-    this.learning = true;
-    try {
-      let argmax: tf.Tensor | undefined;
-      const loss = tf.tidy(() => {
-        const xs = tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
-        const ys = tf.oneHot(tf.tensor1d(idx, 'int32'), this.labels.length);
-        const ws = weights ? tf.tensor1d(weights as number[]) : undefined;
-        return this.optimizer.minimize(
-          () => {
-            const logits = this.model.apply(xs, { training: true }) as tf.Tensor;
-            // The forward pass runs on the weights before this update: its argmax is the prequential prediction.
-            argmax = tf.keep(tf.argMax(logits, 1));
-            return tf.losses.softmaxCrossEntropy(ys, logits, ws) as tf.Scalar;
-          },
-          true,
-        )!;
-      });
-      const [value, classes] = await Promise.all([loss.data(), argmax!.data()]);
-      loss.dispose();
-      argmax!.dispose();
-      return { loss: value[0]!, examples: x.length, predicted: Array.from(classes, (c) => this.labels[c]!) };
-    } finally {
-      this.learning = false;
-    }
+    const { loss, side } = await this.net.step(() => {
+      const xs = tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
+      const ys = tf.oneHot(tf.tensor1d(idx, 'int32'), this.labels.length);
+      const ws = weights ? tf.tensor1d(weights as number[]) : undefined;
+      const logits = this.model.apply(xs, { training: true }) as tf.Tensor;
+      // The forward pass runs on the weights before this update: its argmax is the prequential prediction.
+      return { loss: tf.losses.softmaxCrossEntropy(ys, logits, ws) as tf.Scalar, side: tf.argMax(logits, 1) };
+    });
+    return { loss, examples: x.length, predicted: Array.from(side, (c) => this.labels[c]!) };
   }
 
   get learningRate(): number {
-    return (this.optimizer as unknown as { learningRate: number }).learningRate;
+    return this.net.learningRate;
   }
 
-  /** Changes the Adam step size for the next steps (the saved config keeps the base rate). */
   setLearningRate(lr: number): void {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.net.setLearningRate(lr);
   }
 
   getConfig(): { [k: string]: Json } {
@@ -145,7 +128,7 @@ export class DenseClassifier implements Learner {
   }
 
   async save(handler: tf.io.IOHandler): Promise<void> {
-    await this.model.save(handler);
+    await this.net.save(handler);
   }
 
   describe(): ModelDescription {
@@ -160,8 +143,7 @@ export class DenseClassifier implements Learner {
   }
 
   dispose(): void {
-    this.model.dispose();
-    this.optimizer.dispose();
+    this.net.dispose();
   }
 }
 

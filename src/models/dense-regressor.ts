@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/index.js';
 import { denseStack } from './dense-stack.js';
 import type { Json, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
 import { registerLearner } from './learner-registry.js';
+import { TrainableNet } from './trainable-net.js';
 
 /** Constructor parameters of {@link DenseRegressor}; all JSON, all saved. */
 export interface DenseRegressorConfig {
@@ -37,14 +38,13 @@ export class DenseRegressor implements Learner {
   readonly featureSpec: FeatureSpec;
   private readonly config: Required<DenseRegressorConfig>;
   private readonly model: tf.LayersModel;
-  private readonly optimizer: tf.Optimizer;
-  private learning = false;
+  private readonly net: TrainableNet;
 
   constructor(config: DenseRegressorConfig, model?: tf.LayersModel) {
     this.config = { hiddenUnits: [32], loss: 'mse', learningRate: 0.003, targetMean: 0, targetStd: 1, seed: 1, ...config };
     this.featureSpec = config.featureSpec;
     this.model = model ?? denseStack(config.featureSpec.dim, this.config.hiddenUnits, { outputs: 1, seed: this.config.seed });
-    this.optimizer = tf.train.adam(this.config.learningRate);
+    this.net = new TrainableNet(this.model, this.config.learningRate, 'DenseRegressor');
   }
 
   predict(x: readonly (readonly number[])[]): Prediction[] {
@@ -57,41 +57,29 @@ export class DenseRegressor implements Learner {
 
   async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult> {
     if (x.length === 0) return { loss: 0, examples: 0 };
-    if (this.learning) throw new Error('DenseRegressor.learn called while a step is running; steps must be serialized');
     const { targetMean, targetStd } = this.config;
     const targets = y.map((v, i) => {
       const n = typeof v === 'number' ? v : Number(v);
       if (!Number.isFinite(n)) throw new InvalidInputError('not_a_number', 'label', `label of row ${i} ("${v}") is not a number; a regressor learns numbers`);
       return (n - targetMean) / targetStd;
     });
-    this.learning = true;
-    try {
-      let before: tf.Tensor | undefined;
-      const loss = tf.tidy(() => {
-        const xs = tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
-        const ys = tf.tensor2d(targets, [targets.length, 1]);
-        const ws = weights ? tf.tensor2d(weights as number[], [weights.length, 1]) : undefined;
-        return this.optimizer.minimize(() => {
-          const out = this.model.apply(xs, { training: true }) as tf.Tensor;
-          before = tf.keep(out.reshape([-1]));
-          return (this.config.loss === 'huber' ? tf.losses.huberLoss(ys, out, ws) : tf.losses.meanSquaredError(ys, out, ws)) as tf.Scalar;
-        }, true)!;
-      });
-      const [value, pred] = await Promise.all([loss.data(), before!.data()]);
-      loss.dispose();
-      before!.dispose();
-      return { loss: value[0]!, examples: x.length, predictedValues: Array.from(pred, (v) => v * targetStd + targetMean) };
-    } finally {
-      this.learning = false;
-    }
+    const { loss, side } = await this.net.step(() => {
+      const xs = tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
+      const ys = tf.tensor2d(targets, [targets.length, 1]);
+      const ws = weights ? tf.tensor2d(weights as number[], [weights.length, 1]) : undefined;
+      const out = this.model.apply(xs, { training: true }) as tf.Tensor;
+      const loss = (this.config.loss === 'huber' ? tf.losses.huberLoss(ys, out, ws) : tf.losses.meanSquaredError(ys, out, ws)) as tf.Scalar;
+      return { loss, side: out.reshape([-1]) };
+    });
+    return { loss, examples: x.length, predictedValues: Array.from(side, (v) => v * targetStd + targetMean) };
   }
 
   get learningRate(): number {
-    return (this.optimizer as unknown as { learningRate: number }).learningRate;
+    return this.net.learningRate;
   }
 
   setLearningRate(lr: number): void {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.net.setLearningRate(lr);
   }
 
   getConfig(): { [k: string]: Json } {
@@ -99,7 +87,7 @@ export class DenseRegressor implements Learner {
   }
 
   async save(handler: tf.io.IOHandler): Promise<void> {
-    await this.model.save(handler);
+    await this.net.save(handler);
   }
 
   describe(): ModelDescription {
@@ -107,8 +95,7 @@ export class DenseRegressor implements Learner {
   }
 
   dispose(): void {
-    this.model.dispose();
-    this.optimizer.dispose();
+    this.net.dispose();
   }
 }
 

@@ -3,6 +3,7 @@ import { ConfigError, InvalidInputError } from '../errors/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import type { Json, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
 import { registerLearner } from './learner-registry.js';
+import { TrainableNet } from './trainable-net.js';
 
 /** Parameters of {@link MultiViewClassifier}; all JSON, all saved. */
 export interface MultiViewConfig {
@@ -33,8 +34,7 @@ export class MultiViewClassifier implements Learner {
   readonly featureSpec: FeatureSpec;
   private readonly config: Required<MultiViewConfig>;
   private readonly model: tf.LayersModel;
-  private readonly optimizer: tf.Optimizer;
-  private learning = false;
+  private readonly net: TrainableNet;
 
   constructor(config: MultiViewConfig, model?: tf.LayersModel) {
     this.config = { viewUnits: 32, learningRate: 0.003, seed: 1, ...config };
@@ -42,7 +42,7 @@ export class MultiViewClassifier implements Learner {
     if (config.labels.length < 2) throw new ConfigError('labels', 'a classifier needs at least 2 labels');
     if (config.views.length < 2) throw new ConfigError('views', 'multi-view learning needs at least 2 views');
     this.model = model ?? this.build();
-    this.optimizer = tf.train.adam(this.config.learningRate);
+    this.net = new TrainableNet(this.model, this.config.learningRate, 'MultiViewClassifier');
   }
 
   private build(): tf.LayersModel {
@@ -79,41 +79,27 @@ export class MultiViewClassifier implements Learner {
 
   async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult> {
     if (x.length === 0) return { loss: 0, examples: 0 };
-    if (this.learning) throw new Error('MultiViewClassifier.learn called while a step is running; steps must be serialized');
     const labels = this.config.labels;
     const idx = y.map((l) => {
       const i = labels.indexOf(String(l));
       if (i < 0) throw new InvalidInputError('unknown_label', 'label', `label "${l}" is not one of the model's labels (${labels.join(', ')})`);
       return i;
     });
-    this.learning = true;
-    try {
-      let argmax: tf.Tensor | undefined;
-      const loss = tf.tidy(() => {
-        const xs = this.split(x);
-        const ys = tf.oneHot(tf.tensor1d(idx, 'int32'), labels.length);
-        const ws = weights ? tf.tensor1d(weights as number[]) : undefined;
-        return this.optimizer.minimize(() => {
-          const logits = this.model.apply(xs, { training: true }) as tf.Tensor;
-          argmax = tf.keep(tf.argMax(logits, 1));
-          return tf.losses.softmaxCrossEntropy(ys, logits, ws) as tf.Scalar;
-        }, true)!;
-      });
-      const [value, classes] = await Promise.all([loss.data(), argmax!.data()]);
-      loss.dispose();
-      argmax!.dispose();
-      return { loss: value[0]!, examples: x.length, predicted: Array.from(classes, (c) => labels[c]!) };
-    } finally {
-      this.learning = false;
-    }
+    const { loss, side } = await this.net.step(() => {
+      const ys = tf.oneHot(tf.tensor1d(idx, 'int32'), labels.length);
+      const ws = weights ? tf.tensor1d(weights as number[]) : undefined;
+      const logits = this.model.apply(this.split(x), { training: true }) as tf.Tensor;
+      return { loss: tf.losses.softmaxCrossEntropy(ys, logits, ws) as tf.Scalar, side: tf.argMax(logits, 1) };
+    });
+    return { loss, examples: x.length, predicted: Array.from(side, (c) => labels[c]!) };
   }
 
   get learningRate(): number {
-    return (this.optimizer as unknown as { learningRate: number }).learningRate;
+    return this.net.learningRate;
   }
 
   setLearningRate(lr: number): void {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.net.setLearningRate(lr);
   }
 
   getConfig(): { [k: string]: Json } {
@@ -121,7 +107,7 @@ export class MultiViewClassifier implements Learner {
   }
 
   async save(handler: tf.io.IOHandler): Promise<void> {
-    await this.model.save(handler);
+    await this.net.save(handler);
   }
 
   describe(): ModelDescription {
@@ -129,8 +115,7 @@ export class MultiViewClassifier implements Learner {
   }
 
   dispose(): void {
-    this.model.dispose();
-    this.optimizer.dispose();
+    this.net.dispose();
   }
 }
 
