@@ -5,7 +5,8 @@ import type { Learner } from '../models/index.js';
 import { decodeRecords, type DecodedRecord } from '../pipeline/decode-records.js';
 import { microBatch } from '../pipeline/micro-batch.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
-import { OnlineTrainer, type DriftOptions } from './online-trainer.js';
+import type { DriftOptions } from './drift-reaction.js';
+import { OnlineTrainer } from './online-trainer.js';
 import type { GuardrailOptions, RollbackRequest } from './promotion-guardrail.js';
 import type { TrainerStats } from './trainer-stats.js';
 

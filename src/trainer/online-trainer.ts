@@ -5,7 +5,7 @@ import type { DecodedRecord, GoodRecord } from '../pipeline/decode-records.js';
 import { PrequentialAccuracy } from '../pipeline/prequential.js';
 import { PrequentialError } from '../pipeline/prequential-error.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
-import { PageHinkley, type PageHinkleyOptions } from './page-hinkley.js';
+import { DriftReaction, type DriftOptions } from './drift-reaction.js';
 import { PromotionGuardrail, type GuardrailOptions, type RollbackRequest } from './promotion-guardrail.js';
 import { RecentIds } from './recent-ids.js';
 import { PseudoLabelTracker } from './pseudo-label-tracker.js';
@@ -15,14 +15,6 @@ import type { TrainerStats } from './trainer-stats.js';
 /** File in each version directory with the trainer's own state (dedupe window). */
 export const TRAINER_STATE_FILE = 'trainer-state.json';
 
-export interface DriftOptions extends PageHinkleyOptions {
-  /** What to do on drift: raise the learning rate for a while, or only count it. @defaultValue 'boost-lr' */
-  reaction?: 'boost-lr' | 'none';
-  /** Learning-rate multiplier while boosted. @defaultValue 3 */
-  boostFactor?: number;
-  /** Steps the boost lasts. @defaultValue 50 */
-  boostSteps?: number;
-}
 
 export interface OnlineTrainerOptions {
   model: string;
@@ -88,10 +80,8 @@ export class OnlineTrainer {
   private next = new Map<string, bigint>();
   private recentIds: RecentIds;
   private readonly replay: ReplayBuffer<Example>;
-  private readonly drift: PageHinkley;
+  private readonly drift: DriftReaction;
   readonly guardrail: PromotionGuardrail;
-  private boostLeft = 0;
-  private baseLr: number | undefined;
   private stepsSinceVersion = 0;
   private learnedSinceVersion = 0;
   private tsSample: number[] = [];
@@ -111,7 +101,7 @@ export class OnlineTrainer {
     this.examplesSeen = opts.parent?.examplesSeen ?? 0;
     this.recentIds = new RecentIds(opts.dedupeWindow ?? 100_000);
     this.replay = new ReplayBuffer(opts.replay?.capacity ?? 1000);
-    this.drift = new PageHinkley(opts.drift);
+    this.drift = new DriftReaction(opts.drift);
     this.guardrail = new PromotionGuardrail(opts.store, opts.model, opts.guardrail);
     this.resetPositions();
   }
@@ -290,17 +280,13 @@ export class OnlineTrainer {
       fresh.map((e) => e.y),
       predicted ?? [],
     );
-    let drifts = 0;
-    fresh.forEach((e, i) => {
-      const correct = predicted?.[i] === String(e.y);
-      this.accuracy.update(correct);
-      if (this.drift.update(correct ? 0 : 1)) drifts++;
-    });
-    if (drifts > 0) this.onDrift(drifts);
-    const { loss } = result;
-    if (this.boostLeft > 0 && --this.boostLeft === 0 && this.baseLr !== undefined) learner.setLearningRate?.(this.baseLr);
+    const hits = fresh.map((e, i) => predicted?.[i] === String(e.y));
+    for (const ok of hits) this.accuracy.update(ok);
+    const drifts = this.drift.observe(learner, hits);
+    this.totals.drifts += drifts;
+    this.drift.stepDone(learner);
     this.afterStep(labelled, fresh);
-    return { loss, drifts };
+    return { loss: result.loss, drifts };
   }
 
   /**
@@ -327,18 +313,6 @@ export class OnlineTrainer {
     this.stepsSinceVersion++;
     this.learnedSinceVersion += labelled.length;
     this.examplesSeen += labelled.length;
-  }
-
-  private onDrift(count: number): void {
-    this.totals.drifts += count;
-    const d = this.opts.drift ?? {};
-    if ((d.reaction ?? 'boost-lr') !== 'boost-lr' || !this.learnerRef.setLearningRate || this.learnerRef.learningRate === undefined) return;
-    // Learn the new concept faster for a while: the old one's evidence no longer applies.
-    if (this.boostLeft === 0) {
-      this.baseLr = this.learnerRef.learningRate;
-      this.learnerRef.setLearningRate(this.baseLr * (d.boostFactor ?? 3));
-    }
-    this.boostLeft = d.boostSteps ?? 50;
   }
 
   /**
