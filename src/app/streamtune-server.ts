@@ -13,7 +13,7 @@ import { applyStats } from '../trainer/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
 import type { TrainerMessage } from './trainer-messages.js';
 import { TrainerProcess } from './trainer-process.js';
-import '../models/index.js';
+import { needsConv } from '../models/index.js';
 
 
 /** Nice value of the trainer process (Unix niceness; higher = lower priority). */
@@ -73,7 +73,9 @@ export class StreamtuneServer extends EventEmitter {
 
   async start(): Promise<void> {
     const { config } = this;
-    const choice = await selectBackend(config.backend, { conv: false });
+    const newest = await this.store.newest(config.model);
+    const conv = newest !== null && needsConv((await this.store.meta(config.model, newest)).config);
+    const choice = await selectBackend(config.backend, { conv });
     this.backend = choice.backend;
     for (const s of choice.skipped) this.log(`backend ${s.backend} not used: ${s.reason}`);
     this.log(`serving backend: ${choice.backend}`);

@@ -7,9 +7,9 @@ import type { VersionMeta } from '../registry/index.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ModelHolder } from './model-holder.js';
 
-/** An input kind the wire accepts but no model of today does (decoding comes later). */
+/** An input kind the wire accepts but no served model reads (views), or no input at all. */
 export interface UnsupportedInput {
-  unsupported: 'image' | 'audio' | 'views' | 'none';
+  unsupported: 'views' | 'none';
 }
 
 export type RequestInput = EventInput | UnsupportedInput;

@@ -42,8 +42,6 @@ Example:
   async run(values) {
     if (typeof values.data !== 'string') throw new ConfigError('--data', 'a JSONL file of labelled events is required');
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
-    const { backend } = await selectBackend(config.backend, { conv: false });
-    process.stderr.write(`backend: ${backend}\n`);
     const task = (values.task ?? 'classification') as string;
     if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
     const regime = (values.regime ?? 'supervised') as Regime;
@@ -52,6 +50,10 @@ Example:
     if (!(split >= 0 && split < 1)) throw new ConfigError('--validation-split', 'must be a share in [0, 1)');
     const { events, rejected } = await readEvents(values.data);
     for (const r of rejected.slice(0, 10)) process.stderr.write(`${values.data}:${r.line}: ${r.reason}: ${r.message}\n`);
+    // Image and audio events train a CNN: it needs a backend with Conv2D gradients.
+    const first = events[0]?.input;
+    const { backend } = await selectBackend(config.backend, { conv: first !== undefined && ('image' in first || 'audio' in first) });
+    process.stderr.write(`backend: ${backend}\n`);
     const holdout = typeof values.holdout === 'string' ? (await readEvents(values.holdout)).events : undefined;
     const epochs = intFlag(values, 'epochs') ?? 30;
     const hidden = typeof values.hidden === 'string' ? values.hidden.split(',').map(Number) : undefined;
