@@ -26,8 +26,11 @@ export function makeJpeg(width: number, height: number, shade: (x: number, y: nu
   return Buffer.from(jpeg.encode({ data, width, height }, 90).data);
 }
 
-/** Horizontal or vertical stripes of period 4 px, so the two classes have equal mean brightness. */
-export const stripes = (dir: 'h' | 'v', phase = 0) => (x: number, y: number): number => ((((dir === 'h' ? y : x) + phase) >> 1) % 2 ? 230 : 25);
+/**
+ * Horizontal or vertical stripes of period 8 px, so the two classes have equal
+ * mean brightness and keep their contrast when halved to 8×8 at any phase.
+ */
+export const stripes = (dir: 'h' | 'v', phase = 0) => (x: number, y: number): number => ((((dir === 'h' ? y : x) + phase) >> 2) % 2 ? 230 : 25);
 
 /** A WAV file of the given channels: 16-bit PCM, 32-bit float or 8-bit PCM. */
 export function makeWav(channels: Float32Array[], sampleRate: number, encoding: 'pcm16' | 'float32' | 'pcm8' = 'pcm16'): Buffer {
