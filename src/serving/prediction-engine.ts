@@ -14,6 +14,9 @@ export interface UnsupportedInput {
 
 export type RequestInput = EventInput | UnsupportedInput;
 
+/** Called with each answered request; must not throw or block (it runs on the RPC's path). */
+export type PredictionObserver = (answered: { inputs: readonly EventInput[]; meta: VersionMeta; predictions: readonly Prediction[] }) => void;
+
 export interface PredictCall {
   /** Model name; empty means the served one. */
   model: string;
@@ -41,6 +44,7 @@ export class PredictionEngine {
     private readonly batcher: DynamicBatcher,
     private readonly metrics: Metrics,
     private readonly maxInstances = 1024,
+    private readonly observer?: PredictionObserver,
   ) {}
 
   /** Throws NOT_FOUND unless `name` is empty or the served model. */
@@ -72,6 +76,8 @@ export class PredictionEngine {
       const res = await this.batcher.submit({ learner: lease.learner, rows, deadlineMs: call.deadlineMs, cancelled: call.cancelled });
       this.metrics.predictions.inc({ model: this.holder.name }, res.predictions.length);
       this.metrics.predictQueueSeconds.observe({ method: call.method }, res.queueSeconds);
+      // Every input reached here was featurized, so none is `unsupported`.
+      this.observer?.({ inputs: call.inputs as EventInput[], meta: lease.meta, predictions: res.predictions });
       return { meta: lease.meta, predictions: res.predictions };
     } finally {
       lease.release();
