@@ -27,6 +27,8 @@ export class LabelRequestPublisher {
     readonly topic: string,
     opts: UncertaintySamplerOptions,
     private readonly log: (line: string) => void = () => {},
+    /** Counts outcomes (e.g. `streamtune_label_requests_total`). */
+    private readonly count: (outcome: 'published' | 'lost', n: number) => void = () => {},
   ) {
     this.sampler = new UncertaintySampler(opts);
     this.producer = new LazyProducer(kafka);
@@ -46,9 +48,13 @@ export class LabelRequestPublisher {
     // One send at a time, in order: requests reach labellers in the order they were picked.
     this.chain = this.chain.then(() =>
       this.producer.send(this.topic, picked.map((r) => ({ key: r.id, value: JSON.stringify(r) }))).then(
-        () => void (this.published += picked.length),
+        () => {
+          this.published += picked.length;
+          this.count('published', picked.length);
+        },
         (err: Error) => {
           this.lost += picked.length;
+          this.count('lost', picked.length);
           this.log(`label requests not published (${picked.length}): ${err.message}`);
         },
       ),

@@ -72,6 +72,7 @@ describe('the labelling page in a real browser', () => {
     const items = Array.from({ length: ITEMS }, point);
     for (const x of items) await client.predict([{ features: x }]);
     await waitFor(`${ITEMS} label requests published`, () => app.labelRequests!.published >= ITEMS, 20_000);
+    expect(await (await fetch(app.metricsUrl)).text()).toMatch(new RegExp(`^streamtune_label_requests_total{outcome="published"} ${ITEMS}$`, 'm'));
 
     const probe = Array.from({ length: 60 }, point);
     const accuracy = async (): Promise<number> =>
