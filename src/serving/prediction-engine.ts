@@ -67,11 +67,13 @@ export class PredictionEngine {
         if ('unsupported' in input && input.unsupported === 'none') {
           throw new InvalidInputError('missing_input', fieldOf(i), `${fieldOf(i)} has no input: set "${spec.kind}"`);
         }
-        if ('unsupported' in input) {
-          const field = `${fieldOf(i)}.${input.unsupported}`;
+        const kind = 'unsupported' in input ? input.unsupported : Object.keys(input)[0];
+        // A kind the model does not read is named by its field, with the kinds it does read.
+        if (kind !== spec.kind) {
+          const field = `${fieldOf(i)}.${kind}`;
           throw new InvalidInputError('wrong_kind', field, `${field}: model "${this.holder.name}" accepts ${spec.kind} input only (input kinds: ${spec.kind})`);
         }
-        return featurize(input, spec, fieldOf(i));
+        return featurize(input as EventInput, spec, fieldOf(i));
       });
       const res = await this.batcher.submit({ learner: lease.learner, rows, deadlineMs: call.deadlineMs, cancelled: call.cancelled });
       this.metrics.predictions.inc({ model: this.holder.name }, res.predictions.length);
