@@ -68,8 +68,9 @@ export class PredictionEngine {
           throw new InvalidInputError('missing_input', fieldOf(i), `${fieldOf(i)} has no input: set "${spec.kind}"`);
         }
         const kind = 'unsupported' in input ? input.unsupported : Object.keys(input)[0];
-        // A kind the model does not read is named by its field, with the kinds it does read.
-        if (kind !== spec.kind) {
+        // A media or views input the model does not read is named by its field, with the kinds it reads
+        // (a vector/text mismatch keeps featurize's message).
+        if (kind !== spec.kind && (kind === 'image' || kind === 'audio' || kind === 'views')) {
           const field = `${fieldOf(i)}.${kind}`;
           throw new InvalidInputError('wrong_kind', field, `${field}: model "${this.holder.name}" accepts ${spec.kind} input only (input kinds: ${spec.kind})`);
         }
