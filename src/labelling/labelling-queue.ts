@@ -34,7 +34,13 @@ export class LabellingQueue {
     this.consumer = kafka.consumer({ groupId: this.o.groupId });
   }
 
+  /** Partitions this queue holds after the group's last rebalance (none until it has joined). */
+  assigned = 0;
+
   async start(): Promise<void> {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     await this.consumer.run({
@@ -64,6 +70,11 @@ export class LabellingQueue {
     return null;
   }
 
+  /** The pending item with this id, left in place. */
+  peek(id: string): LabelRequest | undefined {
+    return this.items.get(id)?.req;
+  }
+
   /** Removes a labelled or skipped item; returns it, or undefined when it is not (or no longer) here. */
   take(id: string): LabelRequest | undefined {
     const it = this.items.get(id);
@@ -71,6 +82,11 @@ export class LabellingQueue {
     this.items.delete(id);
     for (const w of this.waiters.splice(0)) w();
     return it.req;
+  }
+
+  /** Puts back an item whose label could not be sent, free for any labeller. */
+  restore(req: LabelRequest): void {
+    this.items.set(req.id, { req, until: 0 });
   }
 
   get pending(): number {

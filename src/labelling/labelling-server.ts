@@ -63,6 +63,11 @@ export class LabellingServer {
     this.url = `http://${a.address}:${a.port}/`;
   }
 
+  /** Partitions of the requests topic this server consumes (0 until its group has joined). */
+  get assignedPartitions(): number {
+    return this.queue.assigned;
+  }
+
   current(): LabellingStats {
     const { labelled, skipped, agreed } = this.stats;
     return { labelled, skipped, agreed, pending: this.queue.pending, accuracy: labelled > 0 ? agreed / labelled : null };
@@ -86,16 +91,23 @@ export class LabellingServer {
     if (req.method === 'POST' && (url.pathname === '/api/label' || url.pathname === '/api/skip')) {
       const body = (await readJson(req)) as { id?: unknown; label?: unknown };
       if (typeof body.id !== 'string') return send(res, 400, { error: 'body needs "id"' });
-      const item = this.queue.take(body.id);
+      const item = this.queue.peek(body.id);
       if (!item) return send(res, 404, { error: `no pending request "${body.id}" (already labelled or skipped)` });
       if (url.pathname === '/api/skip') {
-        this.stats.skipped++;
+        if (this.queue.take(body.id)) this.stats.skipped++;
         return send(res, 200, { ok: true });
       }
       if (typeof body.label !== 'string' || !(body.label in item.scores)) {
         return send(res, 400, { error: `label must be one of ${Object.keys(item.scores).join(', ')}` });
       }
-      await this.producer.send([{ id: item.id, model: item.model, input: item.input as EventInput, label: body.label, ts: Date.now() }]);
+      // Taken before the send so a second click cannot label it twice; put back if the send fails.
+      if (!this.queue.take(body.id)) return send(res, 404, { error: `request "${body.id}" was just labelled by someone else` });
+      try {
+        await this.producer.send([{ id: item.id, model: item.model, input: item.input as EventInput, label: body.label, ts: Date.now() }]);
+      } catch (err) {
+        this.queue.restore(item);
+        throw err;
+      }
       this.stats.labelled++;
       if (body.label === item.predicted) this.stats.agreed++;
       return send(res, 200, { ok: true });
