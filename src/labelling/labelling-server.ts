@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import type { EventInput } from '../events/index.js';
-import { EventProducer } from '../kafka/index.js';
+import { ensureTopics, EventProducer } from '../kafka/index.js';
 import { LabellingQueue, type LabellingQueueOptions } from './labelling-queue.js';
 import { LABELLING_PAGE } from './labelling-page.js';
 
@@ -46,7 +46,7 @@ export class LabellingServer {
   url = '';
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly opts: LabellingServerOptions,
   ) {
     this.queue = new LabellingQueue(kafka, opts);
@@ -57,6 +57,8 @@ export class LabellingServer {
   }
 
   async start(): Promise<void> {
+    // The page may start before the server has published anything (or been started).
+    await ensureTopics(this.kafka, [{ topic: this.opts.topic }, { topic: this.opts.labelsTopic }]);
     await this.queue.start();
     await new Promise<void>((resolve) => this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', resolve));
     const a = this.server.address() as AddressInfo;

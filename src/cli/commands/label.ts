@@ -27,15 +27,16 @@ Example:
   async run(values) {
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
     const brokers = config.kafka.brokers.length > 0 ? config.kafka.brokers : await ensureLocalBroker();
+    const topic = (values['requests-topic'] as string | undefined) ?? config.activeLearning.topic;
     const server = new LabellingServer(createKafka(brokers, `${config.kafka.clientId}-labelling`), {
-      topic: (values['requests-topic'] as string | undefined) ?? config.activeLearning.topic,
+      topic,
       groupId: (values.group as string | undefined) ?? 'streamtune-labellers',
       labelsTopic: config.kafka.labelsTopic,
       host: (values.host as string | undefined) ?? '127.0.0.1',
       port: intFlag(values, 'port') ?? 8080,
     });
     await server.start();
-    process.stderr.write(`labelling page on ${server.url} (requests from ${config.activeLearning.topic}, labels to ${config.kafka.labelsTopic})\n`);
+    process.stderr.write(`labelling page on ${server.url} (requests from ${topic}, labels to ${config.kafka.labelsTopic})\n`);
     await onShutdown(() => server.close());
     return 0;
   },
