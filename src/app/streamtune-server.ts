@@ -94,9 +94,9 @@ export class StreamtuneServer extends EventEmitter {
 
     const al = config.activeLearning;
     if (al.enabled && config.kafka.brokers.length > 0) {
-      this.labelRequests = new LabelRequestPublisher(createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.log(l)), al.topic, al, (l) => this.log(l), (outcome, n) =>
-        this.metrics.labelRequests.inc({ outcome }, n),
-      );
+      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.log(l));
+      const count = (outcome: 'published' | 'lost', n: number): void => this.metrics.labelRequests.inc({ outcome }, n);
+      this.labelRequests = new LabelRequestPublisher(kafka, al.topic, al, (l) => this.log(l), count);
       await this.labelRequests.start();
       this.log(`active learning: uncertain predictions (${al.strategy} ≥ ${al.threshold}, ≤ ${al.budgetPerMinute}/min) published on ${al.topic}`);
     }
