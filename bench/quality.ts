@@ -1,3 +1,4 @@
+import { ConfigError } from '../src/errors/index.js';
 /**
  * Quality of the learning regimes on real data, with a fixed event order and seed:
  * prequential accuracy (or MAE) of supervised online learning next to River's
@@ -62,7 +63,7 @@ async function runDataset(d: Dataset, py: string): Promise<Record<string, unknow
   // A prefix plays the base set: feature statistics, the pretraining pool, the transfer source. Only the rest is scored.
   const nPrefix = Math.min(300, Math.floor(events.length / 4));
   const text = 'text' in events[0]!.input;
-  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, TEXT_DIM) : e.input.features));
+  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, TEXT_DIM) : 'features' in e.input ? e.input.features : mediaUnsupported()));
   const std = text ? null : fitStandardizer(raw.slice(0, nPrefix));
   const xs = raw.map((r) => (std ? r.map((v, j) => (v - std.mean[j]!) / std.std[j]!) : r));
   const rows: StreamRow[] = events.map((e, i) => ({ id: e.id, x: xs[i]!, y: d.task === 'regression' ? Number(e.label) : String(e.label) }));
@@ -141,3 +142,8 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** Regime planning profiles vectors and texts; images and audio learn with the supervised ConvClassifier. */
+function mediaUnsupported(): never {
+  throw new ConfigError('data', 'image and audio events are not profiled here: they train supervised (ConvClassifier)');
+}

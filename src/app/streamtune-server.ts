@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { LabelRequestPublisher } from '../active/index.js';
 import { selectBackend } from '../backend/index.js';
 import type { Config } from '../config/index.js';
 import { ConfigError, ModelNotFoundError } from '../errors/index.js';
@@ -13,7 +14,7 @@ import { applyStats } from '../trainer/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
 import type { TrainerMessage } from './trainer-messages.js';
 import { TrainerProcess } from './trainer-process.js';
-import '../models/index.js';
+import { needsConv } from '../models/index.js';
 
 
 /** Nice value of the trainer process (Unix niceness; higher = lower priority). */
@@ -47,6 +48,8 @@ export class StreamtuneServer extends EventEmitter {
   metricsUrl = '';
   backend = '';
   private metricsServer: { close(): Promise<void> } | undefined;
+  /** Active learning's publisher, when `activeLearning.enabled`. */
+  labelRequests: LabelRequestPublisher | undefined;
   private closing: Promise<void> | undefined;
 
   /** `log`: a Logger, or a function that receives text lines (tests collect them); default from the environment. */
@@ -73,7 +76,9 @@ export class StreamtuneServer extends EventEmitter {
 
   async start(): Promise<void> {
     const { config } = this;
-    const choice = await selectBackend(config.backend, { conv: false });
+    const newest = await this.store.newest(config.model);
+    const conv = newest !== null && needsConv((await this.store.meta(config.model, newest)).config);
+    const choice = await selectBackend(config.backend, { conv });
     this.backend = choice.backend;
     for (const s of choice.skipped) this.log(`backend ${s.backend} not used: ${s.reason}`);
     this.log(`serving backend: ${choice.backend}`);
@@ -87,7 +92,15 @@ export class StreamtuneServer extends EventEmitter {
       throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
     }
 
-    this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend, control: this.control });
+    const al = config.activeLearning;
+    if (al.enabled && config.kafka.brokers.length > 0) {
+      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.log(l));
+      const count = (outcome: 'published' | 'lost', n: number): void => this.metrics.labelRequests.inc({ outcome }, n);
+      this.labelRequests = new LabelRequestPublisher(kafka, al.topic, al, (l) => this.log(l), count);
+      await this.labelRequests.start();
+      this.log(`active learning: uncertain predictions (${al.strategy} ≥ ${al.threshold}, ≤ ${al.budgetPerMinute}/min) published on ${al.topic}`);
+    }
+    this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend, control: this.control, onPredictions: this.labelRequests?.observer });
     await this.grpc.start();
     this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'})`);
 
@@ -234,6 +247,7 @@ export class StreamtuneServer extends EventEmitter {
     this.closing ??= (async () => {
       const steps: [string, () => Promise<void> | void][] = [
         ['gRPC server', () => this.grpc?.close()],
+        ['label requests', () => this.labelRequests?.close()],
         ['trainer', () => this.trainer?.stop()],
         ['follower', () => this.follower?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors/index.js';
 import type { LabelEvent } from '../events/index.js';
-import { featurize, fitStandardizer, type FeatureSpec } from '../features/index.js';
+import { audioSpec, featurize, fitStandardizer, imageSpec, type FeatureSpec } from '../features/index.js';
 import { meanAbsoluteError, seededRandom, trainBatch, accuracy, type Example, type Task } from '../models/index.js';
 import { buildRegimeLearner, type Regime } from '../regimes/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
@@ -18,6 +18,8 @@ export interface TrainBaseOptions {
   learningRate?: number;
   /** Hash buckets for text input. @defaultValue 4096 */
   textDim?: number;
+  /** Input shapes for image and audio events (see {@link MediaSpecs}). */
+  media?: MediaSpecs;
   seed?: number;
   /** @defaultValue 'classification' */
   task?: Task;
@@ -34,11 +36,19 @@ export interface TrainBaseOptions {
   onEpoch?: (epoch: number, loss: number, validation?: number) => void;
 }
 
+/** Input shapes of image and audio models; defaults: 32×32 grey images, 1 s of 16 kHz audio as 64 frames × 32 mel bins. */
+export interface MediaSpecs {
+  image?: FeatureSpec;
+  audio?: FeatureSpec;
+}
+
 /** Infers the feature spec (with standardization for vectors) from the training events. */
-export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096): FeatureSpec {
+export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096, media?: MediaSpecs): FeatureSpec {
   const first = events[0];
   if (!first) throw new ConfigError('data', 'the training file has no valid events');
   if ('text' in first.input) return { kind: 'text', dim: textDim };
+  if ('image' in first.input) return media?.image ?? imageSpec(32, 32, 1);
+  if ('audio' in first.input) return media?.audio ?? audioSpec(16_000, 64, 32);
   const dim = first.input.features.length;
   const rows = events.map((e, i) => {
     if (!('features' in e.input) || e.input.features.length !== dim) {
@@ -65,7 +75,7 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
   const regime = o.regime ?? 'supervised';
   const labelled = o.events.filter((e) => e.label !== null);
   // Pretraining and semi-supervised regimes also see the inputs that have no label.
-  const featureSpec = inferFeatureSpec(o.events, o.textDim);
+  const featureSpec = inferFeatureSpec(o.events, o.textDim, o.media);
   const labels = task === 'classification' ? [...new Set(labelled.map((e) => String(e.label)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : [];
   const toExamples = (evs: readonly LabelEvent[]): Example[] =>
     evs.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, featureSpec), y: task === 'regression' ? Number(e.label) : (e.label as string | number), weight: e.weight }));

@@ -11,8 +11,7 @@ import { startOnlineLearning } from '../trainer/online-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { readEventsJsonl } from '../data/index.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
-import { SelfTrainingLearner, type Example, type Learner } from '../models/index.js';
-import '../models/index.js';
+import { needsConv, SelfTrainingLearner, type Example, type Learner } from '../models/index.js';
 
 const send = (m: TrainerMessage): void => {
   if (process.connected) process.send!(m);
@@ -26,11 +25,12 @@ async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> 
 
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
-  const choice = await selectBackend(config.backend, { conv: false });
   const store = new VersionStore(config.registryDir);
   // The newest checkpoint, even one a crash kept from being marked LATEST.
   const version = await store.newest(config.model);
   if (!version) throw new Error(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`);
+  // Image and audio models are CNNs: pick a backend with Conv2D gradients before loading.
+  const choice = await selectBackend(config.backend, { conv: needsConv((await store.meta(config.model, version)).config) });
   const restored = await store.load(config.model, version);
   const { meta } = restored;
   const learner: Learner =

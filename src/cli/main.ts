@@ -5,6 +5,7 @@ import { parse, type Command } from './args.js';
 import { adminCommand } from './commands/admin.js';
 import { modelsCommand } from './commands/models.js';
 import { demoCommand } from './commands/demo.js';
+import { labelCommand } from './commands/label.js';
 import { learnCommand } from './commands/learn.js';
 import { planCommand } from './commands/plan.js';
 import { predictCommand } from './commands/predict.js';
@@ -17,6 +18,7 @@ import { trainCommand } from './commands/train.js';
 const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand, planCommand];
 // Operators' commands (status, models), kept apart so additions above merge cleanly.
 COMMANDS.push(statusCommand, modelsCommand, reportCommand);
+COMMANDS.push(labelCommand);
 
 function help(): string {
   return `streamtune — batch-train, serve over gRPC, fine-tune from Kafka, hot-swap.

@@ -31,6 +31,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Active learning: uncertain served predictions are published as label requests (see docs/labelling.md). */
+    activeLearning: z
+      .object({
+        /** Off by default: publishing inputs to a topic is a choice about where the data goes. */
+        enabled: z.boolean().default(false),
+        topic: z.string().min(1).default('streamtune.label-requests'),
+        strategy: z.enum(['entropy', 'margin']).default('entropy'),
+        /** Smallest uncertainty in [0, 1] that is worth a request. */
+        threshold: z.number().min(0).max(1).default(0.5),
+        budgetPerMinute: z.number().int().min(1).default(30),
+        dedupeSize: z.number().int().min(1).default(10_000),
+      })
+      .strict()
+      .prefault({}),
     serving: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),

@@ -15,9 +15,15 @@ export const eventInputSchema = z
   .object({
     features: z.array(finite).min(1).max(65_536).optional(),
     text: z.string().min(1).max(100_000).optional(),
+    // Encoded media as base64 (JSON has no bytes); decoded and checked by `featurize`,
+    // which rejects bad files with `bad_image` / `bad_audio` naming the field.
+    image: z.string().min(1).max(MAX_EVENT_BYTES).optional(),
+    audio: z.string().min(1).max(MAX_EVENT_BYTES).optional(),
   })
   .strict()
-  .refine((i) => (i.features === undefined) !== (i.text === undefined), { message: 'set exactly one of "features" or "text"' });
+  .refine((i) => [i.features, i.text, i.image, i.audio].filter((v) => v !== undefined).length === 1, {
+    message: 'set exactly one of "features", "text", "image" or "audio"',
+  });
 
 /**
  * A label event as producers send it on the `streamtune.labels` topic (key = id).
@@ -34,7 +40,8 @@ export const labelEventSchema = z
   })
   .strict();
 
-export type EventInput = { features: number[] } | { text: string };
+/** `image` is a base64 PNG or JPEG, `audio` a base64 WAV. */
+export type EventInput = { features: number[] } | { text: string } | { image: string } | { audio: string };
 export type Label = string | number | null;
 export interface LabelEvent {
   id: string;

@@ -15,6 +15,30 @@ export type FeatureSpec =
       kind: 'text';
       /** Number of hash buckets of the bag-of-words vector. */
       dim: number;
+    }
+  | {
+      kind: 'image';
+      /** Decoded images are centre-cropped and resized to width × height. */
+      width: number;
+      height: number;
+      /** 1: luminance, 3: RGB. */
+      channels: 1 | 3;
+      /** width × height × channels: the length of the flattened HWC vector. */
+      dim: number;
+    }
+  | {
+      kind: 'audio';
+      /** Clips are downmixed and resampled to this rate before the spectrogram. */
+      sampleRate: number;
+      /** Spectrogram frames (time steps); shorter clips are padded with silence, longer ones cut. */
+      frames: number;
+      melBins: number;
+      /** STFT window in samples. @defaultValue the power of two nearest 25 ms */
+      frameLength?: number;
+      /** STFT hop in samples. @defaultValue frameLength / 2 */
+      frameStep?: number;
+      /** frames × melBins. */
+      dim: number;
     };
 
 /** Input kinds as reported by `GetModel`. */
@@ -29,4 +53,14 @@ export function fitStandardizer(rows: readonly (readonly number[])[]): { mean: n
   for (const r of rows) for (let j = 0; j < dim; j++) sq[j]! += (r[j]! - mean[j]!) ** 2 / rows.length;
   const std = sq.map((v) => (v > 1e-12 ? Math.sqrt(v) : 1));
   return { mean, std };
+}
+
+/** An image spec with its `dim` filled in. */
+export function imageSpec(width: number, height: number, channels: 1 | 3 = 1): FeatureSpec {
+  return { kind: 'image', width, height, channels, dim: width * height * channels };
+}
+
+/** An audio spec with its `dim` filled in. */
+export function audioSpec(sampleRate: number, frames: number, melBins: number): FeatureSpec {
+  return { kind: 'audio', sampleRate, frames, melBins, dim: frames * melBins };
 }

@@ -1,11 +1,13 @@
 import { InvalidInputError } from '../errors/index.js';
 import type { EventInput } from '../events/index.js';
 import type { FeatureSpec } from './feature-spec.js';
+import { featurizeMedia } from './featurize-media.js';
 import { hashText } from './hash-text.js';
 
 /**
  * Turns one input into the model's input vector, or throws {@link InvalidInputError}
- * naming the field (`wrong_kind`, `wrong_dimension`, `non_finite`).
+ * naming the field (`wrong_kind`, `wrong_dimension`, `non_finite`, and for media
+ * `bad_image`, `bad_audio`, `too_large`).
  *
  * @example
  * featurize({ features: [1, 2] }, { kind: 'features', dim: 2 }); // [1, 2]
@@ -29,6 +31,7 @@ export function featurize(input: EventInput, spec: FeatureSpec, field = 'input')
     }
     return out;
   }
+  if (spec.kind === 'image' || spec.kind === 'audio') return featurizeMedia(input, spec, field);
   if (!('text' in input)) {
     throw new InvalidInputError('wrong_kind', field, `${field}: model expects "text", got "${Object.keys(input)[0] ?? 'nothing'}"`);
   }

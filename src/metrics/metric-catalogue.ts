@@ -36,6 +36,7 @@ export const METRIC_CATALOGUE: readonly MetricDef[] = [
   { group: 'serving', name: 'streamtune_predict_batch_size', type: 'histogram', labels: [], unit: 'rows', help: 'Rows (instances) in one forward pass', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] },
   { group: 'serving', name: 'streamtune_predict_inflight_requests', type: 'gauge', labels: ['method'], unit: 'requests', help: 'RPCs being answered now' },
   { group: 'serving', name: 'streamtune_predict_dropped_total', type: 'counter', labels: ['reason'], unit: 'requests', help: 'Queued prediction requests dropped before their forward pass, by reason (deadline, cancelled)' },
+  { group: 'serving', name: 'streamtune_label_requests_total', type: 'counter', labels: ['outcome'], unit: 'requests', help: 'Uncertain predictions sent for labelling (active learning), by outcome (published, lost)' },
   // versions
   { group: 'versions', name: 'streamtune_model_info', type: 'gauge', labels: ['model', 'version', 'backend'], unit: '1', help: 'The version being served (value 1) and the backend it runs on' },
   { group: 'versions', name: 'streamtune_backend_info', type: 'gauge', labels: ['role', 'backend'], unit: '1', help: 'TensorFlow.js backend in use (value 1) by role (serving, training)' },

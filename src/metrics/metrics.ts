@@ -10,6 +10,8 @@ import { metricDef } from './metric-catalogue.js';
 export interface Metrics {
   registry: Registry;
   predictions: Counter<'model'>;
+  /** Active learning: label requests by outcome (published, lost). */
+  labelRequests: Counter<'outcome'>;
   predictRequests: Counter<'method' | 'code'>;
   predictLatency: Histogram<'method'>;
   eventsConsumed: Counter<'topic'>;
@@ -72,6 +74,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
   return {
     registry,
     predictions: counter('streamtune_predictions_total'),
+    labelRequests: counter('streamtune_label_requests_total'),
     predictRequests: counter('streamtune_predict_requests_total'),
     predictLatency: histogram('streamtune_predict_latency_seconds'),
     eventsConsumed: counter('streamtune_events_consumed_total'),

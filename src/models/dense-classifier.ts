@@ -28,8 +28,9 @@ export interface DenseClassifierConfig {
  * m.predict([[0, 1, 0, 1]])[0].label; // 'a' or 'b'
  */
 export class DenseClassifier implements Learner {
-  static readonly className = 'DenseClassifier';
-  readonly className = DenseClassifier.className;
+  static readonly className: string = 'DenseClassifier';
+  // A string, not the literal, so subclasses with another head or body (ConvClassifier) can rename themselves.
+  readonly className: string = DenseClassifier.className;
   readonly predictsWhileLearning = true;
   readonly featureSpec: FeatureSpec;
   readonly labels: string[];

@@ -1,6 +1,7 @@
 export * from './learner.js';
 export * from './learner-registry.js';
 export * from './dense-classifier.js';
+export * from './conv-classifier.js';
 export * from './dense-regressor.js';
 export * from './dense-stack.js';
 export * from './pack-models.js';

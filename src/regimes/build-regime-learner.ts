@@ -5,6 +5,8 @@ import { ConfigError } from '../errors/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import {
   CoTrainingLearner,
+  ConvClassifier,
+  needsConv,
   DenseClassifier,
   DenseRegressor,
   denseLayersOf,
@@ -88,8 +90,15 @@ export async function buildRegimeLearner(o: RegimeOptions): Promise<Learner> {
     if (!cls) throw new ConfigError('training.regime', `${what} is for classification (it needs class confidences)`);
   };
   const target = { targetMean: o.targetMean ?? 0, targetStd: o.targetStd ?? 1 };
+  if (needsConv({ featureSpec: o.featureSpec }) && o.regime !== 'supervised') {
+    throw new ConfigError('training.regime', `image and audio models learn supervised only (got "${o.regime}")`);
+  }
   switch (o.regime) {
     case 'supervised':
+      if (needsConv({ featureSpec: o.featureSpec })) {
+        if (!cls) throw new ConfigError('training.task', 'image and audio models are classifiers');
+        return new ConvClassifier({ featureSpec: o.featureSpec, labels: o.labels, hiddenUnits: o.hiddenUnits ?? [32], learningRate: lr, seed });
+      }
       return cls
         ? new DenseClassifier({ featureSpec: o.featureSpec, labels: o.labels, hiddenUnits: hidden, learningRate: lr, seed })
         : new DenseRegressor({ featureSpec: o.featureSpec, hiddenUnits: hidden, learningRate: lr, seed, ...target });

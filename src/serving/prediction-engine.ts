@@ -7,12 +7,15 @@ import type { VersionMeta } from '../registry/index.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ModelHolder } from './model-holder.js';
 
-/** An input kind the wire accepts but no model of today does (decoding comes later). */
+/** An input kind the wire accepts but no served model reads (views), or no input at all. */
 export interface UnsupportedInput {
-  unsupported: 'image' | 'audio' | 'views' | 'none';
+  unsupported: 'views' | 'none';
 }
 
 export type RequestInput = EventInput | UnsupportedInput;
+
+/** Called with each answered request; must not throw or block (it runs on the RPC's path). */
+export type PredictionObserver = (answered: { inputs: readonly EventInput[]; meta: VersionMeta; predictions: readonly Prediction[] }) => void;
 
 export interface PredictCall {
   /** Model name; empty means the served one. */
@@ -41,6 +44,7 @@ export class PredictionEngine {
     private readonly batcher: DynamicBatcher,
     private readonly metrics: Metrics,
     private readonly maxInstances = 1024,
+    private readonly observer?: PredictionObserver,
   ) {}
 
   /** Throws NOT_FOUND unless `name` is empty or the served model. */
@@ -63,15 +67,20 @@ export class PredictionEngine {
         if ('unsupported' in input && input.unsupported === 'none') {
           throw new InvalidInputError('missing_input', fieldOf(i), `${fieldOf(i)} has no input: set "${spec.kind}"`);
         }
-        if ('unsupported' in input) {
-          const field = `${fieldOf(i)}.${input.unsupported}`;
+        const kind = 'unsupported' in input ? input.unsupported : Object.keys(input)[0];
+        // A media or views input the model does not read is named by its field, with the kinds it reads
+        // (a vector/text mismatch keeps featurize's message).
+        if (kind !== spec.kind && (kind === 'image' || kind === 'audio' || kind === 'views')) {
+          const field = `${fieldOf(i)}.${kind}`;
           throw new InvalidInputError('wrong_kind', field, `${field}: model "${this.holder.name}" accepts ${spec.kind} input only (input kinds: ${spec.kind})`);
         }
-        return featurize(input, spec, fieldOf(i));
+        return featurize(input as EventInput, spec, fieldOf(i));
       });
       const res = await this.batcher.submit({ learner: lease.learner, rows, deadlineMs: call.deadlineMs, cancelled: call.cancelled });
       this.metrics.predictions.inc({ model: this.holder.name }, res.predictions.length);
       this.metrics.predictQueueSeconds.observe({ method: call.method }, res.queueSeconds);
+      // Every input reached here was featurized, so none is `unsupported`.
+      this.observer?.({ inputs: call.inputs as EventInput[], meta: lease.meta, predictions: res.predictions });
       return { meta: lease.meta, predictions: res.predictions };
     } finally {
       lease.release();

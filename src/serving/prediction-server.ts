@@ -8,7 +8,7 @@ import { diagnosticsHandlers } from './diagnostics-service.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
 import type { ModelHolder } from './model-holder.js';
 import { openInferenceHandlers } from './open-inference-service.js';
-import { PredictionEngine } from './prediction-engine.js';
+import { PredictionEngine, type PredictionObserver } from './prediction-engine.js';
 import { loadProtos, predictorService, serviceConstructor } from './proto.js';
 import { predictorHandlers } from './predictor-service.js';
 import { serverCredentials, type TlsFiles } from './server-credentials.js';
@@ -34,6 +34,8 @@ export interface PredictionServerOptions {
   tls?: TlsFiles;
   /** Dynamic batching (on by default). */
   batching?: Omit<DynamicBatcherOptions, 'onBatch' | 'onDrop' | 'now'>;
+  /** Sees every answered prediction (active learning samples the uncertain ones). */
+  onPredictions?: PredictionObserver;
 }
 
 const HEALTH_SERVICES = ['', 'streamtune.v1.Predictor', 'inference.GRPCInferenceService'];
@@ -72,7 +74,7 @@ export class PredictionServer {
       },
       onDrop: (reason) => metrics.predictDropped.inc({ reason }),
     });
-    const engine = new PredictionEngine(holder, this.batcher, metrics, opts.maxInstances ?? 1024);
+    const engine = new PredictionEngine(holder, this.batcher, metrics, opts.maxInstances ?? 1024, opts.onPredictions);
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       'grpc.max_send_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,

@@ -3,7 +3,10 @@ import { predictorClientConstructor } from './proto.js';
 import type { WireModelInfo, WirePredictResponse } from './wire-types.js';
 
 /** One instance as the TS client sends it. */
-export type ClientInstance = { features: number[] } | { text: string };
+export type ClientInstance = { features: number[] } | { text: string } | { image: Uint8Array } | { audio: Uint8Array };
+
+const toWireInstance = (i: ClientInstance): Record<string, unknown> =>
+  'features' in i ? { features: { values: i.features } } : 'text' in i ? { text: i.text } : 'image' in i ? { image: Buffer.from(i.image) } : { audio: Buffer.from(i.audio) };
 
 /**
  * A small promise-based client of `streamtune.v1.Predictor`.
@@ -24,7 +27,7 @@ export class PredictorClient {
   predict(instances: ClientInstance[], opts: { model?: string; version?: string; deadlineMs?: number } = {}): Promise<WirePredictResponse> {
     return new Promise((resolve, reject) => {
       this.client.Predict!(
-        { model: opts.model ?? '', version: opts.version ?? '', instances: instances.map((i) => ('features' in i ? { features: { values: i.features } } : { text: i.text })) },
+        { model: opts.model ?? '', version: opts.version ?? '', instances: instances.map(toWireInstance) },
         { deadline: Date.now() + (opts.deadlineMs ?? 10_000) },
         (err: grpc.ServiceError | null, res: WirePredictResponse) => (err ? reject(err) : resolve(res)),
       );

@@ -21,15 +21,18 @@ export interface PredictorOptions {
   backend: string;
 }
 
-/** Wire instance → model input; kinds no model accepts yet become `unsupported` (rejected naming the field). */
+/** Wire instance → model input; views (no served model reads them yet) become `unsupported` (rejected naming the field). */
 function toInput(inst: WireInstance): RequestInput {
   switch (inst.input) {
     case 'features':
       return { features: inst.features?.values ?? [] };
     case 'text':
       return { text: inst.text ?? '' };
+    // Media travel as base64 inside the engine, as in label events, so one decoder checks both paths.
     case 'image':
+      return { image: (inst.image ?? Buffer.alloc(0)).toString('base64') };
     case 'audio':
+      return { audio: (inst.audio ?? Buffer.alloc(0)).toString('base64') };
     case 'views':
       return { unsupported: inst.input };
     default:

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CoTrainingLearner,
+  ConvClassifier,
   DenseClassifier,
   DenseRegressor,
   EncoderHeadLearner,
@@ -39,6 +40,8 @@ const regress = (x: number[]): number => 3 * x[0]! - 2 * x[4]! + 0.5;
 interface Case {
   name: string;
   task: 'classification' | 'regression';
+  /** Convolutional: WASM has no Conv2D gradients, so a WASM run tests it on the CPU backend (tiny sizes). */
+  conv?: boolean;
   make(seed: number): Learner;
 }
 
@@ -58,6 +61,13 @@ const CASES: Case[] = [
     make: (seed) => new SelfTrainingLearner({ base: { className: 'DenseClassifier', config: { featureSpec, labels, hiddenUnits: [16], learningRate: 0.01, seed } } }),
   },
   { name: 'CoTrainingLearner', task: 'classification', make: (seed) => new CoTrainingLearner({ featureSpec, labels, views: halfViews(DIM), hiddenUnits: [16], learningRate: 0.01, seed }) },
+  {
+    name: 'ConvClassifier',
+    task: 'classification',
+    conv: true,
+    // The 8 features read as a 2×4 grey image.
+    make: (seed) => new ConvClassifier({ featureSpec: { kind: 'image', width: 4, height: 2, channels: 1, dim: DIM }, labels, filters: [8, 16], hiddenUnits: [16], learningRate: 0.01, seed }),
+  },
   { name: 'MultiViewClassifier', task: 'classification', make: (seed) => new MultiViewClassifier({ featureSpec, labels, views: halfViews(DIM), viewUnits: 8, learningRate: 0.01, seed }) },
 ];
 
@@ -88,6 +98,15 @@ describe('learner conformance', () => {
   });
 
   describe.each(CASES)('$name', (c) => {
+    let before = '';
+    beforeAll(async () => {
+      before = tf.getBackend();
+      if (c.conv && before === 'wasm') await tf.setBackend('cpu');
+    });
+    afterAll(async () => {
+      await tf.setBackend(before);
+    });
+
     it('learning a stream of a learnable concept improves the metric', async () => {
       const m = c.make(1);
       const test = data(c, 200, 99);

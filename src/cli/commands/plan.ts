@@ -17,7 +17,7 @@ export function parseBudget(v: string): number {
 /** Runs each candidate regime test-then-train on the sample (true labels hidden as in the file). */
 async function bakeoff(plan: Plan, events: Awaited<ReturnType<typeof readEvents>>['events'], task: Task): Promise<{ regime: string; score: number; seconds: number }[]> {
   const text = plan.profile.modality === 'text';
-  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, 1024) : e.input.features));
+  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, 1024) : 'features' in e.input ? e.input.features : mediaUnsupported()));
   const std = text ? null : fitStandardizer(raw);
   const rows: (StreamRow & { labelled: boolean })[] = events.map((e, i) => ({
     id: e.id,
@@ -89,3 +89,8 @@ Example:
     return 0;
   },
 };
+
+/** Regime planning profiles vectors and texts; images and audio learn with the supervised ConvClassifier. */
+function mediaUnsupported(): never {
+  throw new ConfigError('data', 'image and audio events are not profiled here: they train supervised (ConvClassifier)');
+}

@@ -1,7 +1,8 @@
-import { trainBase } from '../../app/train-base.js';
+import { trainBase, type MediaSpecs } from '../../app/train-base.js';
 import { selectBackend } from '../../backend/index.js';
 import { loadConfig } from '../../config/index.js';
 import { readEvents } from '../../data/index.js';
+import { audioSpec, imageSpec } from '../../features/index.js';
 import { REGIMES, type Regime } from '../../regimes/index.js';
 import { progressBar } from '../progress-bar.js';
 import { ConfigError } from '../../errors/index.js';
@@ -14,6 +15,7 @@ export const trainCommand: Command = {
   usage: `Usage: streamtune train --data FILE [--holdout FILE] [--task classification|regression] [--regime R]
                        [--epochs N] [--validation-split 0.1] [--patience N] [--hidden 64,32]
                        [--encoder DIR] [--pretrain-epochs N] [--model NAME] [--registry DIR]
+                       [--image-size 32x32x1] [--audio-shape 16000,64,32]
 
 Trains a model on the events of a file (JSONL: one label event per line; CSV: a header
 row with a "label" column, an optional "id", and a "text" column or numeric features;
@@ -22,6 +24,8 @@ version, which \`streamtune serve\` then serves and keeps training online.
 
 Regimes: ${REGIMES.join(', ')} (see docs/regimes.md; \`streamtune plan\` recommends one).
 Transfer and fine-tune need --encoder: a registry version directory or a saved tfjs model.
+Image and audio events train a ConvClassifier: --image-size WIDTHxHEIGHTxCHANNELS (1 or 3),
+--audio-shape SAMPLE_RATE,FRAMES,MEL_BINS (see docs/labelling.md).
 
 Example:
   streamtune train --data data/digits/base.jsonl --holdout data/digits/holdout.jsonl --model digits --validation-split 0.1 --patience 3`,
@@ -38,12 +42,12 @@ Example:
     patience: { type: 'string' },
     encoder: { type: 'string' },
     'pretrain-epochs': { type: 'string' },
+    'image-size': { type: 'string' },
+    'audio-shape': { type: 'string' },
   },
   async run(values) {
     if (typeof values.data !== 'string') throw new ConfigError('--data', 'a JSONL file of labelled events is required');
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
-    const { backend } = await selectBackend(config.backend, { conv: false });
-    process.stderr.write(`backend: ${backend}\n`);
     const task = (values.task ?? 'classification') as string;
     if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
     const regime = (values.regime ?? 'supervised') as Regime;
@@ -52,6 +56,10 @@ Example:
     if (!(split >= 0 && split < 1)) throw new ConfigError('--validation-split', 'must be a share in [0, 1)');
     const { events, rejected } = await readEvents(values.data);
     for (const r of rejected.slice(0, 10)) process.stderr.write(`${values.data}:${r.line}: ${r.reason}: ${r.message}\n`);
+    // Image and audio events train a CNN: it needs a backend with Conv2D gradients.
+    const first = events[0]?.input;
+    const { backend } = await selectBackend(config.backend, { conv: first !== undefined && ('image' in first || 'audio' in first) });
+    process.stderr.write(`backend: ${backend}\n`);
     const holdout = typeof values.holdout === 'string' ? (await readEvents(values.holdout)).events : undefined;
     const epochs = intFlag(values, 'epochs') ?? 30;
     const hidden = typeof values.hidden === 'string' ? values.hidden.split(',').map(Number) : undefined;
@@ -72,6 +80,7 @@ Example:
       patience: intFlag(values, 'patience'),
       encoderDir: typeof values.encoder === 'string' ? values.encoder : undefined,
       pretrainEpochs: intFlag(values, 'pretrain-epochs'),
+      media: mediaSpecs(values),
       onEpoch: (e, loss, val) => process.stderr.write(`\r${progressBar(e, epochs)} epoch ${e}/${epochs} loss ${loss.toFixed(4)}${val === undefined ? '' : ` validation ${task === 'regression' ? `MAE ${(-val).toFixed(4)}` : `accuracy ${val.toFixed(4)}`}`}`),
     });
     process.stderr.write('\n');
@@ -94,3 +103,23 @@ Example:
     return rejected.length > 0 ? 2 : 0;
   },
 };
+
+/** `--image-size 32x32x1` and `--audio-shape 16000,64,32` as feature specs; absent flags keep the defaults. */
+function mediaSpecs(values: Record<string, unknown>): MediaSpecs {
+  const out: MediaSpecs = {};
+  const ints = (v: string, sep: RegExp, flag: string, n: number): number[] => {
+    const parts = v.split(sep).map(Number);
+    if (parts.length !== n || !parts.every((x) => Number.isInteger(x) && x > 0)) throw new ConfigError(flag, `"${v}" is not ${n} positive integers`);
+    return parts;
+  };
+  if (typeof values['image-size'] === 'string') {
+    const [w, h, c] = ints(values['image-size'], /x/i, '--image-size', 3) as [number, number, number];
+    if (c !== 1 && c !== 3) throw new ConfigError('--image-size', `channels must be 1 or 3, got ${c}`);
+    out.image = imageSpec(w, h, c);
+  }
+  if (typeof values['audio-shape'] === 'string') {
+    const [rate, frames, mels] = ints(values['audio-shape'], /,/, '--audio-shape', 3) as [number, number, number];
+    out.audio = audioSpec(rate, frames, mels);
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Kafka } from 'kafkajs';
+import type { EventInput } from '../events/index.js';
+import { ensureTopics, EventProducer } from '../kafka/index.js';
+import { LabellingQueue, type LabellingQueueOptions } from './labelling-queue.js';
+import { LABELLING_PAGE } from './labelling-page.js';
+
+export interface LabellingServerOptions extends LabellingQueueOptions {
+  /** Topic the labels go to (the trainer's labels topic). */
+  labelsTopic: string;
+  /** @defaultValue '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @defaultValue 0 */
+  port?: number;
+}
+
+/** Counts shown by the live view. `agreed` counts labels equal to the model's guess. */
+export interface LabellingStats {
+  labelled: number;
+  skipped: number;
+  pending: number;
+  agreed: number;
+  /** The model's accuracy on the items humans labelled (agreed / labelled), null before the first. */
+  accuracy: number | null;
+}
+
+const MAX_BODY_BYTES = 10_000;
+
+/**
+ * The labelling web page and its small JSON API over node:http (no build step):
+ * `GET /` the page, `GET /api/next?labeller=ID` the labeller's item,
+ * `POST /api/label {id, label}` produces a label event with the request's id,
+ * model and input, `POST /api/skip {id}`, `GET /api/stats` the live counts.
+ *
+ * @example
+ * const s = new LabellingServer(kafka, { topic: 'streamtune.label-requests', groupId: 'streamtune-labellers', labelsTopic: 'streamtune.labels', port: 8080 });
+ * await s.start(); // open s.url
+ */
+export class LabellingServer {
+  private readonly queue: LabellingQueue;
+  private readonly producer: EventProducer;
+  private readonly server: http.Server;
+  private readonly stats = { labelled: 0, skipped: 0, agreed: 0 };
+  private closing: Promise<void> | undefined;
+  url = '';
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly opts: LabellingServerOptions,
+  ) {
+    this.queue = new LabellingQueue(kafka, opts);
+    this.producer = new EventProducer(kafka, opts.labelsTopic);
+    this.server = http.createServer((req, res) => {
+      this.route(req, res).catch((err: Error) => send(res, 500, { error: err.message }));
+    });
+  }
+
+  async start(): Promise<void> {
+    // The page may start before the server has published anything (or been started).
+    await ensureTopics(this.kafka, [{ topic: this.opts.topic }, { topic: this.opts.labelsTopic }]);
+    await this.queue.start();
+    await new Promise<void>((resolve) => this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', resolve));
+    const a = this.server.address() as AddressInfo;
+    this.url = `http://${a.address}:${a.port}/`;
+  }
+
+  /** Partitions of the requests topic this server consumes (0 until its group has joined). */
+  get assignedPartitions(): number {
+    return this.queue.assigned;
+  }
+
+  current(): LabellingStats {
+    const { labelled, skipped, agreed } = this.stats;
+    return { labelled, skipped, agreed, pending: this.queue.pending, accuracy: labelled > 0 ? agreed / labelled : null };
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'GET' && url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(LABELLING_PAGE);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/next') {
+      send(res, 200, { item: this.queue.next(url.searchParams.get('labeller') || 'anonymous') });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/stats') {
+      send(res, 200, this.current());
+      return;
+    }
+    if (req.method === 'POST' && (url.pathname === '/api/label' || url.pathname === '/api/skip')) {
+      const body = (await readJson(req)) as { id?: unknown; label?: unknown };
+      if (typeof body.id !== 'string') return send(res, 400, { error: 'body needs "id"' });
+      const item = this.queue.peek(body.id);
+      if (!item) return send(res, 404, { error: `no pending request "${body.id}" (already labelled or skipped)` });
+      if (url.pathname === '/api/skip') {
+        if (this.queue.take(body.id)) this.stats.skipped++;
+        return send(res, 200, { ok: true });
+      }
+      if (typeof body.label !== 'string' || !(body.label in item.scores)) {
+        return send(res, 400, { error: `label must be one of ${Object.keys(item.scores).join(', ')}` });
+      }
+      // Taken before the send so a second click cannot label it twice; put back if the send fails.
+      if (!this.queue.take(body.id)) return send(res, 404, { error: `request "${body.id}" was just labelled by someone else` });
+      try {
+        await this.producer.send([{ id: item.id, model: item.model, input: item.input as EventInput, label: body.label, ts: Date.now() }]);
+      } catch (err) {
+        this.queue.restore(item);
+        throw err;
+      }
+      this.stats.labelled++;
+      if (body.label === item.predicted) this.stats.agreed++;
+      return send(res, 200, { ok: true });
+    }
+    send(res, 404, { error: 'not found' });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = new Promise<void>((r) => this.server.close(() => r()));
+      // Browsers keep connections alive; they would hold close() open.
+      this.server.closeAllConnections();
+      await closed;
+      await this.queue.close().catch(() => undefined);
+      await this.producer.close().catch(() => undefined);
+    })();
+    return this.closing;
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    return {};
+  }
+}
