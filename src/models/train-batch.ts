@@ -34,6 +34,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Fisher–Yates shuffle driven by a seeded `rand`, so an epoch order repeats for a seed. */
+export function shuffleInPlace<T>(items: T[], rand: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}
+
 /**
  * Batch training: shuffled mini-batch passes over a dataset through the same
  * `learn` step the online pipeline uses, so a base model and its online
@@ -47,10 +55,7 @@ export async function trainBatch(learner: Learner, data: readonly Example[], opt
   let best = Number.NEGATIVE_INFINITY;
   let since = 0;
   for (let e = 0; e < epochs; e++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffleInPlace(order, rand);
     let sum = 0;
     let steps = 0;
     for (let s = 0; s < order.length; s += batchSize) {

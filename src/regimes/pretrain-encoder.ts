@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseStack, seededRandom } from '../models/index.js';
+import { denseStack, seededRandom, shuffleInPlace } from '../models/index.js';
 
 /** Self-supervised objectives an encoder can be pretrained with on unlabelled inputs. */
 export type PretrainObjective = 'autoencoder' | 'masked' | 'contrastive';
@@ -49,10 +49,7 @@ export async function pretrainEncoder(encoder: tf.LayersModel, rows: readonly (r
   let last = Number.NaN;
   try {
     for (let e = 0; e < epochs; e++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      shuffleInPlace(order, rand);
       let sum = 0;
       let steps = 0;
       for (let s = 0; s < order.length; s += batchSize) {

@@ -75,6 +75,8 @@ export class OnlineTrainer {
   /** Accuracy of pseudo-labels, checked when the true label of a pseudo-labelled id arrives. */
   readonly pseudoLabels = new PseudoLabelTracker();
   private learnerRef: Learner;
+  /** The learner's task, read once per learner rather than on every step. */
+  private regression: boolean;
   private parent: VersionMeta | null;
   private examplesSeen: number;
   private next = new Map<string, bigint>();
@@ -97,6 +99,7 @@ export class OnlineTrainer {
     this.now = opts.now ?? Date.now;
     this.lastVersionAt = this.now();
     this.learnerRef = opts.learner;
+    this.regression = opts.learner.describe().task === 'regression';
     this.parent = opts.parent;
     this.examplesSeen = opts.parent?.examplesSeen ?? 0;
     this.recentIds = new RecentIds(opts.dedupeWindow ?? 100_000);
@@ -152,6 +155,7 @@ export class OnlineTrainer {
     const { learner, meta } = await this.opts.store.load(this.opts.model, newest);
     this.learnerRef.dispose();
     this.learnerRef = learner;
+    this.regression = learner.describe().task === 'regression';
     this.parent = meta;
     this.examplesSeen = meta.examplesSeen;
     this.resetPositions();
@@ -270,10 +274,9 @@ export class OnlineTrainer {
     const ys = all.map((e) => e.y);
     // Prequential: predictions must come from the weights before this step. Learners
     // that report their step's own forward pass save a second one.
-    const regression = learner.describe().task === 'regression';
     const beforePreds = learner.predictsWhileLearning ? undefined : learner.predict(fresh.map((e) => e.x));
     const result = await learner.learn(xs, ys, weighted ? all.map((e) => e.w) : undefined);
-    if (regression) return this.learnedRegression(labelled, fresh, result, beforePreds?.map((p) => p.value ?? Number.NaN));
+    if (this.regression) return this.learnedRegression(labelled, fresh, result, beforePreds?.map((p) => p.value ?? Number.NaN));
     const predicted = beforePreds?.map((p) => p.label) ?? result.predicted;
     this.guardrail.observe(
       fresh.map((e) => e.x),

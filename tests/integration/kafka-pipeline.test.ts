@@ -8,6 +8,7 @@ import { DenseClassifier, seededRandom } from '../../src/models/index.js';
 import { VersionStore, type VersionMeta } from '../../src/registry/index.js';
 import { startOnlineLearning } from '../../src/trainer/online-learning.js';
 import { useTestBackend } from '../helpers/test-backend.js';
+import { readTopic } from '../helpers/read-topic.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
 const brokers = inject('kafkaBrokers').split(',');
@@ -21,19 +22,7 @@ function events(n: number, seed: number): { id: string; input: { features: numbe
   });
 }
 
-async function readAll(topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${uniq()}` });
-  const got: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void got.push(message) });
-  try {
-    await waitFor(`${count} messages on ${topic}`, () => got.length >= count, 30_000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
+const readAll = (topic: string, count: number): Promise<KafkaMessage[]> => readTopic(kafka, topic, count);
 
 describe('online learning from a real Kafka broker', () => {
   let store: VersionStore;

@@ -12,24 +12,13 @@ import { ConvClassifier, seededRandom } from '../../src/models/index.js';
 import { PredictorClient, type ClientInstance } from '../../src/serving/index.js';
 import { makePng, makeWav, stripes, tone } from '../helpers/media-fixtures.js';
 import { useTestBackend } from '../helpers/test-backend.js';
+import { readTopic } from '../helpers/read-topic.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
 const brokers = inject('kafkaBrokers').split(',');
 const kafka = createKafka(brokers);
 
-async function readAll(topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${uniq()}` });
-  const got: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void got.push(message) });
-  try {
-    await waitFor(`${count} messages on ${topic}`, () => got.length >= count, 30_000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
+const readAll = (topic: string, count: number): Promise<KafkaMessage[]> => readTopic(kafka, topic, count);
 
 interface MediaCase {
   name: string;
