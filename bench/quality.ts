@@ -1,4 +1,4 @@
-import { ConfigError } from '../src/errors/index.js';
+import { ConfigError, parseBackendPreference, selectBackend } from '../src/core/index.js';
 /**
  * Quality of the learning regimes on real data, with a fixed event order and seed:
  * prequential accuracy (or MAE) of supervised online learning next to River's
@@ -14,14 +14,12 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseBackendPreference, selectBackend } from '../src/backend/index.js';
-import { readEvents } from '../src/data/index.js';
-import type { LabelEvent } from '../src/events/index.js';
+import { readEvents } from '../src/ingest/index.js';
+import type { LabelEvent } from '../src/ingest/index.js';
 import { fitStandardizer, hashText } from '../src/features/index.js';
-import { DenseClassifier, DenseRegressor, trainBatch, type Task } from '../src/models/index.js';
-import { buildRegimeLearner, type Regime } from '../src/regimes/index.js';
+import { DenseClassifier, DenseRegressor, trainBatch, type Task, buildRegimeLearner, type Regime } from '../src/learners/index.js';
 import { VersionStore } from '../src/registry/index.js';
-import { prequentialRun, type StreamRow } from '../src/regimes/index.js';
+import { prequentialRun, type StreamRow } from '../src/evaluation/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CACHE = process.env.STREAMTUNE_CACHE ?? path.join(os.homedir(), '.cache', 'streamtune');

@@ -16,13 +16,11 @@ import * as tf from '@tensorflow/tfjs';
 import { trainBase } from '../src/app/train-base.js';
 import { StreamtuneServer } from '../src/app/streamtune-server.js';
 import { DATA_DIR } from '../src/app/demo.js';
-import { selectBackend, parseBackendPreference } from '../src/backend/index.js';
+import { selectBackend, parseBackendPreference, loadConfig } from '../src/core/index.js';
 import { ensureLocalBroker } from '../src/cli/local-broker.js';
-import { loadConfig } from '../src/config/index.js';
-import { readEventsJsonl } from '../src/data/index.js';
-import { createKafka, ensureTopics } from '../src/kafka/index.js';
+import { readEventsJsonl, createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
-import { startOnlineLearning } from '../src/trainer/online-learning.js';
+import { startOnlineLearning } from '../src/training/online-learning.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' } } });
 const N = Number(values.events ?? 1_000_000);

@@ -1,7 +1,7 @@
 // Writes grafana/dashboards/*.json from src/dashboards (dashboards as code; a test keeps them in sync).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dashboardFiles } from '../src/dashboards/index.js';
+import { dashboardFiles } from '../src/ops/dashboards/index.js';
 
 const dir = path.resolve(import.meta.dirname, '..', 'grafana', 'dashboards');
 for (const f of fs.readdirSync(dir)) if (f.endsWith('.json')) fs.rmSync(path.join(dir, f));

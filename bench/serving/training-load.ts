@@ -4,8 +4,8 @@
  * process as the real trainer runs. Prints nothing; sends {type:'ready'} and
  * {type:'steps', steps} over IPC.
  */
-import { selectBackend } from '../../src/backend/index.js';
-import { DenseClassifier } from '../../src/models/index.js';
+import { selectBackend } from '../../src/core/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
 
 await selectBackend('auto', { conv: false });
 const labels = Array.from({ length: 10 }, (_, i) => String(i));

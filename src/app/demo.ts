@@ -1,13 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/index.js';
-import { readEventsJsonl } from '../data/index.js';
+import { loadConfig } from '../core/index.js';
+import { readEventsJsonl, createKafka, ensureTopics, EventProducer } from '../ingest/index.js';
 import { featurize } from '../features/index.js';
-import { createKafka, ensureTopics, EventProducer } from '../kafka/index.js';
-import { accuracy } from '../models/index.js';
+import { accuracy } from '../evaluation/index.js';
 import { PredictorClient } from '../serving/index.js';
-import type { TrainerStats } from '../trainer/trainer-stats.js';
+import type { TrainerStats } from '../training/trainer-stats.js';
 import { StreamtuneServer } from './streamtune-server.js';
 import { trainBase } from './train-base.js';
 
@@ -76,7 +75,7 @@ export async function runDemo(o: DemoOptions): Promise<{ summary: DemoSummary; s
   const [base, stream, holdout] = await Promise.all(['base', 'stream', 'holdout'].map((n) => readEventsJsonl(path.join(DATA_DIR, `${n}.jsonl`))));
   const server = new StreamtuneServer(config, (l) => log(`  ${l}`));
   // The base model is trained with the serving backend, which the server selects at start.
-  const { selectBackend } = await import('../backend/index.js');
+  const { selectBackend } = await import('../core/index.js');
   const { backend } = await selectBackend(config.backend, { conv: false });
   log(`1/4 batch-training the base model on ${base!.events.length} digits (backend ${backend})…`);
   const basis = await trainBase({ model: config.model, store: server.store, events: base!.events, holdout: holdout!.events, backend, epochs: 30 });

@@ -1,6 +1,6 @@
-import type { Logger, LogFields } from '../logging/index.js';
+import type { Logger, LogFields } from '../core/index.js';
 import type { ModelEvent } from '../serving/index.js';
-import type { TrainerStats } from '../trainer/trainer-stats.js';
+import type { TrainerStats } from '../training/trainer-stats.js';
 
 /** Level and message of each model event, as operators read them. */
 const MODEL_EVENTS: Record<ModelEvent['type'], { level: 'info' | 'warn' | 'error'; event: string; msg: (e: ModelEvent) => string } | null> = {

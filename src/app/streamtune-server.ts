@@ -1,20 +1,18 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { LabelRequestPublisher } from '../active/index.js';
-import { selectBackend } from '../backend/index.js';
-import type { Config } from '../config/index.js';
-import { ConfigError, ModelNotFoundError } from '../errors/index.js';
-import { createKafka, ensureModelsTopic, ModelFollower } from '../kafka/index.js';
-import { toLogger, type Logger, type LogSink } from '../logging/index.js';
-import { ConsumerLagMonitor, createMetrics, startMetricsServer, type Metrics } from '../metrics/index.js';
-import { VersionStore, type VersionMeta } from '../registry/index.js';
+import { LabelRequestPublisher } from '../labelling/index.js';
+import { selectBackend, ConfigError, ModelNotFoundError, toLogger, type Logger, type LogSink } from '../core/index.js';
+import type { Config } from '../core/index.js';
+import { createKafka } from '../ingest/index.js';
+import { ensureModelsTopic, ModelFollower, VersionStore, type VersionMeta } from '../registry/index.js';
+import { ConsumerLagMonitor, createMetrics, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelHolder, PredictionServer, VersionControl, type ModelEvent } from '../serving/index.js';
-import { applyStats } from '../trainer/trainer-stats.js';
+import { applyStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
 import type { TrainerMessage } from './trainer-messages.js';
 import { TrainerProcess } from './trainer-process.js';
-import { needsConv } from '../models/index.js';
+import { needsConv } from '../learners/index.js';
 
 
 /** Nice value of the trainer process (Unix niceness; higher = lower priority). */

@@ -1,8 +1,8 @@
-import { ConfigError } from '../errors/index.js';
-import type { LabelEvent } from '../events/index.js';
+import { ConfigError, seededRandom } from '../core/index.js';
+import { accuracy, meanAbsoluteError, score } from '../evaluation/index.js';
 import { audioSpec, featurize, fitStandardizer, imageSpec, type FeatureSpec } from '../features/index.js';
-import { meanAbsoluteError, seededRandom, trainBatch, accuracy, type Example, type Task } from '../models/index.js';
-import { buildRegimeLearner, type Regime } from '../regimes/index.js';
+import type { LabelEvent } from '../ingest/index.js';
+import { buildRegimeLearner, trainBatch, type Example, type Learner, type Regime, type Task } from '../learners/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 
 export interface TrainBaseOptions {
@@ -113,7 +113,7 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
       epochs: o.epochs ?? 30,
       batchSize: o.batchSize ?? 32,
       seed: o.seed ?? 1,
-      validation,
+      ...(validation.length > 0 ? { validate: (l: Learner) => score(l, validation) } : {}),
       patience: o.patience,
       onEpoch: (e, loss, val) => {
         epochsRun = e;

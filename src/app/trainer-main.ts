@@ -3,15 +3,13 @@
  * event loop. It reports stats and new versions to its parent over IPC and
  * stops cleanly (last version saved, offsets committed) on a `stop` message.
  */
-import { selectBackend } from '../backend/index.js';
-import { loadConfig, type Config } from '../config/index.js';
-import { createKafka, ensureModelsTopic, ModelAnnouncer } from '../kafka/index.js';
-import { VersionStore } from '../registry/index.js';
-import { startOnlineLearning } from '../trainer/online-learning.js';
+import { selectBackend, loadConfig, type Config } from '../core/index.js';
+import { createKafka, readEventsJsonl } from '../ingest/index.js';
+import { ensureModelsTopic, ModelAnnouncer, VersionStore } from '../registry/index.js';
+import { startOnlineLearning } from '../training/online-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
-import { readEventsJsonl } from '../data/index.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
-import { needsConv, SelfTrainingLearner, type Example, type Learner } from '../models/index.js';
+import { needsConv, SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
 
 const send = (m: TrainerMessage): void => {
   if (process.connected) process.send!(m);

@@ -1,5 +1,5 @@
 import type { VersionMeta } from '../registry/index.js';
-import type { TrainerStats } from '../trainer/trainer-stats.js';
+import type { TrainerStats } from '../training/trainer-stats.js';
 
 /** Messages from the trainer process to the server that started it. */
 export type TrainerMessage =

@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/index.js';
-import { StreamtuneError } from '../errors/index.js';
+import type { Config } from '../core/index.js';
+import { StreamtuneError } from '../core/index.js';
 import type { TrainerMessage } from './trainer-messages.js';
 
 /** Locates the trainer entry beside this file; under tsx (tests) it is the .ts source. */

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../errors/index.js';
+import { ConfigError } from '../core/index.js';
 
 /** A sub-command: its options, its help (with an example) and what it runs. */
 export interface Command {

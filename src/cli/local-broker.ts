@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrokerError } from '../errors/index.js';
+import { BrokerError } from '../core/index.js';
 
 /** scripts/kafka.sh of this checkout or package (from src/cli or dist/cli). */
 export const KAFKA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'kafka.sh');

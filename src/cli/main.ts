@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { status } from '@grpc/grpc-js';
-import { StreamtuneError } from '../errors/index.js';
+import { StreamtuneError } from '../core/index.js';
 import { parse, type Command } from './args.js';
 import { adminCommand } from './commands/admin.js';
 import { modelsCommand } from './commands/models.js';

@@ -1,4 +1,4 @@
-import { parseMetricsText, type Sample } from '../metrics/index.js';
+import { parseMetricsText, type Sample } from '../ops/index.js';
 import { callRpc } from './admin-client.js';
 
 /** What `streamtune status` reports about a running server. */

@@ -1,6 +1,6 @@
-import { InvalidInputError } from '../errors/index.js';
-import type { EventInput } from '../events/index.js';
-import { decodeBase64, decodeImage, decodeWav, downmix, imageToTensorData, logMelSpectrogram, resample } from '../media/index.js';
+import { InvalidInputError } from '../core/index.js';
+import type { EventInput } from '../ingest/index.js';
+import { decodeBase64, decodeImage, decodeWav, downmix, imageToTensorData, logMelSpectrogram, resample } from './media/index.js';
 import type { FeatureSpec } from './feature-spec.js';
 
 type MediaSpec = Extract<FeatureSpec, { kind: 'image' | 'audio' }>;

@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../errors/index.js';
-import type { EventInput } from '../events/index.js';
+import { InvalidInputError } from '../core/index.js';
+import type { EventInput } from '../ingest/index.js';
 import type { FeatureSpec } from './feature-spec.js';
 import { featurizeMedia } from './featurize-media.js';
 import { hashText } from './hash-text.js';

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { labelRequestSchema, type LabelRequest } from '../active/index.js';
+import { labelRequestSchema, type LabelRequest } from './label-request.js';
 
 export interface LabellingQueueOptions {
   topic: string;

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
-import type { EventInput } from '../events/index.js';
-import { ensureTopics, EventProducer } from '../kafka/index.js';
+import type { EventInput } from '../ingest/index.js';
+import { ensureTopics, EventProducer } from '../ingest/index.js';
 import { LabellingQueue, type LabellingQueueOptions } from './labelling-queue.js';
 import { LABELLING_PAGE } from './labelling-page.js';
 

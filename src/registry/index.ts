@@ -1,2 +1,2 @@
-export * from './file-io-handler.js';
+export * from './model-announcements.js';
 export * from './version-store.js';

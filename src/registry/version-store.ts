@@ -1,8 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { ModelLoadError, ModelNotFoundError } from '../errors/index.js';
-import { loadLearner, type Json, type Learner, type ModelDescription } from '../models/index.js';
-import { fileIOHandler, syncDir, writeDurable, writeFileAtomic } from './file-io-handler.js';
+import { ModelLoadError, ModelNotFoundError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
+import { loadLearner, type Json, type Learner, type ModelDescription } from '../learners/index.js';
 
 /** Everything recorded about a saved version besides its weights. */
 export interface VersionMeta {

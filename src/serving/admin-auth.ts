@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { UnauthenticatedError } from '../errors/index.js';
+import { UnauthenticatedError } from '../core/index.js';
 
 /**
  * Checks `authorization: Bearer <token>` call metadata against the configured admin

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Metrics } from '../metrics/index.js';
+import type { Metrics } from '../ops/index.js';
 import { requireBearer } from './admin-auth.js';
 import type { PredictionEngine } from './prediction-engine.js';
 import { unaryHandler } from './unary-handler.js';

@@ -1,5 +1,5 @@
-import { ClosedError, DeadlineExceededError, OverloadedError } from '../errors/index.js';
-import type { Learner, Prediction } from '../models/index.js';
+import { ClosedError, DeadlineExceededError, OverloadedError } from '../core/index.js';
+import type { Learner, Prediction } from '../learners/index.js';
 
 export interface DynamicBatcherOptions {
   /** Coalesce concurrent requests into one forward pass. Off: each request runs alone, at once. @defaultValue true */

@@ -1,5 +1,5 @@
-import { ClosedError, ModelNotFoundError } from '../errors/index.js';
-import type { Learner } from '../models/index.js';
+import { ClosedError, ModelNotFoundError } from '../core/index.js';
+import type { Learner } from '../learners/index.js';
 import type { VersionMeta } from '../registry/index.js';
 
 /** A loaded version plus the count of calls using it. */

@@ -1,6 +1,6 @@
-import { InvalidInputError } from '../errors/index.js';
+import { InvalidInputError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import type { Prediction } from '../models/index.js';
+import type { Prediction } from '../learners/index.js';
 import type { RequestInput } from './prediction-engine.js';
 
 /** `InferTensorContents` as proto-loader decodes it (only the fields streamtune reads or writes). */

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Metrics } from '../metrics/index.js';
+import type { Metrics } from '../ops/index.js';
 import { decodeInferInputs, encodeInferOutputs, OIP_OUTPUTS, oipInput, type OipInferRequest, type OipInferResponse } from './oip-tensors.js';
 import type { PredictionEngine } from './prediction-engine.js';
 import { deadlineOf, unaryHandler } from './unary-handler.js';

@@ -1,8 +1,8 @@
-import { InvalidInputError, ModelNotFoundError } from '../errors/index.js';
-import type { EventInput } from '../events/index.js';
+import { InvalidInputError, ModelNotFoundError } from '../core/index.js';
+import type { EventInput } from '../ingest/index.js';
 import { featurize } from '../features/index.js';
-import type { Metrics } from '../metrics/index.js';
-import type { Prediction } from '../models/index.js';
+import type { Metrics } from '../ops/index.js';
+import type { Prediction } from '../learners/index.js';
 import type { VersionMeta } from '../registry/index.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ModelHolder } from './model-holder.js';

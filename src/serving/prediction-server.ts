@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Metrics } from '../metrics/index.js';
+import type { Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';

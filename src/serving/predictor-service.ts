@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import type { Metrics } from '../metrics/index.js';
-import type { Prediction } from '../models/index.js';
+import type { Metrics } from '../ops/index.js';
+import type { Prediction } from '../learners/index.js';
 import type { RequestInput, PredictionEngine } from './prediction-engine.js';
 import { toStatus } from './to-status.js';
 import { deadlineOf, recordCall, unaryHandler } from './unary-handler.js';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { ConfigError } from '../errors/index.js';
+import { ConfigError } from '../core/index.js';
 
 /** TLS files (PEM). With `clientCaFile`, clients must present a certificate it signed (mTLS). */
 export interface TlsFiles {

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { InvalidInputError, ModelNotFoundError, StreamtuneError } from '../errors/index.js';
+import { InvalidInputError, ModelNotFoundError, StreamtuneError } from '../core/index.js';
 
 const BY_CODE: Record<string, grpc.status> = {
   closed: grpc.status.UNAVAILABLE,

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Metrics } from '../metrics/index.js';
+import type { Metrics } from '../ops/index.js';
 import { toStatus } from './to-status.js';
 
 /** Records one answered RPC (or one message of a stream): latency and status code. */

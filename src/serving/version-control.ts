@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { ModelNotFoundError, PreconditionError } from '../errors/index.js';
-import type { Metrics } from '../metrics/index.js';
+import { ModelNotFoundError, PreconditionError } from '../core/index.js';
+import type { Metrics } from '../ops/index.js';
 import type { VersionMeta, VersionState, VersionStore } from '../registry/index.js';
 import type { ModelHolder } from './model-holder.js';
 

@@ -2,8 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
-import { loadConfig, type ConfigInput } from '../../src/config/index.js';
-import { DenseClassifier } from '../../src/models/index.js';
+import { loadConfig, type ConfigInput } from '../../src/core/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
 import { useTestBackend } from './test-backend.js';
 
 export interface ServingFixture {

@@ -1,4 +1,4 @@
-import { parseBackendPreference, selectBackend, type BackendName } from '../../src/backend/index.js';
+import { parseBackendPreference, selectBackend, type BackendName } from '../../src/core/index.js';
 
 /** Activates the backend the run asks for (`STREAMTUNE_BACKEND`), as the app would. */
 export async function useTestBackend(): Promise<BackendName> {

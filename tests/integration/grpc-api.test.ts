@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/metrics/index.js';
+import { createMetrics } from '../../src/ops/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { ModelHolder, PredictionServer, VersionControl, type WireModelEvent, type WirePredictResponse } from '../../src/serving/index.js';
 import { bearer, clientOf, failure, unary, type AnyClient } from '../helpers/grpc-call.js';

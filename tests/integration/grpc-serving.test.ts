@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
-import { loadConfig } from '../../src/config/index.js';
-import { DenseClassifier } from '../../src/models/index.js';
+import { loadConfig } from '../../src/core/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
-import { loadConfig, type ConfigInput } from '../../src/config/index.js';
-import { createKafka, EventProducer } from '../../src/kafka/index.js';
-import { DenseClassifier, seededRandom, trainBatch } from '../../src/models/index.js';
+import { loadConfig, type ConfigInput, seededRandom } from '../../src/core/index.js';
+import { createKafka, EventProducer } from '../../src/ingest/index.js';
+import { DenseClassifier, trainBatch } from '../../src/learners/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LabelRequest } from '../../src/active/index.js';
-import { decodeEvent } from '../../src/events/index.js';
-import { createKafka, ensureTopics } from '../../src/kafka/index.js';
+import type { LabelRequest } from '../../src/labelling/index.js';
+import { decodeEvent, createKafka, ensureTopics } from '../../src/ingest/index.js';
 import { LabellingServer } from '../../src/labelling/index.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 

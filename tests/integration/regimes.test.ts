@@ -8,12 +8,12 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka, ensureTopics, EventProducer } from '../../src/kafka/index.js';
-import { DenseClassifier, seededRandom, trainBatch, type Learner } from '../../src/models/index.js';
-import { buildRegimeLearner, REGIMES, type Regime } from '../../src/regimes/index.js';
+import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
+import { DenseClassifier, trainBatch, type Learner, buildRegimeLearner, REGIMES, type Regime } from '../../src/learners/index.js';
+import { seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { startOnlineLearning } from '../../src/trainer/online-learning.js';
-import type { TrainerStats } from '../../src/trainer/trainer-stats.js';
+import { startOnlineLearning } from '../../src/training/online-learning.js';
+import type { TrainerStats } from '../../src/training/trainer-stats.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 

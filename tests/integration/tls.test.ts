@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/core/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
 import { startServingFixture, type ServingFixture } from '../helpers/serving-fixture.js';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { ConfigError } from '../../src/errors/index.js';
+import { loadConfig, ConfigError } from '../../src/core/index.js';
 
 describe('loadConfig', () => {
   it('has documented defaults and takes env and overrides in order', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../src/errors/index.js';
-import { decodeEvent, MAX_EVENT_BYTES } from '../../src/events/index.js';
+import { InvalidInputError } from '../../src/core/index.js';
+import { decodeEvent, MAX_EVENT_BYTES } from '../../src/ingest/index.js';
 
 const rejects = (raw: string | Buffer): InvalidInputError => {
   try {

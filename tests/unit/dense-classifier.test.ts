@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accuracy, DenseClassifier, seededRandom, trainBatch, type Example } from '../../src/models/index.js';
+import { DenseClassifier, trainBatch, type Example } from '../../src/learners/index.js';
+import { accuracy } from '../../src/evaluation/index.js';
+import { seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 

@@ -2,12 +2,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RawRecord } from '../../src/kafka/index.js';
-import { DenseClassifier, seededRandom } from '../../src/models/index.js';
-import { decodeRecord } from '../../src/pipeline/decode-records.js';
+import type { RawRecord } from '../../src/ingest/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
+import { seededRandom } from '../../src/core/index.js';
+import { decodeRecord } from '../../src/features/index.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { OnlineTrainer } from '../../src/trainer/online-trainer.js';
-import { PageHinkley } from '../../src/trainer/page-hinkley.js';
+import { OnlineTrainer } from '../../src/training/online-trainer.js';
+import { PageHinkley } from '../../src/evaluation/page-hinkley.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
 describe('PageHinkley', () => {

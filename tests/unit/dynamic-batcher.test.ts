@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeadlineExceededError, OverloadedError } from '../../src/errors/index.js';
-import { DenseClassifier, type Learner } from '../../src/models/index.js';
+import { DeadlineExceededError, OverloadedError } from '../../src/core/index.js';
+import { DenseClassifier, type Learner } from '../../src/learners/index.js';
 import { DynamicBatcher } from '../../src/serving/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../src/errors/index.js';
+import { InvalidInputError } from '../../src/core/index.js';
 import { featurize, fitStandardizer, hashText } from '../../src/features/index.js';
 
 describe('featurize', () => {

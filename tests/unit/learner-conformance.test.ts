@@ -8,21 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CoTrainingLearner,
-  ConvClassifier,
-  DenseClassifier,
-  DenseRegressor,
-  EncoderHeadLearner,
-  halfViews,
-  MultiViewClassifier,
-  registeredLearners,
-  seededRandom,
-  SelfTrainingLearner,
-  trainBatch,
-  type Example,
-  type Learner,
-} from '../../src/models/index.js';
+import { CoTrainingLearner, ConvClassifier, DenseClassifier, DenseRegressor, EncoderHeadLearner, halfViews, MultiViewClassifier, registeredLearners, SelfTrainingLearner, trainBatch, type Example, type Learner } from '../../src/learners/index.js';
+import { seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OperatorLog } from '../../src/app/operator-log.js';
-import { Logger, loggerFromEnv, toLogger } from '../../src/logging/index.js';
-import { parseMetricsText } from '../../src/metrics/index.js';
-import type { TrainerStats } from '../../src/trainer/trainer-stats.js';
+import { Logger, loggerFromEnv, toLogger } from '../../src/core/index.js';
+import { parseMetricsText } from '../../src/ops/index.js';
+import type { TrainerStats } from '../../src/training/trainer-stats.js';
 
 const at = () => new Date('2026-01-02T03:04:05.000Z');
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../src/errors/index.js';
-import { decodeEvent } from '../../src/events/index.js';
+import { InvalidInputError, seededRandom } from '../../src/core/index.js';
+import { decodeEvent } from '../../src/ingest/index.js';
 import { audioSpec, featurize, imageSpec } from '../../src/features/index.js';
 import {
   colourJitter,
@@ -15,8 +15,7 @@ import {
   resample,
   timeMask,
   timeShift,
-} from '../../src/media/index.js';
-import { seededRandom } from '../../src/models/index.js';
+} from '../../src/features/media/index.js';
 import { makeJpeg, makePng, makeWav, stripes, tone } from '../helpers/media-fixtures.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 

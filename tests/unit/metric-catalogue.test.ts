@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, METRIC_CATALOGUE, renderMetricsDoc } from '../../src/metrics/index.js';
+import { createMetrics, METRIC_CATALOGUE, renderMetricsDoc } from '../../src/ops/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 

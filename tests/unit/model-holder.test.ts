@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DenseClassifier } from '../../src/models/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
 import type { VersionMeta } from '../../src/registry/index.js';
 import { ModelHolder } from '../../src/serving/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';

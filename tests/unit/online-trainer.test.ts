@@ -3,13 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { from, concatMap, lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeadLetter, RawRecord } from '../../src/kafka/index.js';
-import { DenseClassifier, seededRandom } from '../../src/models/index.js';
-import { decodeRecord, decodeRecords } from '../../src/pipeline/decode-records.js';
-import { microBatch } from '../../src/pipeline/micro-batch.js';
+import type { DeadLetter, RawRecord } from '../../src/ingest/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
+import { seededRandom } from '../../src/core/index.js';
+import { decodeRecord, decodeRecords } from '../../src/features/index.js';
+import { microBatch } from '../../src/ingest/micro-batch.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { OnlineTrainer } from '../../src/trainer/online-trainer.js';
-import type { TrainerStats } from '../../src/trainer/trainer-stats.js';
+import { OnlineTrainer } from '../../src/training/online-trainer.js';
+import type { TrainerStats } from '../../src/training/trainer-stats.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
 function records(n: number): RawRecord[] {

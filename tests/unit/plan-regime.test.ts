@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LabelEvent } from '../../src/events/index.js';
+import type { LabelEvent } from '../../src/ingest/index.js';
 import { parseBudget } from '../../src/cli/commands/plan.js';
-import { profileDataset, recommendRegime, type DatasetProfile } from '../../src/regimes/index.js';
+import { profileDataset, recommendRegime, type DatasetProfile } from '../../src/learners/index.js';
 
 const profile = (p: Partial<DatasetProfile>): DatasetProfile => ({
   modality: 'features',

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readEvents, splitCsvLine } from '../../src/data/index.js';
+import { readEvents, splitCsvLine } from '../../src/ingest/index.js';
 
 describe('CSV datasets', () => {
   it('splits quoted cells', () => {

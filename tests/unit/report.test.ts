@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodePng, renderLineChart } from '../../src/report/index.js';
+import { crc32, encodePng, renderLineChart } from '../../src/ops/report/index.js';
 
 /** Reads a PNG back: chunk types (CRCs checked) and the RGB pixels after un-filtering filter 0 rows. */
 function decode(png: Buffer): { types: string[]; width: number; height: number; rgb: Buffer } {

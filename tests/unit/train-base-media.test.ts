@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferFeatureSpec, trainBase } from '../../src/app/train-base.js';
-import type { LabelEvent } from '../../src/events/index.js';
+import type { LabelEvent } from '../../src/ingest/index.js';
 import { audioSpec, imageSpec } from '../../src/features/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { makePng, makeWav, stripes, tone } from '../helpers/media-fixtures.js';

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainBase } from '../../src/app/train-base.js';
-import { readEvents } from '../../src/data/index.js';
-import type { LabelEvent } from '../../src/events/index.js';
-import { seededRandom } from '../../src/models/index.js';
+import { readEvents } from '../../src/ingest/index.js';
+import type { LabelEvent } from '../../src/ingest/index.js';
+import { seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 

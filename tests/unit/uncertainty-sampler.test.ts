@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uncertainty, UncertaintySampler } from '../../src/active/index.js';
+import { uncertainty, UncertaintySampler } from '../../src/labelling/index.js';
 
 describe('uncertainty', () => {
   it('is 1 for a coin toss, near 0 for a sure answer, on both scales', () => {

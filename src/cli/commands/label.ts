@@ -1,5 +1,5 @@
-import { loadConfig } from '../../config/index.js';
-import { createKafka } from '../../kafka/index.js';
+import { loadConfig } from '../../core/index.js';
+import { createKafka } from '../../ingest/index.js';
 import { LabellingServer } from '../../labelling/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 import { ensureLocalBroker } from '../local-broker.js';

@@ -1,7 +1,6 @@
 import { TrainerProcess } from '../../app/trainer-process.js';
 import type { TrainerMessage } from '../../app/trainer-messages.js';
-import { loadConfig } from '../../config/index.js';
-import { ConfigError } from '../../errors/index.js';
+import { loadConfig, ConfigError } from '../../core/index.js';
 import { type Command, commonOverrides } from '../args.js';
 import { onShutdown } from '../shutdown.js';
 

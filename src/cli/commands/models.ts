@@ -1,4 +1,4 @@
-import { ConfigError } from '../../errors/index.js';
+import { ConfigError } from '../../core/index.js';
 import type { Command } from '../args.js';
 import { callRpc, defaultAddress } from '../admin-client.js';
 

@@ -1,10 +1,9 @@
-import { selectBackend } from '../../backend/index.js';
-import { loadConfig } from '../../config/index.js';
-import { readEvents } from '../../data/index.js';
-import { ConfigError } from '../../errors/index.js';
+import { selectBackend, loadConfig, ConfigError } from '../../core/index.js';
+import { readEvents } from '../../ingest/index.js';
 import { fitStandardizer, hashText } from '../../features/index.js';
-import type { Task } from '../../models/index.js';
-import { buildRegimeLearner, prequentialRun, profileDataset, recommendRegime, type Plan, type StreamRow } from '../../regimes/index.js';
+import type { Task } from '../../learners/index.js';
+import { prequentialRun, type StreamRow } from '../../evaluation/index.js';
+import { buildRegimeLearner, profileDataset, recommendRegime, type Plan } from '../../learners/index.js';
 import { type Command, commonOverrides } from '../args.js';
 
 /** Parses `90`, `90s`, `5m` or `1h` into seconds. */

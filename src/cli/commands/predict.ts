@@ -1,4 +1,4 @@
-import { ConfigError } from '../../errors/index.js';
+import { ConfigError } from '../../core/index.js';
 import { PredictorClient, type ClientInstance } from '../../serving/index.js';
 import type { Command } from '../args.js';
 

@@ -1,8 +1,6 @@
-import { loadConfig } from '../../config/index.js';
-import { readEventsJsonl } from '../../data/index.js';
-import { ConfigError } from '../../errors/index.js';
-import { importFromCsv, importFromDir, importFromJsonl, importFromLabelStudio, type FieldMapping, type ImportResult } from '../../importers/index.js';
-import { createKafka, ensureTopics, EventProducer } from '../../kafka/index.js';
+import { loadConfig, ConfigError } from '../../core/index.js';
+import { readEventsJsonl, createKafka, ensureTopics, EventProducer } from '../../ingest/index.js';
+import { importFromCsv, importFromDir, importFromJsonl, importFromLabelStudio, type FieldMapping, type ImportResult } from '../../ingest/importers/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 import { ensureLocalBroker } from '../local-broker.js';
 import { progressBar } from '../progress-bar.js';

@@ -1,6 +1,5 @@
-import { loadConfig } from '../../config/index.js';
-import { ConfigError } from '../../errors/index.js';
-import { buildReport } from '../../report/index.js';
+import { loadConfig, ConfigError } from '../../core/index.js';
+import { buildReport } from '../../ops/report/index.js';
 import { commonOverrides, type Command } from '../args.js';
 
 export const reportCommand: Command = {

@@ -1,5 +1,5 @@
 import { StreamtuneServer } from '../../app/streamtune-server.js';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig } from '../../core/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 import { onShutdown } from '../shutdown.js';
 

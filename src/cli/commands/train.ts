@@ -1,11 +1,9 @@
 import { trainBase, type MediaSpecs } from '../../app/train-base.js';
-import { selectBackend } from '../../backend/index.js';
-import { loadConfig } from '../../config/index.js';
-import { readEvents } from '../../data/index.js';
+import { selectBackend, loadConfig, ConfigError } from '../../core/index.js';
+import { readEvents } from '../../ingest/index.js';
 import { audioSpec, imageSpec } from '../../features/index.js';
-import { REGIMES, type Regime } from '../../regimes/index.js';
+import { REGIMES, type Regime } from '../../learners/index.js';
 import { progressBar } from '../progress-bar.js';
-import { ConfigError } from '../../errors/index.js';
 import { VersionStore } from '../../registry/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 

@@ -1,4 +1,0 @@
-export * from './uncertainty.js';
-export * from './label-request.js';
-export * from './uncertainty-sampler.js';
-export * from './label-request-publisher.js';

@@ -1,3 +1,0 @@
-export * from './read-jsonl.js';
-export * from './read-csv.js';
-export * from './read-events.js';

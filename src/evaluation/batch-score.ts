@@ -1,0 +1,24 @@
+import type { Example, Learner } from '../learners/index.js';
+
+/** Share of examples whose predicted label equals the true label. */
+export function accuracy(learner: Learner, data: readonly Example[]): number {
+  if (data.length === 0) return 0;
+  const preds = learner.predict(data.map((d) => d.x));
+  let ok = 0;
+  preds.forEach((p, i) => {
+    if (p.label === String(data[i]!.y)) ok++;
+  });
+  return ok / data.length;
+}
+
+/** Mean absolute error of a regressor's predictions. */
+export function meanAbsoluteError(learner: Learner, data: readonly Example[]): number {
+  if (data.length === 0) return 0;
+  const preds = learner.predict(data.map((d) => d.x));
+  return preds.reduce((s, p, i) => s + Math.abs((p.value ?? Number.NaN) - Number(data[i]!.y)), 0) / data.length;
+}
+
+/** Higher is better: accuracy for a classifier, minus the MAE for a regressor. */
+export function score(learner: Learner, data: readonly Example[]): number {
+  return learner.describe().task === 'regression' ? -meanAbsoluteError(learner, data) : accuracy(learner, data);
+}

@@ -1,2 +1,0 @@
-export * from './label-event.js';
-export * from './decode-event.js';

@@ -1,0 +1,62 @@
+import { map, type OperatorFunction } from 'rxjs';
+import { InvalidInputError } from '../core/index.js';
+import { decodeEvent, type LabelEvent, type RawRecord } from '../ingest/index.js';
+import type { FeatureSpec } from './feature-spec.js';
+import { featurize } from './featurize.js';
+
+/** A record that decoded and featurized, ready to learn. */
+export interface GoodRecord {
+  ok: true;
+  record: RawRecord;
+  event: LabelEvent;
+  x: number[];
+}
+
+/** A record rejected with a reason code (for the DLQ and the metric label) and a message. */
+export interface BadRecord {
+  ok: false;
+  record: RawRecord;
+  reason: string;
+  message: string;
+}
+
+export type DecodedRecord = GoodRecord | BadRecord;
+
+/** What the decoder checks events against: the model's input and label set. */
+export interface DecodeTarget {
+  featureSpec: FeatureSpec;
+  /** Known labels; an event with another label is rejected as `unknown_label`. */
+  labels?: readonly string[];
+  /** Only events for this model (or with no model) are accepted. */
+  model?: string;
+}
+
+/**
+ * Decodes, validates and featurizes one record. Never throws for bad input:
+ * rejects become {@link BadRecord}s so the stream goes on.
+ */
+export function decodeRecord(record: RawRecord, target: DecodeTarget): DecodedRecord {
+  try {
+    const event = decodeEvent(record.value);
+    if (target.model && event.model && event.model !== target.model) {
+      throw new InvalidInputError('wrong_model', 'model', `event is for model "${event.model}", this trainer learns "${target.model}"`);
+    }
+    if (event.label !== null && target.labels && !target.labels.includes(String(event.label))) {
+      throw new InvalidInputError('unknown_label', 'label', `label "${event.label}" is not one of the model's labels (${target.labels.join(', ')})`);
+    }
+    return { ok: true, record, event, x: featurize(event.input, target.featureSpec) };
+  } catch (err) {
+    if (err instanceof InvalidInputError) return { ok: false, record, reason: err.reason, message: err.message };
+    return { ok: false, record, reason: 'internal', message: (err as Error).message };
+  }
+}
+
+/**
+ * Pipeline stage: raw Kafka records in, decoded or rejected records out.
+ *
+ * @example
+ * source.records().pipe(decodeRecords({ featureSpec, labels }));
+ */
+export function decodeRecords(target: DecodeTarget): OperatorFunction<RawRecord, DecodedRecord> {
+  return map((r) => decodeRecord(r, target));
+}

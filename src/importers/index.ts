@@ -1,6 +1,0 @@
-export * from './import-result.js';
-export * from './field-mapping.js';
-export * from './import-from-dir.js';
-export * from './import-from-csv.js';
-export * from './import-from-jsonl.js';
-export * from './import-from-label-studio.js';

@@ -1,7 +1,0 @@
-export * from './decode-image.js';
-export * from './image-to-tensor-data.js';
-export * from './decode-wav.js';
-export * from './mel-filterbank.js';
-export * from './log-mel-spectrogram.js';
-export * from './augment-image.js';
-export * from './augment-audio.js';

@@ -1,6 +1,0 @@
-export * from './metric-catalogue.js';
-export * from './metrics.js';
-export * from './metrics-doc.js';
-export * from './metrics-server.js';
-export * from './consumer-lag-monitor.js';
-export * from './parse-metrics-text.js';

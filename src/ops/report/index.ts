@@ -1,0 +1,3 @@
+export * from './build-report.js';
+export * from './encode-png.js';
+export * from './line-chart.js';

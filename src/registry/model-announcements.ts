@@ -1,0 +1,80 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { LazyProducer } from '../ingest/lazy-producer.js';
+import { ensureTopics } from '../ingest/topics.js';
+
+/** A promoted version, as announced on the compacted models topic (key = model). */
+export interface ModelAnnouncement {
+  model: string;
+  version: string;
+  /** Where the version lives, relative to the shared registry directory. */
+  artifact: string;
+  parent: string | null;
+  metrics: Record<string, number>;
+  createdAt: string;
+  /** `promote` (default): serve this version; `rollback`: the serving version degraded, go back to this one. */
+  action?: 'promote' | 'rollback';
+  reason?: string;
+}
+
+/** The models topic keeps only the newest announcement per model. */
+export async function ensureModelsTopic(kafka: Kafka, topic: string): Promise<void> {
+  await ensureTopics(kafka, [{ topic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
+}
+
+/** Announces promoted versions so every serving replica can load them. */
+export class ModelAnnouncer {
+  private readonly producer: LazyProducer;
+
+  constructor(
+    kafka: Kafka,
+    readonly topic: string,
+  ) {
+    this.producer = new LazyProducer(kafka);
+  }
+
+  announce(a: ModelAnnouncement): Promise<void> {
+    return this.producer.send(this.topic, [{ key: a.model, value: JSON.stringify(a) }]);
+  }
+
+  close(): Promise<void> {
+    return this.producer.close();
+  }
+}
+
+/**
+ * Follows the models topic from its beginning (each replica in a group of its
+ * own, so every replica sees every announcement) and hands each one over.
+ */
+export class ModelFollower {
+  private readonly consumer: Consumer;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    readonly topic: string,
+    groupId: string,
+  ) {
+    this.consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  }
+
+  async start(onAnnouncement: (a: ModelAnnouncement) => void | Promise<void>, log: (line: string) => void = () => undefined): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        if (!message.value) return;
+        try {
+          await onAnnouncement(JSON.parse(message.value.toString()) as ModelAnnouncement);
+        } catch (err) {
+          log(`model announcement at offset ${message.offset} ignored: ${(err as Error).message}`);
+        }
+      },
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.consumer.disconnect();
+    return this.closing;
+  }
+}

@@ -1,3 +1,0 @@
-export * from './encode-png.js';
-export * from './line-chart.js';
-export * from './build-report.js';

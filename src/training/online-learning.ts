@@ -1,0 +1,137 @@
+import type { Kafka } from 'kafkajs';
+import { Subject, concatMap, defaultIfEmpty, finalize, interval, lastValueFrom, map, merge, takeUntil } from 'rxjs';
+import { DeadLetterSink, KafkaSource, ensureTopics } from '../ingest/index.js';
+import type { Learner } from '../learners/index.js';
+import { decodeRecords, type DecodedRecord } from '../features/index.js';
+import { microBatch } from '../ingest/micro-batch.js';
+import type { VersionMeta, VersionStore } from '../registry/index.js';
+import type { DriftOptions } from './drift-reaction.js';
+import { OnlineTrainer } from './online-trainer.js';
+import type { GuardrailOptions, RollbackRequest } from './promotion-guardrail.js';
+import type { TrainerStats } from './trainer-stats.js';
+
+export interface OnlineLearningOptions {
+  kafka: Kafka;
+  model: string;
+  store: VersionStore;
+  learner: Learner;
+  parent: VersionMeta | null;
+  backend: string;
+  /** Recorded in each version's meta. @defaultValue 'supervised-online' */
+  regime?: string;
+  labelsTopic: string;
+  dlqTopic: string;
+  groupId: string;
+  /** @defaultValue 32 */
+  maxBatchSize?: number;
+  /** @defaultValue 200 */
+  maxBatchWaitMs?: number;
+  /** @defaultValue 2000 */
+  maxInFlight?: number;
+  sessionTimeoutMs?: number;
+  versionEverySteps?: number;
+  versionEveryMs?: number;
+  accuracyWindow?: number;
+  dedupeWindow?: number;
+  replay?: { capacity?: number; mixRatio?: number };
+  drift?: DriftOptions;
+  guardrail?: GuardrailOptions;
+  onStats?(stats: TrainerStats): void;
+  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  onRollback?(r: RollbackRequest): void;
+}
+
+/** A running online-learning pipeline. */
+export interface OnlineLearning {
+  trainer: OnlineTrainer;
+  source: KafkaSource;
+  /** Settles when the pipeline ends (after `close()`, or rejects on a fatal error). */
+  done: Promise<void>;
+  /** Stops consuming, finishes the step under way, saves a last checkpoint and commits it. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the pipeline: Kafka → decode/validate → micro-batch → train step
+ * (`concatMap`: one at a time) → checkpoint versions in the store. Whenever
+ * this member is assigned partitions (start, restart, standby takeover), it
+ * restores the newest checkpoint and reads from that checkpoint's offsets, so
+ * every event ends up learned exactly once in the version history.
+ */
+export async function startOnlineLearning(o: OnlineLearningOptions): Promise<OnlineLearning> {
+  await ensureTopics(o.kafka, [{ topic: o.labelsTopic }, { topic: o.dlqTopic }]);
+  const dlq = new DeadLetterSink(o.kafka, o.dlqTopic);
+  // The callbacks below reach `source` only once records flow, after it exists.
+  const trainer: OnlineTrainer = new OnlineTrainer({
+    model: o.model,
+    learner: o.learner,
+    store: o.store,
+    parent: o.parent,
+    backend: o.backend,
+    regime: o.regime,
+    topic: o.labelsTopic,
+    versionEverySteps: o.versionEverySteps,
+    versionEveryMs: o.versionEveryMs,
+    accuracyWindow: o.accuracyWindow,
+    dedupeWindow: o.dedupeWindow,
+    replay: o.replay,
+    drift: o.drift,
+    guardrail: o.guardrail,
+    deadLetters: dlq,
+    ack: (r) => source.ack(r),
+    commit: (offsets): Promise<void> => source.commitOffsets(offsets),
+    onStats: o.onStats,
+    onVersion: o.onVersion,
+    onRollback: o.onRollback,
+  });
+  const source: KafkaSource = new KafkaSource(o.kafka, {
+    topic: o.labelsTopic,
+    groupId: o.groupId,
+    maxInFlight: o.maxInFlight ?? 2000,
+    sessionTimeoutMs: o.sessionTimeoutMs,
+    onAssigned: (): Record<string, string> => {
+      // Read from where this trainer's checkpoint ends, at once; if another trainer
+      // (the one this standby replaces) wrote a newer checkpoint, move there too.
+      trainer.requestRefresh();
+      void (async () => {
+        const newest = await o.store.newest(o.model);
+        if (newest && newest !== trainer.checkpoint?.version) source.seekTo((await o.store.meta(o.model, newest)).offsets);
+      })().catch(() => undefined);
+      return trainer.positions();
+    },
+  });
+  await trainer.restoreState();
+  const t = trainer;
+  const desc = o.learner.describe();
+  const stopTicks = new Subject<void>();
+  const batches = source.records().pipe(
+    decodeRecords({ featureSpec: o.learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined, model: o.model }),
+    microBatch<DecodedRecord>(o.maxBatchSize ?? 32, o.maxBatchWaitMs ?? 200),
+  );
+  // Ticks let a version be saved on time even when the stream goes quiet.
+  const ticks = interval(Math.max(100, Math.floor((o.versionEveryMs ?? 3000) / 2))).pipe(
+    takeUntil(stopTicks),
+    map((): DecodedRecord[] => []),
+  );
+  const done = lastValueFrom(
+    merge(batches.pipe(finalize(() => stopTicks.next())), ticks).pipe(
+      concatMap((b) => t.step(b)),
+      defaultIfEmpty(undefined),
+    ),
+  ).then(() => undefined);
+  let closing: Promise<void> | undefined;
+  return {
+    trainer: t,
+    source,
+    done,
+    close: () =>
+      (closing ??= (async () => {
+        await source.stop();
+        await done.catch(() => undefined);
+        await t.saveVersion();
+        await source.close();
+        await dlq.close();
+        t.dispose();
+      })()),
+  };
+}

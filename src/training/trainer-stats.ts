@@ -1,0 +1,48 @@
+import type { Metrics } from '../ops/index.js';
+
+/** What one training step did, as deltas (sent from the trainer process to the server). */
+export interface TrainerStats {
+  model: string;
+  topic: string;
+  consumed: number;
+  rejected: Record<string, number>;
+  learned: number;
+  /** Events whose id was seen within the dedupe window (producer retries): not learned again. */
+  duplicates: number;
+  /** Records already in the restored checkpoint (re-read after a restart or takeover): skipped. */
+  skipped: number;
+  steps: number;
+  drifts: number;
+  loss: number | null;
+  /** Prequential accuracy over the window, after this step (null before any labelled event). */
+  accuracy: number | null;
+  /** Fading-factor prequential accuracy (null before any labelled event). */
+  accuracyFaded: number | null;
+  /** Wall time of this step's learning (predict, learn, drift check), seconds; absent when nothing was learned. */
+  stepSeconds?: number;
+  /** Prequential mean absolute error over the window (regression learners; null otherwise). */
+  mae?: number | null;
+  /** Unlabelled events in the step, and how many of them the learner pseudo-labelled and learned. */
+  unlabelled?: number;
+  pseudoLabelled?: number;
+  /** Share of pseudo-labels confirmed by true labels that arrived later for the same ids. */
+  pseudoLabelAccuracy?: number | null;
+}
+
+/** Adds a step's stats to the metrics. */
+export function applyStats(metrics: Metrics, s: TrainerStats): void {
+  if (s.consumed) metrics.eventsConsumed.inc({ topic: s.topic }, s.consumed);
+  for (const [reason, n] of Object.entries(s.rejected)) metrics.eventsRejected.inc({ reason }, n);
+  if (s.learned) metrics.trainExamples.inc({ model: s.model }, s.learned);
+  if (s.duplicates) metrics.eventsDuplicate.inc({ model: s.model }, s.duplicates);
+  if (s.skipped) metrics.eventsSkipped.inc({ model: s.model }, s.skipped);
+  if (s.steps) metrics.trainSteps.inc({ model: s.model }, s.steps);
+  if (s.stepSeconds !== undefined) metrics.trainStepDuration.observe({ model: s.model }, s.stepSeconds);
+  if (s.drifts) metrics.driftsDetected.inc({ model: s.model }, s.drifts);
+  if (s.loss !== null) metrics.trainLoss.set({ model: s.model }, s.loss);
+  if (s.accuracy !== null) metrics.onlineAccuracy.set({ model: s.model }, s.accuracy);
+  if (s.accuracyFaded !== null) metrics.onlineAccuracyFaded.set({ model: s.model }, s.accuracyFaded);
+  if (s.mae !== undefined && s.mae !== null) metrics.onlineMae.set({ model: s.model }, s.mae);
+  if (s.pseudoLabelled) metrics.pseudoLabels.inc({ model: s.model }, s.pseudoLabelled);
+  if (s.pseudoLabelAccuracy !== undefined && s.pseudoLabelAccuracy !== null) metrics.pseudoLabelAccuracy.set({ model: s.model }, s.pseudoLabelAccuracy);
+}
