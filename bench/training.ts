@@ -13,10 +13,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { trainingConfig, selectBackend, parseBackendPreference, loadConfig } from '../src/core/index.js';
 import { trainBase } from '../src/app/train-base.js';
 import { StreamtuneServer } from '../src/app/streamtune-server.js';
 import { DATA_DIR } from '../src/app/demo.js';
-import { selectBackend, parseBackendPreference, loadConfig } from '../src/core/index.js';
 import { ensureLocalBroker } from '../src/cli/local-broker.js';
 import { readEventsJsonl, createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
@@ -87,19 +87,14 @@ const rssStart = mb();
 let learnStart = 0;
 let rssPeak = rssStart;
 const ol = await startOnlineLearning({
+  topics: { labelsTopic: topic, dlqTopic: `${topic}.dlq`, groupId: `bench-train-${run}` },
+  training: trainingConfig({ maxBatchSize: 256, maxBatchWaitMs: 50, versionEverySteps: 1_000_000, versionEveryMs: 5000 }),
   kafka,
   model: 'digits',
   store,
   learner,
   parent: meta,
   backend,
-  labelsTopic: topic,
-  dlqTopic: `${topic}.dlq`,
-  groupId: `bench-train-${run}`,
-  maxBatchSize: 256,
-  maxBatchWaitMs: 50,
-  versionEverySteps: 1_000_000,
-  versionEveryMs: 5000,
   onStats: () => {
     if (learnStart === 0) learnStart = performance.now();
   },
@@ -142,7 +137,7 @@ const config = loadConfig({
 });
 const server = new StreamtuneServer(config, () => undefined);
 const freshness: number[] = [];
-server.on('freshness', (s: number[]) => freshness.push(...s));
+server.on('freshness', (s) => freshness.push(...s));
 await server.start();
 const RATE = 200;
 for (let i = 0; i < FRESH_S * RATE; i += RATE / 10) {

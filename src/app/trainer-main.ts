@@ -3,7 +3,7 @@
  * event loop. It reports stats and new versions to its parent over IPC and
  * stops cleanly (last version saved, offsets committed) on a `stop` message.
  */
-import { selectBackend, loadConfig, type Config } from '../core/index.js';
+import { loadConfig, ModelNotFoundError, selectBackend, type Config } from '../core/index.js';
 import { createKafka, readEventsJsonl } from '../ingest/index.js';
 import { ensureModelsTopic, ModelAnnouncer, VersionStore } from '../registry/index.js';
 import { startOnlineLearning } from '../training/online-learning.js';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const store = new VersionStore(config.registryDir);
   // The newest checkpoint, even one a crash kept from being marked LATEST.
   const version = await store.newest(config.model);
-  if (!version) throw new Error(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`);
+  if (!version) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
   // Image and audio models are CNNs: pick a backend with Conv2D gradients before loading.
   const choice = await selectBackend(config.backend, { conv: needsConv((await store.meta(config.model, version)).config) });
   const restored = await store.load(config.model, version);
@@ -47,26 +47,9 @@ async function main(): Promise<void> {
     parent: meta,
     backend: choice.backend,
     regime: `${regime}-online`,
-    labelsTopic: config.kafka.labelsTopic,
-    dlqTopic: config.kafka.dlqTopic,
-    groupId: config.kafka.groupId,
-    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-    maxBatchSize: config.training.maxBatchSize,
-    maxBatchWaitMs: config.training.maxBatchWaitMs,
-    maxInFlight: config.training.maxInFlight,
-    versionEverySteps: config.training.versionEverySteps,
-    versionEveryMs: config.training.versionEveryMs,
-    accuracyWindow: config.training.accuracyWindow,
-    dedupeWindow: config.training.dedupeWindow,
-    replay: { capacity: config.training.replayCapacity, mixRatio: config.training.replayMixRatio },
-    drift: { reaction: config.training.driftReaction },
-    guardrail: {
-      enabled: config.training.guardrail.enabled,
-      tolerance: config.training.guardrail.tolerance,
-      minEvents: config.training.guardrail.minEvents,
-      rollbackThreshold: config.training.guardrail.rollbackThreshold,
-      holdout: config.training.guardrail.holdoutFile ? await readHoldout(config.training.guardrail.holdoutFile, learner.featureSpec) : undefined,
-    },
+    topics: config.kafka,
+    training: config.training,
+    holdout: config.training.guardrail.holdoutFile ? await readHoldout(config.training.guardrail.holdoutFile, learner.featureSpec) : undefined,
     onRollback: (r) => {
       send({ type: 'rollback', ...r });
       announcer

@@ -4,6 +4,65 @@ import { ConfigError } from './streamtune-error.js';
 
 const port = z.number().int().min(0).max(65535);
 
+/** The `training` section: how the online trainer batches, checkpoints, scores and guards. */
+export const trainingSchema = z
+  .object({
+    /** Learn online from Kafka while serving. */
+    enabled: z.boolean().default(true),
+    maxBatchSize: z.number().int().min(1).max(4096).default(32),
+    maxBatchWaitMs: z.number().int().min(1).default(200),
+    /** Unacked records before the consumer pauses (bounds memory). */
+    maxInFlight: z.number().int().min(1).default(2000),
+    versionEverySteps: z.number().int().min(1).default(20),
+    versionEveryMs: z.number().int().min(100).default(1000),
+    accuracyWindow: z.number().int().min(1).default(500),
+    /** Event ids remembered to drop producer retries; 0 turns deduplication off. */
+    dedupeWindow: z.number().int().min(0).default(100_000),
+    /** Past examples kept to mix into steps (limits forgetting); 0 turns replay off. */
+    replayCapacity: z.number().int().min(0).default(1000),
+    /** Replayed examples per new example in a step. */
+    replayMixRatio: z.number().min(0).max(4).default(0.25),
+    /**
+     * Learning regime online: \`as-trained\` keeps the regime of the restored version
+     * (\`streamtune train --regime\`); \`self-training\` also pseudo-labels unlabelled events.
+     */
+    regime: z.enum(['as-trained', 'self-training']).default('as-trained'),
+    selfTraining: z
+      .object({
+        /** Confidence a prediction needs to become a pseudo-label. */
+        threshold: z.number().min(0).max(1).default(0.9),
+        /** Example weight of a pseudo-label (true labels weigh 1). */
+        pseudoWeight: z.number().positive().max(1).default(0.5),
+        /** Largest share of pseudo-labels among the examples learned. */
+        maxPseudoShare: z.number().min(0).lt(1).default(0.5),
+      })
+      .strict()
+      .prefault({}),
+    /** Reaction to drift detected on the prequential error (Page-Hinkley). */
+    driftReaction: z.enum(['boost-lr', 'none']).default('boost-lr'),
+    /** Learning-rate multiplier while a drift boost lasts. */
+    driftBoostFactor: z.number().min(1).max(100).default(3),
+    /** Steps a drift boost lasts. */
+    driftBoostSteps: z.number().int().min(1).default(50),
+    /** Which candidates may serve (see docs/trainer.md). */
+    guardrail: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** How much worse (absolute accuracy) a candidate may be than the serving version. */
+        tolerance: z.number().min(0).max(1).default(0.02),
+        /** Labelled events a comparison needs before it can reject; also the live window after a promotion. */
+        minEvents: z.number().int().min(1).default(100),
+        /** Drop of the serving version's live accuracy below its level at promotion that rolls serving back. */
+        rollbackThreshold: z.number().min(0).max(1).default(0.15),
+        /** A trusted labelled JSONL set: candidates are compared on it instead of on the stream. */
+        holdoutFile: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 /**
  * streamtune's configuration. Every key has a default; units are in the names.
  * Sources, later wins: defaults ← JSON file (`--config`) ← `STREAMTUNE_*` env ← CLI flags.
@@ -104,65 +163,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    training: z
-      .object({
-        /** Learn online from Kafka while serving. */
-        enabled: z.boolean().default(true),
-        maxBatchSize: z.number().int().min(1).max(4096).default(32),
-        maxBatchWaitMs: z.number().int().min(1).default(200),
-        /** Unacked records before the consumer pauses (bounds memory). */
-        maxInFlight: z.number().int().min(1).default(2000),
-        versionEverySteps: z.number().int().min(1).default(20),
-        versionEveryMs: z.number().int().min(100).default(1000),
-        accuracyWindow: z.number().int().min(1).default(500),
-        /** Event ids remembered to drop producer retries; 0 turns deduplication off. */
-        dedupeWindow: z.number().int().min(0).default(100_000),
-        /** Past examples kept to mix into steps (limits forgetting); 0 turns replay off. */
-        replayCapacity: z.number().int().min(0).default(1000),
-        /** Replayed examples per new example in a step. */
-        replayMixRatio: z.number().min(0).max(4).default(0.25),
-        /**
-         * Learning regime online: \`as-trained\` keeps the regime of the restored version
-         * (\`streamtune train --regime\`); \`self-training\` also pseudo-labels unlabelled events.
-         */
-        regime: z.enum(['as-trained', 'self-training']).default('as-trained'),
-        selfTraining: z
-          .object({
-            /** Confidence a prediction needs to become a pseudo-label. */
-            threshold: z.number().min(0).max(1).default(0.9),
-            /** Example weight of a pseudo-label (true labels weigh 1). */
-            pseudoWeight: z.number().positive().max(1).default(0.5),
-            /** Largest share of pseudo-labels among the examples learned. */
-            maxPseudoShare: z.number().min(0).lt(1).default(0.5),
-          })
-          .strict()
-          .prefault({}),
-        /** Reaction to drift detected on the prequential error (Page-Hinkley). */
-        driftReaction: z.enum(['boost-lr', 'none']).default('boost-lr'),
-        /** Which candidates may serve (see docs/trainer.md). */
-        guardrail: z
-          .object({
-            enabled: z.boolean().default(true),
-            /** How much worse (absolute accuracy) a candidate may be than the serving version. */
-            tolerance: z.number().min(0).max(1).default(0.02),
-            /** Labelled events a comparison needs before it can reject; also the live window after a promotion. */
-            minEvents: z.number().int().min(1).default(100),
-            /** Drop of the serving version's live accuracy below its level at promotion that rolls serving back. */
-            rollbackThreshold: z.number().min(0).max(1).default(0.15),
-            /** A trusted labelled JSONL set: candidates are compared on it instead of on the stream. */
-            holdoutFile: z.string().default(''),
-          })
-          .strict()
-          .prefault({}),
-      })
-      .strict()
-      .prefault({}),
+    training: trainingSchema,
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+export type KafkaConfig = Config['kafka'];
+export type TrainingConfig = Config['training'];
 
+/**
+ * The training section with every default filled in from the schema (the only
+ * place defaults are written), for code that runs a trainer without a whole config.
+ *
+ * @example
+ * trainingConfig({ versionEverySteps: 5 }).maxBatchSize; // 32
+ */
+export function trainingConfig(input: z.input<typeof trainingSchema> = {}): TrainingConfig {
+  const parsed = trainingSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(['training', ...issue.path].join('.'), issue.message);
+  }
+  return parsed.data;
+}
 type Tree = { [k: string]: unknown };
 
 function setPath(obj: Tree, path: string[], value: unknown): void {

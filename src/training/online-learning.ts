@@ -1,17 +1,20 @@
 import type { Kafka } from 'kafkajs';
 import { Subject, concatMap, defaultIfEmpty, finalize, interval, lastValueFrom, map, merge, takeUntil } from 'rxjs';
-import { DeadLetterSink, KafkaSource, ensureTopics } from '../ingest/index.js';
-import type { Learner } from '../learners/index.js';
+import { DeadLetterSink, KafkaSource, ensureTopics, microBatch } from '../ingest/index.js';
+import type { KafkaConfig, TrainingConfig } from '../core/index.js';
+import type { Example, Learner } from '../learners/index.js';
 import { decodeRecords, type DecodedRecord } from '../features/index.js';
-import { microBatch } from '../ingest/micro-batch.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
-import type { DriftOptions } from './drift-reaction.js';
 import { OnlineTrainer } from './online-trainer.js';
-import type { GuardrailOptions, RollbackRequest } from './promotion-guardrail.js';
+import type { RollbackRequest } from './promotion-guardrail.js';
 import type { TrainerStats } from './trainer-stats.js';
 
 export interface OnlineLearningOptions {
   kafka: Kafka;
+  /** Topics and group of the `kafka` config section. */
+  topics: Pick<KafkaConfig, 'labelsTopic' | 'dlqTopic' | 'groupId'> & Partial<Pick<KafkaConfig, 'sessionTimeoutMs'>>;
+  /** The `training` config section, whole (see `trainingConfig()` for one with defaults). */
+  training: TrainingConfig;
   model: string;
   store: VersionStore;
   learner: Learner;
@@ -19,23 +22,8 @@ export interface OnlineLearningOptions {
   backend: string;
   /** Recorded in each version's meta. @defaultValue 'supervised-online' */
   regime?: string;
-  labelsTopic: string;
-  dlqTopic: string;
-  groupId: string;
-  /** @defaultValue 32 */
-  maxBatchSize?: number;
-  /** @defaultValue 200 */
-  maxBatchWaitMs?: number;
-  /** @defaultValue 2000 */
-  maxInFlight?: number;
-  sessionTimeoutMs?: number;
-  versionEverySteps?: number;
-  versionEveryMs?: number;
-  accuracyWindow?: number;
-  dedupeWindow?: number;
-  replay?: { capacity?: number; mixRatio?: number };
-  drift?: DriftOptions;
-  guardrail?: GuardrailOptions;
+  /** A trusted labelled set the guardrail compares candidates on instead of the stream. */
+  holdout?: Example[];
   onStats?(stats: TrainerStats): void;
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   onRollback?(r: RollbackRequest): void;
@@ -59,8 +47,9 @@ export interface OnlineLearning {
  * every event ends up learned exactly once in the version history.
  */
 export async function startOnlineLearning(o: OnlineLearningOptions): Promise<OnlineLearning> {
-  await ensureTopics(o.kafka, [{ topic: o.labelsTopic }, { topic: o.dlqTopic }]);
-  const dlq = new DeadLetterSink(o.kafka, o.dlqTopic);
+  const { topics, training } = o;
+  await ensureTopics(o.kafka, [{ topic: topics.labelsTopic }, { topic: topics.dlqTopic }]);
+  const dlq = new DeadLetterSink(o.kafka, topics.dlqTopic);
   // The callbacks below reach `source` only once records flow, after it exists.
   const trainer: OnlineTrainer = new OnlineTrainer({
     model: o.model,
@@ -69,14 +58,9 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
     parent: o.parent,
     backend: o.backend,
     regime: o.regime,
-    topic: o.labelsTopic,
-    versionEverySteps: o.versionEverySteps,
-    versionEveryMs: o.versionEveryMs,
-    accuracyWindow: o.accuracyWindow,
-    dedupeWindow: o.dedupeWindow,
-    replay: o.replay,
-    drift: o.drift,
-    guardrail: o.guardrail,
+    topic: topics.labelsTopic,
+    training,
+    holdout: o.holdout,
     deadLetters: dlq,
     ack: (r) => source.ack(r),
     commit: (offsets): Promise<void> => source.commitOffsets(offsets),
@@ -85,10 +69,10 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
     onRollback: o.onRollback,
   });
   const source: KafkaSource = new KafkaSource(o.kafka, {
-    topic: o.labelsTopic,
-    groupId: o.groupId,
-    maxInFlight: o.maxInFlight ?? 2000,
-    sessionTimeoutMs: o.sessionTimeoutMs,
+    topic: topics.labelsTopic,
+    groupId: topics.groupId,
+    maxInFlight: training.maxInFlight,
+    sessionTimeoutMs: topics.sessionTimeoutMs,
     onAssigned: (): Record<string, string> => {
       // Read from where this trainer's checkpoint ends, at once; if another trainer
       // (the one this standby replaces) wrote a newer checkpoint, move there too.
@@ -106,10 +90,10 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
   const stopTicks = new Subject<void>();
   const batches = source.records().pipe(
     decodeRecords({ featureSpec: o.learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined, model: o.model }),
-    microBatch<DecodedRecord>(o.maxBatchSize ?? 32, o.maxBatchWaitMs ?? 200),
+    microBatch<DecodedRecord>(training.maxBatchSize, training.maxBatchWaitMs),
   );
   // Ticks let a version be saved on time even when the stream goes quiet.
-  const ticks = interval(Math.max(100, Math.floor((o.versionEveryMs ?? 3000) / 2))).pipe(
+  const ticks = interval(Math.max(100, Math.floor(training.versionEveryMs / 2))).pipe(
     takeUntil(stopTicks),
     map((): DecodedRecord[] => []),
   );

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { trainingConfig, seededRandom } from '../../src/core/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { seededRandom } from '../../src/core/index.js';
 import { VersionStore, type VersionMeta } from '../../src/registry/index.js';
 import { startOnlineLearning } from '../../src/training/online-learning.js';
 import { useTestBackend } from '../helpers/test-backend.js';
@@ -68,13 +68,9 @@ describe('online learning from a real Kafka broker', () => {
       learner: loaded.learner,
       parent: loaded.meta,
       backend: 'test',
-      labelsTopic: labels,
-      dlqTopic: dlq,
-      groupId,
-      maxBatchSize: 16,
-      maxBatchWaitMs: 50,
-      maxInFlight: 64, // small, so the consumer really pauses and resumes
-      versionEverySteps: 5,
+      topics: { labelsTopic: labels, dlqTopic: dlq, groupId },
+      // maxInFlight small, so the consumer really pauses and resumes
+      training: trainingConfig({ maxBatchSize: 16, maxBatchWaitMs: 50, maxInFlight: 64, versionEverySteps: 5 }),
       onStats: (s) => (learnedFromStats += s.learned),
       onVersion: (m) => versions.push(m),
     });
@@ -121,10 +117,8 @@ describe('online learning from a real Kafka broker', () => {
       learner,
       parent: meta,
       backend: 'test',
-      labelsTopic: labels,
-      dlqTopic: dlq,
-      groupId: `g2-${id}`,
-      maxBatchWaitMs: 50,
+      topics: { labelsTopic: labels, dlqTopic: dlq, groupId: `g2-${id}` },
+      training: trainingConfig({ maxBatchWaitMs: 50 }),
     });
     await waitFor('40 new events', () => ol.trainer.totals.learned >= 40);
     await new Promise((r) => setTimeout(r, 500)); // nothing older may follow
@@ -176,10 +170,8 @@ describe('online learning from a real Kafka broker', () => {
       learner,
       parent: { ...meta, offsets: {} },
       backend: 'test',
-      labelsTopic: topic,
-      dlqTopic,
-      groupId: `kinds-${id}`,
-      maxBatchWaitMs: 50,
+      topics: { labelsTopic: topic, dlqTopic, groupId: `kinds-${id}` },
+      training: trainingConfig({ maxBatchWaitMs: 50 }),
     });
     await waitFor('all 78 records', () => ol.trainer.totals.consumed >= 78);
     await ol.close();

@@ -8,9 +8,9 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { trainingConfig, seededRandom } from '../../src/core/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
 import { DenseClassifier, trainBatch, type Learner, buildRegimeLearner, REGIMES, type Regime } from '../../src/learners/index.js';
-import { seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { startOnlineLearning } from '../../src/training/online-learning.js';
 import type { TrainerStats } from '../../src/training/trainer-stats.js';
@@ -110,12 +110,8 @@ describe('every learning regime through a real Kafka broker', () => {
       parent: v1,
       backend: 'test',
       regime: `${regime}-online`,
-      labelsTopic: topic,
-      dlqTopic: dlq,
-      groupId: `g-${id}`,
-      maxBatchSize: 16,
-      maxBatchWaitMs: 50,
-      versionEverySteps: 4,
+      topics: { labelsTopic: topic, dlqTopic: dlq, groupId: `g-${id}` },
+      training: trainingConfig({ maxBatchSize: 16, maxBatchWaitMs: 50, versionEverySteps: 4 }),
       onStats: (s) => stats.push(s),
     });
     await waitFor(`all ${events.length} events`, () => ol.trainer.totals.consumed >= events.length, 30_000);

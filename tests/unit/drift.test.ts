@@ -2,9 +2,9 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { trainingConfig, seededRandom } from '../../src/core/index.js';
 import type { RawRecord } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { seededRandom } from '../../src/core/index.js';
 import { decodeRecord } from '../../src/features/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { OnlineTrainer } from '../../src/training/online-trainer.js';
@@ -50,10 +50,7 @@ describe('online learning through an abrupt concept change', () => {
       parent: null,
       backend: 'test',
       topic: 't',
-      accuracyWindow: 200,
-      versionEverySteps: 1_000_000,
-      replay: { capacity: 0 },
-      drift: { reaction: 'boost-lr', boostFactor: 3, boostSteps: 30 },
+      training: trainingConfig({ accuracyWindow: 200, versionEverySteps: 1_000_000, replayCapacity: 0, driftReaction: 'boost-lr', driftBoostFactor: 3, driftBoostSteps: 30 }),
       deadLetters: { send: async () => undefined },
       ack: () => undefined,
       commit: async () => undefined,

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { from, concatMap, lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { trainingConfig, seededRandom } from '../../src/core/index.js';
 import type { DeadLetter, RawRecord } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { seededRandom } from '../../src/core/index.js';
 import { decodeRecord, decodeRecords } from '../../src/features/index.js';
 import { microBatch } from '../../src/ingest/micro-batch.js';
 import { VersionStore } from '../../src/registry/index.js';
@@ -48,8 +48,7 @@ describe('OnlineTrainer over an in-memory source', () => {
       parent: null,
       backend: 'test',
       topic: 't',
-      versionEverySteps: 10,
-      versionEveryMs: 60_000,
+      training: trainingConfig({ versionEverySteps: 10, versionEveryMs: 60_000 }),
       deadLetters: { send: async (l) => void letters.push(...l) },
       ack: (r) => acked.push(r.offset),
       commit: async (o) => void commits.push(o),

@@ -1,0 +1,128 @@
+import type { TrainingConfig } from '../core/index.js';
+import type { GoodRecord } from '../features/index.js';
+import type { Learner } from '../learners/index.js';
+import type { VersionMeta, VersionStore } from '../registry/index.js';
+import type { PromotionGuardrail, RollbackRequest } from './promotion-guardrail.js';
+
+const MAX_TS_SAMPLE = 1000;
+
+/** What a checkpoint holds besides the weights. */
+export interface CheckpointState {
+  learner: Learner;
+  parent: VersionMeta | null;
+  examplesSeen: number;
+  metrics: Record<string, number>;
+  /** Next offset per `topic/partition` the weights do not include. */
+  offsets: Record<string, string>;
+  /** Extra files saved in the version directory (the trainer's dedupe state). */
+  extras: Record<string, string>;
+}
+
+export interface CheckpointerOptions {
+  model: string;
+  store: VersionStore;
+  backend: string;
+  regime: string;
+  training: Pick<TrainingConfig, 'versionEverySteps' | 'versionEveryMs'>;
+  guardrail: PromotionGuardrail;
+  /** Commits group offsets once the checkpoint that includes them is durable. */
+  commit(offsets: Record<string, string>): Promise<void>;
+  /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
+  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  /** The serving version degraded after its promotion: serving should go back to `to`. */
+  onRollback?(r: RollbackRequest): void;
+  now: () => number;
+}
+
+/**
+ * When to checkpoint, and how: every `versionEverySteps` steps, or once
+ * `versionEveryMs` passed with something learned, a version is saved with the
+ * guardrail's promotion decision and the offsets it includes — and only once it
+ * is durable are those offsets committed to the group.
+ *
+ * @example
+ * cp.learned(labelled);                 // after each step
+ * if (cp.due()) meta = await cp.save(state);
+ */
+export class Checkpointer {
+  private steps = 0;
+  private examples = 0;
+  private tsSample: number[] = [];
+  private lastAt: number;
+  versions = 0;
+
+  constructor(private readonly o: CheckpointerOptions) {
+    this.lastAt = o.now();
+  }
+
+  /** Examples learned since the last checkpoint (labelled and pseudo-labelled). */
+  get pending(): number {
+    return this.examples;
+  }
+
+  /** Counts a learning step and samples when its events were produced (freshness). */
+  stepped(labelled: readonly GoodRecord[]): void {
+    for (const g of labelled) {
+      const ts = g.event.ts ?? Number(g.record.timestamp);
+      if (this.tsSample.length < MAX_TS_SAMPLE) this.tsSample.push(ts);
+      else this.tsSample[Math.floor(Math.random() * MAX_TS_SAMPLE)] = ts;
+    }
+    this.steps++;
+    this.examples += labelled.length;
+  }
+
+  /** Counts examples learned outside a labelled step (pseudo-labels). */
+  learned(n: number): void {
+    this.examples += n;
+  }
+
+  due(): boolean {
+    return this.steps >= this.o.training.versionEverySteps || (this.examples > 0 && this.o.now() - this.lastAt >= this.o.training.versionEveryMs);
+  }
+
+  /**
+   * Saves a checkpoint version if anything was learned since the last one, with
+   * the guardrail's promotion decision, then commits its offsets. A rejected
+   * candidate is still a checkpoint: training goes on from it, serving does not.
+   */
+  async save(s: CheckpointState): Promise<VersionMeta | null> {
+    if (this.examples === 0) return null;
+    const { guardrail } = this.o;
+    const rollback = await guardrail.rollbackDue();
+    const promotion = guardrail.decide(s.learner, rollback);
+    const meta = await this.o.store.save(
+      this.o.model,
+      s.learner,
+      {
+        parent: s.parent?.version ?? null,
+        regime: this.o.regime,
+        backend: this.o.backend,
+        examplesSeen: s.examplesSeen,
+        metrics: { ...s.metrics, examplesLearnedOnline: this.examples },
+        offsets: s.offsets,
+        promotion,
+      },
+      s.extras,
+    );
+    // The weights that include these events are durable: only now may the group move past them.
+    await this.o.commit(meta.offsets);
+    await guardrail.decided(meta, promotion);
+    if (rollback) {
+      await guardrail.rolledBack(rollback);
+      this.o.onRollback?.(rollback);
+    }
+    const eventTimestamps = this.tsSample;
+    this.reset();
+    this.versions++;
+    this.o.onVersion?.(meta, { eventTimestamps });
+    return meta;
+  }
+
+  /** Forgets what was learned since the last checkpoint (a newer one was restored). */
+  reset(): void {
+    this.steps = 0;
+    this.examples = 0;
+    this.tsSample = [];
+    this.lastAt = this.o.now();
+  }
+}

@@ -1,0 +1,94 @@
+import type { TrainingConfig } from '../core/index.js';
+import { PrequentialAccuracy, PrequentialError } from '../evaluation/index.js';
+import type { GoodRecord } from '../features/index.js';
+import type { Learner, StepResult } from '../learners/index.js';
+import { DriftReaction } from './drift-reaction.js';
+import type { PromotionGuardrail } from './promotion-guardrail.js';
+import { ReplayBuffer } from './replay-buffer.js';
+
+interface Example {
+  x: number[];
+  y: string | number;
+  w: number;
+}
+
+/**
+ * The learning half of a trainer step, predict-then-learn: each fresh labelled
+ * event is scored by the weights before the step (prequential accuracy or MAE,
+ * and beside the serving version in the guardrail), then the micro-batch is
+ * learned with a few replayed past examples mixed in, and the error is watched
+ * for drift.
+ *
+ * @example
+ * const s = new ScoreAndLearn(trainingConfig(), guardrail);
+ * const { loss, drifts } = await s.run(learner, labelled);
+ * s.accuracy.value; // prequential accuracy over the window
+ */
+export class ScoreAndLearn {
+  readonly accuracy: PrequentialAccuracy;
+  /** Prequential MAE (regression learners). */
+  readonly mae: PrequentialError;
+  private readonly replay: ReplayBuffer<Example>;
+  private readonly drift: DriftReaction;
+  private readonly mixRatio: number;
+  private taskOf: { learner: Learner; regression: boolean } | null = null;
+
+  constructor(
+    training: TrainingConfig,
+    private readonly guardrail: PromotionGuardrail,
+  ) {
+    this.accuracy = new PrequentialAccuracy(training.accuracyWindow);
+    this.mae = new PrequentialError(training.accuracyWindow);
+    this.replay = new ReplayBuffer(training.replayCapacity);
+    this.mixRatio = training.replayMixRatio;
+    this.drift = new DriftReaction({ reaction: training.driftReaction, boostFactor: training.driftBoostFactor, boostSteps: training.driftBoostSteps });
+  }
+
+  /** Scores then learns the labelled events of one step; returns the step's loss and drifts detected. */
+  async run(learner: Learner, labelled: readonly GoodRecord[]): Promise<{ loss: number; drifts: number }> {
+    const fresh: Example[] = labelled.map((g) => ({ x: g.x, y: g.event.label as string | number, w: g.event.weight ?? 1 }));
+    const all = [...fresh, ...this.replay.sample(Math.round(fresh.length * this.mixRatio))];
+    const weighted = all.some((e) => e.w !== 1);
+    // Prequential: predictions must come from the weights before this step. Learners
+    // that report their step's own forward pass save a second one.
+    const before = learner.predictsWhileLearning ? undefined : learner.predict(fresh.map((e) => e.x));
+    const result = await learner.learn(
+      all.map((e) => e.x),
+      all.map((e) => e.y),
+      weighted ? all.map((e) => e.w) : undefined,
+    );
+    const drifts = this.isRegression(learner)
+      ? this.scoreRegression(fresh, before?.map((p) => p.value ?? Number.NaN) ?? result.predictedValues)
+      : this.scoreClassification(learner, fresh, before?.map((p) => p.label) ?? result.predicted);
+    for (const e of fresh) this.replay.add(e);
+    return { loss: result.loss, drifts };
+  }
+
+  private isRegression(learner: Learner): boolean {
+    // Read once per learner (a restore replaces it), not on every step.
+    if (this.taskOf?.learner !== learner) this.taskOf = { learner, regression: learner.describe().task === 'regression' };
+    return this.taskOf.regression;
+  }
+
+  private scoreClassification(learner: Learner, fresh: readonly Example[], predicted: StepResult['predicted'] | (string | undefined)[]): number {
+    this.guardrail.observe(
+      fresh.map((e) => e.x),
+      fresh.map((e) => e.y),
+      predicted ?? [],
+    );
+    const hits = fresh.map((e, i) => predicted?.[i] === String(e.y));
+    for (const ok of hits) this.accuracy.update(ok);
+    const drifts = this.drift.observe(learner, hits);
+    this.drift.stepDone(learner);
+    return drifts;
+  }
+
+  /** Regression: MAE instead of accuracy. Drift detection and the guardrail work on class hits, so they do not see it. */
+  private scoreRegression(fresh: readonly Example[], predicted: readonly number[] | undefined): number {
+    fresh.forEach((e, i) => {
+      const p = predicted?.[i];
+      if (p !== undefined && Number.isFinite(p)) this.mae.update(p, Number(e.y));
+    });
+    return 0;
+  }
+}
