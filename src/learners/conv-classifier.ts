@@ -59,7 +59,6 @@ function buildConvNet(c: Required<ConvClassifierConfig>, outputs: number): tf.Se
  */
 export class ConvClassifier extends DenseClassifier {
   static override readonly className: string = 'ConvClassifier';
-  override readonly className: string = ConvClassifier.className;
 
   constructor(config: ConvClassifierConfig, model?: tf.LayersModel) {
     const full: Required<ConvClassifierConfig> = { filters: [8, 16], hiddenUnits: [32], learningRate: 0.003, seed: 1, ...config };

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { FeatureSpec } from '../features/index.js';
 import { InvalidInputError } from '../core/index.js';
 import { denseStack } from './dense-stack.js';
-import type { Json, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
+import type { Prediction, StepResult, Task } from './learner.js';
 import { registerLearner } from './learner-registry.js';
-import { TrainableNet } from './trainable-net.js';
+import { NetLearner } from './net-learner.js';
 
 /** Constructor parameters of {@link DenseRegressor}; all JSON, all saved. */
 export interface DenseRegressorConfig {
@@ -31,25 +31,17 @@ export interface DenseRegressorConfig {
  * await m.learn([[1, 2]], [3]);
  * m.predict([[1, 2]])[0].value; // a number
  */
-export class DenseRegressor implements Learner {
+export class DenseRegressor extends NetLearner<Required<DenseRegressorConfig>> {
   static readonly className = 'DenseRegressor';
-  readonly className = DenseRegressor.className;
-  readonly predictsWhileLearning = true;
-  readonly featureSpec: FeatureSpec;
-  private readonly config: Required<DenseRegressorConfig>;
-  private readonly model: tf.LayersModel;
-  private readonly net: TrainableNet;
 
   constructor(config: DenseRegressorConfig, model?: tf.LayersModel) {
-    this.config = { hiddenUnits: [32], loss: 'mse', learningRate: 0.003, targetMean: 0, targetStd: 1, seed: 1, ...config };
-    this.featureSpec = config.featureSpec;
-    this.model = model ?? denseStack(config.featureSpec.dim, this.config.hiddenUnits, { outputs: 1, seed: this.config.seed });
-    this.net = new TrainableNet(this.model, this.config.learningRate, 'DenseRegressor');
+    const full: Required<DenseRegressorConfig> = { hiddenUnits: [32], loss: 'mse', learningRate: 0.003, targetMean: 0, targetStd: 1, seed: 1, ...config };
+    super(full, model ?? denseStack(full.featureSpec.dim, full.hiddenUnits, { outputs: 1, seed: full.seed }));
   }
 
   predict(x: readonly (readonly number[])[]): Prediction[] {
     if (x.length === 0) return [];
-    const out = tf.tidy(() => this.model.predict(tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim])) as tf.Tensor);
+    const out = tf.tidy(() => this.model.predict(this.input(x)) as tf.Tensor);
     const data = out.dataSync();
     out.dispose();
     return Array.from(data, (v) => ({ value: v * this.config.targetStd + this.config.targetMean }));
@@ -64,38 +56,17 @@ export class DenseRegressor implements Learner {
       return (n - targetMean) / targetStd;
     });
     const { loss, side } = await this.net.step(() => {
-      const xs = tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
       const ys = tf.tensor2d(targets, [targets.length, 1]);
       const ws = weights ? tf.tensor2d(weights as number[], [weights.length, 1]) : undefined;
-      const out = this.model.apply(xs, { training: true }) as tf.Tensor;
+      const out = this.model.apply(this.input(x), { training: true }) as tf.Tensor;
       const loss = (this.config.loss === 'huber' ? tf.losses.huberLoss(ys, out, ws) : tf.losses.meanSquaredError(ys, out, ws)) as tf.Scalar;
       return { loss, side: out.reshape([-1]) };
     });
     return { loss, examples: x.length, predictedValues: Array.from(side, (v) => v * targetStd + targetMean) };
   }
 
-  get learningRate(): number {
-    return this.net.learningRate;
-  }
-
-  setLearningRate(lr: number): void {
-    this.net.setLearningRate(lr);
-  }
-
-  getConfig(): { [k: string]: Json } {
-    return JSON.parse(JSON.stringify(this.config)) as { [k: string]: Json };
-  }
-
-  async save(handler: tf.io.IOHandler): Promise<void> {
-    await this.net.save(handler);
-  }
-
-  describe(): ModelDescription {
-    return { className: this.className, task: 'regression', inputKind: this.featureSpec.kind, inputDim: this.featureSpec.dim, labels: [], parameters: this.model.countParams() };
-  }
-
-  dispose(): void {
-    this.net.dispose();
+  protected describeTask(): { task: Task; labels: string[] } {
+    return { task: 'regression', labels: [] };
   }
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, InvalidInputError } from '../core/index.js';
+import { ConfigError, InvalidInputError, PreconditionError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
+import { classPredictions, labelIndexOf } from './class-labels.js';
 import { denseStack } from './dense-stack.js';
 import type { Json, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
 import { registerLearner } from './learner-registry.js';
@@ -126,25 +127,12 @@ export class EncoderHeadLearner implements Learner {
     const data = out.dataSync();
     out.dispose();
     if (this.task === 'regression') return Array.from(data, (v) => ({ value: v * this.config.targetStd + this.config.targetMean }));
-    const k = this.labels.length;
-    return x.map((_, i) => {
-      let best = 0;
-      const scores: Record<string, number> = {};
-      for (let c = 0; c < k; c++) {
-        scores[this.labels[c]!] = data[i * k + c]!;
-        if (data[i * k + c]! > data[i * k + best]!) best = c;
-      }
-      return { label: this.labels[best]!, confidence: data[i * k + best]!, scores };
-    });
+    return classPredictions(data, this.labels);
   }
 
   private targets(y: readonly (string | number)[]): tf.Tensor {
     if (this.task === 'classification') {
-      const idx = y.map((l) => {
-        const i = this.labels.indexOf(String(l));
-        if (i < 0) throw new InvalidInputError('unknown_label', 'label', `label "${l}" is not one of the model's labels (${this.labels.join(', ')})`);
-        return i;
-      });
+      const idx = y.map((l) => labelIndexOf(this.labels, l));
       return tf.tidy(() => tf.oneHot(tf.tensor1d(idx, 'int32'), this.labels.length));
     }
     const v = y.map((t) => (Number(t) - this.config.targetMean) / this.config.targetStd);
@@ -154,7 +142,7 @@ export class EncoderHeadLearner implements Learner {
 
   async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult> {
     if (x.length === 0) return { loss: 0, examples: 0 };
-    if (this.learning) throw new Error('EncoderHeadLearner.learn called while a step is running; steps must be serialized');
+    if (this.learning) throw new PreconditionError('EncoderHeadLearner.learn called while a step is running; steps must be serialized', { learner: this.className });
     const ys = this.targets(y);
     this.learning = true;
     try {

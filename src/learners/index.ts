@@ -1,4 +1,5 @@
 export * from './build-regime-learner.js';
+export * from './class-labels.js';
 export * from './co-training-learner.js';
 export * from './conv-classifier.js';
 export * from './dense-classifier.js';
@@ -8,6 +9,7 @@ export * from './encoder-head-learner.js';
 export * from './learner-registry.js';
 export * from './learner.js';
 export * from './multi-view-classifier.js';
+export * from './net-learner.js';
 export * from './pack-models.js';
 export * from './plan-regime.js';
 export * from './pretrain-encoder.js';

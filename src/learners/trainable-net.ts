@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { PreconditionError } from '../core/index.js';
 
 /**
  * A layers model with its Adam optimizer, as the dense learners use it: one
@@ -34,10 +35,11 @@ export class TrainableNet {
   /**
    * One Adam step on the loss `forward` builds. Every tensor `forward` makes is
    * released afterwards except `side`, which is read back (with the loss) and
-   * then released too. Steps never overlap: tfjs optimizers are not re-entrant.
+   * then released too. Steps never overlap: tfjs optimizers are not re-entrant,
+   * so a step started while one runs fails with a {@link PreconditionError}.
    */
   async step(forward: () => { loss: tf.Scalar; side: tf.Tensor }): Promise<{ loss: number; side: ArrayLike<number> }> {
-    if (this.stepping) throw new Error(`${this.owner}.learn called while a step is running; steps must be serialized`);
+    if (this.stepping) throw new PreconditionError(`${this.owner}.learn called while a step is running; steps must be serialized`, { learner: this.owner });
     this.stepping = true;
     let side: tf.Tensor | undefined;
     try {

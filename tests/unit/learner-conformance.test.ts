@@ -1,7 +1,8 @@
 /**
  * One conformance suite for every learner (as River does for its models): inputs
  * not mutated, save/load round-trips to identical predictions, a seeded run
- * repeats exactly, and learning a stream of a learnable concept improves the metric.
+ * repeats exactly, overlapping steps are refused, and learning a stream of a
+ * learnable concept improves the metric.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -9,7 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoTrainingLearner, ConvClassifier, DenseClassifier, DenseRegressor, EncoderHeadLearner, halfViews, MultiViewClassifier, registeredLearners, SelfTrainingLearner, trainBatch, type Example, type Learner } from '../../src/learners/index.js';
-import { seededRandom } from '../../src/core/index.js';
+import { PreconditionError, seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
@@ -144,6 +145,16 @@ describe('learner conformance', () => {
       expect(r.examples).toBe(4);
       m.dispose();
       learner.dispose();
+    });
+
+    it('refuses a step that overlaps a running one, then keeps learning', async () => {
+      const m = c.make(1);
+      const d = data(c, 8, 6);
+      const first = m.learn(d.map((e) => e.x), d.map((e) => e.y));
+      await expect(m.learn(d.map((e) => e.x), d.map((e) => e.y))).rejects.toBeInstanceOf(PreconditionError);
+      expect((await first).examples).toBe(8);
+      expect((await m.learn(d.map((e) => e.x), d.map((e) => e.y))).examples).toBe(8);
+      m.dispose();
     });
 
     it('holds no leaked tensors across steps', async () => {
