@@ -1,4 +1,4 @@
-// Writes docs/metrics.md from the metric catalogue (see src/metrics/metric-catalogue.ts).
+// Writes docs/metrics.md from the metric catalogue (see src/ops/metric-catalogue.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { renderMetricsDoc } from '../src/ops/index.js';

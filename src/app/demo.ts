@@ -1,12 +1,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../core/index.js';
+import { loadConfig, StreamtuneError } from '../core/index.js';
 import { readEventsJsonl, createKafka, ensureTopics, EventProducer } from '../ingest/index.js';
 import { featurize } from '../features/index.js';
 import { accuracy } from '../evaluation/index.js';
 import { PredictorClient } from '../serving/index.js';
-import type { TrainerStats } from '../training/trainer-stats.js';
 import { StreamtuneServer } from './streamtune-server.js';
 import { trainBase } from './train-base.js';
 
@@ -84,7 +83,7 @@ export async function runDemo(o: DemoOptions): Promise<{ summary: DemoSummary; s
 
   log('2/4 starting the server (gRPC + metrics + trainer process)…');
   const totals = { learned: 0, rejected: 0, accuracy: null as number | null };
-  server.on('stats', (s: TrainerStats) => {
+  server.on('stats', (s) => {
     totals.learned += s.learned;
     totals.rejected += Object.values(s.rejected).reduce((a, b) => a + b, 0);
     if (s.accuracy !== null) totals.accuracy = s.accuracy;
@@ -140,7 +139,11 @@ export async function runDemo(o: DemoOptions): Promise<{ summary: DemoSummary; s
     const deadline = Date.now() + (o.timeoutMs ?? 180_000);
     const allIn = (): boolean => (server.holder.meta?.examplesSeen ?? 0) >= basis.meta.examplesSeen + events.length;
     while (!allIn() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    if (!allIn()) throw new Error(`demo: no served version included all ${events.length} events within ${o.timeoutMs ?? 180_000} ms`);
+    if (!allIn()) {
+      throw new StreamtuneError('demo_timeout', `demo: no served version included all ${events.length} events within ${o.timeoutMs ?? 180_000} ms`, {
+        context: { topic: config.kafka.labelsTopic, events: events.length, servingVersion: server.holder.version ?? undefined },
+      });
+    }
     await new Promise((r) => setTimeout(r, 300));
   } finally {
     clearInterval(ticker);

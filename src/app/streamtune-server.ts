@@ -1,16 +1,14 @@
-import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
-import { selectBackend, ConfigError, ModelNotFoundError, toLogger, type Logger, type LogSink } from '../core/index.js';
+import { selectBackend, ConfigError, ModelNotFoundError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
 import { createKafka } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, VersionStore, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, startMetricsServer, type Metrics } from '../ops/index.js';
-import { ModelHolder, PredictionServer, VersionControl, type ModelEvent } from '../serving/index.js';
-import { applyStats } from '../training/trainer-stats.js';
+import { ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
+import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
-import type { TrainerMessage } from './trainer-messages.js';
 import { TrainerProcess } from './trainer-process.js';
 import { needsConv } from '../learners/index.js';
 
@@ -18,18 +16,29 @@ import { needsConv } from '../learners/index.js';
 /** Nice value of the trainer process (Unix niceness; higher = lower priority). */
 const TRAINER_NICENESS = 19;
 
+/** What a {@link StreamtuneServer} emits. */
+export interface StreamtuneServerEvents {
+  /** A new version serves. */
+  swap: (meta: VersionMeta) => void;
+  /** A version could not be loaded or warmed; the current one keeps serving. */
+  'swap-failed': (err: unknown) => void;
+  /** A training step's counters, from the trainer process. */
+  stats: (stats: TrainerStats) => void;
+  /** Seconds from event to serving, for the (sampled) events a swap brought in. */
+  freshness: (seconds: number[]) => void;
+}
+
 /**
  * `streamtune serve`: one process that serves the latest version over gRPC,
  * exports metrics, and runs online learning in a child process whose new
- * versions it hot-swaps in. Emits `swap` (meta), `swap-failed` (error), `stats`,
- * and `freshness` (seconds from event to serving, for the events a swap brought in).
+ * versions it hot-swaps in. Its events: {@link StreamtuneServerEvents}.
  *
  * @example
  * const app = new StreamtuneServer(loadConfig({ env: process.env }));
  * await app.start();
  * process.once('SIGINT', () => app.close());
  */
-export class StreamtuneServer extends EventEmitter {
+export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   readonly metrics: Metrics;
   readonly store: VersionStore;
   readonly holder: ModelHolder;
@@ -64,12 +73,12 @@ export class StreamtuneServer extends EventEmitter {
     this.holder = new ModelHolder(config.model, { keepWarmVersions: config.serving.keepWarmVersions });
     // No line function here: every change is logged once, from its model event.
     this.control = new VersionControl(this.holder, this.store, this.metrics);
-    this.control.on('model-event', (e: ModelEvent) => this.operatorLog.modelEvent(e));
-    this.control.on('swapped', (meta: VersionMeta) => {
+    this.control.on('model-event', (e) => this.operatorLog.modelEvent(e));
+    this.control.on('swapped', (meta) => {
       this.grpc?.refreshHealth();
       this.emit('swap', meta);
     });
-    this.control.on('swap-failed', (err: unknown) => this.emit('swap-failed', err));
+    this.control.on('swap-failed', (err) => this.emit('swap-failed', err));
   }
 
   async start(): Promise<void> {
@@ -149,7 +158,7 @@ export class StreamtuneServer extends EventEmitter {
     const { config } = this;
     const trainer = new TrainerProcess(config);
     this.trainer = trainer;
-    trainer.on('stats', (m: Extract<TrainerMessage, { type: 'stats' }>) => {
+    trainer.on('stats', (m) => {
       applyStats(this.metrics, m.stats);
       // The step awaited the dead-letter producer before it sent its stats: these records are in the topic.
       const dead = Object.values(m.stats.rejected).reduce((a, b) => a + b, 0);
@@ -157,7 +166,7 @@ export class StreamtuneServer extends EventEmitter {
       this.operatorLog.stats(m.stats, this.holder.version ?? '');
       this.emit('stats', m.stats);
     });
-    trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) => {
+    trainer.on('version', (m) => {
       this.metrics.versionsCreated.inc({ model: config.model });
       if (m.meta.promotion?.promoted === false) {
         const p = m.meta.promotion;
@@ -181,20 +190,20 @@ export class StreamtuneServer extends EventEmitter {
         () => undefined,
       );
     });
-    trainer.on('rollback', (m: Extract<TrainerMessage, { type: 'rollback' }>) => {
+    trainer.on('rollback', (m) => {
       this.metrics.rollbacks.inc({ model: config.model, trigger: 'guardrail' });
       this.logger.warn(`rolling back ${config.model} from ${m.from} to ${m.to}: ${m.reason}`, { event: 'rollback_requested', model: config.model, version: m.to, previous: m.from });
       this.control.rollback(m.reason, m.to).catch((err: unknown) => this.log(`rollback failed: ${(err as Error).message}`));
     });
-    trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => this.log(`trainer: ${m.line}`));
-    trainer.on('error-message', (message: string) => this.log(`trainer error: ${message}`));
-    trainer.on('ready', (m: Extract<TrainerMessage, { type: 'ready' }>) => {
+    trainer.on('log', (m) => this.log(`trainer: ${m.line}`));
+    trainer.on('error-message', (message) => this.log(`trainer error: ${message}`));
+    trainer.on('ready', (m) => {
       this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1);
       this.metrics.trainerUp.set({ model: config.model }, 1);
       this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${m.backend})`);
     });
     let ready = false;
-    trainer.on('exit', (code: number | null, signal: string | null) => {
+    trainer.on('exit', (code, signal) => {
       this.metrics.trainerUp.set({ model: config.model }, 0);
       if (this.closing || !ready) return;
       const delayMs = Math.min(30_000, 1000 * 2 ** attempt);

@@ -1,9 +1,28 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/index.js';
-import { StreamtuneError } from '../core/index.js';
+import { StreamtuneError, TypedEmitter } from '../core/index.js';
 import type { TrainerMessage } from './trainer-messages.js';
+
+type Message<T extends TrainerMessage['type']> = Extract<TrainerMessage, { type: T }>;
+
+/** What a {@link TrainerProcess} emits: the trainer's messages, by type, and its exit. */
+export interface TrainerProcessEvents {
+  /** The trainer consumes (once per start). */
+  ready: (m: Message<'ready'>) => void;
+  /** A training step's counters. */
+  stats: (m: Message<'stats'>) => void;
+  /** A version was saved (promoted or not: see `m.meta.promotion`). */
+  version: (m: Message<'version'>) => void;
+  /** The trainer's guardrail asks to roll the serving version back. */
+  rollback: (m: Message<'rollback'>) => void;
+  log: (m: Message<'log'>) => void;
+  /** The trainer saved and committed after `stop()`. */
+  stopped: (m: Message<'stopped'>) => void;
+  /** The trainer failed, at start or later, before it exits (not `error`, which would throw without a listener). */
+  'error-message': (message: string) => void;
+  exit: (code: number | null, signal: NodeJS.Signals | null) => void;
+}
 
 /** Locates the trainer entry beside this file; under tsx (tests) it is the .ts source. */
 function entry(): { file: string; execArgv: string[] } {
@@ -14,9 +33,9 @@ function entry(): { file: string; execArgv: string[] } {
 
 /**
  * The trainer as a child process of the server, so training never blocks the
- * event loop that answers Predict. Emits `stats`, `version`, `log` and `exit`.
+ * event loop that answers Predict. Its events: {@link TrainerProcessEvents}.
  */
-export class TrainerProcess extends EventEmitter {
+export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
   private child: ChildProcess | undefined;
   private stopping: Promise<void> | undefined;
   backend = '';
@@ -41,18 +60,35 @@ export class TrainerProcess extends EventEmitter {
     this.child = child;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new StreamtuneError('trainer_timeout', `trainer did not start within ${timeoutMs} ms`)), timeoutMs);
+      // One case per message type, so each emit is checked against TrainerProcessEvents.
       child.on('message', (m: TrainerMessage) => {
-        if (m.type === 'ready') {
-          clearTimeout(timer);
-          this.backend = m.backend;
-          this.emit('ready', m);
-          resolve();
-        } else if (m.type === 'error') {
-          clearTimeout(timer);
-          this.emit('error-message', m.message);
-          reject(new StreamtuneError('trainer_failed', `trainer failed: ${m.message}`));
-        } else {
-          this.emit(m.type, m);
+        switch (m.type) {
+          case 'ready':
+            clearTimeout(timer);
+            this.backend = m.backend;
+            this.emit('ready', m);
+            resolve();
+            break;
+          case 'error':
+            clearTimeout(timer);
+            this.emit('error-message', m.message);
+            reject(new StreamtuneError('trainer_failed', `trainer failed: ${m.message}`));
+            break;
+          case 'stats':
+            this.emit('stats', m);
+            break;
+          case 'version':
+            this.emit('version', m);
+            break;
+          case 'rollback':
+            this.emit('rollback', m);
+            break;
+          case 'log':
+            this.emit('log', m);
+            break;
+          case 'stopped':
+            this.emit('stopped', m);
+            break;
         }
       });
       child.on('exit', (code, signal) => {

@@ -1,3 +1,4 @@
+import { UpstreamError } from '../core/index.js';
 import { parseMetricsText, type Sample } from '../ops/index.js';
 import { callRpc } from './admin-client.js';
 
@@ -50,8 +51,11 @@ export async function collectStatus(opts: { address: string; metricsUrl?: string
   ]);
   let samples: Sample[] = [];
   if (opts.metricsUrl) {
-    const res = await fetch(opts.metricsUrl);
-    if (!res.ok) throw new Error(`${opts.metricsUrl} answered ${res.status}`);
+    const url = opts.metricsUrl;
+    const res = await fetch(url).catch((err: unknown) => {
+      throw new UpstreamError(`could not read ${url}: ${(err as Error).message}`, { url }, { cause: err });
+    });
+    if (!res.ok) throw new UpstreamError(`${url} answered ${res.status}`, { url, status: res.status }, { retriable: res.status >= 500 });
     samples = parseMetricsText(await res.text());
   }
   const m = { model: info.name };

@@ -4,3 +4,5 @@ export * from './logger.js';
 export * from './seeded-random.js';
 export * from './select-backend.js';
 export * from './streamtune-error.js';
+export * from './typed-emitter.js';
+export * from './rolling-window.js';

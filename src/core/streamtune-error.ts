@@ -94,3 +94,14 @@ export class PreconditionError extends StreamtuneError {
     super('failed_precondition', message, { context });
   }
 }
+
+/**
+ * An HTTP service streamtune reads from (Prometheus, a server's /metrics) could
+ * not be reached or answered with an error. Retriable unless the request itself
+ * was wrong (e.g. a query Prometheus rejects).
+ */
+export class UpstreamError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}, opts: { retriable?: boolean; cause?: unknown } = {}) {
+    super('upstream_failed', message, { context, cause: opts.cause, retriable: opts.retriable ?? true });
+  }
+}

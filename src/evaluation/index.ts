@@ -4,4 +4,3 @@ export * from './prequential-accuracy.js';
 export * from './prequential-error.js';
 export * from './prequential-run.js';
 export * from './pseudo-label-tracker.js';
-export * from './rolling-window.js';

@@ -1,4 +1,4 @@
-import { RollingWindow } from './rolling-window.js';
+import { RollingWindow } from '../core/index.js';
 
 /**
  * Prequential (predict-then-learn) accuracy: each labelled example is scored by

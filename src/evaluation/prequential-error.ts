@@ -1,4 +1,4 @@
-import { RollingWindow } from './rolling-window.js';
+import { RollingWindow } from '../core/index.js';
 
 /**
  * Prequential mean absolute error for regression: each labelled example is

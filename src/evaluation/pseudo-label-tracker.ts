@@ -1,4 +1,4 @@
-import { RollingWindow } from './rolling-window.js';
+import { RollingWindow } from '../core/index.js';
 
 /**
  * Remembers the pseudo-labels a semi-supervised learner gave unlabelled events

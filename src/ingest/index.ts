@@ -1,7 +1,6 @@
 export * from './dead-letter-sink.js';
 export * from './decode-event.js';
 export * from './event-producer.js';
-export * from './importers/index.js';
 export * from './kafka-client.js';
 export * from './kafka-source.js';
 export * from './label-event.js';

@@ -1,3 +1,4 @@
+export * from './importers/index.js';
 export * from './label-request-publisher.js';
 export * from './label-request.js';
 export * from './labelling-page.js';

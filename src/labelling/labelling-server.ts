@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
+import { InvalidInputError } from '../core/index.js';
 import type { EventInput } from '../ingest/index.js';
 import { ensureTopics, EventProducer } from '../ingest/index.js';
 import { LabellingQueue, type LabellingQueueOptions } from './labelling-queue.js';
@@ -52,7 +53,8 @@ export class LabellingServer {
     this.queue = new LabellingQueue(kafka, opts);
     this.producer = new EventProducer(kafka, opts.labelsTopic);
     this.server = http.createServer((req, res) => {
-      this.route(req, res).catch((err: Error) => send(res, 500, { error: err.message }));
+      // Status codes are chosen here, at the edge, from the error's class.
+      this.route(req, res).catch((err: Error) => send(res, statusOf(err), { error: err.message }));
     });
   }
 
@@ -130,6 +132,11 @@ export class LabellingServer {
   }
 }
 
+function statusOf(err: Error): number {
+  if (err instanceof InvalidInputError) return err.reason === 'too_large' ? 413 : 400;
+  return 500;
+}
+
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -140,7 +147,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    if (size > MAX_BODY_BYTES) throw new InvalidInputError('too_large', 'body', 'body too large', { limitBytes: MAX_BODY_BYTES });
     chunks.push(c as Buffer);
   }
   try {

@@ -10,7 +10,7 @@ export function renderMetricsDoc(catalogue: readonly MetricDef[] = METRIC_CATALO
   const out = [
     '# Metrics',
     '',
-    '<!-- Generated from src/metrics/metric-catalogue.ts by `npm run docs:metrics`; do not edit by hand. -->',
+    '<!-- Generated from src/ops/metric-catalogue.ts by `npm run docs:metrics`; do not edit by hand. -->',
     '',
     'The server exports these at `GET /metrics` (Prometheus text format, default `127.0.0.1:9464`).',
     'Trainer metrics are sent by the trainer process with each step and exported by the server,',

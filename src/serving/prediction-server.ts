@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { TypedEmitter } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
@@ -10,7 +10,7 @@ import type { ModelHolder } from './model-holder.js';
 import { openInferenceHandlers } from './open-inference-service.js';
 import { PredictionEngine, type PredictionObserver } from './prediction-engine.js';
 import { loadProtos, predictorService, serviceConstructor } from './proto.js';
-import { predictorHandlers } from './predictor-service.js';
+import { predictorHandlers, type ServingLifecycleEvents } from './predictor-service.js';
 import { serverCredentials, type TlsFiles } from './server-credentials.js';
 import type { VersionControl } from './version-control.js';
 
@@ -53,7 +53,7 @@ const HEALTH_SERVICES = ['', 'streamtune.v1.Predictor', 'inference.GRPCInference
 export class PredictionServer {
   private readonly server: grpc.Server;
   private readonly health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING'])));
-  private readonly lifecycle = new EventEmitter();
+  private readonly lifecycle = new TypedEmitter<ServingLifecycleEvents>();
   readonly batcher: DynamicBatcher;
   private closing: Promise<void> | undefined;
   /** Set before the first await of close(): `closing` is only assigned after the async body starts. */

@@ -1,11 +1,11 @@
-import type { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import type { TypedEmitter } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import type { Prediction } from '../learners/index.js';
 import type { RequestInput, PredictionEngine } from './prediction-engine.js';
 import { toStatus } from './to-status.js';
 import { deadlineOf, recordCall, unaryHandler } from './unary-handler.js';
-import type { ModelEvent, VersionControl } from './version-control.js';
+import type { ModelEvent, VersionControl, VersionControlEvents } from './version-control.js';
 import type {
   WireInstance,
   WireModelEvent,
@@ -15,6 +15,12 @@ import type {
   WirePredictResponse,
   WireVersionInfo,
 } from './wire-types.js';
+
+/** What the server tells its handlers about its own life. */
+export interface ServingLifecycleEvents {
+  /** The server is shutting down: end server streams so it can drain. */
+  shutdown: () => void;
+}
 
 export interface PredictorOptions {
   /** Backend label reported by GetModel. */
@@ -54,7 +60,7 @@ export function predictorHandlers(
   engine: PredictionEngine,
   control: VersionControl,
   metrics: Metrics,
-  lifecycle: EventEmitter,
+  lifecycle: TypedEmitter<ServingLifecycleEvents>,
   opts: PredictorOptions,
 ): grpc.UntypedServiceImplementation {
   const { holder } = engine;
@@ -160,7 +166,7 @@ export function predictorHandlers(
         call.destroy(Object.assign(new Error(s.details), { code: s.code, details: s.details }));
         return;
       }
-      const onEvent = (e: ModelEvent): void => void call.write(toWireEvent(e));
+      const onEvent: VersionControlEvents['model-event'] = (e) => void call.write(toWireEvent(e));
       const stop = (): void => {
         control.off('model-event', onEvent);
         lifecycle.off('shutdown', end);

@@ -1,5 +1,4 @@
-import { EventEmitter } from 'node:events';
-import { ModelNotFoundError, PreconditionError } from '../core/index.js';
+import { ModelNotFoundError, PreconditionError, TypedEmitter } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import type { VersionMeta, VersionState, VersionStore } from '../registry/index.js';
 import type { ModelHolder } from './model-holder.js';
@@ -29,6 +28,16 @@ export interface AdminResult {
   pinned: string;
 }
 
+/** What a {@link VersionControl} emits. */
+export interface VersionControlEvents {
+  /** Every change (promotion, candidate, rejection, pin, unpin, rollback, failed swap): what `WatchModel` streams. */
+  'model-event': (event: ModelEvent) => void;
+  /** The serving version changed. */
+  swapped: (meta: VersionMeta) => void;
+  /** A version could not be loaded or warmed; the current one keeps serving. */
+  'swap-failed': (err: unknown) => void;
+}
+
 /**
  * Decides which loaded version serves: new versions are promoted unless a version
  * is pinned (then they are loaded as candidates); operators pin, unpin and roll
@@ -42,7 +51,7 @@ export interface AdminResult {
  * await control.offer(await control.initialVersion() ?? 'v1');
  * control.on('model-event', (e) => console.log(e.type, e.version));
  */
-export class VersionControl extends EventEmitter {
+export class VersionControl extends TypedEmitter<VersionControlEvents> {
   private state: VersionState = { pinned: null, rejected: [] };
   private readonly failed = new Set<string>();
   private readonly metas = new Map<string, VersionMeta>();

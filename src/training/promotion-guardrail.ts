@@ -1,5 +1,6 @@
 import { type Example, type Learner } from '../learners/index.js';
-import { accuracy, RollingWindow } from '../evaluation/index.js';
+import { RollingWindow } from '../core/index.js';
+import { accuracy } from '../evaluation/index.js';
 import type { PromotionDecision, VersionMeta, VersionStore } from '../registry/index.js';
 
 export interface GuardrailOptions {

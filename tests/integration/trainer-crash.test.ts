@@ -121,7 +121,7 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
       [a, 0],
       [b, 0],
     ]);
-    for (const t of [a, b]) t.on('stats', (m: { stats: { learned: number } }) => learnedBy.set(t, learnedBy.get(t)! + m.stats.learned));
+    for (const t of [a, b]) t.on('stats', (m) => learnedBy.set(t, learnedBy.get(t)! + m.stats.learned));
     await Promise.all([a.start(), b.start()]);
     const producer = new EventProducer(kafka, s.config.kafka.labelsTopic);
     await producer.send(events(300, 0));

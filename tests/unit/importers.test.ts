@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importFromCsv, importFromDir, importFromJsonl, importFromLabelStudio } from '../../src/ingest/importers/index.js';
+import { importFromCsv, importFromDir, importFromJsonl, importFromLabelStudio } from '../../src/labelling/importers/index.js';
 import { makePng, makeWav, stripes, tone } from '../helpers/media-fixtures.js';
 
 let dir: string;

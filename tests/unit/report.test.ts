@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodePng, renderLineChart } from '../../src/ops/report/index.js';
+import { ModelNotFoundError } from '../../src/core/index.js';
+import { buildReport, crc32, encodePng, renderLineChart } from '../../src/ops/report/index.js';
 
 /** Reads a PNG back: chunk types (CRCs checked) and the RGB pixels after un-filtering filter 0 rows. */
 function decode(png: Buffer): { types: string[]; width: number; height: number; rgb: Buffer } {
@@ -53,5 +54,15 @@ describe('PNG encoder and line chart', () => {
     const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'st-png-')), 'c.png');
     await fs.writeFile(file, png);
     expect((await fs.stat(file)).size).toBeLessThan(5000);
+  });
+});
+
+describe('buildReport', () => {
+  it('a model without versions is a ModelNotFoundError naming the model and the registry', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-report-'));
+    const report = buildReport({ registryDir: path.join(dir, 'reg'), model: 'absent', outDir: path.join(dir, 'out') });
+    await expect(report).rejects.toBeInstanceOf(ModelNotFoundError);
+    await expect(report).rejects.toMatchObject({ code: 'model_not_found', context: { model: 'absent' }, message: expect.stringContaining('has no versions in') });
+    await fs.rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PrequentialAccuracy, PrequentialError, PseudoLabelTracker, RollingWindow } from '../../src/evaluation/index.js';
+import { RollingWindow } from '../../src/core/index.js';
+import { PrequentialAccuracy, PrequentialError, PseudoLabelTracker } from '../../src/evaluation/index.js';
 
 describe('RollingWindow', () => {
   it('keeps the mean of the last `size` values', () => {

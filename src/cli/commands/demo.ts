@@ -1,4 +1,4 @@
-import { runDemo } from '../../app/demo.js';
+import { runDemo } from '../../app/index.js';
 import { type Command, intFlag } from '../args.js';
 import { ensureLocalBroker } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';

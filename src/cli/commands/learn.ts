@@ -1,5 +1,4 @@
-import { TrainerProcess } from '../../app/trainer-process.js';
-import type { TrainerMessage } from '../../app/trainer-messages.js';
+import { TrainerProcess } from '../../app/index.js';
 import { loadConfig, ConfigError } from '../../core/index.js';
 import { type Command, commonOverrides } from '../args.js';
 import { onShutdown } from '../shutdown.js';
@@ -22,11 +21,11 @@ Example:
     if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'learning needs Kafka brokers (--brokers or KAFKA_BROKERS)');
     const trainer = new TrainerProcess(config);
     let learned = 0;
-    trainer.on('stats', (m: Extract<TrainerMessage, { type: 'stats' }>) => (learned += m.stats.learned));
-    trainer.on('version', (m: Extract<TrainerMessage, { type: 'version' }>) =>
+    trainer.on('stats', (m) => (learned += m.stats.learned));
+    trainer.on('version', (m) =>
       process.stderr.write(`checkpoint ${config.model}@${m.meta.version}: ${m.meta.examplesSeen} examples, offsets ${JSON.stringify(m.meta.offsets)}\n`),
     );
-    trainer.on('log', (m: Extract<TrainerMessage, { type: 'log' }>) => process.stderr.write(`${m.line}\n`));
+    trainer.on('log', (m) => process.stderr.write(`${m.line}\n`));
     const stopped = onShutdown(() => trainer.stop());
     await trainer.start();
     process.stderr.write(`learning ${config.model} from ${config.kafka.labelsTopic} (backend ${trainer.backend}); Ctrl-C stops\n`);

@@ -1,6 +1,6 @@
 import { loadConfig, ConfigError } from '../../core/index.js';
 import { readEventsJsonl, createKafka, ensureTopics, EventProducer } from '../../ingest/index.js';
-import { importFromCsv, importFromDir, importFromJsonl, importFromLabelStudio, type FieldMapping, type ImportResult } from '../../ingest/importers/index.js';
+import { importFromCsv, importFromDir, importFromJsonl, importFromLabelStudio, type FieldMapping, type ImportResult } from '../../labelling/importers/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 import { ensureLocalBroker } from '../local-broker.js';
 import { progressBar } from '../progress-bar.js';

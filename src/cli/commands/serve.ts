@@ -1,4 +1,4 @@
-import { StreamtuneServer } from '../../app/streamtune-server.js';
+import { StreamtuneServer } from '../../app/index.js';
 import { loadConfig } from '../../core/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 import { onShutdown } from '../shutdown.js';
@@ -34,7 +34,7 @@ Example:
     if (typeof values.regime === 'string') overrides.training = { ...(overrides.training as object | undefined), regime: values.regime };
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
     const app = new StreamtuneServer(config);
-    app.on('swap', (m: { version: string; parent: string | null; metrics: Record<string, number> }) =>
+    app.on('swap', (m) =>
       process.stderr.write(`swapped in ${config.model}@${m.version} (parent ${m.parent ?? '-'})\n`),
     );
     const stopped = onShutdown(async () => {

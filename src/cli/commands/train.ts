@@ -1,4 +1,4 @@
-import { trainBase, type MediaSpecs } from '../../app/train-base.js';
+import { trainBase, type MediaSpecs } from '../../app/index.js';
 import { selectBackend, loadConfig, ConfigError } from '../../core/index.js';
 import { readEvents } from '../../ingest/index.js';
 import { audioSpec, imageSpec } from '../../features/index.js';

@@ -59,15 +59,16 @@ export function decodeImage(bytes: Buffer, field: string): RgbaImage {
     }
   }
   if (isJpeg(bytes)) {
+    let img: RgbaImage;
     try {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1_000_000, maxMemoryUsageInMB: 256 });
-      if (img.width === 0 || img.height === 0) throw new Error('no pixels');
-      return { width: img.width, height: img.height, data: img.data };
+      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1_000_000, maxMemoryUsageInMB: 256 });
     } catch (err) {
       const msg = (err as Error).message;
       if (/maxResolutionInMP|maxMemoryUsageInMB/.test(msg)) throw new InvalidInputError('too_large', field, `${field}: ${msg}`);
       throw new InvalidInputError('bad_image', field, `${field} is not a readable JPEG: ${msg}`);
     }
+    if (img.width === 0 || img.height === 0) throw new InvalidInputError('bad_image', field, `${field} is not a readable JPEG: no pixels`);
+    return { width: img.width, height: img.height, data: img.data };
   }
   throw new InvalidInputError('bad_image', field, `${field} is neither a PNG nor a JPEG (unknown file signature)`);
 }

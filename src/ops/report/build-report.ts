@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { ModelNotFoundError, UpstreamError } from '../../core/index.js';
 import { VersionStore, type VersionMeta } from '../../registry/index.js';
 import { renderLineChart, type ChartSeries, type RenderedChart, type Rgb } from './line-chart.js';
 
@@ -34,10 +35,20 @@ interface Chart {
   yMax?: number;
 }
 
+type RangeAnswer = { status: string; error?: string; errorType?: string; data?: { result: { values: [number, string][] }[] } };
+
 async function queryRange(base: string, expr: string, start: number, end: number, step: number): Promise<[number, number][]> {
   const url = `${base.replace(/\/$/, '')}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${start / 1000}&end=${end / 1000}&step=${step}`;
-  const res = (await (await fetch(url)).json()) as { status: string; error?: string; data?: { result: { values: [number, string][] }[] } };
-  if (res.status !== 'success') throw new Error(`Prometheus query failed (${expr}): ${res.error ?? res.status}`);
+  let res: RangeAnswer;
+  try {
+    res = (await (await fetch(url)).json()) as RangeAnswer;
+  } catch (err) {
+    throw new UpstreamError(`could not query Prometheus at ${base} (${expr}): ${(err as Error).message}`, { url: base, query: expr }, { cause: err });
+  }
+  if (res.status !== 'success') {
+    // bad_data: Prometheus rejected the query itself, which trying again will not change.
+    throw new UpstreamError(`Prometheus query failed (${expr}): ${res.error ?? res.status}`, { url: base, query: expr }, { retriable: res.errorType !== 'bad_data' });
+  }
   return (res.data?.result[0]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)]);
 }
 
@@ -55,7 +66,7 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
   const store = new VersionStore(opts.registryDir);
   const metas: VersionMeta[] = [];
   for (const v of await store.list(opts.model)) metas.push(await store.meta(opts.model, v));
-  if (metas.length === 0) throw new Error(`model "${opts.model}" has no versions in ${opts.registryDir}`);
+  if (metas.length === 0) throw new ModelNotFoundError(`model "${opts.model}" has no versions in ${opts.registryDir}`, { model: opts.model, registryDir: opts.registryDir });
   const time = (m: VersionMeta): number => Date.parse(m.createdAt);
   const promoted = metas.filter((m) => m.promotion?.promoted !== false);
   const rejected = metas.filter((m) => m.promotion?.promoted === false);

@@ -1,7 +1,6 @@
 import { InvalidInputError } from '../../core/index.js';
-import { decodeEvent } from '../decode-event.js';
-import { type LabelEvent } from '../label-event.js';
-import { decodeBase64, decodeImage, decodeWav } from '../../features/media/index.js';
+import { decodeEvent, type LabelEvent } from '../../ingest/index.js';
+import { decodeBase64, decodeImage, decodeWav } from '../../features/index.js';
 
 /** One input an importer refused, with where it came from and a reason code. */
 export interface ImportRejection {

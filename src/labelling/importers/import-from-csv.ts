@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { splitCsvLine } from '../read-csv.js';
+import { splitCsvLine } from '../../ingest/index.js';
 import { ConfigError } from '../../core/index.js';
 import { buildInput } from './build-input.js';
 import type { FieldMapping } from './field-mapping.js';
