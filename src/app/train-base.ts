@@ -23,7 +23,7 @@ export interface TrainBaseOptions {
   seed?: number;
   /** @defaultValue 'classification' */
   task?: Task;
-  /** How the base model learns (see docs/regimes.md). @defaultValue 'supervised' */
+  /** How the base model learns (see docs/regimes.md). @defaultValue 'auto' (online model selection) */
   regime?: Regime;
   /** Share of the labelled events held out (seeded shuffle) to score each epoch. @defaultValue 0 */
   validationSplit?: number;
@@ -72,7 +72,7 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
   epochsRun: number;
 }> {
   const task = o.task ?? 'classification';
-  const regime = o.regime ?? 'supervised';
+  const regime = o.regime ?? 'auto';
   const labelled = o.events.filter((e) => e.label !== null);
   // Pretraining and semi-supervised regimes also see the inputs that have no label.
   const featureSpec = inferFeatureSpec(o.events, o.textDim, o.media);

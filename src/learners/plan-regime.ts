@@ -45,7 +45,7 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
 /**
  * Recommends a regime for a dataset profile and a time budget, with its reasons
  * in plain words. The rules follow what the quality benchmark measured
- * (docs/regimes.md): supervised learning when labels are plentiful; self-training
+ * (docs/regimes.md): online model selection (`auto`) when labels are plentiful; self-training
  * when a little labelled data gives a usable first model and many inputs are
  * unlabelled; encoder pretraining when labels are very scarce and there is time
  * for it; co-training only for feature vectors wide enough to split in two views.
@@ -63,13 +63,13 @@ export function recommendRegime(p: DatasetProfile, budgetSeconds: number): Plan 
   const roomForPretraining = pretrainSeconds * 3 < budgetSeconds;
   reasons.push(`${p.events} ${p.modality === 'text' ? 'texts' : `feature vectors of ${p.width} values`}, ${p.labelled} labelled (${pct(share)}), ${p.unlabelled} unlabelled`);
   let regime: Regime;
-  const candidates: Regime[] = ['supervised'];
+  const candidates: Regime[] = ['auto', 'supervised'];
   if (p.labelled === 0) {
     regime = p.modality === 'text' ? 'masked' : 'autoencoder';
     reasons.push('no event has a label: only self-supervised pretraining can use this data now; a head needs labels later');
   } else if (share >= 0.5) {
-    regime = 'supervised';
-    reasons.push(`most events are labelled (${pct(share)}): plain supervised learning uses them directly, batch first and then online`);
+    regime = 'auto';
+    reasons.push(`most events are labelled (${pct(share)}): learn them directly, batch first and then online, with online model selection (auto: linear, MLP, nearest neighbours, naive Bayes, a Hoeffding tree and their blend; the best serves)`);
   } else if (perClass >= 10 || p.task === 'regression') {
     regime = p.task === 'regression' ? (roomForPretraining && p.modality === 'features' ? 'autoencoder' : 'supervised') : 'self-training';
     if (p.task === 'regression') reasons.push(roomForPretraining ? 'labels are scarce for a regression: an encoder pretrained on the unlabelled inputs gave lower error in our benchmark' : 'labels are scarce, but the time budget is too short for pretraining: supervised on the labelled events');

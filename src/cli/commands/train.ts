@@ -48,7 +48,7 @@ Example:
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
     const task = (values.task ?? 'classification') as string;
     if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
-    const regime = (values.regime ?? 'supervised') as Regime;
+    const regime = (values.regime ?? 'auto') as Regime;
     if (!REGIMES.includes(regime)) throw new ConfigError('--regime', `"${regime}" is not one of ${REGIMES.join(', ')}`);
     const split = values['validation-split'] === undefined ? 0 : Number(values['validation-split']);
     if (!(split >= 0 && split < 1)) throw new ConfigError('--validation-split', 'must be a share in [0, 1)');
