@@ -235,14 +235,16 @@ export class AutoLearner implements Learner {
     const xs = this.inputs(x);
     // Predict, then learn: every answer comes from the weights (and target statistics) before this batch.
     const before = this.answers(xs);
-    before.forEach((ps, i) =>
-      y.forEach((truth, n) => this.scores[i]!.push(this.regression ? absError(ps[n]!.value!, Number(truth)) : ps[n]!.label === String(truth) ? 1 : 0)),
-    );
+    if (!opts?.pseudo) {
+      before.forEach((ps, i) =>
+        y.forEach((truth, n) => this.scores[i]!.push(this.regression ? absError(ps[n]!.value!, Number(truth)) : ps[n]!.label === String(truth) ? 1 : 0)),
+      );
+    }
     this.targetScaler?.update(y.map((v) => [Number(v)]));
     const ys = this.regression && this.targetScaler ? y.map((v) => this.scaleTarget(Number(v))) : y;
     let loss = 0;
     for (let i = 0; i < this.candidates.length; i++) {
-      const r = await this.candidates[i]!.learn(xs, ys, weights);
+      const r = await this.candidates[i]!.learn(xs, ys, weights, opts);
       if (i === this.leader || (this.leaderName === ENSEMBLE && i === 0)) loss = r.loss;
     }
     const served = before[this.leader]!;

@@ -44,6 +44,8 @@ export interface LearnOptions {
    * learners take another step, single-pass learners ignore it.
    */
   repeat?: boolean;
+  /** The labels are the learner's own guesses (self-training): learn them, but do not score anything on them. */
+  pseudo?: boolean;
 }
 
 /** What a learner did with a batch of unlabelled events (semi-supervised regimes). */
