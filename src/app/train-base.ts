@@ -18,6 +18,8 @@ export interface TrainBaseOptions {
   learningRate?: number;
   /** Hash buckets for text input. @defaultValue 4096 */
   textDim?: number;
+  /** `auto` regime: the candidates that compete (names) and the margin a challenger needs. */
+  auto?: { candidates?: string[]; margin?: number };
   /** Input shapes for image and audio events (see {@link MediaSpecs}). */
   media?: MediaSpecs;
   seed?: number;
@@ -105,6 +107,7 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
     pretrainEpochs: o.pretrainEpochs,
     targetMean,
     targetStd,
+    auto: o.auto,
   });
   try {
     let epochsRun = 0;
