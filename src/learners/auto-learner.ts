@@ -46,16 +46,15 @@ export interface CandidateScore {
 }
 
 /**
- * The candidates a new model starts with: a linear model, an MLP, k-nearest
- * neighbours and (classification) Gaussian naive Bayes and a Hoeffding tree for
- * tabular inputs; a
- * linear model, an MLP and multinomial naive Bayes for text (KNN's cost grows
- * with the input's width).
+ * The candidates a new model starts with. Tabular: a linear model, an MLP,
+ * k-nearest neighbours, and for classifiers Gaussian naive Bayes and a Hoeffding
+ * tree. Text: a linear model, an MLP and multinomial naive Bayes (KNN's cost
+ * grows with the input's width). Candidates see standardized inputs, so their
+ * feature spec carries no statistics of its own.
  */
 export function defaultCandidates(featureSpec: FeatureSpec, task: Task, labels: readonly string[] = []): CandidateSpec[] {
-  const fs = { kind: 'features', dim: featureSpec.dim } as unknown as Json;
   const text = featureSpec.kind === 'text';
-  const spec = (text ? featureSpec : fs) as Json;
+  const spec = (text ? featureSpec : { kind: 'features', dim: featureSpec.dim }) as unknown as Json;
   if (task === 'regression') {
     return [
       { name: 'linear', className: 'DenseRegressor', config: { featureSpec: spec, hiddenUnits: [], learningRate: 0.03, loss: 'mse' } },
