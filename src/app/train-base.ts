@@ -48,7 +48,7 @@ export interface MediaSpecs {
 export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096, media?: MediaSpecs): FeatureSpec {
   const first = events[0];
   if (!first) throw new ConfigError('data', 'the training file has no valid events');
-  if ('text' in first.input) return { kind: 'text', dim: textDim };
+  if ('text' in first.input) return { kind: 'text', dim: textDim, ngrams: 1 };
   if ('image' in first.input) return media?.image ?? imageSpec(32, 32, 1);
   if ('audio' in first.input) return media?.audio ?? audioSpec(16_000, 64, 32);
   const dim = first.input.features.length;

@@ -47,9 +47,9 @@ export interface CandidateScore {
 
 /**
  * The candidates a new model starts with. Tabular: a linear model, an MLP,
- * k-nearest neighbours, and for classifiers Gaussian naive Bayes and a Hoeffding
- * tree. Text: a linear model, an MLP and multinomial naive Bayes (KNN's cost
- * grows with the input's width). Candidates see standardized inputs, so their
+ * k-nearest neighbours (Euclidean; for classifiers also Manhattan), and for
+ * classifiers Gaussian naive Bayes and a Hoeffding tree. Text: a linear model,
+ * an MLP and multinomial naive Bayes (KNN's cost grows with the input's width). Candidates see standardized inputs, so their
  * feature spec carries no statistics of its own.
  */
 export function defaultCandidates(featureSpec: FeatureSpec, task: Task, labels: readonly string[] = []): CandidateSpec[] {
@@ -70,6 +70,7 @@ export function defaultCandidates(featureSpec: FeatureSpec, task: Task, labels: 
       ? [{ name: 'naive-bayes', className: 'MultinomialNaiveBayes', config: { featureSpec: spec, labels: l } }]
       : [
           { name: 'knn', className: 'KnnLearner', config: { featureSpec: spec, task, labels: l, k: 5, windowSize: 1000 } },
+          { name: 'knn-manhattan', className: 'KnnLearner', config: { featureSpec: spec, task, labels: l, k: 5, windowSize: 1000, p: 1 } },
           { name: 'naive-bayes', className: 'GaussianNaiveBayes', config: { featureSpec: spec, labels: l } },
           { name: 'hoeffding-tree', className: 'HoeffdingTreeClassifier', config: { featureSpec: spec, labels: l } },
         ]),
