@@ -35,19 +35,22 @@ describe('regime planner', () => {
     expect(plan.candidates).toEqual(['auto', 'supervised']);
   });
 
-  it('scarce labels but enough per class and many unlabelled: self-training, co-training among the candidates for wide vectors', () => {
+  it('scarce labels: auto, as measured (no semi-supervised regime paid), with the semi-supervised regimes as bake-off candidates', () => {
     const plan = recommendRegime(profile({ events: 5000, labelled: 250, unlabelled: 4750, classCounts: { a: 125, b: 125 } }), 600);
-    expect(plan.regime).toBe('self-training');
-    expect(plan.candidates).toEqual(expect.arrayContaining(['supervised', 'self-training', 'co-training', 'autoencoder']));
+    expect(plan.regime).toBe('auto');
+    expect(plan.candidates).toEqual(expect.arrayContaining(['auto', 'supervised', 'self-training', 'co-training', 'autoencoder']));
     expect(plan.reasons.join(' ')).toMatch(/about 125 per class/);
+    expect(plan.reasons.join(' ')).toMatch(/no semi-supervised regime/);
   });
 
-  it('very few labels per class: pretraining when the budget allows, self-training when it does not', () => {
+  it('very few labels per class: still auto; pretraining is a candidate only when the budget allows', () => {
     const few = profile({ events: 20_000, labelled: 40, unlabelled: 19_960, classCounts: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}`, 4])) });
-    expect(recommendRegime(few, 3600).regime).toBe('masked');
-    expect(recommendRegime({ ...few, modality: 'text' }, 3600).regime).toBe('contrastive');
+    const long = recommendRegime(few, 3600);
+    expect(long.regime).toBe('auto');
+    expect(long.candidates).toEqual(expect.arrayContaining(['masked', 'contrastive']));
+    expect(recommendRegime({ ...few, modality: 'text' }, 3600).candidates).toEqual(expect.arrayContaining(['masked', 'contrastive']));
     const short = recommendRegime(few, 5);
-    expect(short.regime).toBe('self-training');
+    expect(short.regime).toBe('auto');
     expect(short.candidates).not.toContain('autoencoder');
     expect(short.reasons.join(' ')).toMatch(/left out/);
   });
@@ -82,10 +85,10 @@ describe('the plan after a bake-off', () => {
 
   it('follows the bake-off winner when it leads the rule-based choice by more than the noise', () => {
     const p = plan();
-    expect(p.regime).toBe('self-training');
+    expect(p.regime).toBe('auto');
     const ranked = [
       { regime: 'co-training', score: 0.9, seconds: 1, scores: hits(2000, 0.9, 1) },
-      { regime: 'self-training', score: 0.7, seconds: 1, scores: hits(2000, 0.7, 2) },
+      { regime: 'auto', score: 0.7, seconds: 1, scores: hits(2000, 0.7, 2) },
     ];
     const s = settle(p, ranked, 'classification');
     expect(s.regime).toBe('co-training');
@@ -97,10 +100,10 @@ describe('the plan after a bake-off', () => {
     const same = hits(60, 0.8, 3);
     const ranked = [
       { regime: 'co-training', score: 0.82, seconds: 1, scores: same.map((v, i) => (i === 0 ? 1 : v)) },
-      { regime: 'self-training', score: 0.8, seconds: 1, scores: same },
+      { regime: 'auto', score: 0.8, seconds: 1, scores: same },
     ];
     const s = settle(plan(), ranked, 'classification');
-    expect(s.regime).toBe('self-training');
+    expect(s.regime).toBe('auto');
     expect(s.reason).toMatch(/within the noise of 60 events/);
   });
 
