@@ -43,7 +43,8 @@ log(`backend ${backend}, ${N} events, broker ${brokers.join(',')}`);
 // Base model on the shipped digits; the stream cycles the digits with unique ids.
 const [base, stream] = await Promise.all(['base', 'stream'].map(async (n) => (await readEventsJsonl(path.join(DATA_DIR, `${n}.jsonl`))).events));
 const store = new VersionStore(path.join(work, 'registry'));
-await trainBase({ model: 'digits', store, events: base!, backend, epochs: 10 });
+// The plain MLP, as in earlier runs of this bench (bench:quality reports auto's events/s).
+await trainBase({ model: 'digits', store, events: base!, backend, epochs: 10, regime: 'supervised' });
 
 await ensureTopics(kafka, [{ topic }, { topic: `${topic}.dlq` }]);
 const producer = kafka.producer({ allowAutoTopicCreation: false });

@@ -97,7 +97,8 @@ try {
   log(`backend ${backend}; training the digits base model`);
   const store = new VersionStore(dir);
   const { events } = await readEventsJsonl(path.join(root, 'data', 'digits', 'base.jsonl'));
-  const base = await trainBase({ model: 'digits', store, events, backend, epochs: 10 });
+  // The same MLP shape as the peer server serves: this measures serving, not model choice.
+  const base = await trainBase({ model: 'digits', store, events, backend, epochs: 10, regime: 'supervised' });
   // Versions to swap between: the base model saved again under new numbers (a real load each time).
   for (let i = 0; i < 4; i++) {
     const { learner } = await store.load('digits', base.meta.version);

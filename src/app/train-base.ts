@@ -18,12 +18,14 @@ export interface TrainBaseOptions {
   learningRate?: number;
   /** Hash buckets for text input. @defaultValue 4096 */
   textDim?: number;
+  /** `auto` regime: the candidates that compete (names) and the margin a challenger needs. */
+  auto?: { candidates?: string[]; margin?: number };
   /** Input shapes for image and audio events (see {@link MediaSpecs}). */
   media?: MediaSpecs;
   seed?: number;
   /** @defaultValue 'classification' */
   task?: Task;
-  /** How the base model learns (see docs/regimes.md). @defaultValue 'supervised' */
+  /** How the base model learns (see docs/regimes.md). @defaultValue 'auto' (online model selection) */
   regime?: Regime;
   /** Share of the labelled events held out (seeded shuffle) to score each epoch. @defaultValue 0 */
   validationSplit?: number;
@@ -46,7 +48,7 @@ export interface MediaSpecs {
 export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096, media?: MediaSpecs): FeatureSpec {
   const first = events[0];
   if (!first) throw new ConfigError('data', 'the training file has no valid events');
-  if ('text' in first.input) return { kind: 'text', dim: textDim };
+  if ('text' in first.input) return { kind: 'text', dim: textDim, ngrams: 1 };
   if ('image' in first.input) return media?.image ?? imageSpec(32, 32, 1);
   if ('audio' in first.input) return media?.audio ?? audioSpec(16_000, 64, 32);
   const dim = first.input.features.length;
@@ -72,7 +74,7 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
   epochsRun: number;
 }> {
   const task = o.task ?? 'classification';
-  const regime = o.regime ?? 'supervised';
+  const regime = o.regime ?? 'auto';
   const labelled = o.events.filter((e) => e.label !== null);
   // Pretraining and semi-supervised regimes also see the inputs that have no label.
   const featureSpec = inferFeatureSpec(o.events, o.textDim, o.media);
@@ -105,6 +107,7 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
     pretrainEpochs: o.pretrainEpochs,
     targetMean,
     targetStd,
+    auto: o.auto,
   });
   try {
     let epochsRun = 0;

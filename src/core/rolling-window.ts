@@ -14,10 +14,22 @@ export class RollingWindow {
   private count = 0;
   private sum = 0;
 
-  /** @param size values kept; must be at least 1. */
-  constructor(readonly size: number) {
+  /**
+   * @param size values kept; must be at least 1.
+   * @param initial values to start with, oldest first (a saved {@link toArray}).
+   */
+  constructor(
+    readonly size: number,
+    initial: readonly number[] = [],
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`RollingWindow size must be a positive integer, got ${size}`);
     this.values = new Float64Array(size);
+    for (const v of initial.slice(-size)) this.push(v);
+  }
+
+  /** The values in the window, oldest first. */
+  toArray(): number[] {
+    return Array.from({ length: this.count }, (_, i) => this.values[(this.start + i) % this.size]!);
   }
 
   push(value: number): void {

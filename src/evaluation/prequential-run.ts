@@ -1,38 +1,71 @@
-import type { Learner, Task } from '../learners/index.js';
-import { PrequentialAccuracy } from './prequential-accuracy.js';
-import { PrequentialError } from './prequential-error.js';
 import { seededRandom } from '../core/index.js';
+import type { Learner, Task } from '../learners/index.js';
 
 export interface StreamRow {
   id: string;
   x: number[];
   y: string | number;
+  /** False for an event that came without a label: learned as unlabelled, never scored. @defaultValue true */
+  labelled?: boolean;
+}
+
+export interface PrequentialOptions {
+  /** Share of the labelled rows whose label the learner sees (a fixed seeded subset); all are scored. @defaultValue 1 */
+  labelShare?: number;
+  /** @defaultValue 16 */
+  batchSize?: number;
+  /** @defaultValue 13 */
+  seed?: number;
 }
 
 /**
- * Test-then-train over a stream in micro-batches: every row is predicted before
- * the learner sees it and scored against its true label; then the learner learns
- * the rows whose label it is allowed to see (`labelShare`, a fixed seeded subset)
- * and, if it can, the others as unlabelled. Returns accuracy or MAE over all rows.
+ * Test-then-train over a stream in micro-batches: every labelled row is
+ * predicted before the learner sees it and scored against its true label (1/0
+ * hit, or absolute error for regression); then the learner learns the rows whose
+ * label it may see and, if it can, the others as unlabelled. Returns each
+ * labelled row's score, in order — what a paired comparison of two learners needs.
  */
-export async function prequentialRun(learner: Learner, rows: readonly StreamRow[], task: Task, o: { labelShare?: number; batchSize?: number; seed?: number } = {}): Promise<number> {
+export async function prequentialScores(learner: Learner, rows: readonly StreamRow[], task: Task, o: PrequentialOptions = {}): Promise<number[]> {
   const share = o.labelShare ?? 1;
   const rand = seededRandom(o.seed ?? 13);
-  const visible = rows.map(() => rand() < share);
+  const visible = rows.map((r) => r.labelled !== false && rand() < share);
   const size = o.batchSize ?? 16;
-  const acc = new PrequentialAccuracy();
-  const mae = new PrequentialError();
+  const out: number[] = [];
   for (let s = 0; s < rows.length; s += size) {
     const batch = rows.slice(s, s + size);
     const preds = learner.predict(batch.map((r) => r.x));
     batch.forEach((r, i) => {
-      if (task === 'regression') mae.update(preds[i]!.value!, Number(r.y));
-      else acc.update(preds[i]!.label === String(r.y));
+      if (r.labelled === false) return;
+      out.push(task === 'regression' ? Math.abs(preds[i]!.value! - Number(r.y)) : preds[i]!.label === String(r.y) ? 1 : 0);
     });
     const lab = batch.filter((_, i) => visible[s + i]);
     const unl = batch.filter((_, i) => !visible[s + i]);
     if (lab.length > 0) await learner.learn(lab.map((r) => r.x), lab.map((r) => r.y));
     if (unl.length > 0 && learner.learnUnlabelled) await learner.learnUnlabelled(unl.map((r) => r.x), unl.map((r) => r.id));
   }
-  return task === 'regression' ? mae.totalError / mae.total : acc.totalHits / acc.total;
+  return out;
+}
+
+/** {@link prequentialScores}, as one number: accuracy (or MAE) over every labelled row. */
+export async function prequentialRun(learner: Learner, rows: readonly StreamRow[], task: Task, o: PrequentialOptions = {}): Promise<number> {
+  const s = await prequentialScores(learner, rows, task, o);
+  return s.length ? s.reduce((a, b) => a + b, 0) / s.length : Number.NaN;
+}
+
+/**
+ * Whether two learners' prequential scores on the same events differ by more
+ * than noise: the mean paired difference `a − b`, its standard error, and
+ * `significant` when |difference| > 2 standard errors (about 95%).
+ *
+ * @example
+ * pairedDifference([1, 1, 0, 1], [1, 0, 0, 1]); // { difference: 0.25, standardError: 0.25, significant: false }
+ */
+export function pairedDifference(a: readonly number[], b: readonly number[]): { difference: number; standardError: number; significant: boolean } {
+  const n = Math.min(a.length, b.length);
+  if (n < 2) return { difference: 0, standardError: Number.POSITIVE_INFINITY, significant: false };
+  const d = Array.from({ length: n }, (_, i) => a[i]! - b[i]!);
+  const mean = d.reduce((s, v) => s + v, 0) / n;
+  const variance = d.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1);
+  const standardError = Math.sqrt(variance / n);
+  return { difference: mean, standardError, significant: Math.abs(mean) > 2 * standardError };
 }

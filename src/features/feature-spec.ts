@@ -15,6 +15,8 @@ export type FeatureSpec =
       kind: 'text';
       /** Number of hash buckets of the bag-of-words vector. */
       dim: number;
+      /** 1: words; 2: words and word pairs. @defaultValue 2, as models saved before this field existed were trained */
+      ngrams?: 1 | 2;
     }
   | {
       kind: 'image';

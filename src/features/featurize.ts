@@ -35,5 +35,5 @@ export function featurize(input: EventInput, spec: FeatureSpec, field = 'input')
   if (!('text' in input)) {
     throw new InvalidInputError('wrong_kind', field, `${field}: model expects "text", got "${Object.keys(input)[0] ?? 'nothing'}"`);
   }
-  return hashText(input.text, spec.dim);
+  return hashText(input.text, spec.dim, spec.ngrams ?? 2);
 }

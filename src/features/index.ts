@@ -4,3 +4,4 @@ export * from './featurize-media.js';
 export * from './featurize.js';
 export * from './hash-text.js';
 export * from './media/index.js';
+export * from './online-standardizer.js';

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, fileIOHandler } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
+import { AutoLearner, defaultCandidates } from './auto-learner.js';
 import { CoTrainingLearner, halfViews } from './co-training-learner.js';
 import { ConvClassifier, needsConv } from './conv-classifier.js';
 import { DenseClassifier } from './dense-classifier.js';
@@ -16,7 +17,7 @@ import { type Learner, type Task } from './learner.js';
 import { pretrainEncoder, type PretrainObjective } from './pretrain-encoder.js';
 
 /** Every regime a learner can be built for. */
-export const REGIMES = ['supervised', 'self-training', 'co-training', 'multi-view', 'autoencoder', 'masked', 'contrastive', 'transfer', 'fine-tune'] as const;
+export const REGIMES = ['auto', 'supervised', 'self-training', 'co-training', 'multi-view', 'autoencoder', 'masked', 'contrastive', 'transfer', 'fine-tune'] as const;
 export type Regime = (typeof REGIMES)[number];
 
 export interface RegimeOptions {
@@ -43,6 +44,19 @@ export interface RegimeOptions {
   targetMean?: number;
   targetStd?: number;
   seed?: number;
+  /** `auto`: which of the default candidates compete (by name), and the lead a challenger needs. @defaultValue all of them; 0.02 */
+  auto?: { candidates?: string[]; margin?: number };
+}
+
+/** The auto regime's learner, with the candidates and margin asked for. */
+function autoLearner(o: RegimeOptions, labels: string[]): AutoLearner {
+  const all = defaultCandidates(o.featureSpec, o.task, labels);
+  const names = o.auto?.candidates;
+  const unknown = names?.filter((n) => !all.some((c) => c.name === n)) ?? [];
+  if (unknown.length > 0) throw new ConfigError('--candidates', `${unknown.join(', ')}: not a candidate for ${o.featureSpec.kind} ${o.task} (${all.map((c) => c.name).join(', ')})`);
+  const candidates = names ? all.filter((c) => names.includes(c.name)) : all;
+  if (candidates.length === 0) throw new ConfigError('--candidates', 'name at least one candidate');
+  return new AutoLearner({ featureSpec: o.featureSpec, task: o.task, labels, candidates, ...(o.auto?.margin === undefined ? {} : { margin: o.auto.margin }) });
 }
 
 const SSL: readonly string[] = ['autoencoder', 'masked', 'contrastive'];
@@ -84,10 +98,15 @@ export async function buildRegimeLearner(o: RegimeOptions): Promise<Learner> {
     if (!cls) throw new ConfigError('training.regime', `${what} is for classification (it needs class confidences)`);
   };
   const target = { targetMean: o.targetMean ?? 0, targetStd: o.targetStd ?? 1 };
-  if (needsConv({ featureSpec: o.featureSpec }) && o.regime !== 'supervised') {
+  // Image and audio: the convolutional classifier is the one candidate, so `auto` is `supervised`.
+  const conv = needsConv({ featureSpec: o.featureSpec });
+  if (conv && o.regime !== 'supervised' && o.regime !== 'auto') {
     throw new ConfigError('training.regime', `image and audio models learn supervised only (got "${o.regime}")`);
   }
   switch (o.regime) {
+    case 'auto':
+      if (!conv) return autoLearner(o, cls ? o.labels : []);
+    // falls through: a media model's one candidate is the ConvClassifier
     case 'supervised':
       if (needsConv({ featureSpec: o.featureSpec })) {
         if (!cls) throw new ConfigError('training.task', 'image and audio models are classifiers');

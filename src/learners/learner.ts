@@ -37,6 +37,17 @@ export interface StepResult {
   predictedValues?: number[];
 }
 
+/** How a batch is being learned. */
+export interface LearnOptions {
+  /**
+   * The batch was learned before (a later epoch of batch training): gradient
+   * learners take another step, single-pass learners ignore it.
+   */
+  repeat?: boolean;
+  /** The labels are the learner's own guesses (self-training): learn them, but do not score anything on them. */
+  pseudo?: boolean;
+}
+
 /** What a learner did with a batch of unlabelled events (semi-supervised regimes). */
 export interface UnlabelledStepResult {
   /** Pseudo-labels it assigned and learned, by event id (for pseudo-label accuracy once true labels arrive). */
@@ -57,7 +68,9 @@ export interface Learner {
   readonly predictsWhileLearning?: boolean;
   predict(x: readonly (readonly number[])[]): Prediction[];
   /** Learns one micro-batch; `y` holds class labels (classification) or numbers (regression). */
-  learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult>;
+  learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult>;
+  /** Learners that learn each example exactly once (KNN's window, naive Bayes' counts) and skip repeated epochs. */
+  readonly singlePass?: boolean;
   /** JSON-only configuration from which the registry rebuilds the learner. */
   getConfig(): { [k: string]: Json };
   save(handler: tf.io.IOHandler): Promise<void>;
@@ -70,6 +83,8 @@ export interface Learner {
    * co-training). Learners without it ignore unlabelled events.
    */
   learnUnlabelled?(x: readonly (readonly number[])[], ids: readonly string[]): Promise<UnlabelledStepResult>;
+  /** Online model selection (`auto`): each candidate's prequential score over its window, and which one serves. */
+  candidateScores?(): { name: string; score: number | null; leader: boolean }[];
   /** Releases every tensor the learner holds. */
   dispose(): void;
 }

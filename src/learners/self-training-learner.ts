@@ -77,6 +77,7 @@ export class SelfTrainingLearner implements Learner {
       confident.map(({ i }) => x[i]!),
       confident.map(({ p }) => p.label!),
       confident.map(() => pseudoWeight),
+      { pseudo: true },
     );
     this.pseudoLearned += confident.length;
     return { pseudoLabelled: confident.map(({ i, p }) => ({ id: ids[i]!, label: p.label! })), loss };

@@ -45,6 +45,7 @@ export async function trainBatch(learner: Learner, data: readonly Example[], opt
         batch.map((b) => b.x),
         batch.map((b) => b.y),
         batch.some((b) => b.weight !== undefined) ? batch.map((b) => b.weight ?? 1) : undefined,
+        { repeat: e > 0 },
       );
       sum += loss;
       steps++;

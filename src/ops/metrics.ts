@@ -39,6 +39,8 @@ export interface Metrics {
   onlineMae: Gauge<'model'>;
   pseudoLabels: Counter<'model'>;
   pseudoLabelAccuracy: Gauge<'model'>;
+  candidateScore: Gauge<'model' | 'candidate'>;
+  candidateServing: Gauge<'model' | 'candidate'>;
   freshness: Histogram<'model'>;
   versionsLoaded: Gauge<'model'>;
   predictQueueSeconds: Histogram<'method'>;
@@ -102,6 +104,8 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     onlineMae: gauge('streamtune_online_mae'),
     pseudoLabels: counter('streamtune_pseudo_labels_total'),
     pseudoLabelAccuracy: gauge('streamtune_pseudo_label_accuracy'),
+    candidateScore: gauge('streamtune_candidate_score'),
+    candidateServing: gauge('streamtune_candidate_serving'),
     freshness: histogram('streamtune_freshness_seconds'),
     versionsLoaded: gauge('streamtune_model_versions_loaded'),
     // Queue and compute time apart, as Triton reports them: batching trades one for the other.

@@ -203,6 +203,7 @@ export class OnlineTrainer {
         unlabelled: unlabelled.length,
         pseudoLabelled,
         pseudoLabelAccuracy: orNull(this.pseudoLabels.accuracy),
+        ...(labelled.length > 0 && this.learnerRef.candidateScores ? { candidates: this.learnerRef.candidateScores() } : {}),
       });
     }
     if (this.checkpoints.due()) await this.saveVersion();

@@ -27,6 +27,8 @@ export interface TrainerStats {
   pseudoLabelled?: number;
   /** Share of pseudo-labels confirmed by true labels that arrived later for the same ids. */
   pseudoLabelAccuracy?: number | null;
+  /** Auto models: each candidate's prequential score over its window, and which one serves. */
+  candidates?: { name: string; score: number | null; leader: boolean }[];
 }
 
 /** Adds a step's stats to the metrics. */
@@ -45,4 +47,8 @@ export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.mae !== undefined && s.mae !== null) metrics.onlineMae.set({ model: s.model }, s.mae);
   if (s.pseudoLabelled) metrics.pseudoLabels.inc({ model: s.model }, s.pseudoLabelled);
   if (s.pseudoLabelAccuracy !== undefined && s.pseudoLabelAccuracy !== null) metrics.pseudoLabelAccuracy.set({ model: s.model }, s.pseudoLabelAccuracy);
+  for (const c of s.candidates ?? []) {
+    if (c.score !== null) metrics.candidateScore.set({ model: s.model, candidate: c.name }, c.score);
+    metrics.candidateServing.set({ model: s.model, candidate: c.name }, c.leader ? 1 : 0);
+  }
 }

@@ -27,7 +27,8 @@ describe('featurize', () => {
     const a = hashText('Free money, click now!', 256);
     expect(a).toHaveLength(256);
     expect(hashText('free MONEY click now', 256)).toEqual(a); // case and punctuation do not matter
-    expect(hashText('now click money free', 256)).not.toEqual(a); // word order does (bigrams)
+    expect(hashText('now click money free', 256)).toEqual(a); // words alone: order does not matter
+    expect(hashText('now click money free', 256, 2)).not.toEqual(hashText('Free money, click now!', 256, 2)); // with word pairs it does
     expect(hashText('Free money, click now!', 256)).toEqual(a);
     expect(Math.hypot(...a)).toBeCloseTo(1, 6);
     expect(hashText('', 16).every((v) => v === 0)).toBe(true);

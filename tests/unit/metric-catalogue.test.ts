@@ -34,7 +34,8 @@ describe('metric catalogue', () => {
       if (!/^streamtune_[a-z0-9_]+$/.test(d.name)) problems.push('needs the streamtune_ prefix, snake case');
       if ((d.type === 'counter') !== d.name.endsWith('_total')) problems.push('_total is for counters, and every counter');
       if (d.unit === 'seconds' && !/_seconds(_total)?$/.test(d.name)) problems.push('seconds must be in the name');
-      if (d.unit === '1' && !d.name.endsWith('_info') && d.name !== 'streamtune_trainer_up') problems.push('unit 1 is for info metrics');
+      // Unit 1: info metrics, and the two 0/1 state gauges.
+      if (d.unit === '1' && !d.name.endsWith('_info') && d.name !== 'streamtune_trainer_up' && d.name !== 'streamtune_candidate_serving') problems.push('unit 1 is for info metrics');
       if (/milli|_ms|_kb|_mb/.test(d.name)) problems.push('base units only');
       if (d.labels.some((l) => /id$|^event|^user|^version$/.test(l)) && d.name !== 'streamtune_model_info') problems.push('unbounded label');
       expect({ name: d.name, problems }).toEqual({ name: d.name, problems: [] });

@@ -2,9 +2,12 @@ import { selectBackend, loadConfig, ConfigError } from '../../core/index.js';
 import { readEvents } from '../../ingest/index.js';
 import { fitStandardizer, hashText } from '../../features/index.js';
 import type { Task } from '../../learners/index.js';
-import { prequentialRun, type StreamRow } from '../../evaluation/index.js';
+import { pairedDifference, prequentialScores, type StreamRow } from '../../evaluation/index.js';
 import { buildRegimeLearner, profileDataset, recommendRegime, type Plan } from '../../learners/index.js';
 import { type Command, commonOverrides } from '../args.js';
+
+/** Hash buckets for text, as `streamtune train` uses by default. */
+const TEXT_DIM = 4096;
 
 /** Parses `90`, `90s`, `5m` or `1h` into seconds. */
 export function parseBudget(v: string): number {
@@ -13,12 +16,24 @@ export function parseBudget(v: string): number {
   return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
 }
 
-/** Runs each candidate regime test-then-train on the sample (true labels hidden as in the file). */
-async function bakeoff(plan: Plan, events: Awaited<ReturnType<typeof readEvents>>['events'], task: Task): Promise<{ regime: string; score: number; seconds: number }[]> {
+interface BakeoffEntry {
+  regime: string;
+  score: number;
+  seconds: number;
+  /** Per labelled event: hit (1/0) or absolute error, in file order. */
+  scores: number[];
+}
+
+/**
+ * Runs each candidate regime test-then-train over the file in its order: labelled
+ * events are predicted, scored, then learned; unlabelled ones are learned where
+ * the regime can (self-training, co-training), as the online trainer would.
+ */
+async function bakeoff(plan: Plan, events: Awaited<ReturnType<typeof readEvents>>['events'], task: Task): Promise<BakeoffEntry[]> {
   const text = plan.profile.modality === 'text';
-  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, 1024) : 'features' in e.input ? e.input.features : mediaUnsupported()));
+  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, TEXT_DIM) : 'features' in e.input ? e.input.features : mediaUnsupported()));
   const std = text ? null : fitStandardizer(raw);
-  const rows: (StreamRow & { labelled: boolean })[] = events.map((e, i) => ({
+  const rows: StreamRow[] = events.map((e, i) => ({
     id: e.id,
     x: std ? raw[i]!.map((v, j) => (v - std.mean[j]!) / std.std[j]!) : raw[i]!,
     y: e.label === null ? '' : task === 'regression' ? Number(e.label) : String(e.label),
@@ -29,18 +44,49 @@ async function bakeoff(plan: Plan, events: Awaited<ReturnType<typeof readEvents>
   const ys = labelledRows.map((r) => Number(r.y));
   const mean = task === 'regression' ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
   const sd = task === 'regression' ? Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length) || 1 : 1;
-  const out = [];
+  const featureSpec = text ? ({ kind: 'text', dim: TEXT_DIM } as const) : ({ kind: 'features', dim: rows[0]!.x.length } as const);
+  const out: BakeoffEntry[] = [];
   for (const regime of plan.candidates.filter((r) => r !== 'transfer' && r !== 'fine-tune')) {
     const t0 = Date.now();
-    const learner = await buildRegimeLearner({ regime, task, featureSpec: { kind: 'features', dim: rows[0]!.x.length }, labels, unlabelled: rows.filter((r) => !r.labelled).map((r) => r.x), hiddenUnits: [64], learningRate: 0.01, targetMean: mean, targetStd: sd });
-    // Scored on the labelled events, predicted before they are learned; unlabelled ones are learned where the regime can.
-    const score = await prequentialRun(learner, labelledRows, task);
-    const un = rows.filter((r) => !r.labelled);
-    if (learner.learnUnlabelled && un.length) await learner.learnUnlabelled(un.map((r) => r.x), un.map((r) => r.id));
+    const learner = await buildRegimeLearner({ regime, task, featureSpec, labels, unlabelled: rows.filter((r) => !r.labelled).map((r) => r.x), hiddenUnits: [64], learningRate: 0.01, targetMean: mean, targetStd: sd });
+    const scores = await prequentialScores(learner, rows, task);
     learner.dispose();
-    out.push({ regime, score: Number(score.toFixed(4)), seconds: (Date.now() - t0) / 1000 });
+    const score = scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
+    out.push({ regime, score: Number(score.toFixed(4)), seconds: (Date.now() - t0) / 1000, scores });
   }
   return out.sort((a, b) => (task === 'regression' ? a.score - b.score : b.score - a.score));
+}
+
+/**
+ * The recommendation after a bake-off: its winner, unless the rule-based choice
+ * is within the noise of it (paired difference under 2 standard errors on the
+ * same events), in which case the rule-based choice stands and the plan says so.
+ */
+export function settle(plan: Plan, ranked: readonly BakeoffEntry[], task: Task): { regime: string; reason: string; noise: number } {
+  const winner = ranked[0]!;
+  const rule = ranked.find((r) => r.regime === plan.regime);
+  const unit = task === 'regression' ? 'MAE' : 'accuracy';
+  const n = winner.scores.length;
+  if (!rule || rule === winner) {
+    const second = ranked[1];
+    const d = second ? pairedDifference(winner.scores, second.scores) : null;
+    const noise = d ? 2 * d.standardError : 0;
+    return {
+      regime: winner.regime,
+      noise,
+      reason: d && !d.significant ? `the bake-off agrees: ${winner.regime} ranks first, though ${second!.regime} is within its noise (±${noise.toFixed(4)} ${unit} over ${n} events)` : `the bake-off agrees: ${winner.regime} ranks first on ${n} labelled events`,
+    };
+  }
+  const d = pairedDifference(winner.scores, rule.scores);
+  const noise = 2 * d.standardError;
+  if (d.significant) {
+    return { regime: winner.regime, noise, reason: `the bake-off overrules the rules: ${winner.regime} beat ${rule.regime} by ${Math.abs(d.difference).toFixed(4)} ${unit} (more than its noise, ±${noise.toFixed(4)}, over ${n} events)` };
+  }
+  return {
+    regime: rule.regime,
+    noise,
+    reason: `${winner.regime} ranked first, but its lead over ${rule.regime} (${Math.abs(d.difference).toFixed(4)} ${unit}) is within the noise of ${n} events (±${noise.toFixed(4)}): the bake-off cannot tell them apart, so the rule-based choice stands; score more events to decide`,
+  };
 }
 
 export const planCommand: Command = {
@@ -68,20 +114,26 @@ Example:
     const { events } = await readEvents(values.data);
     if (values.task !== undefined && values.task !== 'classification' && values.task !== 'regression') throw new ConfigError('--task', 'classification or regression');
     const plan = recommendRegime(profileDataset(events, values.task as Task | undefined), budget);
-    let ranked: Awaited<ReturnType<typeof bakeoff>> | undefined;
+    let ranked: BakeoffEntry[] | undefined;
+    let noise = 0;
     if (values.bakeoff) {
       const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
       await selectBackend(config.backend, { conv: false });
       ranked = await bakeoff(plan, events, plan.profile.task);
+      const settled = settle(plan, ranked, plan.profile.task);
+      plan.regime = settled.regime as Plan['regime'];
+      plan.reasons.push(settled.reason);
+      noise = settled.noise;
     }
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ ...plan, ...(ranked ? { bakeoff: ranked } : {}) })}\n`);
+      const bakeoffOut = ranked?.map(({ scores: _scores, ...r }) => r);
+      process.stdout.write(`${JSON.stringify({ ...plan, ...(bakeoffOut ? { bakeoff: bakeoffOut, noise: Number(noise.toFixed(4)) } : {}) })}\n`);
       return 0;
     }
     const lines = [`Recommended regime: ${plan.regime}`, '', 'Why:', ...plan.reasons.map((r) => `  - ${r}`), '', `Candidates: ${plan.candidates.join(', ')}`];
     if (ranked) {
       const metric = plan.profile.task === 'regression' ? 'MAE' : 'accuracy';
-      lines.push('', `Bake-off (prequential ${metric} on the labelled events, best first):`, `  ${'regime'.padEnd(14)} ${metric.padStart(9)}  seconds`);
+      lines.push('', `Bake-off (prequential ${metric} on the labelled events, best first; noise ±${noise.toFixed(4)}):`, `  ${'regime'.padEnd(14)} ${metric.padStart(9)}  seconds`);
       for (const r of ranked) lines.push(`  ${r.regime.padEnd(14)} ${r.score.toFixed(4).padStart(9)}  ${r.seconds.toFixed(1).padStart(7)}`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);

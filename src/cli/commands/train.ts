@@ -14,6 +14,7 @@ export const trainCommand: Command = {
                        [--epochs N] [--validation-split 0.1] [--patience N] [--hidden 64,32]
                        [--encoder DIR] [--pretrain-epochs N] [--model NAME] [--registry DIR]
                        [--image-size 32x32x1] [--audio-shape 16000,64,32]
+                       [--candidates linear,mlp,knn,knn-manhattan,naive-bayes,hoeffding-tree] [--margin 0.02]
 
 Trains a model on the events of a file (JSONL: one label event per line; CSV: a header
 row with a "label" column, an optional "id", and a "text" column or numeric features;
@@ -21,6 +22,8 @@ an empty label means unlabelled) and saves it in the registry as the model's new
 version, which \`streamtune serve\` then serves and keeps training online.
 
 Regimes: ${REGIMES.join(', ')} (see docs/regimes.md; \`streamtune plan\` recommends one).
+The default, auto, learns several model families on the same stream and serves the best
+(--candidates picks which compete; --margin is the lead a challenger needs to take over).
 Transfer and fine-tune need --encoder: a registry version directory or a saved tfjs model.
 Image and audio events train a ConvClassifier: --image-size WIDTHxHEIGHTxCHANNELS (1 or 3),
 --audio-shape SAMPLE_RATE,FRAMES,MEL_BINS (see docs/labelling.md).
@@ -42,13 +45,15 @@ Example:
     'pretrain-epochs': { type: 'string' },
     'image-size': { type: 'string' },
     'audio-shape': { type: 'string' },
+    candidates: { type: 'string' },
+    margin: { type: 'string' },
   },
   async run(values) {
     if (typeof values.data !== 'string') throw new ConfigError('--data', 'a JSONL file of labelled events is required');
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
     const task = (values.task ?? 'classification') as string;
     if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
-    const regime = (values.regime ?? 'supervised') as Regime;
+    const regime = (values.regime ?? 'auto') as Regime;
     if (!REGIMES.includes(regime)) throw new ConfigError('--regime', `"${regime}" is not one of ${REGIMES.join(', ')}`);
     const split = values['validation-split'] === undefined ? 0 : Number(values['validation-split']);
     if (!(split >= 0 && split < 1)) throw new ConfigError('--validation-split', 'must be a share in [0, 1)');
@@ -79,6 +84,7 @@ Example:
       encoderDir: typeof values.encoder === 'string' ? values.encoder : undefined,
       pretrainEpochs: intFlag(values, 'pretrain-epochs'),
       media: mediaSpecs(values),
+      auto: autoOptions(values),
       onEpoch: (e, loss, val) => process.stderr.write(`\r${progressBar(e, epochs)} epoch ${e}/${epochs} loss ${loss.toFixed(4)}${val === undefined ? '' : ` validation ${task === 'regression' ? `MAE ${(-val).toFixed(4)}` : `accuracy ${val.toFixed(4)}`}`}`),
     });
     process.stderr.write('\n');
@@ -101,6 +107,18 @@ Example:
     return rejected.length > 0 ? 2 : 0;
   },
 };
+
+/** `--candidates linear,knn` and `--margin 0.05` for the auto regime. */
+function autoOptions(values: Record<string, unknown>): { candidates?: string[]; margin?: number } {
+  const out: { candidates?: string[]; margin?: number } = {};
+  if (typeof values.candidates === 'string') out.candidates = values.candidates.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof values.margin === 'string') {
+    const m = Number(values.margin);
+    if (!(m >= 0 && m < 1)) throw new ConfigError('--margin', `"${values.margin}" is not a number in [0, 1)`);
+    out.margin = m;
+  }
+  return out;
+}
 
 /** `--image-size 32x32x1` and `--audio-shape 16000,64,32` as feature specs; absent flags keep the defaults. */
 function mediaSpecs(values: Record<string, unknown>): MediaSpecs {

@@ -18,6 +18,15 @@ export const learningDashboard: DashboardSpec = {
         { expr: 'streamtune_online_accuracy_faded', legendFormat: '{{model}} faded' },
       ],
     },
+    {
+      type: 'timeseries',
+      title: 'Auto: candidate scores',
+      description: 'Prequential score of each candidate over its window (accuracy, or MAE for regressors); the serving one is marked',
+      targets: [
+        { expr: 'streamtune_candidate_score', legendFormat: '{{model}} {{candidate}}' },
+        { expr: 'streamtune_candidate_score * on (model, candidate) (streamtune_candidate_serving == 1)', legendFormat: '{{model}} serving: {{candidate}}' },
+      ],
+    },
     { type: 'timeseries', title: 'Training loss', targets: [{ expr: 'streamtune_train_loss', legendFormat: '{{model}}' }] },
     {
       type: 'timeseries',

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Rebuild the public label-event streams under data/<name>/<name>.jsonl.
+
+Every stream comes from a package on PyPI: scikit-learn's bundled data sets and
+River's bundled data sets and synthetic generators. Nothing is downloaded at run
+time, so a rebuild is byte-for-byte reproducible with the pinned versions in
+bench/quality/requirements.txt.
+
+    PY=$(bash scripts/river-venv.sh)                 # venv with the pinned packages
+    $PY scripts/datasets/make_streams.py all         # every stream
+    $PY scripts/datasets/make_streams.py sea-drift wine
+
+Event format, one JSON object per line (as data/diabetes and data/spam):
+    {"id":"wine-0042","input":{"features":[...]},"label":"class_1"}   classification
+    {"id":"friedman-drift-0042","input":{"features":[...]},"label":12.3}  regression
+
+Real data sets whose source order is grouped by class (breast-cancer, wine) are
+shuffled once with seed 7, like the existing data/ sets; River's bundled
+ImageSegments and Bananas already come in a mixed order and are kept as shipped
+(so scores compare with River's published progressive-validation numbers).
+Synthetic streams keep their generated order: that order is where the drift is.
+"""
+import json
+import os
+import random
+import sys
+from typing import Callable, Iterable, Iterator
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "data")
+SHUFFLE_SEED = 7  # the seed the existing data/ generators use
+N_SYNTH = 3000  # long enough for a drift mid-stream, small enough to keep files small
+
+
+def num(v):
+    """Round to 6 significant digits: keeps files small, and the generators'
+    float noise beyond that carries no information. Integers stay integers
+    (Agrawal's categorical codes, pixel-like counts)."""
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    f = float(f"{float(v):.6g}")
+    # Whole numbers print without ".0" (e.g. Agrawal's salary 103125 after rounding).
+    return int(f) if f.is_integer() and abs(f) < 1e15 else f
+
+
+def label_str(y) -> str:
+    """Classification labels are strings in the event format; booleans become
+    "1"/"0" so every binary synthetic stream spells its classes the same way."""
+    if isinstance(y, bool):
+        return "1" if y else "0"
+    return str(y)
+
+
+def shuffled(rows: list, seed: int = SHUFFLE_SEED) -> list:
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    return [rows[i] for i in order]
+
+
+def river_rows(dataset: Iterable, n: int | None = None) -> list:
+    """(x dict, y) pairs from a River dataset or generator, features in the
+    dataset's own key order (stable across runs: dicts keep insertion order)."""
+    rows = []
+    for i, (x, y) in enumerate(dataset):
+        if n is not None and i >= n:
+            break
+        rows.append(([x[k] for k in x], y))
+    return rows
+
+
+# ---------------------------------------------------------------- the streams
+# Each builder returns (rows, task) where rows = [(features, label)].
+
+
+def breast_cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    d = load_breast_cancer()
+    rows = [(list(x), d.target_names[t]) for x, t in zip(d.data, d.target)]
+    return shuffled(rows), "classification"
+
+
+def wine():
+    from sklearn.datasets import load_wine
+
+    d = load_wine()
+    rows = [(list(x), d.target_names[t]) for x, t in zip(d.data, d.target)]
+    return shuffled(rows), "classification"
+
+
+def image_segments():
+    from river import datasets
+
+    return river_rows(datasets.ImageSegments()), "classification"
+
+
+def bananas():
+    from river import datasets
+
+    return river_rows(datasets.Bananas()), "classification"
+
+
+def sea_drift():
+    from river.datasets import synth
+
+    # SEA concept 0 (x1+x2 > 8) drifting to concept 1 (x1+x2 > 9) around the
+    # middle, over ~50 events as in River's HoeffdingAdaptiveTreeClassifier
+    # example; 10% label noise as in the original SEA paper (Street & Kim 2001).
+    # The two concepts get different seeds: with the same seed (as in River's
+    # doc example) the drift stream replays the first stream's inputs.
+    gen = synth.ConceptDriftStream(
+        stream=synth.SEA(variant=0, noise=0.1, seed=42),
+        drift_stream=synth.SEA(variant=1, noise=0.1, seed=43),
+        position=N_SYNTH // 2,
+        width=50,
+        seed=1,
+    )
+    return river_rows(gen, N_SYNTH), "classification"
+
+
+def agrawal_drift():
+    from river.datasets import synth
+
+    # River's ConceptDriftStream default pairing: Agrawal function 0 drifting to
+    # function 2 (a different loan-approval rule), here mid-stream over ~100
+    # events. All 9 features are numbers already (elevel, car and zipcode are
+    # integer category codes), so they are written as they are.
+    gen = synth.ConceptDriftStream(
+        stream=synth.Agrawal(classification_function=0, seed=42),
+        drift_stream=synth.Agrawal(classification_function=2, seed=43),
+        position=N_SYNTH // 2,
+        width=100,
+        seed=1,
+    )
+    return river_rows(gen, N_SYNTH), "classification"
+
+
+def hyperplane():
+    from river.datasets import synth
+
+    # A rotating hyperplane: 4 of 10 weights take a step of 0.005 per event and
+    # turn round with probability 0.1, i.e. a continuous, gradual drift; 5%
+    # label noise (the generator's default).
+    gen = synth.Hyperplane(seed=42, n_features=10, n_drift_features=4, mag_change=0.005, noise_percentage=0.05, sigma=0.1)
+    return river_rows(gen, N_SYNTH), "classification"
+
+
+def rbf_drift():
+    from river.datasets import synth
+
+    # 4 classes, 10 features, 50 Gaussian centroids of which 10 move. River's
+    # doc example uses change_speed=0.87, which sends the moving centroids across
+    # the whole unit cube every couple of events (those regions become pure
+    # noise); 0.001 moves them ~3 units over the stream, a learnable drift.
+    gen = synth.RandomRBFDrift(
+        seed_model=42, seed_sample=42, n_classes=4, n_features=10, n_centroids=50, change_speed=0.001, n_drift_centroids=10
+    )
+    return river_rows(gen, N_SYNTH), "classification"
+
+
+def friedman_drift():
+    from river.datasets import synth
+
+    # Friedman #1 regression with Global Recurring Abrupt drift: the relevant
+    # features swap at event 1000 and swap back at 2000 (positions scaled from
+    # River's defaults of 50k/100k/150k to a 3,000-event stream).
+    gen = synth.FriedmanDrift(drift_type="gra", position=(1000, 2000), seed=42)
+    return river_rows(gen, N_SYNTH), "regression"
+
+
+STREAMS: dict[str, Callable] = {
+    "breast-cancer": breast_cancer,
+    "wine": wine,
+    "image-segments": image_segments,
+    "bananas": bananas,
+    "sea-drift": sea_drift,
+    "agrawal-drift": agrawal_drift,
+    "hyperplane": hyperplane,
+    "rbf-drift": rbf_drift,
+    "friedman-drift": friedman_drift,
+}
+
+
+def events(name: str, rows: list, task: str) -> Iterator[str]:
+    width = len(str(len(rows) - 1))
+    for i, (x, y) in enumerate(rows):
+        label = num(y) if task == "regression" else label_str(y)
+        yield json.dumps(
+            {"id": f"{name}-{i:0{width}d}", "input": {"features": [num(v) for v in x]}, "label": label},
+            separators=(",", ":"),
+        )
+
+
+def build(name: str) -> None:
+    rows, task = STREAMS[name]()
+    out_dir = os.path.join(DATA, name)
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{name}.jsonl")
+    with open(path, "w") as f:
+        for line in events(name, rows, task):
+            f.write(line + "\n")
+    classes = "" if task == "regression" else f", {len({label_str(y) for _, y in rows})} classes"
+    print(f"{os.path.relpath(path, ROOT)}: {len(rows)} events, {len(rows[0][0])} features, {task}{classes}")
+
+
+def main(argv: list[str]) -> None:
+    names = list(STREAMS) if argv in ([], ["all"]) else argv
+    unknown = [n for n in names if n not in STREAMS]
+    if unknown:
+        sys.exit(f"unknown stream(s): {', '.join(unknown)}; known: {', '.join(STREAMS)}")
+    for name in names:
+        build(name)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

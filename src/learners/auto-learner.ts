@@ -1,0 +1,343 @@
+import type * as tf from '@tensorflow/tfjs';
+import { ConfigError, PreconditionError, RollingWindow } from '../core/index.js';
+import { OnlineStandardizer, type FeatureSpec, type StandardizerState } from '../features/index.js';
+import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
+import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
+import { saveModels, unpackHandlers } from './pack-models.js';
+
+/** One candidate of {@link AutoLearner}: a name, and the learner class and config it is built from. */
+export interface CandidateSpec {
+  name: string;
+  className: string;
+  config: { [k: string]: Json };
+}
+
+/** Parameters of {@link AutoLearner}; all JSON, all saved (with the running statistics and the leader). */
+export interface AutoLearnerConfig {
+  featureSpec: FeatureSpec;
+  task: Task;
+  labels?: string[];
+  /** The learners that compete. @defaultValue {@link defaultCandidates} for the input kind and task */
+  candidates?: CandidateSpec[];
+  /** Labelled events each candidate's prequential score is taken over. @defaultValue 300 */
+  window?: number;
+  /**
+   * How far another candidate must lead, over full windows, before it serves:
+   * accuracy points for a classifier, a share of the leader's MAE for a regressor. @defaultValue 0.02
+   */
+  margin?: number;
+  /** Standardize features with running statistics (tabular inputs). @defaultValue true for `features` inputs */
+  standardize?: boolean;
+  /** Learn regression targets standardized with running statistics. @defaultValue true */
+  scaleTarget?: boolean;
+  /** The candidate that serves. @defaultValue `ensemble` (the only candidate when there is one) */
+  leader?: string;
+  standardizer?: StandardizerState | null;
+  targetScaler?: StandardizerState | null;
+  /** Each candidate's scored window (hits or absolute errors, oldest first), by name. */
+  scores?: Record<string, number[]>;
+}
+
+/** A candidate's standing: its prequential score over the window (null until it has one) and whether it serves. */
+export interface CandidateScore {
+  name: string;
+  score: number | null;
+  leader: boolean;
+}
+
+/**
+ * The candidates a new model starts with. Tabular: a linear model, an MLP,
+ * k-nearest neighbours (Euclidean; for classifiers also Manhattan), and for
+ * classifiers Gaussian naive Bayes and a Hoeffding tree. Text: a linear model,
+ * an MLP and multinomial naive Bayes (KNN's cost grows with the input's width). Candidates see standardized inputs, so their
+ * feature spec carries no statistics of its own.
+ */
+export function defaultCandidates(featureSpec: FeatureSpec, task: Task, labels: readonly string[] = []): CandidateSpec[] {
+  const text = featureSpec.kind === 'text';
+  const spec = (text ? featureSpec : { kind: 'features', dim: featureSpec.dim }) as unknown as Json;
+  if (task === 'regression') {
+    return [
+      { name: 'linear', className: 'DenseRegressor', config: { featureSpec: spec, hiddenUnits: [], learningRate: 0.03, loss: 'mse' } },
+      { name: 'mlp', className: 'DenseRegressor', config: { featureSpec: spec, hiddenUnits: [64], learningRate: 0.01, loss: 'mse' } },
+      ...(text ? [] : [{ name: 'knn', className: 'KnnLearner', config: { featureSpec: spec, task, k: 5, windowSize: 1000 } }]),
+    ];
+  }
+  const l = [...labels] as Json;
+  return [
+    { name: 'linear', className: 'DenseClassifier', config: { featureSpec: spec, labels: l, hiddenUnits: [], learningRate: 0.03 } },
+    { name: 'mlp', className: 'DenseClassifier', config: { featureSpec: spec, labels: l, hiddenUnits: [64], learningRate: text ? 0.003 : 0.01 } },
+    ...(text
+      ? [{ name: 'naive-bayes', className: 'MultinomialNaiveBayes', config: { featureSpec: spec, labels: l } }]
+      : [
+          { name: 'knn', className: 'KnnLearner', config: { featureSpec: spec, task, labels: l, k: 5, windowSize: 1000 } },
+          { name: 'knn-manhattan', className: 'KnnLearner', config: { featureSpec: spec, task, labels: l, k: 5, windowSize: 1000, p: 1 } },
+          { name: 'naive-bayes', className: 'GaussianNaiveBayes', config: { featureSpec: spec, labels: l } },
+          { name: 'hoeffding-tree', className: 'HoeffdingTreeClassifier', config: { featureSpec: spec, labels: l } },
+        ]),
+  ];
+}
+
+/** Name of the pseudo-candidate that blends the others' answers. */
+export const ENSEMBLE = 'ensemble';
+
+/**
+ * Online model selection, the default regime of a new model: several learners
+ * learn the same stream; each is scored prequentially (predict, then learn) on
+ * the same events over a rolling window, and so is `ensemble`, their blend
+ * weighted by those scores; the best of them serves, and the lead changes only
+ * when another is ahead by `margin`. Tabular features are standardized and
+ * regression targets scaled with running statistics saved with the version,
+ * so serving transforms inputs exactly as training did.
+ *
+ * @example
+ * const auto = new AutoLearner({ featureSpec: { kind: 'features', dim: 4 }, task: 'classification', labels: ['a', 'b'] });
+ * await auto.learn(xs, ys);
+ * auto.candidateScores(); // [{ name: 'linear', score: 0.91, leader: false }, …, { name: 'ensemble', score: 0.95, leader: true }]
+ */
+export class AutoLearner implements Learner {
+  static readonly className = 'AutoLearner';
+  readonly className = AutoLearner.className;
+  readonly predictsWhileLearning = true;
+  readonly featureSpec: FeatureSpec;
+  private readonly config: Required<Omit<AutoLearnerConfig, 'standardizer' | 'targetScaler' | 'scores'>>;
+  readonly candidates: Learner[];
+  /** Candidate names, then {@link ENSEMBLE} (when there are two candidates or more). */
+  private readonly names: string[];
+  private readonly scores: RollingWindow[];
+  private leader: number;
+  private readonly standardizer: OnlineStandardizer | null;
+  private readonly targetScaler: OnlineStandardizer | null;
+  private lrScale = 1;
+  private learning = false;
+  private readonly baseRates: (number | undefined)[];
+
+  constructor(config: AutoLearnerConfig, candidates?: Learner[]) {
+    const labels = config.labels ?? [];
+    this.config = {
+      labels,
+      candidates: config.candidates ?? defaultCandidates(config.featureSpec, config.task, labels),
+      window: 300,
+      margin: 0.02,
+      standardize: config.featureSpec.kind === 'features',
+      scaleTarget: true,
+      leader: ENSEMBLE,
+      ...config,
+    } as AutoLearner['config'];
+    const specs = this.config.candidates;
+    if (specs.length === 0) throw new ConfigError('candidates', 'auto needs at least one candidate');
+    const names = specs.map((c) => c.name);
+    if (new Set(names).size !== names.length || names.includes(ENSEMBLE)) throw new ConfigError('candidates', `candidate names must be unique and not "${ENSEMBLE}"`);
+    this.featureSpec = config.featureSpec;
+    this.names = specs.length > 1 ? [...names, ENSEMBLE] : names;
+    this.candidates = candidates ?? specs.map((c) => createLearner(c.className, c.config));
+    this.baseRates = this.candidates.map((c) => c.learningRate);
+    this.scores = this.names.map((n) => new RollingWindow(this.config.window, config.scores?.[n]));
+    this.leader = Math.max(0, this.names.indexOf(this.config.leader));
+    this.standardizer = this.config.standardize ? new OnlineStandardizer(config.featureSpec.dim, config.standardizer ?? undefined) : null;
+    this.targetScaler = config.task === 'regression' && this.config.scaleTarget ? new OnlineStandardizer(1, config.targetScaler ?? undefined) : null;
+  }
+
+  /** The candidate serving now. */
+  get leaderName(): string {
+    return this.names[this.leader]!;
+  }
+
+  candidateScores(): CandidateScore[] {
+    return this.names.map((name, i) => ({ name, score: this.scores[i]!.length ? this.scores[i]!.mean : null, leader: i === this.leader }));
+  }
+
+  private get regression(): boolean {
+    return this.config.task === 'regression';
+  }
+
+  private inputs(x: readonly (readonly number[])[]): readonly (readonly number[])[] {
+    return this.standardizer ? this.standardizer.transformAll(x) : x;
+  }
+
+  private unscale(v: number): number {
+    return this.targetScaler ? v * this.targetScaler.std(0) + this.targetScaler.state().mean[0]! : v;
+  }
+
+  private scaleTarget(v: number): number {
+    const s = this.targetScaler!;
+    return (v - s.state().mean[0]!) / s.std(0);
+  }
+
+  /** Every candidate's answers for a batch (targets unscaled), then the ensemble's. */
+  private answers(xs: readonly (readonly number[])[]): Prediction[][] {
+    const each = this.candidates.map((c) => c.predict(xs).map((p) => (this.regression ? { value: this.unscale(p.value ?? Number.NaN) } : p)));
+    return this.names.length > each.length ? [...each, this.blend(each)] : each;
+  }
+
+  /**
+   * The ensemble's answers: class scores (or values) averaged with weights that
+   * grow steeply with each candidate's recent score, so it follows the best
+   * candidate closely and hedges between near-equals.
+   */
+  private blend(each: Prediction[][]): Prediction[] {
+    const scored = this.candidates.map((_, i) => (this.scores[i]!.length ? this.scores[i]!.mean : null));
+    const known = scored.filter((s): s is number => s !== null);
+    const best = known.length ? (this.regression ? Math.min(...known) : Math.max(...known)) : 0;
+    const w = scored.map((s) => {
+      if (s === null) return 1;
+      // Accuracy: e^(−40·gap); MAE: e^(−10·relative gap).
+      return this.regression ? Math.exp((-10 * (s - best)) / Math.max(best, 1e-12)) : Math.exp(-40 * (best - s));
+    });
+    const total = w.reduce((a, b) => a + b, 0);
+    return each[0]!.map((_, n) => {
+      if (this.regression) {
+        let v = 0;
+        let wf = 0;
+        each.forEach((ps, i) => {
+          const p = ps[n]!.value!;
+          if (Number.isFinite(p)) {
+            v += w[i]! * p;
+            wf += w[i]!;
+          }
+        });
+        return { value: wf > 0 ? v / wf : Number.NaN };
+      }
+      const scores: Record<string, number> = {};
+      for (const l of this.config.labels) scores[l] = 0;
+      each.forEach((ps, i) => {
+        const p = ps[n]!;
+        if (p.scores) for (const [l, s] of Object.entries(p.scores)) scores[l] = (scores[l] ?? 0) + (w[i]! * s) / total;
+        else if (p.label !== undefined) scores[p.label] = (scores[p.label] ?? 0) + w[i]! / total;
+      });
+      let label = this.config.labels[0]!;
+      for (const l of this.config.labels) if (scores[l]! > scores[label]!) label = l;
+      return { label, confidence: scores[label]!, scores };
+    });
+  }
+
+  predict(x: readonly (readonly number[])[]): Prediction[] {
+    const xs = this.inputs(x);
+    if (this.leaderName === ENSEMBLE) return this.blend(this.candidates.map((c) => c.predict(xs).map((p) => (this.regression ? { value: this.unscale(p.value ?? Number.NaN) } : p))));
+    const out = this.candidates[this.leader]!.predict(xs);
+    return this.regression ? out.map((p) => ({ value: this.unscale(p.value ?? Number.NaN) })) : out;
+  }
+
+  async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult> {
+    if (this.learning) throw new PreconditionError(`${this.className}.learn called while a step is running; steps must be serialized`, { learner: this.className });
+    this.learning = true;
+    try {
+      return await this.step(x, y, weights, opts);
+    } finally {
+      this.learning = false;
+    }
+  }
+
+  private async step(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult> {
+    if (x.length === 0) return { loss: 0, examples: 0 };
+    if (opts?.repeat) return this.relearn(x, y, weights);
+    // Feature statistics move with the inputs (no labels involved), before anything predicts.
+    this.standardizer?.update(x);
+    const xs = this.inputs(x);
+    // Predict, then learn: every answer comes from the weights (and target statistics) before this batch.
+    const before = this.answers(xs);
+    if (!opts?.pseudo) {
+      before.forEach((ps, i) =>
+        y.forEach((truth, n) => this.scores[i]!.push(this.regression ? absError(ps[n]!.value!, Number(truth)) : ps[n]!.label === String(truth) ? 1 : 0)),
+      );
+    }
+    this.targetScaler?.update(y.map((v) => [Number(v)]));
+    const ys = this.regression && this.targetScaler ? y.map((v) => this.scaleTarget(Number(v))) : y;
+    let loss = 0;
+    for (let i = 0; i < this.candidates.length; i++) {
+      const r = await this.candidates[i]!.learn(xs, ys, weights, opts);
+      if (i === this.leader || (this.leaderName === ENSEMBLE && i === 0)) loss = r.loss;
+    }
+    const served = before[this.leader]!;
+    this.reselect();
+    return this.regression ? { loss, examples: x.length, predictedValues: served.map((p) => p.value!) } : { loss, examples: x.length, predicted: served.map((p) => p.label!) };
+  }
+
+  /** Another epoch of batch training: gradient candidates step again; statistics, scores and single-pass candidates stay. */
+  private async relearn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[]): Promise<StepResult> {
+    const xs = this.inputs(x);
+    const ys = this.regression && this.targetScaler ? y.map((v) => this.scaleTarget(Number(v))) : y;
+    let loss = 0;
+    for (const c of this.candidates) loss = (await c.learn(xs, ys, weights, { repeat: true })).loss;
+    return { loss, examples: x.length };
+  }
+
+  /** Hands the lead to the best-scoring candidate when it is ahead by the margin. */
+  private reselect(): void {
+    // A full window on both sides before the lead can change: short windows are noise.
+    const ready = (w: RollingWindow): boolean => w.full;
+    const current = this.scores[this.leader]!;
+    if (!ready(current)) return;
+    const better = (a: number, b: number): boolean => (this.regression ? a < b : a > b);
+    let best = this.leader;
+    this.scores.forEach((s, i) => {
+      if (ready(s) && better(s.mean, this.scores[best]!.mean)) best = i;
+    });
+    if (best === this.leader) return;
+    const gap = Math.abs(current.mean - this.scores[best]!.mean);
+    if (gap > (this.regression ? this.config.margin * current.mean : this.config.margin)) this.leader = best;
+  }
+
+  /** A multiplier on every candidate's base learning rate (drift reactions boost it, then restore 1). */
+  get learningRate(): number {
+    return this.lrScale;
+  }
+
+  setLearningRate(scale: number): void {
+    this.lrScale = scale;
+    this.candidates.forEach((c, i) => {
+      const base = this.baseRates[i];
+      if (base !== undefined) c.setLearningRate?.(base * scale);
+    });
+  }
+
+  getConfig(): { [k: string]: Json } {
+    const candidates = this.candidates.map((c, i) => ({ name: this.names[i]!, className: c.className, config: c.getConfig() }));
+    return JSON.parse(
+      JSON.stringify({
+        ...this.config,
+        candidates,
+        leader: this.leaderName,
+        standardizer: this.standardizer?.state() ?? null,
+        targetScaler: this.targetScaler?.state() ?? null,
+        scores: Object.fromEntries(this.names.map((n, i) => [n, this.scores[i]!.toArray()])),
+      }),
+    ) as { [k: string]: Json };
+  }
+
+  async save(handler: tf.io.IOHandler): Promise<void> {
+    await saveModels(this.candidates, handler);
+  }
+
+  static async load(config: AutoLearnerConfig, handler: tf.io.IOHandler): Promise<AutoLearner> {
+    const specs = config.candidates ?? [];
+    const parts = await unpackHandlers(handler);
+    const candidates = await Promise.all(specs.map((c, i) => loadLearner(c.className, c.config, parts[i]!)));
+    return new AutoLearner(config, candidates);
+  }
+
+  describe(): ModelDescription {
+    return {
+      className: this.className,
+      task: this.config.task,
+      inputKind: this.featureSpec.kind,
+      inputDim: this.featureSpec.dim,
+      labels: [...this.config.labels],
+      parameters: this.candidates.reduce((s, c) => s + c.describe().parameters, 0),
+    };
+  }
+
+  dispose(): void {
+    for (const c of this.candidates) c.dispose();
+  }
+}
+
+/** |p − t|, where a prediction that is not a finite number (a diverged candidate) counts as a huge error. */
+function absError(p: number, t: number): number {
+  const e = Math.abs(p - t);
+  return Number.isFinite(e) ? Math.min(e, 1e12) : 1e12;
+}
+
+registerLearner(AutoLearner.className, {
+  create: (config) => new AutoLearner(config as unknown as AutoLearnerConfig),
+  load: (config, handler) => AutoLearner.load(config as unknown as AutoLearnerConfig, handler),
+});
