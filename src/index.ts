@@ -74,6 +74,7 @@ export {
   InvalidInputError,
   ModelNotFoundError,
   ModelLoadError,
+  ModelSaveError,
   BrokerError,
   ClosedError,
   OverloadedError,

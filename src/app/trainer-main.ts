@@ -24,6 +24,9 @@ async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> 
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
   const store = new VersionStore(config.registryDir);
+  // Saves cut short by a kill or a full disk left temporary folders: free their space.
+  const abandoned = await store.removeAbandoned(config.model);
+  if (abandoned.length > 0) send({ type: 'log', line: `removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}` });
   // The newest checkpoint, even one a crash kept from being marked LATEST.
   const version = await store.newest(config.model);
   if (!version) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { ModelLoadError, ModelNotFoundError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
+import { ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
 import { loadLearner, type Json, type Learner, type ModelDescription } from '../learners/index.js';
 
 /** Everything recorded about a saved version besides its weights. */
@@ -40,6 +42,10 @@ export interface PromotionDecision {
 export type NewVersion = Omit<VersionMeta, 'version' | 'createdAt' | 'className' | 'config' | 'description' | 'model'>;
 
 const META = 'meta.json';
+/** This host in temporary folder names (registries may be shared between machines). */
+const HOST = os.hostname().replace(/[^A-Za-z0-9_.]/g, '_');
+/** No save takes an hour: a temporary folder that old is abandoned whoever wrote it. */
+const ABANDONED_AFTER_MS = 3_600_000;
 const LATEST = 'LATEST';
 const STATE = 'state.json';
 
@@ -78,7 +84,18 @@ export class VersionStore {
   async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}): Promise<VersionMeta> {
     const versionsDir = path.join(this.modelDir(model), 'versions');
     await fs.mkdir(versionsDir, { recursive: true });
-    const tmp = path.join(versionsDir, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const tmp = path.join(versionsDir, `.tmp-${HOST}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    try {
+      return await this.saveFrom(tmp, model, learner, info, extras);
+    } catch (err) {
+      // A failed save (full disk, …) must not keep its partial bytes: the next one needs the space.
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      throw new ModelSaveError(`cannot save a version of "${model}" in ${versionsDir}: ${(err as Error).message}`, { model, path: tmp }, err);
+    }
+  }
+
+  private async saveFrom(tmp: string, model: string, learner: Learner, info: NewVersion, extras: Record<string, string>): Promise<VersionMeta> {
+    const versionsDir = path.dirname(tmp);
     await learner.save(fileIOHandler(tmp));
     for (const [name, content] of Object.entries(extras)) await writeDurable(path.join(tmp, path.basename(name)), content);
     for (;;) {
@@ -104,6 +121,28 @@ export class VersionStore {
       if (info.promotion?.promoted !== false) await writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
       return meta;
     }
+  }
+
+  /**
+   * Removes the temporary folders of saves that will never finish: their process
+   * on this host is gone (killed mid-save), or they are older than an hour (any
+   * host). Saves of live processes are kept. Returns the names removed.
+   */
+  async removeAbandoned(model: string, now = Date.now()): Promise<string[]> {
+    const versionsDir = path.join(this.modelDir(model), 'versions');
+    const names = (await fs.readdir(versionsDir).catch(() => [] as string[])).filter((n) => n.startsWith('.tmp-'));
+    const removed: string[] = [];
+    for (const name of names) {
+      const dir = path.join(versionsDir, name);
+      const stat = await fs.stat(dir).catch(() => null);
+      if (!stat) continue;
+      const owner = tmpOwner(name);
+      const dead = owner !== null && owner.host === HOST && !processAlive(owner.pid);
+      if (!dead && now - stat.mtimeMs < ABANDONED_AFTER_MS) continue;
+      await fs.rm(dir, { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
   }
 
   private async highest(model: string): Promise<number> {
@@ -182,5 +221,28 @@ export class VersionStore {
   async writeState(model: string, state: VersionState): Promise<void> {
     await fs.mkdir(this.modelDir(model), { recursive: true });
     await writeFileAtomic(path.join(this.modelDir(model), STATE), JSON.stringify(state, null, 2));
+  }
+}
+
+/** Host and pid of the writer of a temporary version folder (`.tmp-<host>-<pid>-<ms>-<rand>`; older `.tmp-<pid>-<ms>-<rand>` are this host's). */
+function tmpOwner(name: string): { host: string; pid: number } | null {
+  const m = /^\.tmp-([A-Za-z0-9_.]+)-(\d+)-\d+-[a-z0-9]+$/.exec(name);
+  if (m) return { host: m[1]!, pid: Number(m[2]) };
+  const legacy = /^\.tmp-(\d+)-\d+-[a-z0-9]*$/.exec(name);
+  return legacy ? { host: HOST, pid: Number(legacy[1]) } : null;
+}
+
+/** Whether a process of this host runs (a zombie does not count). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
