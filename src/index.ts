@@ -80,6 +80,7 @@ export {
   OverloadedError,
   DeadlineExceededError,
   UnauthenticatedError,
+  PermissionDeniedError,
   PreconditionError,
   UpstreamError,
 } from './core/index.js';

@@ -95,6 +95,13 @@ export class UnauthenticatedError extends StreamtuneError {
   }
 }
 
+/** The caller may not do this here whatever it sends (admin RPCs with no token configured). */
+export class PermissionDeniedError extends StreamtuneError {
+  constructor(message: string) {
+    super('permission_denied', message);
+  }
+}
+
 /** The request is valid but the system is not in a state to do it (e.g. no version to roll back to). */
 export class PreconditionError extends StreamtuneError {
   constructor(message: string, context: ErrorContext = {}) {

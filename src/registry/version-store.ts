@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
+import { InvalidInputError, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
 import { loadLearner, type Json, type Learner, type ModelDescription } from '../learners/index.js';
 
 /** Everything recorded about a saved version besides its weights. */
@@ -49,6 +49,18 @@ const ABANDONED_AFTER_MS = 3_600_000;
 const LATEST = 'LATEST';
 const STATE = 'state.json';
 
+/** Version names: `v` and a number, as the store numbers them. */
+const VERSION_NAME = /^v\d{1,15}$/;
+
+export const isVersionName = (version: string): boolean => VERSION_NAME.test(version);
+
+/** Throws an InvalidInputError naming `version` unless it is a version name (`v<N>`). */
+export function checkVersionName(version: string): void {
+  if (!isVersionName(version)) {
+    throw new InvalidInputError('bad_version', 'version', `version "${version.slice(0, 100)}" is not a version name (v1, v2, …): versions are named by the registry, never by path`);
+  }
+}
+
 /**
  * Operator decisions about a model's versions, kept in `<root>/<model>/state.json`
  * so every replica and every restart honours them: the pinned version (served
@@ -72,7 +84,9 @@ export class VersionStore {
     return path.join(this.root, model);
   }
 
+  /** Where a version lives; `version` must be a version name, so no caller can make a path of it. */
   versionDir(model: string, version: string): string {
+    checkVersionName(version);
     return path.join(this.modelDir(model), 'versions', version);
   }
 
@@ -147,7 +161,7 @@ export class VersionStore {
 
   private async highest(model: string): Promise<number> {
     const names = await fs.readdir(path.join(this.modelDir(model), 'versions')).catch(() => [] as string[]);
-    return names.reduce((m, n) => (/^v\d+$/.test(n) ? Math.max(m, Number(n.slice(1))) : m), 0);
+    return names.reduce((m, n) => (isVersionName(n) ? Math.max(m, Number(n.slice(1))) : m), 0);
   }
 
   /**
@@ -181,7 +195,7 @@ export class VersionStore {
   /** Versions of a model, oldest first. */
   async list(model: string): Promise<string[]> {
     const names = await fs.readdir(path.join(this.modelDir(model), 'versions')).catch(() => [] as string[]);
-    return names.filter((n) => /^v\d+$/.test(n)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    return names.filter((n) => isVersionName(n)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   }
 
   async meta(model: string, version: string): Promise<VersionMeta> {
@@ -210,7 +224,9 @@ export class VersionStore {
   async readState(model: string): Promise<VersionState> {
     try {
       const raw = JSON.parse(await fs.readFile(path.join(this.modelDir(model), STATE), 'utf8')) as Partial<VersionState>;
-      return { pinned: raw.pinned ?? null, rejected: raw.rejected ?? [] };
+      // Only version names count: a path written by an older server is never followed.
+      const pinned = typeof raw.pinned === 'string' && isVersionName(raw.pinned) ? raw.pinned : null;
+      return { pinned, rejected: (raw.rejected ?? []).filter((v) => typeof v === 'string' && isVersionName(v)) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { pinned: null, rejected: [] };
       throw err;
