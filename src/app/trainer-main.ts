@@ -11,9 +11,23 @@ import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
 import { needsConv, SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
 
+/**
+ * Tells the server, if it is still there. The callback takes the error of a send
+ * to a parent that just died (EPIPE): without it the error would be emitted on
+ * `process` and kill the trainer before it saved.
+ */
 const send = (m: TrainerMessage): void => {
-  if (process.connected) process.send!(m);
+  if (process.connected) process.send!(m, undefined, {}, () => undefined);
 };
+
+/** Set once learning runs: saves, commits and exits. */
+let stopLearning: (() => Promise<void>) | undefined;
+// An orphaned trainer (server killed) saves what it learned and leaves; one that has
+// learned nothing yet just leaves, so it never holds the partitions of the next trainer.
+process.on('disconnect', () => {
+  if (stopLearning) void stopLearning();
+  else process.exit(0);
+});
 
 /** The guardrail's trusted holdout set, featurized for the model. */
 async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> {
@@ -95,8 +109,8 @@ async function main(): Promise<void> {
   process.on('message', (m: ServerMessage) => {
     if (m.type === 'stop') void stop();
   });
-  // An orphaned trainer (server killed) saves what it learned and leaves.
-  process.on('disconnect', () => void stop());
+  stopLearning = stop;
+  if (!process.connected) void stop();
   // The server handles Ctrl-C and sends `stop`; do not die first.
   process.on('SIGINT', () => undefined);
   ol.done.catch((err: unknown) => {
