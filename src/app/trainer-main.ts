@@ -22,12 +22,17 @@ const send = (m: TrainerMessage): void => {
 
 /** Set once learning runs: saves, commits and exits. */
 let stopLearning: (() => Promise<void>) | undefined;
-// An orphaned trainer (server killed) saves what it learned and leaves; one that has
-// learned nothing yet just leaves, so it never holds the partitions of the next trainer.
-process.on('disconnect', () => {
+/** Stops learning (it saves and commits); before learning started there is nothing to save. */
+const leave = (): void => {
   if (stopLearning) void stopLearning();
   else process.exit(0);
+};
+process.on('message', (m: ServerMessage) => {
+  if (m.type === 'stop') leave();
 });
+// An orphaned trainer (server killed) saves what it learned and leaves; one that has
+// learned nothing yet just leaves, so it never holds the partitions of the next trainer.
+process.on('disconnect', leave);
 
 /** The guardrail's trusted holdout set, featurized for the model. */
 async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> {
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
       ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...config.training.selfTraining }, restored.learner)
       : restored.learner;
   const regime = config.training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
-  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line }));
+  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
   await ensureModelsTopic(kafka, config.kafka.modelsTopic);
   const announcer = new ModelAnnouncer(kafka, config.kafka.modelsTopic);
   const ol = await startOnlineLearning({
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
       send({ type: 'rollback', ...r });
       announcer
         .announce({ model: config.model, version: r.to, artifact: `${config.model}/versions/${r.to}`, parent: null, metrics: {}, createdAt: new Date().toISOString(), action: 'rollback', reason: r.reason })
-        .catch((err: unknown) => send({ type: 'log', line: `announcing the rollback failed: ${(err as Error).message}` }));
+        .catch((err: unknown) => send({ type: 'log', line: `announcing the rollback failed: ${(err as Error).message}`, level: 'warn' }));
     },
     onStats: (stats) => send({ type: 'stats', stats }),
     onVersion: (m, info) => {
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
           metrics: m.metrics,
           createdAt: m.createdAt,
         })
-        .catch((err: unknown) => send({ type: 'log', line: `announcing ${m.version} failed: ${(err as Error).message}` }));
+        .catch((err: unknown) => send({ type: 'log', line: `announcing ${m.version} failed: ${(err as Error).message}`, level: 'warn' }));
     },
   });
   send({ type: 'ready', backend: choice.backend, version, skipped: choice.skipped });
@@ -106,9 +111,6 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  process.on('message', (m: ServerMessage) => {
-    if (m.type === 'stop') void stop();
-  });
   stopLearning = stop;
   if (!process.connected) void stop();
   // The server handles Ctrl-C and sends `stop`; do not die first.

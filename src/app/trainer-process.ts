@@ -99,6 +99,12 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
     });
   }
 
+  /** Ends the process at once (SIGKILL): for a trainer that failed to start and has nothing to save. */
+  kill(): void {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
   /** Asks the trainer to save and commit, then waits for it to exit (kills it after `timeoutMs`). Idempotent. */
   stop(timeoutMs = 30_000): Promise<void> {
     this.stopping ??= new Promise<void>((resolve) => {
