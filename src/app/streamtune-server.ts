@@ -232,7 +232,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       this.control.rollback(m.reason, m.to).catch((err: unknown) => this.logger.error(`rollback failed: ${(err as Error).message}`, { event: 'rollback_failed', model: config.model }));
     });
     trainer.on('log', (m) => (m.level === 'warn' ? this.logger.warn(`trainer: ${m.line}`) : this.log(`trainer: ${m.line}`)));
-    trainer.on('error-message', (message) => this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model }));
+    // A trainer that fails before it consumes is reported by the supervisor, once per kind of failure.
+    trainer.on('error-message', (message) => trainer.ready && this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model }));
     trainer.on('ready', (m) => this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1));
   }
 

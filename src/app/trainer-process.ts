@@ -39,6 +39,8 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
   private child: ChildProcess | undefined;
   private stopping: Promise<void> | undefined;
   backend = '';
+  /** True once the trainer consumes (its `ready` message arrived). */
+  ready = false;
 
   /** OS process id of the trainer (undefined before `start`). */
   get pid(): number | undefined {
@@ -66,6 +68,7 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
           case 'ready':
             clearTimeout(timer);
             this.backend = m.backend;
+            this.ready = true;
             this.emit('ready', m);
             resolve();
             break;
