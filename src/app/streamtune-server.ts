@@ -107,7 +107,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
     const al = config.activeLearning;
     if (al.enabled && config.kafka.brokers.length > 0) {
-      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.log(l));
+      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.logger.warn(l));
       const count = (outcome: 'published' | 'lost', n: number): void => this.metrics.labelRequests.inc({ outcome }, n);
       this.labelRequests = new LabelRequestPublisher(kafka, al.topic, al, (l) => this.log(l), count);
       await this.labelRequests.start();
@@ -138,7 +138,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   private async startFollowing(): Promise<void> {
     const { config } = this;
     if (config.kafka.brokers.length === 0) throw new ConfigError('serving.follow', 'following needs Kafka brokers (kafka.brokers / KAFKA_BROKERS)');
-    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-follower`, (l) => this.log(l));
+    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-follower`, (l) => this.logger.warn(l));
     await ensureModelsTopic(kafka, config.kafka.modelsTopic);
     const follower = new ModelFollower(kafka, config.kafka.modelsTopic, `${config.kafka.groupId}-follower-${os.hostname()}-${process.pid}-${Date.now()}`);
     this.follower = follower;
@@ -233,7 +233,9 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     });
     trainer.on('log', (m) => (m.level === 'warn' ? this.logger.warn(`trainer: ${m.line}`) : this.log(`trainer: ${m.line}`)));
     // A trainer that fails before it consumes is reported by the supervisor, once per kind of failure.
-    trainer.on('error-message', (message) => trainer.ready && this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model }));
+    trainer.on('error-message', (message) => {
+      if (trainer.ready) this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model });
+    });
     trainer.on('ready', (m) => this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1));
   }
 
