@@ -107,7 +107,8 @@ function startServe(name: string, file: string): ChildProcess {
   const out = fs.openSync(path.join(work, `${name}.log`), 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--config', file], {
     cwd: ROOT,
-    env: { ...process.env, STREAMTUNE_LOG_FORMAT: 'json' },
+    // The environment outranks the config file: KAFKA_BROKERS must name our broker, not one the caller set.
+    env: { ...process.env, STREAMTUNE_LOG_FORMAT: 'json', KAFKA_BROKERS: brokers.join(',') },
     stdio: ['ignore', out, out],
   });
   processes.add(child);
