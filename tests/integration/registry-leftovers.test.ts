@@ -2,13 +2,13 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TrainerProcess } from '../../src/app/trainer-process.js';
 import { loadConfig } from '../../src/core/index.js';
 import { createKafka, ensureTopics } from '../../src/ingest/index.js';
-import { DenseClassifier, type Learner } from '../../src/learners/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
 import { VersionStore } from '../../src/registry/index.js';
+import { withSave } from '../helpers/learner-with-save.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq } from '../helpers/wait-for.js';
 
@@ -65,17 +65,9 @@ describe('partial versions (issue 11, D6 and D7)', () => {
     roots.push(store.root);
     const real = new DenseClassifier({ featureSpec: { kind: 'features', dim: 3 }, labels: ['p', 'q'], hiddenUnits: [8] });
     // The weights are written, then the next write hits a full device (/dev/full answers ENOSPC).
-    const full: Learner = new Proxy(real, {
-      get(target, prop) {
-        if (prop === 'save') {
-          return async (handler: tf.io.IOHandler): Promise<void> => {
-            await target.save(handler);
-            await fs.writeFile('/dev/full', Buffer.alloc(4096));
-          };
-        }
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
+    const full = withSave(real, async (handler) => {
+      await real.save(handler);
+      await fs.writeFile('/dev/full', Buffer.alloc(4096));
     });
     const err = (await store.save('m', full, { parent: 'v1', regime: 'test', backend: 'cpu', examplesSeen: 1, metrics: {}, offsets: {} }).catch((e: unknown) => e)) as Error;
     real.dispose();
