@@ -74,11 +74,13 @@ export {
   InvalidInputError,
   ModelNotFoundError,
   ModelLoadError,
+  ModelSaveError,
   BrokerError,
   ClosedError,
   OverloadedError,
   DeadlineExceededError,
   UnauthenticatedError,
+  PermissionDeniedError,
   PreconditionError,
   UpstreamError,
 } from './core/index.js';

@@ -4,3 +4,4 @@ export * from './streamtune-server.js';
 export * from './train-base.js';
 export * from './trainer-messages.js';
 export * from './trainer-process.js';
+export * from './trainer-supervisor.js';

@@ -3,13 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
 import { selectBackend, ConfigError, ModelNotFoundError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
-import { createKafka } from '../ingest/index.js';
+import { checkBrokers, createKafka } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, VersionStore, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
 import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
 import { TrainerProcess } from './trainer-process.js';
+import { TrainerSupervisor } from './trainer-supervisor.js';
 import { needsConv } from '../learners/index.js';
 
 
@@ -45,7 +46,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   /** Which loaded version serves: promotions, pins, rollbacks (see ModelAdmin). */
   readonly control: VersionControl;
   grpc: PredictionServer | undefined;
-  trainer: TrainerProcess | undefined;
+  private supervisor: TrainerSupervisor | undefined;
   private follower: ModelFollower | undefined;
   private lagMonitor: ConsumerLagMonitor | undefined;
   /** Structured logger (STREAMTUNE_LOG_LEVEL / STREAMTUNE_LOG_FORMAT unless one is passed). */
@@ -58,6 +59,11 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   /** Active learning's publisher, when `activeLearning.enabled`. */
   labelRequests: LabelRequestPublisher | undefined;
   private closing: Promise<void> | undefined;
+
+  /** The trainer process of the current attempt (undefined when the server does not train). */
+  get trainer(): TrainerProcess | undefined {
+    return this.supervisor?.trainer;
+  }
 
   /** `log`: a Logger, or a function that receives text lines (tests collect them); default from the environment. */
   constructor(
@@ -101,7 +107,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
     const al = config.activeLearning;
     if (al.enabled && config.kafka.brokers.length > 0) {
-      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.log(l));
+      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.logger.warn(l));
       const count = (outcome: 'published' | 'lost', n: number): void => this.metrics.labelRequests.inc({ outcome }, n);
       this.labelRequests = new LabelRequestPublisher(kafka, al.topic, al, (l) => this.log(l), count);
       await this.labelRequests.start();
@@ -132,7 +138,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   private async startFollowing(): Promise<void> {
     const { config } = this;
     if (config.kafka.brokers.length === 0) throw new ConfigError('serving.follow', 'following needs Kafka brokers (kafka.brokers / KAFKA_BROKERS)');
-    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-follower`, (l) => this.log(l));
+    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-follower`, (l) => this.logger.warn(l));
     await ensureModelsTopic(kafka, config.kafka.modelsTopic);
     const follower = new ModelFollower(kafka, config.kafka.modelsTopic, `${config.kafka.groupId}-follower-${os.hostname()}-${process.pid}-${Date.now()}`);
     this.follower = follower;
@@ -150,14 +156,44 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   }
 
   /**
-   * Forks the trainer and relays its stats and versions. A trainer that dies
-   * while the server runs is restarted with backoff (1 s, 2 s, … 30 s); it
-   * resumes from the offsets of the newest version, so nothing is lost.
+   * Runs the trainer under a {@link TrainerSupervisor} and relays its stats and
+   * versions. A trainer that dies, or cannot start because the broker is away, is
+   * restarted forever with backoff (1 s … 30 s) while serving goes on; it resumes
+   * from the offsets of the newest version, so nothing is lost. `streamtune_trainer_up`
+   * is 0 whenever no trainer consumes. Resolves after the first attempt, whatever its outcome.
    */
-  private async startTrainer(attempt = 0): Promise<void> {
+  private async startTrainer(): Promise<void> {
     const { config } = this;
-    const trainer = new TrainerProcess(config);
-    this.trainer = trainer;
+    const model = config.model;
+    this.metrics.trainerUp.set({ model }, 0);
+    const supervisor = new TrainerSupervisor({
+      create: () => new TrainerProcess(config),
+      probe: () => checkBrokers(config.kafka.brokers),
+      logger: this.logger.child({ model }),
+    });
+    this.supervisor = supervisor;
+    supervisor.on('spawned', (trainer) => this.relay(trainer));
+    supervisor.on('up', (trainer) => {
+      this.metrics.trainerUp.set({ model }, 1);
+      this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${trainer.backend}, pid ${trainer.pid})`);
+      // Serving gets the CPU first when both want it: training may slow down, Predict must not.
+      try {
+        if (trainer.pid !== undefined) os.setPriority(trainer.pid, TRAINER_NICENESS);
+      } catch (err) {
+        this.log(`could not lower the trainer's CPU priority: ${(err as Error).message}`);
+      }
+    });
+    supervisor.on('exited', () => {
+      this.metrics.trainerUp.set({ model }, 0);
+      this.metrics.trainerRestarts.inc();
+    });
+    void this.startLagMonitor();
+    await supervisor.start();
+  }
+
+  /** Relays one trainer process's messages to metrics, logs, swaps and rollbacks. */
+  private relay(trainer: TrainerProcess): void {
+    const { config } = this;
     trainer.on('stats', (m) => {
       applyStats(this.metrics, m.stats);
       // The step awaited the dead-letter producer before it sent its stats: these records are in the topic.
@@ -193,42 +229,21 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     trainer.on('rollback', (m) => {
       this.metrics.rollbacks.inc({ model: config.model, trigger: 'guardrail' });
       this.logger.warn(`rolling back ${config.model} from ${m.from} to ${m.to}: ${m.reason}`, { event: 'rollback_requested', model: config.model, version: m.to, previous: m.from });
-      this.control.rollback(m.reason, m.to).catch((err: unknown) => this.log(`rollback failed: ${(err as Error).message}`));
+      this.control.rollback(m.reason, m.to).catch((err: unknown) => this.logger.error(`rollback failed: ${(err as Error).message}`, { event: 'rollback_failed', model: config.model }));
     });
-    trainer.on('log', (m) => this.log(`trainer: ${m.line}`));
-    trainer.on('error-message', (message) => this.log(`trainer error: ${message}`));
-    trainer.on('ready', (m) => {
-      this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1);
-      this.metrics.trainerUp.set({ model: config.model }, 1);
-      this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${m.backend})`);
+    trainer.on('log', (m) => (m.level === 'warn' ? this.logger.warn(`trainer: ${m.line}`) : this.log(`trainer: ${m.line}`)));
+    // A trainer that fails before it consumes is reported by the supervisor, once per kind of failure.
+    trainer.on('error-message', (message) => {
+      if (trainer.ready) this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model });
     });
-    let ready = false;
-    trainer.on('exit', (code, signal) => {
-      this.metrics.trainerUp.set({ model: config.model }, 0);
-      if (this.closing || !ready) return;
-      const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
-      this.log(`trainer exited (code ${code}, signal ${signal}); restarting in ${delayMs} ms`);
-      this.metrics.trainerRestarts.inc();
-      setTimeout(() => {
-        if (this.closing) return;
-        this.startTrainer(attempt + 1).catch((err: unknown) => this.log(`trainer restart failed: ${(err as Error).message}`));
-      }, delayMs).unref();
-    });
-    await trainer.start();
-    ready = true;
-    if (attempt === 0) await this.startLagMonitor();
-    // Serving gets the CPU first when both want it: training may slow down, Predict must not.
-    try {
-      if (trainer.pid !== undefined) os.setPriority(trainer.pid, TRAINER_NICENESS);
-    } catch (err) {
-      this.log(`could not lower the trainer's CPU priority: ${(err as Error).message}`);
-    }
+    trainer.on('ready', (m) => this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1));
   }
 
   /** Consumer lag from the broker's offsets; a broker that cannot answer now is retried at each interval. */
   private async startLagMonitor(): Promise<void> {
     const { config } = this;
-    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l));
+    // No retries: a broker that is away is asked again at the next interval.
+    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l), 0);
     const monitor = new ConsumerLagMonitor(kafka, this.metrics.consumerLag, {
       topic: config.kafka.labelsTopic,
       groupId: config.kafka.groupId,
@@ -236,7 +251,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       onError: (err) => this.logger.debug(`consumer lag not measured: ${err.message}`),
     });
     this.lagMonitor = monitor;
-    await monitor.start().catch((err: unknown) => this.logger.warn(`consumer lag monitor not started: ${(err as Error).message}`));
+    await monitor.start();
   }
 
   /**
@@ -255,7 +270,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       const steps: [string, () => Promise<void> | void][] = [
         ['gRPC server', () => this.grpc?.close()],
         ['label requests', () => this.labelRequests?.close()],
-        ['trainer', () => this.trainer?.stop()],
+        ['trainer', () => this.supervisor?.close()],
         ['follower', () => this.follower?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],
         ['swaps', () => this.control.idle()],

@@ -11,9 +11,28 @@ import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
 import { needsConv, SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
 
+/**
+ * Tells the server, if it is still there. The callback takes the error of a send
+ * to a parent that just died (EPIPE): without it the error would be emitted on
+ * `process` and kill the trainer before it saved.
+ */
 const send = (m: TrainerMessage): void => {
-  if (process.connected) process.send!(m);
+  if (process.connected) process.send!(m, undefined, {}, () => undefined);
 };
+
+/** Set once learning runs: saves, commits and exits. */
+let stopLearning: (() => Promise<void>) | undefined;
+/** Stops learning (it saves and commits); before learning started there is nothing to save. */
+const leave = (): void => {
+  if (stopLearning) void stopLearning();
+  else process.exit(0);
+};
+process.on('message', (m: ServerMessage) => {
+  if (m.type === 'stop') leave();
+});
+// An orphaned trainer (server killed) saves what it learned and leaves; one that has
+// learned nothing yet just leaves, so it never holds the partitions of the next trainer.
+process.on('disconnect', leave);
 
 /** The guardrail's trusted holdout set, featurized for the model. */
 async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> {
@@ -24,6 +43,9 @@ async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> 
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
   const store = new VersionStore(config.registryDir);
+  // Saves cut short by a kill or a full disk left temporary folders: free their space.
+  const abandoned = await store.removeAbandoned(config.model);
+  if (abandoned.length > 0) send({ type: 'log', line: `removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}` });
   // The newest checkpoint, even one a crash kept from being marked LATEST.
   const version = await store.newest(config.model);
   if (!version) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
@@ -36,7 +58,7 @@ async function main(): Promise<void> {
       ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...config.training.selfTraining }, restored.learner)
       : restored.learner;
   const regime = config.training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
-  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line }));
+  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
   await ensureModelsTopic(kafka, config.kafka.modelsTopic);
   const announcer = new ModelAnnouncer(kafka, config.kafka.modelsTopic);
   const ol = await startOnlineLearning({
@@ -54,7 +76,7 @@ async function main(): Promise<void> {
       send({ type: 'rollback', ...r });
       announcer
         .announce({ model: config.model, version: r.to, artifact: `${config.model}/versions/${r.to}`, parent: null, metrics: {}, createdAt: new Date().toISOString(), action: 'rollback', reason: r.reason })
-        .catch((err: unknown) => send({ type: 'log', line: `announcing the rollback failed: ${(err as Error).message}` }));
+        .catch((err: unknown) => send({ type: 'log', line: `announcing the rollback failed: ${(err as Error).message}`, level: 'warn' }));
     },
     onStats: (stats) => send({ type: 'stats', stats }),
     onVersion: (m, info) => {
@@ -70,7 +92,7 @@ async function main(): Promise<void> {
           metrics: m.metrics,
           createdAt: m.createdAt,
         })
-        .catch((err: unknown) => send({ type: 'log', line: `announcing ${m.version} failed: ${(err as Error).message}` }));
+        .catch((err: unknown) => send({ type: 'log', line: `announcing ${m.version} failed: ${(err as Error).message}`, level: 'warn' }));
     },
   });
   send({ type: 'ready', backend: choice.backend, version, skipped: choice.skipped });
@@ -89,11 +111,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  process.on('message', (m: ServerMessage) => {
-    if (m.type === 'stop') void stop();
-  });
-  // An orphaned trainer (server killed) saves what it learned and leaves.
-  process.on('disconnect', () => void stop());
+  stopLearning = stop;
+  if (!process.connected) void stop();
   // The server handles Ctrl-C and sends `stop`; do not die first.
   process.on('SIGINT', () => undefined);
   ol.done.catch((err: unknown) => {

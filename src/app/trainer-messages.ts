@@ -7,7 +7,8 @@ export type TrainerMessage =
   | { type: 'stats'; stats: TrainerStats }
   | { type: 'version'; meta: VersionMeta; eventTimestamps: number[] }
   | { type: 'rollback'; from: string; to: string; reason: string }
-  | { type: 'log'; line: string }
+  /** A line for the server's log; `warn` for what an operator should see (kafkajs errors, failed announcements). */
+  | { type: 'log'; line: string; level?: 'info' | 'warn' }
   | { type: 'error'; message: string }
   | { type: 'stopped' };
 

@@ -39,6 +39,8 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
   private child: ChildProcess | undefined;
   private stopping: Promise<void> | undefined;
   backend = '';
+  /** True once the trainer consumes (its `ready` message arrived). */
+  ready = false;
 
   /** OS process id of the trainer (undefined before `start`). */
   get pid(): number | undefined {
@@ -66,6 +68,7 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
           case 'ready':
             clearTimeout(timer);
             this.backend = m.backend;
+            this.ready = true;
             this.emit('ready', m);
             resolve();
             break;
@@ -97,6 +100,12 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
         reject(new StreamtuneError('trainer_exited', `trainer exited (code ${code}, signal ${signal}) before it was ready`));
       });
     });
+  }
+
+  /** Ends the process at once (SIGKILL): for a trainer that failed to start and has nothing to save. */
+  kill(): void {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   /** Asks the trainer to save and commit, then waits for it to exit (kills it after `timeoutMs`). Idempotent. */

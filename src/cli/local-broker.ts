@@ -30,10 +30,10 @@ export function ensureLocalBroker(env: NodeJS.ProcessEnv = process.env, log: (l:
   });
 }
 
-/** Stops the local broker started by {@link ensureLocalBroker}. */
-export function stopLocalBroker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/** Stops the local broker started by {@link ensureLocalBroker}; `clean` also deletes its data. */
+export function stopLocalBroker(env: NodeJS.ProcessEnv = process.env, clean = false): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn('bash', [KAFKA_SCRIPT, 'down'], { env, stdio: 'ignore' });
+    const child = spawn('bash', [KAFKA_SCRIPT, 'down', ...(clean ? ['--clean'] : [])], { env, stdio: 'ignore' });
     child.on('close', () => resolve());
     child.on('error', () => resolve());
   });

@@ -115,8 +115,10 @@ export const configSchema = z
         follow: z.boolean().default(false),
         /** Versions kept loaded and warm (current included); a request may name any of them. */
         keepWarmVersions: z.number().int().min(1).max(64).default(2),
-        /** Bearer token the ModelAdmin RPCs require; empty means admin RPCs are open (loopback default). */
+        /** Bearer token the ModelAdmin RPCs require. Empty: admin RPCs are refused unless `allowUnauthenticatedAdmin`. */
         adminToken: z.string().default(''),
+        /** Accept ModelAdmin RPCs without a token when none is configured (anyone who reaches the port may pin or roll back). */
+        allowUnauthenticatedAdmin: z.boolean().default(false),
         /** Serve plaintext on a non-loopback host (e.g. inside a container network). Without TLS and without this, only loopback. */
         allowPlaintextNetwork: z.boolean().default(false),
         /** TLS: server certificate and key (PEM files); with clientCaFile, clients must present a certificate it signed (mTLS). */
@@ -206,6 +208,7 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_METRICS_HOST: { path: ['metrics', 'host'], type: 'string' },
   STREAMTUNE_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
   STREAMTUNE_ADMIN_TOKEN: { path: ['serving', 'adminToken'], type: 'string' },
+  STREAMTUNE_ALLOW_UNAUTHENTICATED_ADMIN: { path: ['serving', 'allowUnauthenticatedAdmin'], type: 'boolean' },
   STREAMTUNE_GRPC_ALLOW_PLAINTEXT_NETWORK: { path: ['serving', 'allowPlaintextNetwork'], type: 'boolean' },
   STREAMTUNE_TLS_CERT_FILE: { path: ['serving', 'tls', 'certFile'], type: 'string' },
   STREAMTUNE_TLS_KEY_FILE: { path: ['serving', 'tls', 'keyFile'], type: 'string' },

@@ -46,10 +46,17 @@ export class ModelNotFoundError extends StreamtuneError {
   }
 }
 
-/** A model version failed to load, warm up or save. */
+/** A model version failed to load or warm up. */
 export class ModelLoadError extends StreamtuneError {
   constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
     super('model_load_failed', message, { context, cause, retriable: true });
+  }
+}
+
+/** A model version could not be written (disk full, permissions); `context.path` says where. */
+export class ModelSaveError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    super('model_save_failed', message, { context, cause, retriable: true });
   }
 }
 
@@ -85,6 +92,13 @@ export class DeadlineExceededError extends StreamtuneError {
 export class UnauthenticatedError extends StreamtuneError {
   constructor(message: string) {
     super('unauthenticated', message);
+  }
+}
+
+/** The caller may not do this here whatever it sends (admin RPCs with no token configured). */
+export class PermissionDeniedError extends StreamtuneError {
+  constructor(message: string) {
+    super('permission_denied', message);
   }
 }
 

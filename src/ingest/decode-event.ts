@@ -22,13 +22,30 @@ export function decodeEvent(bytes: Buffer | string | null): LabelEvent {
   } catch (err) {
     throw new InvalidInputError('bad_json', 'value', `event is not valid JSON: ${(err as Error).message}`);
   }
+  // JSON numbers out of double range (1e999, -1e999) parse to ±Infinity: name them
+  // whatever field they are in, before the schema reports them as a type mismatch.
+  const infinite = nonFinitePath(json);
+  if (infinite) {
+    const field = infinite.path.join('.');
+    throw new InvalidInputError('non_finite', field, `field "${field}": ${infinite.value} is not a finite number (out of range)`);
+  }
   const parsed = labelEventSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length > 0 ? issue.path.join('.') : 'event';
-    const received = (issue as { received?: unknown }).received;
-    const reason = received === 'Infinity' || received === 'NaN' ? 'non_finite' : 'schema';
-    throw new InvalidInputError(reason, field, `field "${field}": ${issue.message}`);
+    throw new InvalidInputError('schema', field, `field "${field}": ${issue.message}`);
   }
   return parsed.data as LabelEvent;
+}
+
+/** Where the first non-finite number in parsed JSON is (depth first), or null; no allocation on the common path. */
+function nonFinitePath(v: unknown): { path: (string | number)[]; value: number } | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : { path: [], value: v };
+  if (v === null || typeof v !== 'object') return null;
+  for (const [k, child] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+    if (typeof child !== 'object' && typeof child !== 'number') continue;
+    const found = nonFinitePath(child);
+    if (found) return { path: [k, ...found.path], value: found.value };
+  }
+  return null;
 }

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { BrokerError } from '../core/index.js';
 
 // Known-benign kafkajs notices: the v2 partitioner note, and the idempotent
 // producer's note about bounded retries (we prefer failing to retrying forever).
@@ -6,9 +7,11 @@ const BENIGN = [/switched default partitioner/, /Limiting retries for the idempo
 
 /**
  * Creates a kafkajs client. kafkajs logs are routed to our logger at warn level
- * and above: its info chatter (joins, rebalances) is noise in a CLI.
+ * and above: its info chatter (joins, rebalances) is noise in a CLI. `retries`:
+ * how often a failed request is retried (with backoff from 200 ms) before it throws;
+ * a poller that asks again anyway wants few.
  */
-export function createKafka(brokers: string[], clientId = 'streamtune', log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Kafka {
+export function createKafka(brokers: string[], clientId = 'streamtune', log: (line: string) => void = (l) => process.stderr.write(`${l}\n`), retries = 8): Kafka {
   return new Kafka({
     clientId,
     brokers,
@@ -20,6 +23,28 @@ export function createKafka(brokers: string[], clientId = 'streamtune', log: (li
         if (level > logLevel.WARN || namespace === 'Connection' || BENIGN.some((re) => re.test(entry.message))) return;
         log(`[kafkajs ${namespace}] ${entry.message}`);
       },
-    retry: { retries: 8, initialRetryTime: 200 },
+    retry: { retries, initialRetryTime: 200 },
   });
+}
+
+/**
+ * Asks the brokers for the cluster's metadata once, without retries: resolves when
+ * one answers, rejects at once with a {@link BrokerError} naming them when none
+ * does (so a caller can back off on its own schedule instead of kafkajs' ~45 s of retries).
+ *
+ * @example
+ * await checkBrokers(['127.0.0.1:9092']); // BrokerError: Kafka broker 127.0.0.1:9092 unreachable: Connection error: …
+ */
+export async function checkBrokers(brokers: string[], timeoutMs = 5000): Promise<void> {
+  const kafka = new Kafka({ clientId: 'streamtune-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (err) {
+    const which = brokers.length === 1 ? `broker ${brokers[0]}` : `brokers ${brokers.join(',')}`;
+    throw new BrokerError(`Kafka ${which} unreachable: ${(err as Error).message}`, { brokers: brokers.join(',') }, err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

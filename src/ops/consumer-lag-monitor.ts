@@ -32,12 +32,11 @@ export class ConsumerLagMonitor {
     private readonly opts: ConsumerLagMonitorOptions,
   ) {}
 
+  /** Polls now and then every interval; never throws (a broker that is away is asked again at the next poll). */
   async start(): Promise<void> {
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    await this.poll();
-    this.timer = setInterval(() => void this.poll(), this.opts.intervalMs ?? 5000);
+    this.timer ??= setInterval(() => void this.poll(), this.opts.intervalMs ?? 5000);
     this.timer.unref();
+    await this.poll();
   }
 
   /** One measurement now (polls never overlap). */
@@ -49,8 +48,13 @@ export class ConsumerLagMonitor {
   }
 
   private async measure(): Promise<void> {
+    if (this.closing) return;
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
     const admin = this.admin;
-    if (!admin || this.closing) return;
     const { topic, groupId } = this.opts;
     const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
     const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));

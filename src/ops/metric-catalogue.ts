@@ -62,7 +62,7 @@ export const METRIC_CATALOGUE: readonly MetricDef[] = [
   { group: 'learning', name: 'streamtune_candidate_serving', type: 'gauge', labels: ['model', 'candidate'], unit: '1', help: 'Which candidate of an auto model serves (1) and which do not (0)' },
   { group: 'learning', name: 'streamtune_freshness_seconds', type: 'histogram', labels: ['model'], unit: 'seconds', help: 'Time from a label event (its timestamp) to the first served version that learned it', buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300] },
   { group: 'learning', name: 'streamtune_consumer_lag_messages', type: 'gauge', labels: ['topic', 'partition'], unit: 'messages', help: "Records of the labels topic the trainer group has not committed yet (broker end offset minus the group's committed offset)" },
-  { group: 'learning', name: 'streamtune_trainer_up', type: 'gauge', labels: ['model'], unit: '1', help: 'Whether the trainer child process is running and consuming (1) or not (0); absent when the server does not train' },
+  { group: 'learning', name: 'streamtune_trainer_up', type: 'gauge', labels: ['model'], unit: '1', help: 'Whether the trainer child process is running and consuming (1) or not (0: crashed and being restarted, or the broker is unreachable); absent when the server does not train' },
   { group: 'learning', name: 'streamtune_trainer_restarts_total', type: 'counter', labels: [], unit: 'restarts', help: 'Times the trainer process died and was restarted' },
   // data quality
   { group: 'data quality', name: 'streamtune_events_consumed_total', type: 'counter', labels: ['topic'], unit: 'events', help: 'Label events read from Kafka' },

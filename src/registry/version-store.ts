@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { ModelLoadError, ModelNotFoundError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
+import { InvalidInputError, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
 import { loadLearner, type Json, type Learner, type ModelDescription } from '../learners/index.js';
 
 /** Everything recorded about a saved version besides its weights. */
@@ -40,8 +42,24 @@ export interface PromotionDecision {
 export type NewVersion = Omit<VersionMeta, 'version' | 'createdAt' | 'className' | 'config' | 'description' | 'model'>;
 
 const META = 'meta.json';
+/** This host in temporary folder names (registries may be shared between machines). */
+const HOST = os.hostname().replace(/[^A-Za-z0-9_.]/g, '_');
+/** No save takes an hour: a temporary folder that old is abandoned whoever wrote it. */
+const ABANDONED_AFTER_MS = 3_600_000;
 const LATEST = 'LATEST';
 const STATE = 'state.json';
+
+/** Version names: `v` and a number, as the store numbers them. */
+const VERSION_NAME = /^v\d{1,15}$/;
+
+export const isVersionName = (version: string): boolean => VERSION_NAME.test(version);
+
+/** Throws an InvalidInputError naming `version` unless it is a version name (`v<N>`). */
+export function checkVersionName(version: string): void {
+  if (!isVersionName(version)) {
+    throw new InvalidInputError('bad_version', 'version', `version "${version.slice(0, 100)}" is not a version name (v1, v2, …): versions are named by the registry, never by path`);
+  }
+}
 
 /**
  * Operator decisions about a model's versions, kept in `<root>/<model>/state.json`
@@ -66,7 +84,9 @@ export class VersionStore {
     return path.join(this.root, model);
   }
 
+  /** Where a version lives; `version` must be a version name, so no caller can make a path of it. */
   versionDir(model: string, version: string): string {
+    checkVersionName(version);
     return path.join(this.modelDir(model), 'versions', version);
   }
 
@@ -78,7 +98,18 @@ export class VersionStore {
   async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}): Promise<VersionMeta> {
     const versionsDir = path.join(this.modelDir(model), 'versions');
     await fs.mkdir(versionsDir, { recursive: true });
-    const tmp = path.join(versionsDir, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const tmp = path.join(versionsDir, `.tmp-${HOST}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    try {
+      return await this.saveFrom(tmp, model, learner, info, extras);
+    } catch (err) {
+      // A failed save (full disk, …) must not keep its partial bytes: the next one needs the space.
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      throw new ModelSaveError(`cannot save a version of "${model}" in ${versionsDir}: ${(err as Error).message}`, { model, path: tmp }, err);
+    }
+  }
+
+  private async saveFrom(tmp: string, model: string, learner: Learner, info: NewVersion, extras: Record<string, string>): Promise<VersionMeta> {
+    const versionsDir = path.dirname(tmp);
     await learner.save(fileIOHandler(tmp));
     for (const [name, content] of Object.entries(extras)) await writeDurable(path.join(tmp, path.basename(name)), content);
     for (;;) {
@@ -106,9 +137,31 @@ export class VersionStore {
     }
   }
 
+  /**
+   * Removes the temporary folders of saves that will never finish: their process
+   * on this host is gone (killed mid-save), or they are older than an hour (any
+   * host). Saves of live processes are kept. Returns the names removed.
+   */
+  async removeAbandoned(model: string, now = Date.now()): Promise<string[]> {
+    const versionsDir = path.join(this.modelDir(model), 'versions');
+    const names = (await fs.readdir(versionsDir).catch(() => [] as string[])).filter((n) => n.startsWith('.tmp-'));
+    const removed: string[] = [];
+    for (const name of names) {
+      const dir = path.join(versionsDir, name);
+      const stat = await fs.stat(dir).catch(() => null);
+      if (!stat) continue;
+      const owner = tmpOwner(name);
+      const dead = owner !== null && owner.host === HOST && !processAlive(owner.pid);
+      if (!dead && now - stat.mtimeMs < ABANDONED_AFTER_MS) continue;
+      await fs.rm(dir, { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
+  }
+
   private async highest(model: string): Promise<number> {
     const names = await fs.readdir(path.join(this.modelDir(model), 'versions')).catch(() => [] as string[]);
-    return names.reduce((m, n) => (/^v\d+$/.test(n) ? Math.max(m, Number(n.slice(1))) : m), 0);
+    return names.reduce((m, n) => (isVersionName(n) ? Math.max(m, Number(n.slice(1))) : m), 0);
   }
 
   /**
@@ -142,7 +195,7 @@ export class VersionStore {
   /** Versions of a model, oldest first. */
   async list(model: string): Promise<string[]> {
     const names = await fs.readdir(path.join(this.modelDir(model), 'versions')).catch(() => [] as string[]);
-    return names.filter((n) => /^v\d+$/.test(n)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    return names.filter((n) => isVersionName(n)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   }
 
   async meta(model: string, version: string): Promise<VersionMeta> {
@@ -171,7 +224,9 @@ export class VersionStore {
   async readState(model: string): Promise<VersionState> {
     try {
       const raw = JSON.parse(await fs.readFile(path.join(this.modelDir(model), STATE), 'utf8')) as Partial<VersionState>;
-      return { pinned: raw.pinned ?? null, rejected: raw.rejected ?? [] };
+      // Only version names count: a path written by an older server is never followed.
+      const pinned = typeof raw.pinned === 'string' && isVersionName(raw.pinned) ? raw.pinned : null;
+      return { pinned, rejected: (raw.rejected ?? []).filter((v) => typeof v === 'string' && isVersionName(v)) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { pinned: null, rejected: [] };
       throw err;
@@ -182,5 +237,28 @@ export class VersionStore {
   async writeState(model: string, state: VersionState): Promise<void> {
     await fs.mkdir(this.modelDir(model), { recursive: true });
     await writeFileAtomic(path.join(this.modelDir(model), STATE), JSON.stringify(state, null, 2));
+  }
+}
+
+/** Host and pid of the writer of a temporary version folder (`.tmp-<host>-<pid>-<ms>-<rand>`; older `.tmp-<pid>-<ms>-<rand>` are this host's). */
+function tmpOwner(name: string): { host: string; pid: number } | null {
+  const m = /^\.tmp-([A-Za-z0-9_.]+)-(\d+)-\d+-[a-z0-9]+$/.exec(name);
+  if (m) return { host: m[1]!, pid: Number(m[2]) };
+  const legacy = /^\.tmp-(\d+)-\d+-[a-z0-9]*$/.exec(name);
+  return legacy ? { host: HOST, pid: Number(legacy[1]) } : null;
+}
+
+/** Whether a process of this host runs (a zombie does not count). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }

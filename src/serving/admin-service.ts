@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Metrics } from '../ops/index.js';
-import { requireBearer } from './admin-auth.js';
+import { requireBearer, type AdminAuth } from './admin-auth.js';
 import type { PredictionEngine } from './prediction-engine.js';
 import { unaryHandler } from './unary-handler.js';
 import type { AdminResult, VersionControl } from './version-control.js';
@@ -8,12 +8,13 @@ import type { WireAdminResponse } from './wire-types.js';
 
 /**
  * Handlers of `streamtune.v1.ModelAdmin` (Pin, Unpin, Rollback). Each checks the
- * bearer token first, so a call without it changes nothing.
+ * bearer token first (refused when none is configured, unless opened), so a call
+ * without it changes nothing.
  */
-export function adminHandlers(engine: PredictionEngine, control: VersionControl, metrics: Metrics, adminToken: string): grpc.UntypedServiceImplementation {
+export function adminHandlers(engine: PredictionEngine, control: VersionControl, metrics: Metrics, auth: AdminAuth): grpc.UntypedServiceImplementation {
   const answer = (r: AdminResult): WireAdminResponse => ({ model: control.model, ...r });
   const guard = (call: grpc.ServerUnaryCall<{ model: string }, unknown>): void => {
-    requireBearer(call.metadata, adminToken);
+    requireBearer(call.metadata, auth);
     engine.checkModel(call.request.model);
   };
   return {

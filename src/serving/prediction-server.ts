@@ -28,8 +28,10 @@ export interface PredictionServerOptions {
   maxReceiveMessageBytes?: number;
   /** How long `close()` lets in-flight calls finish before cancelling them. @defaultValue 5000 */
   drainTimeoutMs?: number;
-  /** Bearer token of the ModelAdmin RPCs; empty: open. @defaultValue '' */
+  /** Bearer token of the ModelAdmin RPCs; empty: none (admin refused unless `allowUnauthenticatedAdmin`). @defaultValue '' */
   adminToken?: string;
+  /** With no admin token, accept ModelAdmin RPCs anyway. @defaultValue false */
+  allowUnauthenticatedAdmin?: boolean;
   /** TLS; plaintext when absent. */
   tls?: TlsFiles;
   /** Dynamic batching (on by default). */
@@ -80,7 +82,7 @@ export class PredictionServer {
       'grpc.max_send_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     });
     this.server.addService(predictorService(), predictorHandlers(engine, opts.control, metrics, this.lifecycle, opts));
-    this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, opts.control, metrics, opts.adminToken ?? ''));
+    this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, opts.control, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
     this.server.addService(serviceConstructor('streamtune.v1.Diagnostics').service, diagnosticsHandlers());
     this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, openInferenceHandlers(engine, metrics, () => this.ready));
     this.health.addToServer(this.server);

@@ -6,6 +6,7 @@ const BY_CODE: Record<string, grpc.status> = {
   overloaded: grpc.status.RESOURCE_EXHAUSTED,
   deadline_exceeded: grpc.status.DEADLINE_EXCEEDED,
   unauthenticated: grpc.status.UNAUTHENTICATED,
+  permission_denied: grpc.status.PERMISSION_DENIED,
   failed_precondition: grpc.status.FAILED_PRECONDITION,
 };
 

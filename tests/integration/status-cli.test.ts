@@ -19,7 +19,8 @@ describe('streamtune status and streamtune models against a real server', () => 
   let fx: ServingFixture;
 
   beforeAll(async () => {
-    fx = await startServingFixture({ versions: 3 });
+    // No token here: admin RPCs are opened explicitly (refused by default).
+    fx = await startServingFixture({ versions: 3, serving: { allowUnauthenticatedAdmin: true } });
   });
 
   afterAll(async () => {

@@ -110,7 +110,7 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
     const chain = await lineage(store, 'm');
     expect(chain.length).toBeGreaterThan(5);
     expectExactlyOnce(chain, key, N);
-  });
+  }, 240_000);
 
   it('a standby trainer in the same group takes over from the last checkpoint when the active one is killed', async () => {
     const s = await setup('standby');
@@ -135,5 +135,5 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
     await standby.stop();
     expect(learnedBy.get(standby)).toBeGreaterThanOrEqual(300);
     expectExactlyOnce(await lineage(s.store, 'm'), s.key, 600);
-  });
+  }, 180_000);
 });

@@ -35,4 +35,20 @@ describe('decodeEvent', () => {
     expect(rejects(Buffer.alloc(0)).reason).toBe('empty');
     expect(rejects(Buffer.alloc(MAX_EVENT_BYTES + 1, 32)).reason).toBe('too_large');
   });
+
+  it('rejects out-of-range numbers (1e999, -1e999) anywhere as non_finite, naming the field (issue 11, D5)', () => {
+    const cases: [string, string][] = [
+      ['{"id":"a","input":{"features":[1,-1e999]},"label":"x"}', 'input.features.1'],
+      ['{"id":"a","input":{"features":[1,1e999]},"label":"x"}', 'input.features.1'],
+      ['{"id":"a","input":{"features":[1]},"label":-1e999}', 'label'],
+      ['{"id":"a","input":{"features":[1]},"label":1e999}', 'label'],
+      ['{"id":"a","input":{"features":[1]},"label":"x","weight":1e999}', 'weight'],
+      ['{"id":"a","input":{"features":[1]},"label":"x","ts":-1e999}', 'ts'],
+    ];
+    for (const [raw, field] of cases) {
+      const err = rejects(raw);
+      expect({ raw, reason: err.reason, field: err.field }).toEqual({ raw, reason: 'non_finite', field });
+      expect(err.message).toMatch(/finite/);
+    }
+  });
 });

@@ -17,7 +17,9 @@ function modelsCommandNamed(name: 'models' | 'admin', list: 'list' | 'versions')
     summary: name === 'models' ? 'list the versions, pin, unpin or roll back the served model (ModelAdmin RPCs)' : `the same as \`streamtune models\` (older name)`,
     usage: `Usage: streamtune ${name} (${list} | pin VERSION | unpin | rollback [--reason TEXT]) [--address HOST:PORT] [--model NAME]
 
-Sends the admin token from STREAMTUNE_ADMIN_TOKEN as "authorization: Bearer <token>".
+Sends the admin token from STREAMTUNE_ADMIN_TOKEN as "authorization: Bearer <token>"
+(the server refuses admin calls when it has no token configured, unless it was
+started with serving.allowUnauthenticatedAdmin).
 Prints the JSON answer.
 
 Example:

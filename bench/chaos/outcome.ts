@@ -1,0 +1,117 @@
+/**
+ * What the chaos run left behind, counted from the broker and the registry only:
+ * the labels topic (what was produced, at which offset), the dead-letter topic
+ * (which source offsets were dead-lettered, with which reason), the version
+ * lineage from the newest version back to the base (examples learned per step,
+ * and the offsets each step covers) and the newest version's dedupe state (the
+ * ids its weights learned).
+ */
+import type { Kafka } from 'kafkajs';
+import type { VersionMeta, VersionStore } from '../../src/registry/index.js';
+import { TRAINER_STATE_FILE } from '../../src/training/index.js';
+
+export interface Outcome {
+  /** Records in the labels topic (every id once, unless a producer retry wrote one twice). */
+  events: number;
+  bad_events: number;
+  /** Distinct bad records dead-lettered with the reason they deserve. */
+  dead_lettered: number;
+  /** Valid ids the newest version learned (its dedupe state). */
+  learned: number;
+  /** Examples the lineage learned beyond the distinct ids it learned. */
+  learned_twice: number;
+  /** Valid ids the newest version never learned. */
+  lost: number;
+  /** Lineage steps whose learned count differs from the valid events between their parent's offsets and theirs. */
+  lineage_mismatches: number;
+  versions: number;
+}
+
+interface TopicRecord {
+  offset: number;
+  key: string;
+  headers: Record<string, string>;
+}
+
+/** Every record of a one-partition topic, in offset order (values are not kept). */
+async function readAll(kafka: Kafka, topic: string): Promise<TopicRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const high = Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high);
+  await admin.disconnect();
+  const out: TopicRecord[] = [];
+  if (high === 0) return out;
+  const consumer = kafka.consumer({ groupId: `bench-chaos-read-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        out.push({ offset: Number(message.offset), key: message.key?.toString() ?? '', headers });
+        if (Number(message.offset) >= high - 1) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+/** Counts the outcome; `reasons` maps each bad key to the reason it must be dead-lettered with. */
+export async function countOutcome(kafka: Kafka, o: { labelsTopic: string; dlqTopic: string; store: VersionStore; model: string; reasons: Map<string, string> }): Promise<Outcome> {
+  const records = await readAll(kafka, o.labelsTopic);
+  const good = new Set<string>();
+  const firstGood: number[] = [];
+  const badAt = new Map<number, string>();
+  for (const r of records) {
+    if (o.reasons.has(r.key)) badAt.set(r.offset, o.reasons.get(r.key)!);
+    else if (!good.has(r.key)) {
+      good.add(r.key);
+      firstGood.push(r.offset);
+    }
+  }
+  const dead = new Set<number>();
+  for (const l of await readAll(kafka, o.dlqTopic)) {
+    const offset = Number(l.headers['streamtune-source-offset']);
+    if (badAt.get(offset) === l.headers['streamtune-reason']) dead.add(offset);
+  }
+
+  const chain: VersionMeta[] = [];
+  for (let v = await o.store.newest(o.model); v; ) {
+    const meta = await o.store.meta(o.model, v);
+    chain.push(meta);
+    v = meta.parent;
+  }
+  const key = `${o.labelsTopic}/0`;
+  // Valid first occurrences below an offset, by binary search over their sorted offsets.
+  const goodBelow = (offset: number): number => {
+    let [lo, hi] = [0, firstGood.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (firstGood[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let mismatches = 0;
+  for (let i = 0; i < chain.length - 1; i++) {
+    const [v, parent] = [chain[i]!, chain[i + 1]!];
+    const span = goodBelow(Number(v.offsets[key] ?? 0)) - goodBelow(Number(parent.offsets[key] ?? 0));
+    if (v.examplesSeen - parent.examplesSeen !== span) mismatches++;
+  }
+  const newest = chain[0]!;
+  const state = JSON.parse((await o.store.readExtra(o.model, newest.version, TRAINER_STATE_FILE)) ?? '{"recentIds":[]}') as { recentIds: string[] };
+  const learnedIds = new Set(state.recentIds.filter((id) => good.has(id)));
+  const total = newest.examplesSeen - chain.at(-1)!.examplesSeen;
+  return {
+    events: records.length,
+    bad_events: badAt.size,
+    dead_lettered: dead.size,
+    learned: learnedIds.size,
+    learned_twice: Math.max(0, total - learnedIds.size),
+    lost: good.size - learnedIds.size,
+    lineage_mismatches: mismatches,
+    versions: chain.length,
+  };
+}
