@@ -9,9 +9,12 @@ export const reportCommand: Command = {
 
 Reads every version's meta.json in the registry (created time, prequential
 accuracy, examples seen, promotion decision); with --prometheus-url it also
-asks Prometheus (query_range) for events/s, Predict latency and freshness.
-Writes DIR/index.html and one PNG per chart; needs no browser or network
-beyond Prometheus.
+asks Prometheus (query_range) for events/s, Predict latency, freshness and
+rollbacks by an operator. Writes DIR/index.html and one PNG per chart, each
+readable on its own: title, time and value axes with ticks and units, a
+legend, and labelled markers for version swaps, rollbacks and candidates the
+guardrail rejected. Needs no browser or network beyond Prometheus; chart text
+uses the system's DejaVu Sans (Debian: fonts-dejavu-core).
 
 Example:
   streamtune report --out report/ --prometheus-url http://127.0.0.1:9090`,
