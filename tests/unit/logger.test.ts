@@ -23,6 +23,17 @@ describe('Logger', () => {
     expect(lines).toEqual(['serving m@v2 model=m reason="accuracy dropped"']);
   });
 
+  it('children add their fields to every line, in text too, and the level holds through them', () => {
+    const json: string[] = [];
+    new Logger({ format: 'json', sink: (l) => json.push(l), now: at }).child({ component: 'server' }).child({ model: 'm' }).info('x', { a: 1 });
+    expect(json).toEqual(['{"level":"info","time":"2026-01-02T03:04:05.000Z","component":"server","model":"m","a":1,"msg":"x"}']);
+    const text: string[] = [];
+    const log = new Logger({ format: 'text', level: 'warn', sink: (l) => text.push(l) }).child({ component: 'server' });
+    log.info('not shown');
+    log.error('trainer exited', { code: 1, signal: null, reason: 'out of memory' });
+    expect(text).toEqual(['trainer exited component=server code=1 signal=null reason="out of memory"']);
+  });
+
   it('takes level and format from the environment and names a bad value', () => {
     expect(loggerFromEnv({ STREAMTUNE_LOG_LEVEL: 'warn', STREAMTUNE_LOG_FORMAT: 'json' })).toMatchObject({ level: 'warn', format: 'json' });
     expect(() => loggerFromEnv({ STREAMTUNE_LOG_LEVEL: 'loud' })).toThrow(/STREAMTUNE_LOG_LEVEL.*"loud"/);
