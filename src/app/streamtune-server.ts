@@ -110,6 +110,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend, control: this.control, onPredictions: this.labelRequests?.observer });
     await this.grpc.start();
     this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'})`);
+    if (this.grpc.rest) this.log(`KServe v2 REST on ${this.grpc.rest.url}/v2`);
 
     const ms = await startMetricsServer(this.metrics.registry, config.metrics);
     this.metricsServer = ms;

@@ -89,7 +89,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
           registryDir: path.join(dir, 'reg'),
           backend,
           kafka: { brokers, labelsTopic, dlqTopic: `test.dash.dlq.${id}`, groupId: `dash-${id}` },
-          serving: { port: 0 },
+          serving: { port: 0, http: { port: 0 } },
           metrics: { port: 0, consumerLagIntervalMs: 500 },
           training: { maxBatchSize: 10, maxBatchWaitMs: 50, versionEverySteps: 3, versionEveryMs: 300 },
         },

@@ -6,7 +6,7 @@ import { onShutdown } from '../shutdown.js';
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the whole loop: train, serve, stream, learn online, hot-swap, report',
-  usage: `Usage: streamtune demo [--brokers HOST:PORT,...] [--port N] [--metrics-port N] [--rate EVENTS_PER_S] [--exit]
+  usage: `Usage: streamtune demo [--brokers HOST:PORT,...] [--port N] [--http-port N] [--metrics-port N] [--rate EVENTS_PER_S] [--exit]
 
 Starts a local Kafka broker unless KAFKA_BROKERS/--brokers is set, batch-trains a base
 digits classifier, serves it over gRPC, streams labelled events into Kafka, learns online,
@@ -17,6 +17,7 @@ Example:
   npm run demo            # or: streamtune demo --exit`,
   options: {
     port: { type: 'string' },
+    'http-port': { type: 'string' },
     'metrics-port': { type: 'string' },
     rate: { type: 'string' },
     exit: { type: 'boolean' },
@@ -33,6 +34,7 @@ Example:
     const demo = await runDemo({
       brokers,
       grpcPort: intFlag(values, 'port'),
+      httpPort: intFlag(values, 'http-port'),
       metricsPort: intFlag(values, 'metrics-port'),
       rate: intFlag(values, 'rate'),
       backend: values.backend as string | undefined,
