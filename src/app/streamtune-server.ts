@@ -5,7 +5,7 @@ import { selectBackend, ConfigError, ModelNotFoundError, toLogger, TypedEmitter,
 import type { Config } from '../core/index.js';
 import { createKafka } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, VersionStore, type VersionMeta } from '../registry/index.js';
-import { ConsumerLagMonitor, createMetrics, startMetricsServer, type Metrics } from '../ops/index.js';
+import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
 import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
@@ -69,6 +69,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.log = this.logger.fn;
     this.operatorLog = new OperatorLog(this.logger);
     this.metrics = createMetrics({ tensorCount: () => tf.memory().numTensors });
+    // Every counter series exists at 0 from the first scrape, so the first rollback or failed swap is an increase.
+    initCounters(this.metrics, { model: [config.model], 'labels topic': [config.kafka.labelsTopic], 'dead-letter topic': [config.kafka.dlqTopic] });
     this.store = new VersionStore(config.registryDir);
     this.holder = new ModelHolder(config.model, { keepWarmVersions: config.serving.keepWarmVersions });
     // No line function here: every change is logged once, from its model event.
@@ -260,6 +262,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
         ['follower', () => this.follower?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],
         ['swaps', () => this.control.idle()],
+        ['operator log', () => this.operatorLog.close()],
         ['metrics server', () => this.metricsServer?.close()],
         ['model', () => this.holder.close()],
       ];

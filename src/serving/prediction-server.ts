@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { TypedEmitter } from '../core/index.js';
-import type { Metrics } from '../ops/index.js';
+import { initCounters, type Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
@@ -47,6 +47,10 @@ let reflectionCache: ReturnType<typeof reflectionPackageDefinition> | undefined;
 /** Built once per process: every server exposes the same protos. */
 const reflectionDefinition = (): ConstructorParameters<typeof ReflectionService>[0] =>
   (reflectionCache ??= reflectionPackageDefinition()) as unknown as ConstructorParameters<typeof ReflectionService>[0];
+
+/** Services beside the Predictor whose calls are counted (health and reflection are not). */
+const SERVICES = ['streamtune.v1.ModelAdmin', 'streamtune.v1.Diagnostics', 'inference.GRPCInferenceService'];
+const GRPC_CODES = Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)));
 
 const HEALTH_SERVICES = ['', 'streamtune.v1.Predictor', 'inference.GRPCInferenceService'];
 
@@ -106,6 +110,9 @@ export class PredictionServer {
         drainTimeoutMs: opts.drainTimeoutMs,
       });
     }
+    // Every RPC's counter series at 0 for every code (as go-grpc-prometheus does), REST included: same method names.
+    const methods = [predictorService(), ...SERVICES.map((s) => serviceConstructor(s).service)].flatMap((d) => Object.values(d).map((m) => m.path.split('/').pop()!));
+    initCounters(metrics, { 'rpc method': methods, 'grpc code': GRPC_CODES });
     this.health.addToServer(this.server);
     // Descriptors as protoc writes them (one per .proto file, `<Field>Entry` map types), covering
     // health and reflection too: strict clients (grpcurl, protobuf-go) reject proto-loader's.
