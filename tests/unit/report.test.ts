@@ -73,6 +73,12 @@ describe('report charts (Vega-Lite → SVG → PNG)', () => {
     const empty = await renderTimeChart({ title: 'Freshness', quantity: 'freshness', unit: 'seconds', series: [{ name: 'p50', points: [] }] });
     expect(empty.svg).toContain('no samples in this time range');
     expect(empty.svg).toContain('Freshness');
+    // Markers without samples: the markers on a time axis, and no value axis made up from nothing.
+    const marked = await renderTimeChart({ ...three, series: [{ name: 'at each saved version', points: [] }] });
+    expect(marked.svg).toContain('no samples in this time range');
+    expect(marked.svg).toContain('v2 → v1');
+    expect(marked.svg).toContain('time (UTC)');
+    expect(marked.svg).not.toContain('accuracy (%)');
   });
 });
 

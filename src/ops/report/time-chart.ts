@@ -158,12 +158,19 @@ export function timeChartSpec(c: TimeChart): VegaLiteSpec {
             },
           ]
         : []),
-      {
-        data: { values: points },
-        // Points show where the samples are; on a dense series they would only blur the line.
-        mark: { type: 'line' as const, strokeWidth: 2, point: points.length <= 40 * Math.max(1, c.series.length) ? { size: 30 } : false },
-        encoding: { x, y, color: colour, strokeDash: dash },
-      },
+      points.length
+        ? {
+            data: { values: points },
+            // Points show where the samples are; on a dense series they would only blur the line.
+            mark: { type: 'line' as const, strokeWidth: 2, point: points.length <= 40 * Math.max(1, c.series.length) ? { size: 30 } : false },
+            encoding: { x, y, color: colour, strokeDash: dash },
+          }
+        : {
+            // Markers but no samples: no value axis to invent, say so instead.
+            data: { values: [{ msg: 'no samples in this time range' }] },
+            mark: { type: 'text' as const, fontSize: 14, color: '#777', x: width / 2, y: height / 2 },
+            encoding: { text: { field: 'msg' } },
+          },
     ],
   } as VegaLiteSpec;
 }
