@@ -18,4 +18,5 @@ export * from './server-credentials.js';
 export * from './to-status.js';
 export * from './unary-handler.js';
 export * from './version-control.js';
+export * from './wait-for-connection.js';
 export * from './wire-types.js';

@@ -1,6 +1,6 @@
 import { runDemo } from '../../app/index.js';
 import { type Command, intFlag } from '../args.js';
-import { ensureLocalBroker } from '../local-broker.js';
+import { ensureLocalBroker, usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
 
 export const demoCommand: Command = {
@@ -29,6 +29,8 @@ Example:
     if (local) {
       process.stderr.write('0/4 no KAFKA_BROKERS set: starting the local broker (scripts/kafka.sh up)…\n');
       brokers = await ensureLocalBroker(process.env, (l) => process.stderr.write(`    ${l}\n`));
+    } else {
+      await usableBrokers(brokers);
     }
     process.stderr.write(`    Kafka at ${brokers.join(',')}\n`);
     const demo = await runDemo({

@@ -1,4 +1,5 @@
-import { loadConfig, ConfigError } from '../../core/index.js';
+import { loadConfig, ConfigError, ModelNotFoundError } from '../../core/index.js';
+import { VersionStore } from '../../registry/index.js';
 import { buildReport } from '../../ops/report/index.js';
 import { commonOverrides, type Command } from '../args.js';
 
@@ -25,6 +26,13 @@ Example:
   async run(values) {
     if (!values.out) throw new ConfigError('--out', 'give the directory to write the report to');
     const config = loadConfig({ ...(values.config ? { file: values.config as string } : {}), env: process.env, overrides: commonOverrides(values) });
+    // Checked here, so the message can say which flags point at the right registry.
+    if ((await new VersionStore(config.registryDir).list(config.model)).length === 0) {
+      throw new ModelNotFoundError(
+        `model "${config.model}" has no versions in ${config.registryDir}: give the registry the server uses with --registry DIR (and --model NAME), or train one with \`streamtune train\``,
+        { model: config.model, registryDir: config.registryDir },
+      );
+    }
     const r = await buildReport({
       registryDir: config.registryDir,
       model: config.model,

@@ -1,6 +1,7 @@
 import { StreamtuneServer } from '../../app/index.js';
 import { loadConfig } from '../../core/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
+import { usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
 
 export const serveCommand: Command = {
@@ -40,6 +41,8 @@ Example:
     // Online regime (training.regime): as-trained, or self-training on unlabelled events.
     if (typeof values.regime === 'string') overrides.training = { ...(overrides.training as object | undefined), regime: values.regime };
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
+    // Learning or following needs the brokers: say so in seconds if none answers, before anything starts.
+    if (config.kafka.brokers.length > 0 && (config.training.enabled || config.serving.follow)) await usableBrokers(config.kafka.brokers);
     const app = new StreamtuneServer(config);
     app.on('swap', (m) =>
       process.stderr.write(`swapped in ${config.model}@${m.version} (parent ${m.parent ?? '-'})\n`),
