@@ -75,9 +75,11 @@ describe('streamtune (the CLI) on mistakes and dependencies that do not answer',
     }
   });
 
-  it('a broker that does not answer: produce gives up after a bounded retry, naming the broker', async () => {
-    const r = await streamtune(['produce', path.join(ROOT, 'data', 'digits', 'stream.jsonl'), '--brokers', '127.0.0.1:1']);
-    expectOneLine(r, /^streamtune produce: no Kafka broker answers at 127\.0\.0\.1:1 \(connection refused\): start a broker there/);
+  it('a broker that does not answer: produce, learn and label give up after a bounded retry, naming the broker', async () => {
+    for (const args of [['produce', path.join(ROOT, 'data', 'digits', 'stream.jsonl')], ['learn', '--registry', path.join(dir, 'none')], ['label', '--port', '0']]) {
+      const r = await streamtune([...args, '--brokers', '127.0.0.1:1']);
+      expectOneLine(r, new RegExp(`^streamtune ${args[0]}: no Kafka broker answers at 127\\.0\\.0\\.1:1 \\(connection refused\\): start a broker there`));
+    }
   });
 
   it('admin and models are one command: the same help and actions', async () => {

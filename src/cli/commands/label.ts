@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../../core/index.js';
 import { createKafka } from '../../ingest/index.js';
 import { LabellingServer } from '../../labelling/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
-import { ensureLocalBroker } from '../local-broker.js';
+import { usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
 
 export const labelCommand: Command = {
@@ -32,7 +32,7 @@ Example:
     const shape = values['feature-shape'] as string | undefined;
     const dims = shape === undefined ? undefined : /^([1-9]\d*)x([1-9]\d*)$/.exec(shape);
     if (dims === null) throw new ConfigError('--feature-shape', `"${shape}" is not ROWSxCOLS (e.g. 8x8)`);
-    const brokers = config.kafka.brokers.length > 0 ? config.kafka.brokers : await ensureLocalBroker();
+    const brokers = await usableBrokers(config.kafka.brokers);
     const topic = (values['requests-topic'] as string | undefined) ?? config.activeLearning.topic;
     const server = new LabellingServer(createKafka(brokers, `${config.kafka.clientId}-labelling`), {
       topic,
