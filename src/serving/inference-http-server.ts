@@ -103,8 +103,17 @@ export class InferenceHttpServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = this.route(req.method ?? 'GET', url.pathname);
+    let url: URL;
+    let route: ReturnType<InferenceHttpServer['route']>;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+      route = this.route(req.method ?? 'GET', url.pathname);
+    } catch (err) {
+      // A malformed path (bad percent-encoding): a client error, never a crash.
+      req.resume();
+      this.send(res, json(400, { error: `bad request path ${JSON.stringify(req.url)}: ${(err as Error).message}` }));
+      return;
+    }
     if (!route) {
       req.resume();
       this.send(res, json(404, { error: `no such endpoint: ${req.method} ${url.pathname} (KServe v2: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{version}][/ready]; POST …/infer)` }));

@@ -156,6 +156,7 @@ describe('KServe v2 REST', () => {
       [await http('POST', `${rest}/v2/models/other/infer`, {}), 404, /model "other" is not served here/],
       [await http('GET', infer), 405, /answers POST only/],
       [await http('GET', `${rest}/v2/nothing`), 404, /no such endpoint: GET \/v2\/nothing/],
+      [await http('GET', `${rest}/v2/models/%E0%A4%A/ready`), 400, /^bad request path/],
     ];
     for (const [answer, status, re] of cases) expect({ status: answer.status, error: answer.body.error }).toEqual({ status, error: expect.stringMatching(re) });
   });
