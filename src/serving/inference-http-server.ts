@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { InvalidInputError, OverloadedError } from '../core/index.js';
+import { InvalidInputError, listenError, OverloadedError } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import { encodeRestInfer, parseRestInfer, REST_FIELD_NAMES } from './oip-rest-codec.js';
 import { OIP_SERVER, type OpenInference } from './open-inference.js';
@@ -92,10 +92,12 @@ export class InferenceHttpServer {
   }
 
   async start(): Promise<void> {
+    const address = `${this.opts.host ?? '127.0.0.1'}:${this.opts.port ?? 0}`;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const failed = (err: Error): void => reject(listenError('serving.http.port', address, err));
+      this.server.once('error', failed);
       this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
-        this.server.off('error', reject);
+        this.server.off('error', failed);
         resolve();
       });
     });

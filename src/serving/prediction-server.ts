@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { TypedEmitter } from '../core/index.js';
+import { listenError, TypedEmitter } from '../core/index.js';
 import { initCounters, type Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
@@ -131,8 +131,9 @@ export class PredictionServer {
   async start(): Promise<void> {
     const host = this.opts.host ?? '127.0.0.1';
     const credentials = serverCredentials(this.opts.tls);
+    const address = `${host}:${this.opts.port ?? 0}`;
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host}:${this.opts.port ?? 0}`, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+      this.server.bindAsync(address, credentials, (err, port) => (err ? reject(listenError('serving.port', address, err)) : resolve(port))),
     );
     try {
       await this.rest?.start();

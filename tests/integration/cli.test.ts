@@ -82,6 +82,19 @@ describe('streamtune (the CLI) on mistakes and dependencies that do not answer',
     }
   });
 
+  it('serve on a port in use names the key and what to do', async () => {
+    const base = ['serve', '--registry', fx.dir, '--model', 'm', '--no-learn', '--metrics-port', '0', '--backend', 'cpu'];
+    const grpcPort = String(fx.app.grpc!.port);
+    const restPort = String(fx.app.grpc!.rest!.port);
+    // serve logs its start first; the failure is the last line, exit 2, and no stack trace.
+    const lastLine = (r: { status: number | null; lines: string[] }, re: RegExp): void => {
+      expect({ status: r.status, last: r.lines.at(-1) }).toEqual({ status: 2, last: expect.stringMatching(re) });
+      expect(r.lines.filter((l) => /^\s+at /.test(l))).toEqual([]);
+    };
+    lastLine(await streamtune([...base, '--port', grpcPort, '--http-port', '0']), new RegExp(`^streamtune serve: invalid configuration "serving\\.port": cannot listen on 127\\.0\\.0\\.1:${grpcPort}: the address is in use .*; choose another port`));
+    lastLine(await streamtune([...base, '--port', '0', '--http-port', restPort]), new RegExp(`^streamtune serve: invalid configuration "serving\\.http\\.port": cannot listen on 127\\.0\\.0\\.1:${restPort}`));
+  });
+
   it('admin and models are one command: the same help and actions', async () => {
     const models = await streamtune(['models', '--help']);
     const admin = await streamtune(['admin', '--help']);
