@@ -24,7 +24,7 @@ export interface InferenceHttpOptions {
   drainTimeoutMs?: number;
 }
 
-/** What a route answers: a status, JSON or bytes, and the metric label of the call. */
+/** What a route answers: a status, a body (JSON, or JSON and binary tensors) and its headers. */
 interface Answer {
   status: number;
   body: Buffer;
