@@ -12,6 +12,6 @@ COPY data ./data
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 ENV STREAMTUNE_GRPC_HOST=0.0.0.0 STREAMTUNE_GRPC_ALLOW_PLAINTEXT_NETWORK=true STREAMTUNE_METRICS_HOST=0.0.0.0 STREAMTUNE_REGISTRY_DIR=/var/lib/streamtune/registry
-EXPOSE 50051 9464
+EXPOSE 50051 8000 9464
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["serve"]

@@ -106,7 +106,7 @@ try {
     learner.dispose();
   }
   await fs.writeFile(path.join(dir, 'digits', 'LATEST'), base.meta.version);
-  const config = loadConfig({ overrides: { model: 'digits', registryDir: dir, backend, serving: { port: 0 }, metrics: { port: 0 }, training: { enabled: false } } });
+  const config = loadConfig({ overrides: { model: 'digits', registryDir: dir, backend, serving: { port: 0, http: { port: 0 } }, metrics: { port: 0 }, training: { enabled: false } } });
   const app = new StreamtuneServer(config, () => undefined);
   await app.start();
   const unbatched = new PredictionServer(app.holder, app.metrics, { backend, control: app.control, batching: { enabled: false } });

@@ -17,6 +17,8 @@ export interface DemoOptions {
   workDir?: string;
   grpcPort?: number;
   metricsPort?: number;
+  /** KServe v2 REST port (0: a free one). @defaultValue 8000 */
+  httpPort?: number;
   /** Events per second streamed into Kafka. @defaultValue 250 */
   rate?: number;
   /** Concurrent Predict callers. @defaultValue 4 */
@@ -41,6 +43,8 @@ export interface DemoSummary {
   calls: number;
   failedCalls: number;
   grpc: string;
+  /** KServe v2 REST base URL. */
+  rest: string;
   metrics: string;
   labelsTopic: string;
 }
@@ -65,7 +69,7 @@ export async function runDemo(o: DemoOptions): Promise<{ summary: DemoSummary; s
       backend: o.backend ?? process.env.STREAMTUNE_BACKEND ?? 'auto',
       // Fresh topics per run, so a second demo does not replay the first one's events.
       kafka: { brokers: o.brokers, labelsTopic: `streamtune.labels.demo-${run}`, dlqTopic: `streamtune.dlq.demo-${run}`, groupId: `streamtune-demo-${run}` },
-      serving: { port: o.grpcPort ?? 50051 },
+      serving: { port: o.grpcPort ?? 50051, http: { port: o.httpPort ?? 8000 } },
       metrics: { port: o.metricsPort ?? 9464 },
       training: { maxBatchSize: 16, maxBatchWaitMs: 100, versionEverySteps: 15, versionEveryMs: 1500 },
     },
@@ -176,6 +180,7 @@ export async function runDemo(o: DemoOptions): Promise<{ summary: DemoSummary; s
     calls: calls.ok + calls.failed,
     failedCalls: calls.failed,
     grpc: grpcAddress,
+    rest: server.grpc?.rest?.url ?? '',
     metrics: server.metricsUrl,
     labelsTopic: config.kafka.labelsTopic,
   };
@@ -184,7 +189,7 @@ export async function runDemo(o: DemoOptions): Promise<{ summary: DemoSummary; s
     `4/4 done: ${summary.swaps} hot-swaps (${summary.versions.join(' → ')}), ${summary.calls} Predict calls, ${summary.failedCalls} failed\n` +
       `    holdout accuracy ${(before * 100).toFixed(1)}% (base) → ${(after * 100).toFixed(1)}% (${server.holder.version}); ` +
       `online (prequential) accuracy ${totals.accuracy === null ? '-' : `${(totals.accuracy * 100).toFixed(1)}%`}; ${summary.rejected} events dead-lettered\n` +
-      `    metrics: ${summary.metrics}   gRPC: ${summary.grpc}`,
+      `    metrics: ${summary.metrics}   gRPC: ${summary.grpc}   REST: ${summary.rest}/v2`,
   );
   return { summary, server, stop: () => server.close() };
 }

@@ -21,16 +21,24 @@ const MODEL_EVENTS: Record<ModelEvent['type'], { level: 'info' | 'warn' | 'error
  * rollbacks, failed swaps (from VersionControl's `model-event`), drift and
  * dead-letter bursts (from the trainer's stats). Dead letters are summed and
  * logged at most once per `dlqBurstWindowMs`, so a flood of bad events is one
- * line per window, not one per event.
+ * line per window, not one per event; what a window gathered is logged when it
+ * ends, even if no more dead letters come. `close()` logs what is pending.
  */
 export class OperatorLog {
   private dlqPending = 0;
   private dlqReasons: Record<string, number> = {};
   private dlqLastAt = Number.NEGATIVE_INFINITY;
+  private dlqWhere = { model: '', version: '' };
+  private cancelFlush: (() => void) | undefined;
 
   constructor(
     private readonly log: Logger,
-    private readonly opts: { dlqBurstWindowMs?: number; now?: () => number } = {},
+    private readonly opts: {
+      dlqBurstWindowMs?: number;
+      now?: () => number;
+      /** Runs `fn` after `ms`, returning a cancel function. @defaultValue an unref'd setTimeout */
+      schedule?: (fn: () => void, ms: number) => () => void;
+    } = {},
   ) {}
 
   modelEvent(e: ModelEvent): void {
@@ -47,12 +55,37 @@ export class OperatorLog {
     if (rejected === 0) return;
     this.dlqPending += rejected;
     for (const [r, n] of Object.entries(s.rejected)) this.dlqReasons[r] = (this.dlqReasons[r] ?? 0) + n;
-    const now = (this.opts.now ?? Date.now)();
-    if (now - this.dlqLastAt < (this.opts.dlqBurstWindowMs ?? 10_000)) return;
+    this.dlqWhere = { model: s.model, version };
+    const window = this.opts.dlqBurstWindowMs ?? 10_000;
+    const wait = this.dlqLastAt + window - this.now();
+    if (wait <= 0) this.flushDeadLetters();
+    else this.cancelFlush ??= this.schedule(() => this.flushDeadLetters(), wait);
+  }
+
+  /** Logs the dead letters not logged yet and stops the window's timer. */
+  close(): void {
+    this.flushDeadLetters();
+  }
+
+  private flushDeadLetters(): void {
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
+    if (this.dlqPending === 0) return;
     const reasons = Object.entries(this.dlqReasons).map(([r, n]) => `${r}: ${n}`).join(', ');
-    this.log.warn(`dead-lettered ${this.dlqPending} events (${reasons})`, { event: 'dlq_burst', model: s.model, version, count: this.dlqPending });
+    this.log.warn(`dead-lettered ${this.dlqPending} events (${reasons})`, { event: 'dlq_burst', ...this.dlqWhere, count: this.dlqPending });
     this.dlqPending = 0;
     this.dlqReasons = {};
-    this.dlqLastAt = now;
+    this.dlqLastAt = this.now();
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private schedule(fn: () => void, ms: number): () => void {
+    if (this.opts.schedule) return this.opts.schedule(fn, ms);
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
   }
 }

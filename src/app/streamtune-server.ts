@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
 import { selectBackend, ConfigError, ModelNotFoundError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
-import { checkBrokers, createKafka } from '../ingest/index.js';
+import { createKafka, probeBrokers } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, VersionStore, type VersionMeta } from '../registry/index.js';
-import { ConsumerLagMonitor, createMetrics, startMetricsServer, type Metrics } from '../ops/index.js';
+import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
 import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
@@ -75,6 +75,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.log = this.logger.fn;
     this.operatorLog = new OperatorLog(this.logger);
     this.metrics = createMetrics({ tensorCount: () => tf.memory().numTensors });
+    // Every counter series exists at 0 from the first scrape, so the first rollback or failed swap is an increase.
+    initCounters(this.metrics, { model: [config.model], 'labels topic': [config.kafka.labelsTopic], 'dead-letter topic': [config.kafka.dlqTopic] });
     this.store = new VersionStore(config.registryDir);
     this.holder = new ModelHolder(config.model, { keepWarmVersions: config.serving.keepWarmVersions });
     // No line function here: every change is logged once, from its model event.
@@ -116,6 +118,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend, control: this.control, onPredictions: this.labelRequests?.observer });
     await this.grpc.start();
     this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'})`);
+    if (this.grpc.rest) this.log(`KServe v2 REST on ${this.grpc.rest.url}/v2`);
 
     const ms = await startMetricsServer(this.metrics.registry, config.metrics);
     this.metricsServer = ms;
@@ -168,7 +171,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.metrics.trainerUp.set({ model }, 0);
     const supervisor = new TrainerSupervisor({
       create: () => new TrainerProcess(config),
-      probe: () => checkBrokers(config.kafka.brokers),
+      probe: () => probeBrokers(config.kafka.brokers),
       logger: this.logger.child({ model }),
     });
     this.supervisor = supervisor;
@@ -274,6 +277,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
         ['follower', () => this.follower?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],
         ['swaps', () => this.control.idle()],
+        ['operator log', () => this.operatorLog.close()],
         ['metrics server', () => this.metricsServer?.close()],
         ['model', () => this.holder.close()],
       ];

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../core/index.js';
+import { closest, UsageError } from './cli-failure.js';
 
 /** A sub-command: its options, its help (with an example) and what it runs. */
 export interface Command {
@@ -20,12 +20,28 @@ export const COMMON_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   help: { type: 'boolean', short: 'h' },
 };
 
+/**
+ * Parses a command's flags; a mistake is a {@link UsageError} in one line that names
+ * the flag (and the likely one, for a typo).
+ */
 export function parse(cmd: Command, argv: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const options = { ...COMMON_OPTIONS, ...cmd.options };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
-    throw new ConfigError('arguments', `${(err as Error).message}\n\n${cmd.usage}`);
+    const { code, message } = err as { code?: string; message: string };
+    const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const near = closest(flag.replace(/^-+/, ''), Object.keys(options));
+      throw new UsageError(`unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const name = /'(--?[\w-]+)/.exec(message)?.[1] ?? flag;
+      const type = options[name.replace(/^-+/, '')]?.type;
+      throw new UsageError(type === 'boolean' ? `option ${name} takes no value` : `option ${name} needs a value`);
+    }
+    throw new UsageError(message.split('\n')[0]!.replace(/\.? To specify a positional argument.*$/, ''));
   }
 }
 
@@ -34,7 +50,7 @@ export function intFlag(values: Record<string, unknown>, name: string): number |
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new ConfigError(`--${name}`, `"${String(v)}" is not an integer`);
+  if (v === '' || !Number.isInteger(n)) throw new UsageError(`--${name} ${JSON.stringify(v)} is not an integer`);
   return n;
 }
 

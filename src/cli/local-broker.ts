@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerError } from '../core/index.js';
+import { checkBrokers } from '../ingest/index.js';
 
 /** scripts/kafka.sh of this checkout or package (from src/cli or dist/cli). */
 export const KAFKA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'kafka.sh');
@@ -37,4 +38,23 @@ export function stopLocalBroker(env: NodeJS.ProcessEnv = process.env, clean = fa
     child.on('close', () => resolve());
     child.on('error', () => resolve());
   });
+}
+
+/**
+ * The brokers a command talks to: the configured ones, checked to answer within a
+ * few seconds (else a BrokerError naming them and what to do), or with none
+ * configured, the local broker (started if needed).
+ *
+ * @example
+ * const brokers = await usableBrokers(config.kafka.brokers);
+ */
+export async function usableBrokers(configured: string[]): Promise<string[]> {
+  if (configured.length === 0) return ensureLocalBroker();
+  try {
+    await checkBrokers(configured);
+  } catch (err) {
+    if (!(err instanceof BrokerError)) throw err;
+    throw new BrokerError(`${err.message}: start a broker there (\`npm run kafka:up\` runs one on 127.0.0.1:19092), or give the right ones with --brokers HOST:PORT or KAFKA_BROKERS`, err.context, err);
+  }
+  return configured;
 }

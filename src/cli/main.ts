@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { status } from '@grpc/grpc-js';
-import { StreamtuneError } from '../core/index.js';
 import { parse, type Command } from './args.js';
-import { adminCommand } from './commands/admin.js';
+import { defaultAddress } from './admin-client.js';
+import { closest, describeFailure, serverCallError, UsageError } from './cli-failure.js';
 import { modelsCommand } from './commands/models.js';
 import { demoCommand } from './commands/demo.js';
 import { labelCommand } from './commands/label.js';
@@ -15,10 +14,12 @@ import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, adminCommand, planCommand];
+const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, planCommand];
 // Operators' commands (status, models), kept apart so additions above merge cleanly.
 COMMANDS.push(statusCommand, modelsCommand, reportCommand);
 COMMANDS.push(labelCommand);
+/** Older names that run the same command (not listed in the help). */
+const ALIASES: Record<string, Command> = { admin: modelsCommand };
 
 function help(): string {
   return `streamtune — batch-train, serve over gRPC, fine-tune from Kafka, hot-swap.
@@ -33,18 +34,23 @@ Example:
 `;
 }
 
+/** The command being run and its flags, for the error line. */
+let running: { name?: string; values?: Record<string, string | boolean | undefined> } = {};
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
     return name ? 0 : 1;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const cmd = COMMANDS.find((c) => c.name === name) ?? ALIASES[name];
   if (!cmd) {
-    process.stderr.write(`unknown command "${name}"\n\n${help()}`);
-    return 1;
+    const near = closest(name, COMMANDS.map((c) => c.name));
+    throw new UsageError(`unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''}: run \`streamtune --help\` for the commands`);
   }
+  running = { name: cmd.name };
   const { values, positionals } = parse(cmd, rest);
+  running.values = values;
   if (values.help) {
     process.stdout.write(`${cmd.usage}\n`);
     return 0;
@@ -55,12 +61,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const grpcErr = err as { code?: unknown; details?: unknown };
-    if (err instanceof StreamtuneError) process.stderr.write(`streamtune: ${err.message}\n`);
-    else if (typeof grpcErr.code === 'number' && typeof grpcErr.details === 'string') {
-      process.stderr.write(`streamtune: ${status[grpcErr.code] ?? grpcErr.code}: ${grpcErr.details}\n`);
-    }
-    else process.stderr.write(`streamtune: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
+    // A gRPC call that failed is about the server at --address (or the default one).
+    const address = typeof running.values?.address === 'string' ? running.values.address : defaultAddress();
+    const { line, exitCode } = describeFailure(serverCallError(err, address), running.name);
+    process.stderr.write(`${line}\n`);
+    process.exit(exitCode);
   },
 );

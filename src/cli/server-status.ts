@@ -52,10 +52,12 @@ export async function collectStatus(opts: { address: string; metricsUrl?: string
   let samples: Sample[] = [];
   if (opts.metricsUrl) {
     const url = opts.metricsUrl;
-    const res = await fetch(url).catch((err: unknown) => {
-      throw new UpstreamError(`could not read ${url}: ${(err as Error).message}`, { url }, { cause: err });
+    const what = 'give the server\'s metrics URL with --metrics-url URL, or --metrics-url "" to skip it';
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new UpstreamError(`could not read ${url} (${cause}): ${what}`, { url }, { cause: err });
     });
-    if (!res.ok) throw new UpstreamError(`${url} answered ${res.status}`, { url, status: res.status }, { retriable: res.status >= 500 });
+    if (!res.ok) throw new UpstreamError(`${url} answered ${res.status}: ${what}`, { url, status: res.status }, { retriable: res.status >= 500 });
     samples = parseMetricsText(await res.text());
   }
   const m = { model: info.name };

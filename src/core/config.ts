@@ -130,6 +130,15 @@ export const configSchema = z
           })
           .strict()
           .optional(),
+        /** The Open Inference Protocol (KServe v2) over HTTP/REST, on serving.host with serving.tls. */
+        http: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** 0 picks a free port. Triton's HTTP port. */
+            port: port.default(8000),
+          })
+          .strict()
+          .prefault({}),
         batching: z
           .object({
             /** Coalesce concurrent Predict calls into one forward pass. */
@@ -151,7 +160,7 @@ export const configSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['tls'],
-            message: `plaintext gRPC is served on loopback only: set serving.tls (certFile, keyFile) to serve on "${s.host}", or serving.allowPlaintextNetwork=true`,
+            message: `plaintext gRPC is served on loopback only, and so is REST: set serving.tls (certFile, keyFile) to serve on "${s.host}", or serving.allowPlaintextNetwork=true`,
           });
         }
       })
@@ -205,6 +214,8 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
   STREAMTUNE_GRPC_HOST: { path: ['serving', 'host'], type: 'string' },
   STREAMTUNE_GRPC_PORT: { path: ['serving', 'port'], type: 'number' },
+  STREAMTUNE_HTTP_PORT: { path: ['serving', 'http', 'port'], type: 'number' },
+  STREAMTUNE_HTTP: { path: ['serving', 'http', 'enabled'], type: 'boolean' },
   STREAMTUNE_METRICS_HOST: { path: ['metrics', 'host'], type: 'string' },
   STREAMTUNE_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
   STREAMTUNE_ADMIN_TOKEN: { path: ['serving', 'adminToken'], type: 'string' },

@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './file-io-handler.js';
+export * from './listen-error.js';
 export * from './logger.js';
 export * from './seeded-random.js';
 export * from './select-backend.js';

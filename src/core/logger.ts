@@ -1,3 +1,4 @@
+import { pino, type Logger as PinoLogger } from 'pino';
 import { ConfigError } from './streamtune-error.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -6,7 +7,7 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 /** Where finished lines go (one line per call, no trailing newline). */
 export type LogSink = (line: string) => void;
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export interface LoggerOptions {
   /** Lines below this level are dropped. @defaultValue 'info' */
@@ -21,66 +22,76 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
+/** `msg k=v k2="with space"`: what a terminal and the tests that collect lines read. */
+function textLine(json: string): string {
+  const { level: _level, time: _time, msg, ...fields } = JSON.parse(json) as Record<string, unknown>;
+  const kv = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : String(v)}`);
+  return kv.length ? `${String(msg)} ${kv.join(' ')}` : String(msg);
+}
+
 /**
- * A small structured logger: one line per notable event, each with its fields
- * (model, version, …), as JSON for log pipelines or as text for a terminal.
+ * A structured logger on pino: one line per notable event, each with its
+ * fields (model, version, …), as JSON for log pipelines or as text for a
+ * terminal. pino does the level filtering, child bindings and serialization;
+ * its JSON is shaped as streamtune's lines have always been (`level` a name,
+ * `time` ISO 8601, no pid or hostname), and `text` is drawn from that JSON.
  *
  * @example
  * const log = new Logger({ format: 'json' });
  * log.info('promoted', { event: 'promotion', model: 'digits', version: 'v7' });
- * // {"time":"…","level":"info","msg":"promoted","event":"promotion","model":"digits","version":"v7"}
+ * // {"level":"info","time":"…","event":"promotion","model":"digits","version":"v7","msg":"promoted"}
  */
 export class Logger {
   readonly level: LogLevel;
   readonly format: LogFormat;
-  private readonly sink: LogSink;
-  private readonly fields: LogFields;
-  private readonly now: () => Date;
+  private readonly pino: PinoLogger;
 
-  constructor(opts: LoggerOptions = {}) {
+  constructor(opts: LoggerOptions = {}, parent?: PinoLogger) {
     this.level = opts.level ?? 'info';
     this.format = opts.format ?? 'text';
-    this.sink = opts.sink ?? ((line) => process.stderr.write(`${line}\n`));
-    this.fields = opts.fields ?? {};
-    this.now = opts.now ?? (() => new Date());
+    if (parent) {
+      this.pino = parent.child(opts.fields ?? {});
+      return;
+    }
+    const sink = opts.sink ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const now = opts.now ?? (() => new Date());
+    const format = this.format;
+    this.pino = pino(
+      {
+        level: this.level,
+        base: opts.fields ?? null,
+        formatters: { level: (label) => ({ level: label }) },
+        timestamp: () => `,"time":"${now().toISOString()}"`,
+      },
+      // Synchronous, one call per line: lines interleave with the rest of stderr (progress bars) in order.
+      { write: (line: string) => sink(format === 'json' ? line.replace(/\n$/, '') : textLine(line)) },
+    );
   }
 
   /** A logger that adds `fields` to every line. */
   child(fields: LogFields): Logger {
-    return new Logger({ level: this.level, format: this.format, sink: this.sink, fields: { ...this.fields, ...fields }, now: this.now });
+    return new Logger({ level: this.level, format: this.format, fields }, this.pino);
   }
 
   debug(msg: string, fields?: LogFields): void {
-    this.write('debug', msg, fields);
+    this.pino.debug(fields ?? {}, msg);
   }
 
   info(msg: string, fields?: LogFields): void {
-    this.write('info', msg, fields);
+    this.pino.info(fields ?? {}, msg);
   }
 
   warn(msg: string, fields?: LogFields): void {
-    this.write('warn', msg, fields);
+    this.pino.warn(fields ?? {}, msg);
   }
 
   error(msg: string, fields?: LogFields): void {
-    this.write('error', msg, fields);
+    this.pino.error(fields ?? {}, msg);
   }
 
   /** The plain `(line) => void` function older parts of the code take: lines at info level. */
   get fn(): (line: string) => void {
     return (line) => this.info(line);
-  }
-
-  private write(level: LogLevel, msg: string, fields: LogFields = {}): void {
-    if (RANK[level] < RANK[this.level]) return;
-    const all: LogFields = { ...this.fields, ...fields };
-    for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k];
-    if (this.format === 'json') {
-      this.sink(JSON.stringify({ time: this.now().toISOString(), level, msg, ...all }));
-      return;
-    }
-    const kv = Object.entries(all).map(([k, v]) => `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : String(v)}`);
-    this.sink(kv.length ? `${msg} ${kv.join(' ')}` : msg);
   }
 }
 
@@ -91,7 +102,7 @@ export class Logger {
  */
 export function loggerFromEnv(env: NodeJS.ProcessEnv = process.env, opts: Omit<LoggerOptions, 'level' | 'format'> = {}): Logger {
   const level = env.STREAMTUNE_LOG_LEVEL || 'info';
-  if (!(level in RANK)) throw new ConfigError('STREAMTUNE_LOG_LEVEL', `"${level}" is not one of ${Object.keys(RANK).join(', ')}`);
+  if (!LEVELS.includes(level as LogLevel)) throw new ConfigError('STREAMTUNE_LOG_LEVEL', `"${level}" is not one of ${LEVELS.join(', ')}`);
   const format = env.STREAMTUNE_LOG_FORMAT || (process.stderr.isTTY ? 'text' : 'json');
   if (format !== 'json' && format !== 'text') throw new ConfigError('STREAMTUNE_LOG_FORMAT', `"${format}" is not json or text`);
   return new Logger({ ...opts, level: level as LogLevel, format });

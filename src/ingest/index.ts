@@ -1,6 +1,7 @@
 export * from './dead-letter-sink.js';
 export * from './decode-event.js';
 export * from './event-producer.js';
+export * from './check-brokers.js';
 export * from './kafka-client.js';
 export * from './kafka-source.js';
 export * from './label-event.js';

@@ -28,14 +28,15 @@ export function createKafka(brokers: string[], clientId = 'streamtune', log: (li
 }
 
 /**
- * Asks the brokers for the cluster's metadata once, without retries: resolves when
+ * Asks the brokers for the cluster's metadata once, without retries (the trainer
+ * supervisor's probe; `checkBrokers` is the CLI's check with a short retry): resolves when
  * one answers, rejects at once with a {@link BrokerError} naming them when none
  * does (so a caller can back off on its own schedule instead of kafkajs' ~45 s of retries).
  *
  * @example
- * await checkBrokers(['127.0.0.1:9092']); // BrokerError: Kafka broker 127.0.0.1:9092 unreachable: Connection error: …
+ * await probeBrokers(['127.0.0.1:9092']); // BrokerError: Kafka broker 127.0.0.1:9092 unreachable: Connection error: …
  */
-export async function checkBrokers(brokers: string[], timeoutMs = 5000): Promise<void> {
+export async function probeBrokers(brokers: string[], timeoutMs = 5000): Promise<void> {
   const kafka = new Kafka({ clientId: 'streamtune-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } });
   const admin = kafka.admin();
   try {

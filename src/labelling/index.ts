@@ -1,4 +1,7 @@
+export * from './audio-spectrogram.js';
+export * from './feature-image.js';
 export * from './importers/index.js';
+export * from './input-view.js';
 export * from './label-request-publisher.js';
 export * from './label-request.js';
 export * from './labelling-page.js';

@@ -1,8 +1,11 @@
 /**
  * The labelling page: plain HTML and JS, served as one string (no build step).
- * Shows the next request (text, image, audio player or features table) with the
- * model's guess and confidence; a class button or its number key labels it,
- * `s` skips. Counts and the model's accuracy on labelled items refresh live.
+ * Shows the next request as a person reads it (the server's `view` says how):
+ * text as text, an image as the image (small ones scaled up, pixels kept sharp),
+ * audio as a player above its spectrogram, a feature vector with a declared
+ * shape as a greyscale image, any other vector as a table; then the model's
+ * guess and confidence. A class button or its number key labels it, `s` skips.
+ * Counts and the model's accuracy on labelled items refresh live.
  */
 export const LABELLING_PAGE = `<!doctype html>
 <html lang="en">
@@ -13,8 +16,13 @@ export const LABELLING_PAGE = `<!doctype html>
   body { font: 16px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
   header { background: #1d2330; color: #fff; padding: 10px 20px; display: flex; justify-content: space-between; }
   main { max-width: 720px; margin: 24px auto; background: #fff; border-radius: 8px; padding: 24px; box-shadow: 0 1px 3px #0002; }
-  #input img { image-rendering: pixelated; width: 192px; border: 1px solid #ccc; }
-  #input p { font-size: 20px; }
+  #input img { border: 1px solid #ccc; display: block; }
+  #input img.pixels { image-rendering: pixelated; }
+  #input img.photo { max-width: 100%; max-height: 360px; }
+  #input img.spectrogram { width: 100%; max-width: 672px; margin-top: 8px; border: 0; }
+  #input audio { width: 100%; max-width: 480px; }
+  #input p.text { font-size: 20px; white-space: pre-wrap; }
+  #input .caption { color: #555; font-size: 13px; margin: 4px 0; }
   table { border-collapse: collapse; } td { border: 1px solid #ddd; padding: 2px 8px; font-family: monospace; }
   #guess { color: #555; margin: 12px 0; }
   #classes button { font-size: 18px; margin: 4px; padding: 8px 16px; border-radius: 6px; border: 1px solid #2a6; background: #e9f7ef; cursor: pointer; }
@@ -39,25 +47,41 @@ export const LABELLING_PAGE = `<!doctype html>
 const labeller = sessionStorage.labeller || (sessionStorage.labeller = Math.random().toString(36).slice(2));
 let item = null;
 const $ = (id) => document.getElementById(id);
-function mediaType(b64, kind) {
-  if (kind === 'audio') return 'audio/wav';
-  return b64.startsWith('/9j/') ? 'image/jpeg' : 'image/png';
-}
-function showInput(input) {
+function el(tag, props) { return Object.assign(document.createElement(tag), props || {}); }
+function caption(text) { return el('div', { className: 'caption', textContent: text }); }
+function showInput(input, view) {
   const box = $('input');
   box.textContent = '';
-  if ('text' in input) { const p = document.createElement('p'); p.textContent = input.text; box.append(p); }
-  else if ('image' in input) { const img = document.createElement('img'); img.alt = 'image to label'; img.src = 'data:' + mediaType(input.image, 'image') + ';base64,' + input.image; box.append(img); }
-  else if ('audio' in input) { const a = document.createElement('audio'); a.controls = true; a.src = 'data:audio/wav;base64,' + input.audio; box.append(a); }
-  else { const t = document.createElement('table'); input.features.forEach((v, i) => { const r = t.insertRow(); r.insertCell().textContent = 'x' + i; r.insertCell().textContent = v.toFixed(4); }); box.append(t); }
+  if (view.kind === 'text') box.append(el('p', { className: 'text', textContent: input.text }));
+  else if (view.kind === 'image') {
+    const img = el('img', { id: 'input-image', alt: 'image to label', src: 'data:' + view.mediaType + ';base64,' + input.image });
+    // A 32×32 image is unreadable at its size: scale small ones up by whole steps, pixels kept sharp.
+    img.onload = () => {
+      const k = Math.floor(256 / Math.max(img.naturalWidth, img.naturalHeight));
+      if (k >= 2) { img.className = 'pixels'; img.width = img.naturalWidth * k; }
+      else img.className = 'photo';
+      box.append(caption(img.naturalWidth + ' × ' + img.naturalHeight + ' px'));
+    };
+    box.append(img);
+  } else if (view.kind === 'audio') {
+    box.append(el('audio', { id: 'input-audio', controls: true, preload: 'auto', src: 'data:' + view.mediaType + ';base64,' + input.audio }));
+    box.append(el('img', { id: 'input-spectrogram', className: 'spectrogram', alt: 'spectrogram of the audio', src: view.spectrogram }));
+  } else if (view.kind === 'feature-image') {
+    box.append(el('img', { id: 'input-features', className: 'pixels', width: 192, alt: input.features.length + ' features drawn as ' + view.shape.join(' × '), src: view.src }));
+    box.append(caption(input.features.length + ' features as ' + view.shape[0] + ' × ' + view.shape[1] + ' (dark = high)'));
+  } else {
+    const t = el('table');
+    input.features.forEach((v, i) => { const r = t.insertRow(); r.insertCell().textContent = 'x' + i; r.insertCell().textContent = v.toFixed(4); });
+    box.append(t);
+  }
 }
-function show(next) {
+function show(next, view) {
   item = next;
   $('empty').hidden = !!item;
   $('item').hidden = !item;
   if (!item) return;
   $('meta').textContent = 'model ' + item.model + ' · version ' + item.version + ' · request ' + item.id;
-  showInput(item.input);
+  showInput(item.input, view);
   const conf = item.scores[item.predicted];
   $('guess').textContent = 'Model guess: ' + item.predicted + ' (' + Math.round(conf * 100) + '% confident)';
   const classes = $('classes');
@@ -86,7 +110,8 @@ async function answer(kind, label) {
 async function poll() {
   if (item) return;
   const r = await fetch('/api/next?labeller=' + labeller);
-  show((await r.json()).item);
+  const next = await r.json();
+  show(next.item, next.view);
 }
 async function stats() {
   const s = await (await fetch('/api/stats')).json();

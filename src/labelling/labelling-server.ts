@@ -4,6 +4,10 @@ import type { Kafka } from 'kafkajs';
 import { InvalidInputError } from '../core/index.js';
 import type { EventInput } from '../ingest/index.js';
 import { ensureTopics, EventProducer } from '../ingest/index.js';
+import { audioSpectrogramPng } from './audio-spectrogram.js';
+import { featureImagePng } from './feature-image.js';
+import { inputView } from './input-view.js';
+import type { LabelRequest } from './label-request.js';
 import { LabellingQueue, type LabellingQueueOptions } from './labelling-queue.js';
 import { LABELLING_PAGE } from './labelling-page.js';
 
@@ -14,6 +18,11 @@ export interface LabellingServerOptions extends LabellingQueueOptions {
   host?: string;
   /** 0 picks a free port. @defaultValue 0 */
   port?: number;
+  /**
+   * `[rows, cols]` of the feature vectors (e.g. `[8, 8]` for the digits): a
+   * vector of that length is drawn as a greyscale image, any other as a table.
+   */
+  featureShape?: readonly [number, number];
 }
 
 /** Counts shown by the live view. `agreed` counts labels equal to the model's guess. */
@@ -28,9 +37,14 @@ export interface LabellingStats {
 
 const MAX_BODY_BYTES = 10_000;
 
+/** Spectrograms kept for the items on screen (each takes ~0.3 s to draw). */
+const MAX_CACHED_VIEWS = 64;
+
 /**
  * The labelling web page and its small JSON API over node:http (no build step):
- * `GET /` the page, `GET /api/next?labeller=ID` the labeller's item,
+ * `GET /` the page, `GET /api/next?labeller=ID` the labeller's item and how to
+ * show it ({@link inputView}), `GET /api/items/ID/spectrogram.png` and
+ * `/features.png` the pictures of audio and shaped feature inputs,
  * `POST /api/label {id, label}` produces a label event with the request's id,
  * model and input, `POST /api/skip {id}`, `GET /api/stats` the live counts.
  *
@@ -43,6 +57,7 @@ export class LabellingServer {
   private readonly producer: EventProducer;
   private readonly server: http.Server;
   private readonly stats = { labelled: 0, skipped: 0, agreed: 0 };
+  private readonly spectrograms = new Map<string, Promise<Buffer>>();
   private closing: Promise<void> | undefined;
   url = '';
 
@@ -85,7 +100,22 @@ export class LabellingServer {
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/next') {
-      send(res, 200, { item: this.queue.next(url.searchParams.get('labeller') || 'anonymous') });
+      const item = this.queue.next(url.searchParams.get('labeller') || 'anonymous');
+      send(res, 200, { item, view: item ? inputView(item, this.opts.featureShape) : null });
+      return;
+    }
+    const picture = /^\/api\/items\/([^/]+)\/(spectrogram|features)\.png$/.exec(url.pathname);
+    if (req.method === 'GET' && picture) {
+      const id = decodeURIComponent(picture[1]!);
+      const item = this.queue.peek(id);
+      if (!item) return send(res, 404, { error: `no pending request "${id}"` });
+      const view = inputView(item, this.opts.featureShape);
+      let png: Buffer;
+      if (picture[2] === 'spectrogram' && view.kind === 'audio') png = await this.spectrogram(item);
+      else if (picture[2] === 'features' && view.kind === 'feature-image') png = featureImagePng((item.input as { features: number[] }).features, view.shape);
+      else return send(res, 404, { error: `request "${id}" has no ${picture[2]} picture (its input is shown as ${view.kind})` });
+      res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=300' });
+      res.end(png);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/stats') {
@@ -99,6 +129,7 @@ export class LabellingServer {
       if (!item) return send(res, 404, { error: `no pending request "${body.id}" (already labelled or skipped)` });
       if (url.pathname === '/api/skip') {
         if (this.queue.take(body.id)) this.stats.skipped++;
+        this.spectrograms.delete(body.id);
         return send(res, 200, { ok: true });
       }
       if (typeof body.label !== 'string' || !(body.label in item.scores)) {
@@ -112,11 +143,25 @@ export class LabellingServer {
         this.queue.restore(item);
         throw err;
       }
+      this.spectrograms.delete(item.id);
       this.stats.labelled++;
       if (body.label === item.predicted) this.stats.agreed++;
       return send(res, 200, { ok: true });
     }
     send(res, 404, { error: 'not found' });
+  }
+
+  /** The item's spectrogram, drawn once while it is pending (the page and a reload share it). */
+  private spectrogram(item: LabelRequest): Promise<Buffer> {
+    let png = this.spectrograms.get(item.id);
+    if (!png) {
+      png = audioSpectrogramPng((item.input as { audio: string }).audio);
+      // A failed drawing is not cached: the error answers this request only.
+      png.catch(() => this.spectrograms.delete(item.id));
+      this.spectrograms.set(item.id, png);
+      for (const old of this.spectrograms.keys()) if (this.spectrograms.size > MAX_CACHED_VIEWS) this.spectrograms.delete(old);
+    }
+    return png;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenError } from '../core/index.js';
 
 /**
  * Serves `GET /metrics` (Prometheus text format) and `GET /healthz` over HTTP.
@@ -35,7 +36,7 @@ export async function startMetricsServer(
   });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError('metrics.port', `${host}:${opts.port ?? 0}`, err)));
     server.listen(opts.port ?? 0, host, resolve);
   });
   const port = (server.address() as AddressInfo).port;

@@ -1,5 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { metricDef } from './metric-catalogue.js';
+import { METRIC_CATALOGUE, metricDef, type KnownLabelSource } from './metric-catalogue.js';
+
+/** prom-client default gauges named like counters (`promtool check metrics` exits 3 on them). */
+const MISNAMED_DEFAULTS = ['nodejs_active_resources_total', 'nodejs_active_handles_total', 'nodejs_active_requests_total'];
 
 /**
  * streamtune's Prometheus metrics, all in one registry per process, built from
@@ -50,6 +53,8 @@ export interface Metrics {
   predictDropped: Counter<'reason'>;
   guardrailRejections: Counter<'model'>;
   rollbacks: Counter<'model' | 'trigger'>;
+  /** Operator pins and unpins (not counted as swaps). */
+  pins: Counter<'model' | 'action'>;
   tfjsTensors: Gauge;
 }
 
@@ -63,7 +68,10 @@ export interface CreateMetricsOptions {
 /** Creates the metrics in a fresh registry (one per server, so tests can run several). */
 export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   const spec = <T extends string>(name: string) => {
     const d = metricDef(name);
@@ -116,6 +124,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     predictDropped: counter('streamtune_predict_dropped_total'),
     guardrailRejections: counter('streamtune_guardrail_rejections_total'),
     rollbacks: counter('streamtune_rollbacks_total'),
+    pins: counter('streamtune_model_pins_total'),
     tfjsTensors: new Gauge({
       ...spec('streamtune_tfjs_tensors'),
       // Read at scrape time: a leak shows between two scrapes without any polling.
@@ -124,4 +133,32 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
       },
     }),
   };
+}
+
+/**
+ * Exports 0 for every series of every labelled counter whose label values are all
+ * known here (fixed lists in the catalogue, plus `known`), so Prometheus sees each
+ * series before its first event and `increase()` counts that event. Call it once
+ * the values are known: the server with its model and topics, the gRPC server with
+ * its methods and codes. Counters with a label not known here are left alone.
+ *
+ * @example
+ * initCounters(metrics, { model: ['digits'], 'labels topic': ['streamtune.labels'] });
+ */
+export function initCounters(metrics: Metrics, known: Partial<Record<KnownLabelSource, readonly string[]>>): void {
+  for (const def of METRIC_CATALOGUE) {
+    if (def.type !== 'counter' || !def.values || def.labels.length === 0) continue;
+    const lists = def.labels.map((l) => {
+      const v = def.values![l];
+      return typeof v === 'string' ? known[v] : v;
+    });
+    if (lists.some((l) => l === undefined)) continue;
+    const counter = metrics.registry.getSingleMetric(def.name) as Counter<string> | undefined;
+    if (!counter) continue;
+    let combos: Record<string, string>[] = [{}];
+    def.labels.forEach((label, i) => {
+      combos = combos.flatMap((c) => lists[i]!.map((v) => ({ ...c, [label]: v })));
+    });
+    for (const labels of combos) counter.inc(labels, 0);
+  }
 }

@@ -34,18 +34,45 @@ export interface OipInferResponse {
   rawOutputContents: Buffer[];
 }
 
+/**
+ * How a protocol names the parts of a request in error messages: gRPC says
+ * `inputs[0].contents.fp32_contents` and `raw_input_contents[0]`, REST says
+ * `inputs[0].data` and `inputs[0] binary data`.
+ */
+export interface OipFieldNames {
+  /** Where the typed values of a datatype are (`fp32_contents`, `fp64_contents`, `bytes_contents`). */
+  contents(datatype: 'FP32' | 'FP64' | 'BYTES'): string;
+  /** Where the raw bytes of input 0 are. */
+  raw: string;
+}
+
+export const GRPC_FIELD_NAMES: OipFieldNames = {
+  contents: (datatype) => `inputs[0].contents.${datatype.toLowerCase()}_contents`,
+  raw: 'raw_input_contents[0]',
+};
+
 /** The output tensors streamtune's classifiers produce, in this order. */
 export const OIP_OUTPUTS = ['probabilities', 'label', 'confidence'] as const;
+
+/** Datatypes a feature model reads: FP32 (what it computes in) and FP64 (numpy's default), typed or raw. */
+const FEATURE_DATATYPES: Record<string, number> = { FP32: 4, FP64: 8 };
 
 /** The OIP view of a model's input: FP32 [-1, dim] for feature vectors, BYTES [-1] for text. */
 export function oipInput(spec: FeatureSpec): { name: string; datatype: string; shape: number[] } {
   return spec.kind === 'features' ? { name: 'input', datatype: 'FP32', shape: [-1, spec.dim] } : { name: 'input', datatype: 'BYTES', shape: [-1] };
 }
 
+/** The model's tensors as `ModelMetadata` reports them (`k` classes). */
+export function oipOutputs(k: number): { name: string; datatype: string; shape: number[] }[] {
+  return OIP_OUTPUTS.map((name) =>
+    name === 'probabilities' ? { name, datatype: 'FP32', shape: [-1, k] } : { name, datatype: name === 'label' ? 'BYTES' : 'FP32', shape: [-1] },
+  );
+}
+
 const bad = (field: string, message: string): InvalidInputError => new InvalidInputError('bad_tensor', field, `${field}: ${message}`);
 
 /** BYTES raw encoding of the spec: each element is a 4-byte little-endian length, then its bytes. */
-function splitBytes(raw: Buffer, field: string): Buffer[] {
+export function splitBytes(raw: Buffer, field: string): Buffer[] {
   const out: Buffer[] = [];
   for (let at = 0; at < raw.length; ) {
     if (at + 4 > raw.length) throw bad(field, 'BYTES raw contents end inside a length prefix');
@@ -57,76 +84,89 @@ function splitBytes(raw: Buffer, field: string): Buffer[] {
   return out;
 }
 
+/** Joins BYTES elements as the spec's raw encoding (length-prefixed). */
+export function joinBytes(elements: Buffer[]): Buffer {
+  return Buffer.concat(elements.flatMap((e) => [u32(e.length), e]));
+}
+
 /**
- * Turns a `ModelInferRequest`'s single input tensor into one model input per row,
- * from typed contents (`fp32_contents`, `bytes_contents`) or `raw_input_contents`.
- * Shape, datatype and sizes are checked against the model, naming the field.
+ * Turns an inference request's single input tensor into one model input per row,
+ * from typed contents (`fp32_contents`, `fp64_contents`, `bytes_contents`) or raw
+ * little-endian bytes. Shape, datatype and sizes are checked against the model,
+ * naming the field as the caller's protocol does (`names`). A feature model takes
+ * FP32 or FP64, typed or raw alike.
  */
-export function decodeInferInputs(req: OipInferRequest, spec: FeatureSpec): RequestInput[] {
+export function decodeInferInputs(req: Pick<OipInferRequest, 'inputs' | 'rawInputContents'>, spec: FeatureSpec, names: OipFieldNames = GRPC_FIELD_NAMES): RequestInput[] {
   if (req.inputs.length !== 1) throw bad('inputs', `the model takes exactly one input tensor ("input"), got ${req.inputs.length}`);
   const t = req.inputs[0]!;
   const raw = req.rawInputContents[0];
   if (raw && (t.contents?.fp32Contents?.length || t.contents?.bytesContents?.length || t.contents?.fp64Contents?.length)) {
-    throw bad('inputs[0].contents', 'set either contents or raw_input_contents, not both');
+    throw bad('inputs[0].contents', `set either the typed contents or ${names.raw}, not both`);
   }
   const shape = t.shape.map(Number);
   const want = oipInput(spec);
-  if (t.datatype !== want.datatype && !(spec.kind === 'features' && t.datatype === 'FP64' && !raw)) {
-    throw bad('inputs[0].datatype', `model accepts ${want.datatype} ${JSON.stringify(want.shape)} (${spec.kind}), got ${t.datatype || 'none'}`);
+  const accepted = spec.kind === 'features' ? t.datatype in FEATURE_DATATYPES : t.datatype === 'BYTES';
+  if (!accepted) {
+    const also = spec.kind === 'features' ? '; FP64 also accepted' : '';
+    throw bad('inputs[0].datatype', `model accepts ${want.datatype} ${JSON.stringify(want.shape)} (${spec.kind}${also}), got ${t.datatype || 'none'}`);
   }
   if (spec.kind === 'features') {
     if (shape.length !== 2 || shape[1] !== spec.dim || !(shape[0]! >= 1)) {
       throw bad('inputs[0].shape', `${JSON.stringify(shape)} does not match [-1, ${spec.dim}]`);
     }
     const [n, d] = shape as [number, number];
+    const datatype = t.datatype as 'FP32' | 'FP64';
     let values: ArrayLike<number>;
     if (raw) {
-      if (raw.length !== n * d * 4) throw bad('raw_input_contents[0]', `has ${raw.length} bytes, shape ${JSON.stringify(shape)} FP32 needs ${n * d * 4}`);
-      const f = new Float32Array(n * d);
-      for (let i = 0; i < f.length; i++) f[i] = raw.readFloatLE(i * 4);
+      const size = FEATURE_DATATYPES[datatype]!;
+      if (raw.length !== n * d * size) throw bad(names.raw, `has ${raw.length} bytes, shape ${JSON.stringify(shape)} ${datatype} needs ${n * d * size}`);
+      const f = new Float64Array(n * d);
+      for (let i = 0; i < f.length; i++) f[i] = datatype === 'FP64' ? raw.readDoubleLE(i * 8) : raw.readFloatLE(i * 4);
       values = f;
     } else {
-      values = t.datatype === 'FP64' ? (t.contents?.fp64Contents ?? []) : (t.contents?.fp32Contents ?? []);
-      const field = t.datatype === 'FP64' ? 'fp64_contents' : 'fp32_contents';
-      if (values.length !== n * d) throw bad(`inputs[0].contents.${field}`, `has ${values.length} values, shape ${JSON.stringify(shape)} needs ${n * d}`);
+      values = (datatype === 'FP64' ? t.contents?.fp64Contents : t.contents?.fp32Contents) ?? [];
+      if (values.length !== n * d) throw bad(names.contents(datatype), `has ${values.length} values, shape ${JSON.stringify(shape)} needs ${n * d}`);
     }
     return Array.from({ length: n }, (_, i) => ({ features: Array.from({ length: d }, (_, j) => values[i * d + j]!) }));
   }
   if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1)) || !(shape[0]! >= 1)) {
     throw bad('inputs[0].shape', `${JSON.stringify(shape)} does not match [-1] (one string per row)`);
   }
-  const elements = raw ? splitBytes(raw, 'raw_input_contents[0]') : (t.contents?.bytesContents ?? []);
-  if (elements.length !== shape[0]) throw bad(raw ? 'raw_input_contents[0]' : 'inputs[0].contents.bytes_contents', `has ${elements.length} elements, shape needs ${shape[0]}`);
+  const elements = raw ? splitBytes(raw, names.raw) : (t.contents?.bytesContents ?? []);
+  if (elements.length !== shape[0]) throw bad(raw ? names.raw : names.contents('BYTES'), `has ${elements.length} elements, shape needs ${shape[0]}`);
   return elements.map((b) => ({ text: b.toString('utf8') }));
 }
 
-/** Builds the requested output tensors (all when none is named), raw when the request was raw. */
-export function encodeInferOutputs(
-  preds: Prediction[],
-  labels: string[],
-  requested: { name: string }[],
-  raw: boolean,
-): { outputs: OipTensor[]; rawOutputContents: Buffer[] } {
-  const names = requested.length ? requested.map((r, i) => {
+/** One output tensor's values: numbers for FP32, byte strings for BYTES. */
+export interface OutputTensor {
+  name: (typeof OIP_OUTPUTS)[number];
+  datatype: 'FP32' | 'BYTES';
+  shape: number[];
+  data: number[] | Buffer[];
+}
+
+/** The requested outputs (all when none is named), checked by name. */
+export function requestedOutputs(requested: { name: string }[]): OutputTensor['name'][] {
+  if (requested.length === 0) return [...OIP_OUTPUTS];
+  return requested.map((r, i) => {
     if (!(OIP_OUTPUTS as readonly string[]).includes(r.name)) throw bad(`outputs[${i}].name`, `"${r.name}" is not an output (outputs: ${OIP_OUTPUTS.join(', ')})`);
-    return r.name;
-  }) : [...OIP_OUTPUTS];
+    return r.name as OutputTensor['name'];
+  });
+}
+
+/** The values of the named outputs for a batch of predictions (`labels` in the model's class order). */
+export function outputTensors(preds: Prediction[], labels: string[], names: OutputTensor['name'][]): OutputTensor[] {
   const n = preds.length;
-  const outputs: OipTensor[] = [];
-  const rawOutputContents: Buffer[] = [];
-  for (const name of names) {
-    if (name === 'label') {
-      const elements = preds.map((p) => Buffer.from(p.label ?? '', 'utf8'));
-      outputs.push({ name, datatype: 'BYTES', shape: [n], ...(raw ? {} : { contents: { bytesContents: elements } }) });
-      if (raw) rawOutputContents.push(Buffer.concat(elements.flatMap((e) => [u32(e.length), e])));
-      continue;
-    }
-    const values = name === 'probabilities' ? preds.flatMap((p) => labels.map((l) => p.scores?.[l] ?? 0)) : preds.map((p) => p.confidence ?? 0);
-    const shape = name === 'probabilities' ? [n, labels.length] : [n];
-    outputs.push({ name, datatype: 'FP32', shape, ...(raw ? {} : { contents: { fp32Contents: values } }) });
-    if (raw) rawOutputContents.push(f32(values));
-  }
-  return { outputs, rawOutputContents };
+  return names.map((name): OutputTensor => {
+    if (name === 'label') return { name, datatype: 'BYTES', shape: [n], data: preds.map((p) => Buffer.from(p.label ?? '', 'utf8')) };
+    if (name === 'probabilities') return { name, datatype: 'FP32', shape: [n, labels.length], data: preds.flatMap((p) => labels.map((l) => p.scores?.[l] ?? 0)) };
+    return { name, datatype: 'FP32', shape: [n], data: preds.map((p) => p.confidence ?? 0) };
+  });
+}
+
+/** An output tensor's raw little-endian bytes (FP32), or length-prefixed elements (BYTES). */
+export function rawTensorBytes(t: OutputTensor): Buffer {
+  return t.datatype === 'BYTES' ? joinBytes(t.data as Buffer[]) : f32(t.data as number[]);
 }
 
 function u32(n: number): Buffer {

@@ -1,15 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { TypedEmitter } from '../core/index.js';
-import type { Metrics } from '../ops/index.js';
+import { listenError, TypedEmitter } from '../core/index.js';
+import { initCounters, type Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
 import type { ModelHolder } from './model-holder.js';
+import { InferenceHttpServer } from './inference-http-server.js';
+import { OpenInference } from './open-inference.js';
 import { openInferenceHandlers } from './open-inference-service.js';
 import { PredictionEngine, type PredictionObserver } from './prediction-engine.js';
-import { loadProtos, predictorService, serviceConstructor } from './proto.js';
+import { predictorService, serviceConstructor } from './proto.js';
+import { reflectionPackageDefinition } from './reflection-descriptors.js';
 import { predictorHandlers, type ServingLifecycleEvents } from './predictor-service.js';
 import { serverCredentials, type TlsFiles } from './server-credentials.js';
 import type { VersionControl } from './version-control.js';
@@ -38,7 +41,18 @@ export interface PredictionServerOptions {
   batching?: Omit<DynamicBatcherOptions, 'onBatch' | 'onDrop' | 'now'>;
   /** Sees every answered prediction (active learning samples the uncertain ones). */
   onPredictions?: PredictionObserver;
+  /** The Open Inference Protocol over HTTP/REST on its own port (same host and TLS); off when absent. */
+  http?: { enabled: boolean; port: number };
 }
+
+let reflectionCache: ReturnType<typeof reflectionPackageDefinition> | undefined;
+/** Built once per process: every server exposes the same protos. */
+const reflectionDefinition = (): ConstructorParameters<typeof ReflectionService>[0] =>
+  (reflectionCache ??= reflectionPackageDefinition()) as unknown as ConstructorParameters<typeof ReflectionService>[0];
+
+/** Services beside the Predictor whose calls are counted (health and reflection are not). */
+const SERVICES = ['streamtune.v1.ModelAdmin', 'streamtune.v1.Diagnostics', 'inference.GRPCInferenceService'];
+const GRPC_CODES = Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)));
 
 const HEALTH_SERVICES = ['', 'streamtune.v1.Predictor', 'inference.GRPCInferenceService'];
 
@@ -46,7 +60,8 @@ const HEALTH_SERVICES = ['', 'streamtune.v1.Predictor', 'inference.GRPCInference
  * The gRPC server: `streamtune.v1.Predictor`, `streamtune.v1.ModelAdmin`,
  * `streamtune.v1.Diagnostics`, the Open Inference Protocol's
  * `inference.GRPCInferenceService`, standard health checking (NOT_SERVING until a
- * version is loaded, and while shutting down) and server reflection, on one port.
+ * version is loaded, and while shutting down) and server reflection, on one port;
+ * with `http`, the Open Inference Protocol's REST endpoints on a second one.
  *
  * @example
  * const server = new PredictionServer(holder, metrics, { backend: 'wasm', port: 50051, control });
@@ -54,6 +69,8 @@ const HEALTH_SERVICES = ['', 'streamtune.v1.Predictor', 'inference.GRPCInference
  */
 export class PredictionServer {
   private readonly server: grpc.Server;
+  /** KServe v2 REST, when `http.enabled`. */
+  readonly rest: InferenceHttpServer | undefined;
   private readonly health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING'])));
   private readonly lifecycle = new TypedEmitter<ServingLifecycleEvents>();
   readonly batcher: DynamicBatcher;
@@ -84,9 +101,24 @@ export class PredictionServer {
     this.server.addService(predictorService(), predictorHandlers(engine, opts.control, metrics, this.lifecycle, opts));
     this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, opts.control, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
     this.server.addService(serviceConstructor('streamtune.v1.Diagnostics').service, diagnosticsHandlers());
-    this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, openInferenceHandlers(engine, metrics, () => this.ready));
+    const oip = new OpenInference(engine, () => this.ready);
+    this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, openInferenceHandlers(oip, metrics));
+    if (opts.http?.enabled) {
+      this.rest = new InferenceHttpServer(oip, metrics, {
+        host: opts.host,
+        port: opts.http.port,
+        tls: opts.tls,
+        maxBodyBytes: opts.maxReceiveMessageBytes,
+        drainTimeoutMs: opts.drainTimeoutMs,
+      });
+    }
+    // Every RPC's counter series at 0 for every code (as go-grpc-prometheus does), REST included: same method names.
+    const methods = [predictorService(), ...SERVICES.map((s) => serviceConstructor(s).service)].flatMap((d) => Object.values(d).map((m) => m.path.split('/').pop()!));
+    initCounters(metrics, { 'rpc method': methods, 'grpc code': GRPC_CODES });
     this.health.addToServer(this.server);
-    new ReflectionService(loadProtos().packageDefinition).addToServer(this.server);
+    // Descriptors as protoc writes them (one per .proto file, `<Field>Entry` map types), covering
+    // health and reflection too: strict clients (grpcurl, protobuf-go) reject proto-loader's.
+    new ReflectionService(reflectionDefinition()).addToServer(this.server);
   }
 
   get address(): string {
@@ -101,9 +133,16 @@ export class PredictionServer {
   async start(): Promise<void> {
     const host = this.opts.host ?? '127.0.0.1';
     const credentials = serverCredentials(this.opts.tls);
+    const address = `${host}:${this.opts.port ?? 0}`;
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host}:${this.opts.port ?? 0}`, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+      this.server.bindAsync(address, credentials, (err, port) => (err ? reject(listenError('serving.port', address, err)) : resolve(port))),
     );
+    try {
+      await this.rest?.start();
+    } catch (err) {
+      this.server.forceShutdown();
+      throw err;
+    }
     this.refreshHealth();
   }
 
@@ -121,7 +160,9 @@ export class PredictionServer {
       this.lifecycle.emit('shutdown');
       const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.opts.drainTimeoutMs ?? 5000).unref());
+      const rest = this.rest?.close();
       if ((await Promise.race([drained, timeout])) === 'timeout') this.server.forceShutdown();
+      await rest;
       this.batcher.close();
     })();
     return this.closing;

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { predictorClientConstructor } from './proto.js';
+import { waitForConnection } from './wait-for-connection.js';
 import type { WireModelInfo, WirePredictResponse } from './wire-types.js';
 
 /** One instance as the TS client sends it. */
@@ -40,6 +41,11 @@ export class PredictorClient {
         err ? reject(err) : resolve(res),
       );
     });
+  }
+
+  /** Resolves when connected; rejects (UNAVAILABLE) at once when the connection is refused, or after `timeoutMs`. */
+  connect(timeoutMs = 5000): Promise<void> {
+    return waitForConnection(this.client, timeoutMs);
   }
 
   close(): void {

@@ -27,3 +27,13 @@ export function serverCredentials(tls?: TlsFiles): grpc.ServerCredentials {
     ca !== null,
   );
 }
+
+/** The same TLS files for the HTTPS (REST) port: key and certificate, and with a client CA, client certificates required. */
+export function httpsOptions(tls: TlsFiles): { key: Buffer; cert: Buffer; ca?: Buffer; requestCert?: boolean; rejectUnauthorized?: boolean } {
+  const ca = tls.clientCaFile ? read('serving.tls.clientCaFile', tls.clientCaFile) : undefined;
+  return {
+    key: read('serving.tls.keyFile', tls.keyFile),
+    cert: read('serving.tls.certFile', tls.certFile),
+    ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}

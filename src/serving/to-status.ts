@@ -17,3 +17,28 @@ export function toStatus(err: unknown): { code: grpc.status; details: string } {
   if (err instanceof StreamtuneError && BY_CODE[err.code] !== undefined) return { code: BY_CODE[err.code]!, details: err.message };
   return { code: grpc.status.INTERNAL, details: `internal error: ${(err as Error).message ?? String(err)}` };
 }
+
+/** The HTTP status of a gRPC status, for the REST endpoints (KServe v2 answers errors as `{"error": …}`). */
+export function toHttpStatus(code: grpc.status): number {
+  switch (code) {
+    case grpc.status.OK:
+      return 200;
+    case grpc.status.INVALID_ARGUMENT:
+    case grpc.status.FAILED_PRECONDITION:
+      return 400;
+    case grpc.status.UNAUTHENTICATED:
+      return 401;
+    case grpc.status.NOT_FOUND:
+      return 404;
+    case grpc.status.RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc.status.CANCELLED:
+      return 499;
+    case grpc.status.UNAVAILABLE:
+      return 503;
+    case grpc.status.DEADLINE_EXCEEDED:
+      return 504;
+    default:
+      return 500;
+  }
+}

@@ -102,15 +102,19 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
     return this.serialized(async () => {
       const activate = this.state.pinned === null || this.state.pinned === version;
       const previous = this.holder.version;
-      const meta = await this.install(version, activate);
+      const meta = await this.install(version, activate, true);
       if (activate && previous !== version) this.metrics.promotions.inc({ model: this.model });
       if (!activate) this.announce('candidate', version, this.holder.version ?? '', `held back: ${this.state.pinned} is pinned`);
       return meta;
     });
   }
 
-  /** Loads (unless warm) and optionally activates one version, with metrics and events. */
-  private async install(version: string, activate: boolean): Promise<VersionMeta> {
+  /**
+   * Loads (unless warm) and optionally activates one version, with metrics and events.
+   * `offered`: a new version from the trainer or the models topic, counted in
+   * `streamtune_model_swaps_total`; operator pins, unpins and rollbacks have their own counters.
+   */
+  private async install(version: string, activate: boolean, offered: boolean): Promise<VersionMeta> {
     const model = this.model;
     const previous = this.holder.version ?? '';
     const started = process.hrtime.bigint();
@@ -123,7 +127,7 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
       }
     } catch (err) {
       this.failed.add(version);
-      this.metrics.modelSwaps.inc({ model, result: 'failed' });
+      if (offered) this.metrics.modelSwaps.inc({ model, result: 'failed' });
       this.log(`swap to ${model}@${version} failed, still serving ${this.holder.version ?? 'nothing'}: ${(err as Error).message}`);
       this.announce('swap_failed', version, previous, (err as Error).message);
       this.emit('swap-failed', err);
@@ -131,7 +135,7 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
     }
     this.failed.delete(version);
     this.metrics.swapDuration.observe({ model }, Number(process.hrtime.bigint() - started) / 1e9);
-    this.metrics.modelSwaps.inc({ model, result: 'ok' });
+    if (offered) this.metrics.modelSwaps.inc({ model, result: 'ok' });
     this.metrics.versionsLoaded.set({ model }, this.holder.loadedVersions.length);
     const meta = (await this.metaOf(version)) ?? this.holder.meta!;
     if (activate && previous !== version) {
@@ -154,8 +158,9 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
         });
       }
       const previous = this.holder.version ?? '';
-      await this.install(version, true);
+      await this.install(version, true, false);
       await this.saveState({ pinned: version, rejected: this.state.rejected.filter((v) => v !== version) });
+      this.metrics.pins.inc({ model: this.model, action: 'pin' });
       this.announce('pin', version, previous, '');
       return this.result(previous);
     });
@@ -185,7 +190,8 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
           break;
         }
       }
-      if (newest && newest !== previous) await this.install(newest, true);
+      if (newest && newest !== previous) await this.install(newest, true, false);
+      this.metrics.pins.inc({ model: this.model, action: 'unpin' });
       this.announce('unpin', this.holder.version ?? '', previous, '');
       return this.result(previous);
     });
@@ -206,7 +212,7 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
         if (!target && Number(v.slice(1)) < Number(current.slice(1)) && !(await bad(v))) target = v;
       }
       if (!target) throw new PreconditionError(`model "${this.model}" has no good version before ${current} to roll back to`, { version: current });
-      await this.install(target, true);
+      await this.install(target, true, false);
       await this.saveState({ pinned: target, rejected: [...new Set([...this.state.rejected, current])] });
       this.log(`rolled back ${this.model} from ${current} to ${target}${reason ? `: ${reason}` : ''}`);
       this.announce('rollback', target, current, reason);

@@ -21,6 +21,7 @@ describe('the demo, end to end against a real broker', () => {
       brokers: inject('kafkaBrokers').split(','),
       workDir,
       grpcPort: 0,
+      httpPort: 0,
       metricsPort: 0,
       rate: 1000,
       backend: process.env.STREAMTUNE_BACKEND ?? 'auto',

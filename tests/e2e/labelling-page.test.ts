@@ -2,12 +2,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { loadConfig, seededRandom } from '../../src/core/index.js';
 import { decodeEvent, createKafka, ensureTopics } from '../../src/ingest/index.js';
-import { LabellingServer } from '../../src/labelling/index.js';
+import { LabellingServer, type LabelRequest } from '../../src/labelling/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
@@ -18,6 +19,84 @@ const kafka = createKafka(brokers);
 /** The concept the human labeller knows and the untrained model does not. */
 const truth = (x: number[]): string => (x[0]! > x[1]! ? 'a' : 'b');
 const ITEMS = 10;
+/** The parts of the page's elements the test reads (the test is compiled without the DOM library). */
+type Img = { complete: boolean; naturalWidth: number; naturalHeight: number; width: number; className: string };
+type Audio = { readyState: number; duration: number };
+/** An <img> once loaded: its natural and drawn size and class. */
+async function loadedImage(img: Locator, what: string): Promise<{ natural: [number, number]; width: number; className: string }> {
+  const read = (): Promise<Img> => img.evaluate((e) => {
+    const i = e as unknown as Img;
+    return { complete: i.complete, naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight, width: i.width, className: i.className };
+  });
+  await waitFor(`${what} to load`, async () => {
+    const i = await read();
+    return i.complete && i.naturalWidth > 0;
+  }, 20_000);
+  const i = await read();
+  return { natural: [i.naturalWidth, i.naturalHeight], width: i.width, className: i.className };
+}
+/** Where the screenshots are copied for the docs (docs/img), when set. */
+const SCREENSHOT_DIR = process.env.STREAMTUNE_SCREENSHOT_DIR;
+
+/** Debian's Chromium through playwright-core, a fresh profile per run (passed as --user-data-dir). */
+function launchBrowser(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    viewport: { width: 900, height: 560 },
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Every message on a topic from the start, until `n` have arrived. */
+async function readTopic(topic: string, n: number): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${uniq()}` });
+  const got: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void got.push(message) });
+  await waitFor(`${n} messages on ${topic}`, () => got.length >= n, 20_000);
+  await consumer.disconnect();
+  return got;
+}
+
+/** A 32×32 grey PNG of diagonal stripes: small, so the page must scale it up to be seen. */
+function stripesPng(): Buffer {
+  const png = new PNG({ width: 32, height: 32 });
+  for (let y = 0; y < 32; y++) {
+    for (let x = 0; x < 32; x++) {
+      const v = (x + y) % 8 < 4 ? 30 : 225;
+      png.data.set([v, v, v, 255], (y * 32 + x) * 4);
+    }
+  }
+  return PNG.sync.write(png);
+}
+
+/** 1.2 s of 16 kHz mono PCM: a 440 Hz tone, then a chirp up to 3.4 kHz. */
+function chirpWav(): Buffer {
+  const sr = 16_000;
+  const n = Math.round(1.2 * sr);
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(36 + n * 2, 4);
+  b.write('WAVEfmt ', 8, 'latin1');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(1, 22); // mono
+  b.writeUInt32LE(sr, 24);
+  b.writeUInt32LE(sr * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36, 'latin1');
+  b.writeUInt32LE(n * 2, 40);
+  let phase = 0;
+  for (let i = 0; i < n; i++) {
+    const t = i / sr;
+    phase += (2 * Math.PI * (t < 0.6 ? 440 : 440 + 3000 * ((t - 0.6) / 0.6))) / sr;
+    b.writeInt16LE(Math.round(0.5 * Math.sin(phase) * 32767), 44 + i * 2);
+  }
+  return b;
+}
 
 describe('the labelling page in a real browser', () => {
   let dir: string;
@@ -79,22 +158,7 @@ describe('the labelling page in a real browser', () => {
     const before = await accuracy();
     expect(app.labelRequests!.published).toBe(ITEMS); // the probes were over budget
 
-    // A fresh profile per run (playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
-      viewport: { width: 900, height: 560 },
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
     const page = await browser.newPage();
     await page.goto(labelling.url);
     const seen = new Set<string>();
@@ -124,14 +188,7 @@ describe('the labelling page in a real browser', () => {
     await waitFor('the live view to count every label', async () => ((await page.locator('#stats').textContent()) ?? '').includes(`labelled ${ITEMS}`), 10_000);
 
     // The labels arrive on the labels topic as label events with the requests' ids.
-    const consumer = kafka.consumer({ groupId: `reader-${uniq()}` });
-    const got: KafkaMessage[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: labelsTopic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void got.push(message) });
-    await waitFor(`${ITEMS} label events`, () => got.length >= ITEMS, 20_000);
-    await consumer.disconnect();
-    const events = got.map((m) => decodeEvent(m.value));
+    const events = (await readTopic(labelsTopic, ITEMS)).map((m) => decodeEvent(m.value));
     expect(new Set(events.map((e) => e.id))).toEqual(seen);
     for (const e of events) expect(e.label).toBe(truth((e.input as { features: number[] }).features));
 
@@ -141,8 +198,79 @@ describe('the labelling page in a real browser', () => {
     process.stdout.write(`${JSON.stringify({ labelled: stats.labelled, modelAgreedWithLabeller: stats.accuracy, probeAccuracyBefore: before, probeAccuracyAfter: after })}\n`);
     expect(stats.accuracy).toBeCloseTo(stats.agreed / ITEMS);
     expect(after).toBeGreaterThan(before);
-    const copy = process.env.STREAMTUNE_SCREENSHOT_COPY;
-    if (copy) await fs.copyFile(path.join(dir, 'labelling-page.png'), copy);
+    if (SCREENSHOT_DIR) await fs.copyFile(path.join(dir, 'labelling-page.png'), path.join(SCREENSHOT_DIR, 'labelling-page.png'));
     expect((await fs.stat(path.join(dir, 'labelling-page.png'))).size).toBeGreaterThan(1000);
+    await page.close();
+  });
+
+  it('shows an image as the image, audio as a player with its spectrogram, an 8×8 feature vector as a picture; labels reach Kafka', async () => {
+    const mediaRequests = `test.lab.media.requests.${id}`;
+    const mediaLabels = `test.lab.media.labels.${id}`;
+    await ensureTopics(kafka, [{ topic: mediaRequests }, { topic: mediaLabels }]);
+    const media = new LabellingServer(kafka, { topic: mediaRequests, groupId: `media-labellers-${id}`, labelsTopic: mediaLabels, featureShape: [8, 8] });
+    await media.start();
+    try {
+      const digit = [0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0, 0, 3, 15, 2, 0, 11, 8, 0, 0, 4, 12, 0, 0, 8, 8, 0, 0, 5, 8, 0, 0, 9, 8, 0, 0, 4, 11, 0, 1, 12, 7, 0, 0, 2, 14, 5, 10, 12, 0, 0, 0, 0, 6, 13, 10, 0, 0, 0];
+      const request = (rid: string, input: LabelRequest['input'], scores: Record<string, number>): LabelRequest => ({
+        id: rid, model: 'media', version: 'v3', input, predicted: Object.entries(scores).sort((a, b) => b[1] - a[1])[0]![0], scores, uncertainty: 0.97, ts: Date.now(),
+      });
+      const requests = [
+        request('img-1', { image: stripesPng().toString('base64') }, { dotted: 0.52, striped: 0.48 }),
+        request('wav-1', { audio: chirpWav().toString('base64') }, { tone: 0.51, chirp: 0.49 }),
+        request('digit-1', { features: digit }, { '6': 0.4, '0': 0.35, '8': 0.25 }),
+      ];
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: mediaRequests, messages: requests.map((r) => ({ key: r.id, value: JSON.stringify(r) })) });
+      await producer.disconnect();
+      await waitFor('3 requests buffered', () => media.current().pending === 3, 20_000);
+
+      browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
+      const page = await browser.newPage();
+      await page.goto(media.url);
+      const shot = async (name: string): Promise<void> => {
+        await page.screenshot({ path: path.join(dir, name), fullPage: true });
+        expect((await fs.stat(path.join(dir, name))).size).toBeGreaterThan(5000);
+        if (SCREENSHOT_DIR) await fs.copyFile(path.join(dir, name), path.join(SCREENSHOT_DIR, name));
+      };
+      const showing = async (rid: string): Promise<void> => {
+        await page.locator('#item').waitFor({ state: 'visible' });
+        await waitFor(`request ${rid} on the page`, async () => ((await page.locator('#meta').textContent()) ?? '').includes(`request ${rid}`), 10_000);
+      };
+
+      // The image: shown as an image (no numbers), its 32 px scaled up 8× with sharp pixels.
+      await showing('img-1');
+      expect(await loadedImage(page.locator('#input-image'), 'the image')).toEqual({ natural: [32, 32], width: 256, className: 'pixels' });
+      expect(await page.locator('#input td').count()).toBe(0);
+      await expect.poll(() => page.locator('#input .caption').textContent()).toBe('32 × 32 px');
+      await shot('labelling-image.png');
+      await page.locator('#classes button[data-label="striped"]').click();
+
+      // The audio: a player that has read the 1.2 s clip, and the spectrogram the server drew for it.
+      await showing('wav-1');
+      const audio = page.locator('#input-audio');
+      await waitFor('the audio metadata', () => audio.evaluate((e) => (e as unknown as Audio).readyState >= 1), 10_000);
+      expect(await audio.evaluate((e) => (e as unknown as Audio).duration)).toBeCloseTo(1.2, 2);
+      expect((await loadedImage(page.locator('#input-spectrogram'), 'the spectrogram')).natural[0]).toBeGreaterThan(500);
+      await shot('labelling-audio.png');
+      await page.keyboard.press('2'); // chirp
+
+      // 64 features with the declared 8×8 shape: a 192 px picture, not a table of 64 numbers.
+      await showing('digit-1');
+      expect((await loadedImage(page.locator('#input-features'), 'the feature picture')).natural).toEqual([192, 192]);
+      expect(await page.locator('#input td').count()).toBe(0);
+      await shot('labelling-digits.png');
+      await page.locator('#classes button[data-label="0"]').click();
+
+      await waitFor('3 labels', () => media.current().labelled === 3, 10_000);
+      await page.locator('#empty').waitFor({ state: 'visible' });
+      const events = new Map((await readTopic(mediaLabels, 3)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e]));
+      expect(events.get('img-1')).toMatchObject({ model: 'media', input: requests[0]!.input, label: 'striped' });
+      expect(events.get('wav-1')).toMatchObject({ model: 'media', input: requests[1]!.input, label: 'chirp' });
+      expect(events.get('digit-1')).toMatchObject({ model: 'media', input: { features: digit }, label: '0' });
+      await page.close();
+    } finally {
+      await media.close();
+    }
   });
 });

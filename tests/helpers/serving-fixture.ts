@@ -14,26 +14,28 @@ export interface ServingFixture {
 }
 
 /**
- * A StreamtuneServer on a free loopback port, no trainer, over a fresh registry
- * holding `versions` saved versions of a small classifier (model "m", 4 features
- * or hashed text, labels a/b/c); LATEST is v1 unless `latest` says otherwise.
+ * A StreamtuneServer on free loopback ports (gRPC, REST, metrics), no trainer, over
+ * a fresh registry holding `versions` saved versions of a small classifier (model
+ * "m", 4 features or hashed text, labels a/b/c unless `model`, `dim` and `labels`
+ * say otherwise); LATEST is v1 unless `latest` says otherwise.
  */
 export async function startServingFixture(
-  opts: { versions?: number; kind?: 'features' | 'text'; latest?: string; serving?: ConfigInput['serving'] } = {},
+  opts: { versions?: number; kind?: 'features' | 'text'; latest?: string; serving?: ConfigInput['serving']; model?: string; dim?: number; labels?: string[] } = {},
 ): Promise<ServingFixture> {
+  const model = opts.model ?? 'm';
   const backend = await useTestBackend();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-serving-'));
   const config = loadConfig({
-    overrides: { model: 'm', registryDir: dir, backend, serving: { port: 0, ...opts.serving }, metrics: { port: 0 }, training: { enabled: false } },
+    overrides: { model, registryDir: dir, backend, serving: { port: 0, http: { port: 0 }, ...opts.serving }, metrics: { port: 0 }, training: { enabled: false } },
   });
   const app = new StreamtuneServer(config, () => undefined);
-  const featureSpec = opts.kind === 'text' ? ({ kind: 'text', dim: 32 } as const) : ({ kind: 'features', dim: 4 } as const);
+  const featureSpec = opts.kind === 'text' ? ({ kind: 'text', dim: opts.dim ?? 32 } as const) : ({ kind: 'features', dim: opts.dim ?? 4 } as const);
   for (let i = 1; i <= (opts.versions ?? 3); i++) {
-    const l = new DenseClassifier({ featureSpec, labels: ['a', 'b', 'c'], hiddenUnits: [8], seed: i });
-    await app.store.save('m', l, { parent: i > 1 ? `v${i - 1}` : null, regime: 'test', backend, examplesSeen: i, metrics: { holdoutAccuracy: i / 10 }, offsets: {} });
+    const l = new DenseClassifier({ featureSpec, labels: opts.labels ?? ['a', 'b', 'c'], hiddenUnits: [8], seed: i });
+    await app.store.save(model, l, { parent: i > 1 ? `v${i - 1}` : null, regime: 'test', backend, examplesSeen: i, metrics: { holdoutAccuracy: i / 10 }, offsets: {} });
     l.dispose();
   }
-  await fs.writeFile(path.join(dir, 'm', 'LATEST'), opts.latest ?? 'v1');
+  await fs.writeFile(path.join(dir, model, 'LATEST'), opts.latest ?? 'v1');
   await app.start();
   return {
     app,

@@ -19,6 +19,7 @@ import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index
 import { DenseClassifier } from '../../src/learners/index.js';
 import { buildReport } from '../../src/ops/report/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
+import { clientOf, unary } from '../helpers/grpc-call.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
@@ -89,7 +90,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
           registryDir: path.join(dir, 'reg'),
           backend,
           kafka: { brokers, labelsTopic, dlqTopic: `test.dash.dlq.${id}`, groupId: `dash-${id}` },
-          serving: { port: 0 },
+          serving: { port: 0, http: { port: 0 } },
           metrics: { port: 0, consumerLagIntervalMs: 500 },
           training: { maxBatchSize: 10, maxBatchWaitMs: 50, versionEverySteps: 3, versionEveryMs: 300 },
         },
@@ -192,14 +193,34 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     expect(evaluated.map((r) => [r.name, r.health, r.lastError ?? ''])).toEqual(evaluated.map((r) => [r.name, 'ok', '']));
   });
 
-  it('promtool check metrics on the live /metrics finds nothing but prom-client\'s own names', async () => {
+  it('promtool check metrics on the live /metrics finds nothing and exits 0; counters are exported at 0 before their first event', async () => {
     const body = await (await fetch(app.metricsUrl)).text();
     expect(body).toMatch(/^streamtune_consumer_lag_messages\{topic="test\.dash\.labels\.[^"]+",partition="[01]"\} \d+$/m);
     expect(body).toMatch(/^streamtune_train_step_duration_seconds_count\{model="m"\} [1-9]\d*$/m);
     expect(body).toMatch(/^streamtune_dlq_messages_total\{topic="test\.dash\.dlq\.[^"]+"\} 2$/m);
+    expect(body).toMatch(/^streamtune_rollbacks_total\{model="m",trigger="operator"\} 0$/m);
+    expect(body).toMatch(/^streamtune_model_swaps_total\{model="m",result="failed"\} 0$/m);
+    expect(body).toMatch(/^streamtune_predict_requests_total\{method="ModelInfer",code="UNAVAILABLE"\} 0$/m);
     const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8' });
-    const problems = `${r.stdout}${r.stderr}`.split('\n').filter(Boolean).sort();
-    expect(problems).toEqual(['active_handles', 'active_requests', 'active_resources'].map((n) => `nodejs_${n}_total non-counter metrics should not have "_total" suffix`));
+    expect({ status: r.status, problems: `${r.stdout}${r.stderr}`.split('\n').filter(Boolean) }).toEqual({ status: 0, problems: [] });
+  });
+
+  it('an operator rollback shows as a Rollbacks annotation (its counter was scraped at 0 before)', async () => {
+    const rollbacks = dashboards[0]!.annotations.list.find((a) => a.name === 'Rollbacks')!;
+    const admin = clientOf('streamtune.v1.ModelAdmin', app.grpc!.address);
+    try {
+      await unary(admin, 'Rollback', { reason: 'dashboard test' });
+    } finally {
+      admin.close();
+    }
+    const found = async (): Promise<boolean> => {
+      const end = Date.now() / 1000;
+      const r = (await (await fetch(`${promUrl}/api/v1/query_range?query=${encodeURIComponent(rollbacks.expr)}&start=${end - 120}&end=${end}&step=1`)).json()) as {
+        data?: { result: { metric: Record<string, string> }[] };
+      };
+      return (r.data?.result ?? []).some((x) => x.metric.trigger === 'operator');
+    };
+    await waitFor('the Rollbacks annotation to show the operator rollback', found, 30_000);
   });
 
   it('streamtune report draws the run from the registry and this Prometheus', async () => {

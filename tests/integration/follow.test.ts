@@ -43,7 +43,7 @@ describe('multi-replica serving: replicas follow the compacted models topic', ()
     });
     seed.dispose();
 
-    const replicas = [0, 1].map(() => new StreamtuneServer(loadConfig({ overrides: { ...base, serving: { port: 0, follow: true } } }), () => undefined));
+    const replicas = [0, 1].map(() => new StreamtuneServer(loadConfig({ overrides: { ...base, serving: { port: 0, http: { port: 0 }, follow: true } } }), () => undefined));
     for (const r of replicas) {
       await r.start();
       cleanup.push(() => r.close());

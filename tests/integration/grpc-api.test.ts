@@ -159,6 +159,12 @@ describe('every streamtune RPC over a real socket', () => {
     expect(value(/^streamtune_predict_requests_total\{method="Pin",code="UNAUTHENTICATED"\} (\d+)/m)).toBe(2);
     expect(value(/^streamtune_predict_requests_total\{method="PredictStream",code="INVALID_ARGUMENT"\} (\d+)/m)).toBe(1);
     expect(text).toMatch(/^streamtune_predict_inflight_requests\{method="Predict"\} 0/m);
+    // Swaps count the versions offered (start, v2, v3); the operator's Pin, Unpin and Rollback have their own counters.
+    expect(value(/^streamtune_model_swaps_total\{model="m",result="ok"\} (\d+)/m)).toBe(3);
+    expect(value(/^streamtune_model_pins_total\{model="m",action="pin"\} (\d+)/m)).toBe(1);
+    expect(value(/^streamtune_model_pins_total\{model="m",action="unpin"\} (\d+)/m)).toBe(1);
+    expect(value(/^streamtune_rollbacks_total\{model="m",trigger="operator"\} (\d+)/m)).toBe(1);
+    expect(value(/^streamtune_rollbacks_total\{model="m",trigger="guardrail"\} (\d+)/m)).toBe(0);
   });
 });
 

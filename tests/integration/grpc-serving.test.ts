@@ -22,7 +22,7 @@ describe('gRPC serving over a real socket', () => {
     const backend = await useTestBackend();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-grpc-'));
     const config = loadConfig({
-      overrides: { model: 'm', registryDir: dir, backend, serving: { port: 0, keepWarmVersions: 1 }, metrics: { port: 0 }, training: { enabled: false } },
+      overrides: { model: 'm', registryDir: dir, backend, serving: { port: 0, http: { port: 0 }, keepWarmVersions: 1 }, metrics: { port: 0 }, training: { enabled: false } },
     });
     app = new StreamtuneServer(config, () => undefined);
     // 25 versions with different weights, saved as the trainer would save them.

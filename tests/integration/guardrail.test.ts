@@ -31,7 +31,7 @@ async function startServer(guardrail: Record<string, unknown>, logs: string[]): 
     registryDir: dir,
     backend: backend as ConfigInput['backend'],
     kafka: { brokers, labelsTopic: `test.guard.labels.${id}`, dlqTopic: `test.guard.dlq.${id}`, modelsTopic: `test.guard.models.${id}`, groupId: `guard-${id}` },
-    serving: { port: 0 },
+    serving: { port: 0, http: { port: 0 } },
     metrics: { port: 0 },
     training: { maxBatchSize: 10, maxBatchWaitMs: 20, versionEverySteps: 1000, versionEveryMs: 300, replayCapacity: 0, driftReaction: 'none', guardrail },
   };

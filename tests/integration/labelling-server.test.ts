@@ -1,3 +1,4 @@
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LabelRequest } from '../../src/labelling/index.js';
 import { decodeEvent, createKafka, ensureTopics } from '../../src/ingest/index.js';
@@ -83,5 +84,71 @@ describe('labelling servers sharing one consumer group', () => {
     const r = await fetch(new URL('/api/label', servers[0]!.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x'.repeat(20_000) }) });
     expect(r.status).toBe(413);
     expect(((await r.json()) as { error: string }).error).toBe('body too large');
+  });
+});
+
+describe('the pictures the labelling page shows', () => {
+  const id = uniq();
+  const topic = `test.lv.requests.${id}`;
+  const labelsTopic = `test.lv.labels.${id}`;
+  let server: LabellingServer;
+
+  /** 0.25 s of 8 kHz silence with one click: a valid WAV. */
+  const wav = (): string => {
+    const n = 2000;
+    const b = Buffer.alloc(44 + n * 2);
+    b.write('RIFFxxxxWAVEfmt ', 0, 'latin1');
+    b.writeUInt32LE(36 + n * 2, 4);
+    b.writeUInt32LE(16, 16);
+    b.writeUInt16LE(1, 20);
+    b.writeUInt16LE(1, 22);
+    b.writeUInt32LE(8000, 24);
+    b.writeUInt32LE(16_000, 28);
+    b.writeUInt16LE(2, 32);
+    b.writeUInt16LE(16, 34);
+    b.write('data', 36, 'latin1');
+    b.writeUInt32LE(n * 2, 40);
+    b.writeInt16LE(20_000, 44 + 1000 * 2);
+    return b.toString('base64');
+  };
+
+  beforeAll(async () => {
+    await ensureTopics(kafka, [{ topic }, { topic: labelsTopic }]);
+    server = new LabellingServer(kafka, { topic, groupId: `lv-${id}`, labelsTopic, featureShape: [2, 2] });
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('serves a spectrogram for audio and a picture for shaped features, and says why when an item has none', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const items: LabelRequest[] = [
+      { ...request(1), id: 'lv-audio', input: { audio: wav() } },
+      { ...request(2), id: 'lv-features', input: { features: [0, 1, 2, 3] } },
+    ];
+    await producer.send({ topic, messages: items.map((r) => ({ key: r.id, value: JSON.stringify(r) })) });
+    await producer.disconnect();
+    await waitFor('2 requests buffered', () => server.current().pending === 2);
+
+    const first = (await api(server.url, '/api/next?labeller=ann')).json as { item: LabelRequest; view: { kind: string; spectrogram: string } };
+    expect(first.item.id).toBe('lv-audio');
+    expect(first.view).toEqual({ kind: 'audio', mediaType: 'audio/wav', spectrogram: '/api/items/lv-audio/spectrogram.png' });
+    const spec = await fetch(new URL(first.view.spectrogram, server.url));
+    expect([spec.status, spec.headers.get('content-type')]).toEqual([200, 'image/png']);
+    expect(PNG.sync.read(Buffer.from(await spec.arrayBuffer())).width).toBeGreaterThan(600);
+    const none = await api(server.url, '/api/items/lv-audio/features.png');
+    expect(none).toEqual({ status: 404, json: { error: 'request "lv-audio" has no features picture (its input is shown as audio)' } });
+
+    const second = (await api(server.url, '/api/next?labeller=bob')).json as { item: LabelRequest; view: { src: string } };
+    expect(second.view).toEqual({ kind: 'feature-image', shape: [2, 2], src: '/api/items/lv-features/features.png' });
+    const pic = PNG.sync.read(Buffer.from(await (await fetch(new URL(second.view.src, server.url))).arrayBuffer()));
+    expect([pic.width, pic.height, pic.data[0], pic.data[(pic.width * pic.height - 1) * 4]]).toEqual([48, 48, 255, 0]);
+
+    // Once labelled, an item's pictures are gone with it.
+    expect((await api(server.url, '/api/label', { id: 'lv-audio', label: 'a' })).status).toBe(200);
+    expect((await api(server.url, '/api/items/lv-audio/spectrogram.png')).status).toBe(404);
   });
 });

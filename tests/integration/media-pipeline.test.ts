@@ -84,7 +84,7 @@ describe.each(CASES)('$name through the real broker to a served version', (c) =>
         registryDir: dir,
         backend,
         kafka: { brokers, labelsTopic, dlqTopic, groupId: `media-${id}` },
-        serving: { port: 0 },
+        serving: { port: 0, http: { port: 0 } },
         metrics: { port: 0 },
         training: { maxBatchSize: 8, maxBatchWaitMs: 50, versionEverySteps: 5, versionEveryMs: 500 },
       },

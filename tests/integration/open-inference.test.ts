@@ -128,6 +128,24 @@ describe('Open Inference Protocol v2 (KServe) over a real socket, encoded with t
     expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 5);
   });
 
+  it('FP64 is read typed (fp64_contents) or raw alike, answering as FP32 does', async () => {
+    const addr = fx.app.grpc!.address;
+    const raw64 = Buffer.alloc(8 * 8);
+    rows.flat().forEach((v, i) => raw64.writeDoubleLE(v, i * 8));
+    const typed32 = (await infer(addr, { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 4], contents: { fp32Contents: rows.flat() } }] })).outputs as Tensor[];
+    const typed64 = (await infer(addr, { inputs: [{ name: 'input', datatype: 'FP64', shape: [2, 4], contents: { fp64Contents: rows.flat() } }] })).outputs as Tensor[];
+    const raw = await infer(addr, { inputs: [{ name: 'input', datatype: 'FP64', shape: [2, 4] }], outputs: [{ name: 'probabilities' }], rawInputContents: [raw64] });
+    const probs = (raw.rawOutputContents as Buffer[])[0]!;
+    for (let i = 0; i < 6; i++) {
+      expect(typed64[0]!.contents!.fp32Contents[i]).toBeCloseTo(typed32[0]!.contents!.fp32Contents[i]!, 5);
+      expect(probs.readFloatLE(i * 4)).toBeCloseTo(typed32[0]!.contents!.fp32Contents[i]!, 5);
+    }
+    const short = await failure(infer(addr, { inputs: [{ name: 'input', datatype: 'FP64', shape: [2, 4] }], rawInputContents: [raw64.subarray(0, 32)] }));
+    expect(short).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'raw_input_contents[0]: has 32 bytes, shape [2,4] FP64 needs 64' });
+    const int = await failure(infer(addr, { inputs: [{ name: 'input', datatype: 'INT32', shape: [1, 4] }], rawInputContents: [Buffer.alloc(16)] }));
+    expect(int).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'inputs[0].datatype: model accepts FP32 [-1,4] (features; FP64 also accepted), got INT32' });
+  });
+
   it('a wrong datatype, shape or size is INVALID_ARGUMENT naming the field; an unknown version NOT_FOUND', async () => {
     const addr = fx.app.grpc!.address;
     const cases: [object, RegExp][] = [

@@ -36,7 +36,7 @@ describe('streamtune serve: learning in a child process, hot-swapped into servin
         registryDir: dir,
         backend,
         kafka: { brokers, labelsTopic, dlqTopic: `test.serve.dlq.${id}`, groupId: `serve-${id}` },
-        serving: { port: 0 },
+        serving: { port: 0, http: { port: 0 } },
         metrics: { port: 0 },
         training: { maxBatchSize: 10, maxBatchWaitMs: 50, versionEverySteps: 3, versionEveryMs: 500 },
       },

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -60,6 +61,25 @@ describe('TLS', () => {
     const withCert = grpc.credentials.createSsl(ca, await fs.readFile(client.key), await fs.readFile(client.cert));
     expect(await predictOver(mtls.app.grpc!.address, withCert)).toBe('v1');
     await expect(predictOver(mtls.app.grpc!.address, grpc.credentials.createSsl(ca))).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+
+  /** GET over HTTPS trusting `ca`, with a client certificate when given; resolves with the status or rejects. */
+  const httpsGet = (url: string, opts: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<number> =>
+    new Promise((resolve, reject) => {
+      https.get(url, opts, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+
+  it('KServe v2 REST is HTTPS with the same certificate, and mTLS with the same client CA', async () => {
+    const ca = await fs.readFile(server.cert);
+    expect(tls.app.grpc!.rest!.url).toMatch(/^https:\/\//);
+    expect(await httpsGet(`${tls.app.grpc!.rest!.url}/v2/health/ready`, { ca })).toBe(200);
+    await expect(fetch(`${tls.app.grpc!.rest!.url.replace('https:', 'http:')}/v2/health/ready`)).rejects.toThrow();
+    const withCert = { ca, cert: await fs.readFile(client.cert), key: await fs.readFile(client.key) };
+    expect(await httpsGet(`${mtls.app.grpc!.rest!.url}/v2/health/ready`, withCert)).toBe(200);
+    await expect(httpsGet(`${mtls.app.grpc!.rest!.url}/v2/health/ready`, { ca })).rejects.toThrow();
   });
 
   it('refuses plaintext on a non-loopback host unless asked, naming the key', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OperatorLog } from '../../src/app/operator-log.js';
 import { Logger, loggerFromEnv, toLogger } from '../../src/core/index.js';
-import { parseMetricsText } from '../../src/ops/index.js';
+import { createMetrics, parseMetricsText } from '../../src/ops/index.js';
 import type { TrainerStats } from '../../src/training/trainer-stats.js';
 
 const at = () => new Date('2026-01-02T03:04:05.000Z');
@@ -21,6 +21,17 @@ describe('Logger', () => {
     const lines: string[] = [];
     toLogger((l) => lines.push(l)).info('serving m@v2', { model: 'm', reason: 'accuracy dropped' });
     expect(lines).toEqual(['serving m@v2 model=m reason="accuracy dropped"']);
+  });
+
+  it('children add their fields to every line, in text too, and the level holds through them', () => {
+    const json: string[] = [];
+    new Logger({ format: 'json', sink: (l) => json.push(l), now: at }).child({ component: 'server' }).child({ model: 'm' }).info('x', { a: 1 });
+    expect(json).toEqual(['{"level":"info","time":"2026-01-02T03:04:05.000Z","component":"server","model":"m","a":1,"msg":"x"}']);
+    const text: string[] = [];
+    const log = new Logger({ format: 'text', level: 'warn', sink: (l) => text.push(l) }).child({ component: 'server' });
+    log.info('not shown');
+    log.error('trainer exited', { code: 1, signal: null, reason: 'out of memory' });
+    expect(text).toEqual(['trainer exited component=server code=1 signal=null reason="out of memory"']);
   });
 
   it('takes level and format from the environment and names a bad value', () => {
@@ -61,6 +72,27 @@ describe('parseMetricsText', () => {
       { name: 'streamtune_online_accuracy', labels: { model: 'm' }, value: 0.5 },
       { name: 'up', labels: {}, value: 1 },
       { name: 'streamtune_info', labels: { reason: 'a "b"' }, value: 1 },
+    ]);
+  });
+
+  it('keeps every series of a labelled histogram, special values, and reads escapes in one pass', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.predictLatency.observe({ method: 'Predict' }, 0.003);
+    m.predictLatency.observe({ method: 'PredictStream' }, 0.02);
+    m.eventsRejected.inc({ reason: 'C:\\new\nline "q"' });
+    const samples = parseMetricsText(await m.registry.metrics());
+    const count = samples.filter((s) => s.name === 'streamtune_predict_latency_seconds_count');
+    expect(count).toEqual([
+      { name: 'streamtune_predict_latency_seconds_count', labels: { method: 'Predict' }, value: 1 },
+      { name: 'streamtune_predict_latency_seconds_count', labels: { method: 'PredictStream' }, value: 1 },
+    ]);
+    expect(samples.find((s) => s.name === 'streamtune_predict_latency_seconds_bucket' && s.labels.method === 'PredictStream' && s.labels.le === '0.01')?.value).toBe(0);
+    expect(samples.find((s) => s.name === 'streamtune_predict_latency_seconds_bucket' && s.labels.le === '+Inf' && s.labels.method === 'Predict')?.value).toBe(1);
+    expect(samples.find((s) => s.name === 'streamtune_events_rejected_total')?.labels).toEqual({ reason: 'C:\\new\nline "q"' });
+    expect(parseMetricsText('a NaN\nb +Inf\nc -1 -5')).toEqual([
+      { name: 'a', labels: {}, value: NaN },
+      { name: 'b', labels: {}, value: Infinity },
+      { name: 'c', labels: {}, value: -1 },
     ]);
   });
 });

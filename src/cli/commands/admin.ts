@@ -1,2 +1,2 @@
-// `streamtune admin` is the older name of `streamtune models`.
+// `streamtune admin` is the older name of `streamtune models`: the same command.
 export { adminCommand } from './models.js';

@@ -1,12 +1,12 @@
 import { runDemo } from '../../app/index.js';
 import { type Command, intFlag } from '../args.js';
-import { ensureLocalBroker } from '../local-broker.js';
+import { ensureLocalBroker, usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the whole loop: train, serve, stream, learn online, hot-swap, report',
-  usage: `Usage: streamtune demo [--brokers HOST:PORT,...] [--port N] [--metrics-port N] [--rate EVENTS_PER_S] [--exit]
+  usage: `Usage: streamtune demo [--brokers HOST:PORT,...] [--port N] [--http-port N] [--metrics-port N] [--rate EVENTS_PER_S] [--exit]
 
 Starts a local Kafka broker unless KAFKA_BROKERS/--brokers is set, batch-trains a base
 digits classifier, serves it over gRPC, streams labelled events into Kafka, learns online,
@@ -17,6 +17,7 @@ Example:
   npm run demo            # or: streamtune demo --exit`,
   options: {
     port: { type: 'string' },
+    'http-port': { type: 'string' },
     'metrics-port': { type: 'string' },
     rate: { type: 'string' },
     exit: { type: 'boolean' },
@@ -28,11 +29,14 @@ Example:
     if (local) {
       process.stderr.write('0/4 no KAFKA_BROKERS set: starting the local broker (scripts/kafka.sh up)…\n');
       brokers = await ensureLocalBroker(process.env, (l) => process.stderr.write(`    ${l}\n`));
+    } else {
+      await usableBrokers(brokers);
     }
     process.stderr.write(`    Kafka at ${brokers.join(',')}\n`);
     const demo = await runDemo({
       brokers,
       grpcPort: intFlag(values, 'port'),
+      httpPort: intFlag(values, 'http-port'),
       metricsPort: intFlag(values, 'metrics-port'),
       rate: intFlag(values, 'rate'),
       backend: values.backend as string | undefined,

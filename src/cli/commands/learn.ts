@@ -1,6 +1,7 @@
 import { TrainerProcess } from '../../app/index.js';
 import { loadConfig, ConfigError } from '../../core/index.js';
 import { type Command, commonOverrides } from '../args.js';
+import { usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
 
 export const learnCommand: Command = {
@@ -19,6 +20,7 @@ Example:
   async run(values) {
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
     if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'learning needs Kafka brokers (--brokers or KAFKA_BROKERS)');
+    await usableBrokers(config.kafka.brokers);
     const trainer = new TrainerProcess(config);
     let learned = 0;
     trainer.on('stats', (m) => (learned += m.stats.learned));

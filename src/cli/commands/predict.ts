@@ -1,11 +1,15 @@
 import { ConfigError } from '../../core/index.js';
-import { PredictorClient, type ClientInstance } from '../../serving/index.js';
+import { PredictorClient, type ClientInstance, type WirePredictResponse } from '../../serving/index.js';
 import type { Command } from '../args.js';
+import { defaultAddress } from '../admin-client.js';
 
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'call Predict once and print the JSON answer',
   usage: `Usage: streamtune predict (--features 1,2,3 | --text "some text") [--address HOST:PORT] [--model NAME] [--version V]
+
+Prints {"model", "version", "predictions"}: a classifier's prediction is its label,
+confidence and every class's score; a regressor's is its value.
 
 Example:
   streamtune predict --address 127.0.0.1:50051 --features 0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0`,
@@ -27,13 +31,29 @@ Example:
     } else {
       throw new ConfigError('--features', 'give --features or --text');
     }
-    const client = new PredictorClient((values.address as string | undefined) ?? `127.0.0.1:${process.env.STREAMTUNE_GRPC_PORT ?? 50051}`);
+    const client = new PredictorClient((values.address as string | undefined) ?? defaultAddress());
     try {
+      await client.connect();
       const res = await client.predict([inst], { model: values.model as string | undefined, version: values.version as string | undefined });
-      process.stdout.write(`${JSON.stringify(res)}\n`);
+      process.stdout.write(`${JSON.stringify(answer(res))}\n`);
       return 0;
     } finally {
       client.close();
     }
   },
 };
+
+/**
+ * The answer as a user reads it: proto3 fills every field with a default, so a
+ * classifier's prediction would carry `"value": 0` and a regressor's an empty label.
+ * Each keeps only the fields its task sets.
+ */
+export function answer(res: WirePredictResponse): { model: string; version: string; predictions: Record<string, unknown>[] } {
+  return {
+    model: res.model,
+    version: res.version,
+    predictions: res.predictions.map((p) =>
+      p.label || Object.keys(p.scores ?? {}).length > 0 ? { label: p.label, confidence: p.confidence, scores: p.scores } : { value: p.value },
+    ),
+  };
+}

@@ -2,8 +2,8 @@ import { loadConfig, ConfigError } from '../../core/index.js';
 import { readEventsJsonl, createKafka, ensureTopics, EventProducer } from '../../ingest/index.js';
 import { importFromCsv, importFromDir, importFromJsonl, importFromLabelStudio, type FieldMapping, type ImportResult } from '../../labelling/importers/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
-import { ensureLocalBroker } from '../local-broker.js';
-import { progressBar } from '../progress-bar.js';
+import { usableBrokers } from '../local-broker.js';
+import { progressReporter } from '../progress-reporter.js';
 
 const MAPPED = ['id', 'label', 'text', 'features', 'image', 'audio'] as const;
 
@@ -69,10 +69,11 @@ Examples:
   async run(values, positionals) {
     const file = positionals[0];
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
-    const brokers = config.kafka.brokers.length > 0 ? config.kafka.brokers : await ensureLocalBroker();
     const topic = (values.topic as string | undefined) ?? config.kafka.labelsTopic;
     const rate = intFlag(values, 'rate');
+    // The input first: a file that cannot be read is reported before any broker is asked.
     const { events, rejected } = await readInput(values, file);
+    const brokers = await usableBrokers(config.kafka.brokers);
     for (const r of rejected) process.stderr.write(`${r.source}: rejected (${r.reason}): ${r.message}\n`);
     // Media events are up to ~1 MB each and a Kafka request is capped near 1 MB: send them in small batches.
     const batch = intFlag(values, 'batch') ?? (events.some((e) => 'image' in e.input || 'audio' in e.input) ? 10 : 100);
@@ -80,17 +81,19 @@ Examples:
     await ensureTopics(kafka, [{ topic }]);
     const producer = new EventProducer(kafka, topic);
     const started = Date.now();
+    const progress = progressReporter();
     try {
       for (let i = 0; i < events.length; i += batch) {
         await producer.send(events.slice(i, i + batch));
         const done = Math.min(events.length, i + batch);
-        if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(done, events.length)} ${done}/${events.length}${done === events.length ? '\n' : ''}`);
+        progress.update(done, events.length, `sent ${done}/${events.length} events to ${topic}`);
         if (rate) {
           const due = started + ((i + batch) / rate) * 1000;
           if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
         }
       }
     } finally {
+      progress.end();
       await producer.close();
     }
     process.stdout.write(`${JSON.stringify({ topic, brokers, sent: events.length, rejected: rejected.length, seconds: (Date.now() - started) / 1000 })}\n`);

@@ -3,7 +3,7 @@ import { selectBackend, loadConfig, ConfigError } from '../../core/index.js';
 import { readEvents } from '../../ingest/index.js';
 import { audioSpec, imageSpec } from '../../features/index.js';
 import { REGIMES, type Regime } from '../../learners/index.js';
-import { progressBar } from '../progress-bar.js';
+import { progressReporter } from '../progress-reporter.js';
 import { VersionStore } from '../../registry/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 
@@ -67,6 +67,8 @@ Example:
     const epochs = intFlag(values, 'epochs') ?? 30;
     const hidden = typeof values.hidden === 'string' ? values.hidden.split(',').map(Number) : undefined;
     const lr = values['learning-rate'] === undefined ? undefined : Number(values['learning-rate']);
+    // A bar on a terminal; plain periodic lines in logs and CI.
+    const progress = progressReporter();
     const result = await trainBase({
       model: config.model,
       store: new VersionStore(config.registryDir),
@@ -85,9 +87,10 @@ Example:
       pretrainEpochs: intFlag(values, 'pretrain-epochs'),
       media: mediaSpecs(values),
       auto: autoOptions(values),
-      onEpoch: (e, loss, val) => process.stderr.write(`\r${progressBar(e, epochs)} epoch ${e}/${epochs} loss ${loss.toFixed(4)}${val === undefined ? '' : ` validation ${task === 'regression' ? `MAE ${(-val).toFixed(4)}` : `accuracy ${val.toFixed(4)}`}`}`),
+      onEpoch: (e, loss, val) =>
+        progress.update(e, epochs, `epoch ${e}/${epochs} loss ${loss.toFixed(4)}${val === undefined ? '' : ` validation ${task === 'regression' ? `MAE ${(-val).toFixed(4)}` : `accuracy ${val.toFixed(4)}`}`}`),
     });
-    process.stderr.write('\n');
+    progress.end();
     process.stdout.write(
       `${JSON.stringify({
         model: config.model,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { splitCsvLine } from '../../ingest/index.js';
+import { parseCsv } from '../../ingest/index.js';
 import { ConfigError } from '../../core/index.js';
 import { buildInput } from './build-input.js';
 import type { FieldMapping } from './field-mapping.js';
@@ -10,14 +10,14 @@ import { checkEvent, toLabel, type ImportResult } from './import-result.js';
  * Imports a CSV file with a header row, mapping columns to the event's parts
  * (`--id-col`, `--label-col`, `--text-col`, `--feature-cols`, `--image-col`,
  * `--audio-col`). Image and audio cells hold a file path (relative to the CSV)
- * or base64 data. Rows are rejected with their line number and reason.
+ * or base64 data; quoted cells may span lines. Rows are rejected with the line
+ * they start on and their reason.
  *
  * @example
  * await importFromCsv('reviews.csv', { text: 'review', label: 'stars' });
  */
 export async function importFromCsv(file: string, map: FieldMapping): Promise<ImportResult> {
-  const lines = (await fs.readFile(file, 'utf8')).split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '').map((h) => h.trim());
+  const { header, rows } = parseCsv(await fs.readFile(file, 'utf8'), file, '--from-csv');
   const col = (name: string | undefined, flag: string, required = true): number => {
     if (name === undefined) return -1;
     const i = header.indexOf(name);
@@ -29,9 +29,7 @@ export async function importFromCsv(file: string, map: FieldMapping): Promise<Im
   const cols = { text: col(map.text, '--text-col'), image: col(map.image, '--image-col'), audio: col(map.audio, '--audio-col') };
   const fi = (map.features ?? []).map((f) => col(f, '--feature-cols'));
   const out: ImportResult = { events: [], rejected: [] };
-  for (let n = 1; n < lines.length; n++) {
-    if (!lines[n]!.trim()) continue;
-    const cells = splitCsvLine(lines[n]!);
+  for (const { line, cells } of rows) {
     const cell = (i: number): string | undefined => (i >= 0 ? cells[i] : undefined);
     const input = await buildInput(
       { text: cell(cols.text), image: cell(cols.image), audio: cell(cols.audio), features: fi.length > 0 ? fi.map((i) => Number(cells[i])) : undefined },
@@ -39,7 +37,7 @@ export async function importFromCsv(file: string, map: FieldMapping): Promise<Im
     );
     const raw = cell(li)?.trim();
     const numeric = raw !== undefined && raw !== '' && Number.isFinite(Number(raw));
-    checkEvent({ id: cell(idi) ?? `row-${n}`, input, label: numeric ? Number(raw) : toLabel(raw) }, `${file}:${n + 1}`, out);
+    checkEvent({ id: cell(idi) ?? `row-${line - 1}`, input, label: numeric ? Number(raw) : toLabel(raw) }, `${file}:${line}`, out);
   }
   return out;
 }

@@ -1,3 +1,5 @@
 export * from './build-report.js';
-export * from './encode-png.js';
-export * from './line-chart.js';
+export * from './query-range.js';
+export * from './render-vega-lite.js';
+export * from './time-chart.js';
+export * from './version-markers.js';

@@ -1,0 +1,96 @@
+import type { Prediction } from '../learners/index.js';
+import type { VersionMeta } from '../registry/index.js';
+import { decodeInferInputs, GRPC_FIELD_NAMES, oipInput, oipOutputs, outputTensors, requestedOutputs, type OipFieldNames, type OipInferRequest, type OutputTensor } from './oip-tensors.js';
+import type { PredictionEngine } from './prediction-engine.js';
+
+/** Server name and version reported by `ServerMetadata` (gRPC) and `GET /v2` (REST). */
+export const OIP_SERVER = { name: 'streamtune', version: '0.1.0', extensions: ['binary_tensor_data'] };
+
+export interface OipModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: { name: string; datatype: string; shape: number[] }[];
+  outputs: { name: string; datatype: string; shape: number[] }[];
+}
+
+export interface OipInferCall {
+  /** Absolute deadline, ms since epoch (Infinity: none). */
+  deadlineMs: number;
+  cancelled: () => boolean;
+  /** Metric label of the call (`ModelInfer`). */
+  method: string;
+  /** How the caller's protocol names the request's fields in errors. @defaultValue gRPC's */
+  names?: OipFieldNames;
+}
+
+export interface OipInferResult {
+  meta: VersionMeta;
+  predictions: Prediction[];
+  outputs: OutputTensor[];
+}
+
+/**
+ * The Open Inference Protocol (KServe v2) apart from its transport: liveness,
+ * readiness, metadata and inference, with one validation and one set of errors
+ * for the gRPC service and the REST endpoints. Inference goes through the same
+ * engine (validation, dynamic batching, versions) as `Predict`.
+ *
+ * @example
+ * const oip = new OpenInference(engine, () => server.ready);
+ * const { outputs } = await oip.infer(request, { deadlineMs: Infinity, cancelled: () => false, method: 'ModelInfer' });
+ */
+export class OpenInference {
+  constructor(
+    readonly engine: PredictionEngine,
+    private readonly isReady: () => boolean,
+  ) {}
+
+  /** A version is loaded and the server is not shutting down. */
+  get ready(): boolean {
+    return this.isReady();
+  }
+
+  /** The model (empty: the served one) is served, and the version (empty: the current one) is warm. */
+  modelReady(name: string, version: string): boolean {
+    const { holder } = this.engine;
+    return this.isReady() && (!name || name === holder.name) && (version ? holder.has(version) : holder.version !== null);
+  }
+
+  /** NOT_FOUND for another model or a version that is not warm. */
+  modelMetadata(name: string, version: string): OipModelMetadata {
+    const { holder } = this.engine;
+    this.engine.checkModel(name);
+    const lease = holder.acquire(version || undefined);
+    const { meta } = lease;
+    const spec = lease.learner.featureSpec;
+    lease.release();
+    return {
+      name: holder.name,
+      versions: holder.loadedVersions,
+      platform: 'tensorflowjs',
+      inputs: [oipInput(spec)],
+      outputs: oipOutputs(meta.description.labels.length),
+    };
+  }
+
+  /** Decodes the input tensor, predicts, and returns the requested outputs' values. */
+  async infer(req: OipInferRequest, call: OipInferCall): Promise<OipInferResult> {
+    const { engine } = this;
+    engine.checkModel(req.modelName);
+    const names = requestedOutputs(req.outputs);
+    const lease = engine.holder.acquire(req.modelVersion || undefined);
+    const spec = lease.learner.featureSpec;
+    lease.release();
+    const { meta, predictions } = await engine.predict({
+      model: req.modelName,
+      version: req.modelVersion,
+      inputs: decodeInferInputs(req, spec, call.names ?? GRPC_FIELD_NAMES),
+      deadlineMs: call.deadlineMs,
+      cancelled: call.cancelled,
+      method: call.method,
+      fieldOf: (i) => `inputs[0] row ${i}`,
+    });
+    return { meta, predictions, outputs: outputTensors(predictions, meta.description.labels, names) };
+  }
+}
