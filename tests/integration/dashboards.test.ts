@@ -16,7 +16,7 @@ import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { loadConfig, seededRandom } from '../../src/core/index.js';
 import { dashboardFiles } from '../../src/ops/dashboards/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
-import { DenseClassifier } from '../../src/learners/index.js';
+import { AutoLearner } from '../../src/learners/index.js';
 import { buildReport } from '../../src/ops/report/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
 import { clientOf, unary } from '../helpers/grpc-call.js';
@@ -90,14 +90,16 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
           registryDir: path.join(dir, 'reg'),
           backend,
           kafka: { brokers, labelsTopic, dlqTopic: `test.dash.dlq.${id}`, groupId: `dash-${id}` },
-          serving: { port: 0, http: { port: 0 } },
+          // The rollback test calls ModelAdmin without a token: open admin explicitly, as an operator would on loopback.
+          serving: { port: 0, http: { port: 0 }, allowUnauthenticatedAdmin: true },
           metrics: { port: 0, consumerLagIntervalMs: 500 },
           training: { maxBatchSize: 10, maxBatchWaitMs: 50, versionEverySteps: 3, versionEveryMs: 300 },
         },
       }),
       () => undefined,
     );
-    const l = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['a', 'b'], hiddenUnits: [4] });
+    // The default regime of a new model, so the candidate panels have series too.
+    const l = new AutoLearner({ featureSpec: { kind: 'features', dim: 2 }, task: 'classification', labels: ['a', 'b'] });
     await app.store.save('m', l, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
     l.dispose();
     await ensureTopics(createKafka(brokers), [{ topic: labelsTopic, numPartitions: 2 }]);

@@ -41,8 +41,10 @@ Example:
     // Online regime (training.regime): as-trained, or self-training on unlabelled events.
     if (typeof values.regime === 'string') overrides.training = { ...(overrides.training as object | undefined), regime: values.regime };
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
-    // Learning or following needs the brokers: say so in seconds if none answers, before anything starts.
-    if (config.kafka.brokers.length > 0 && (config.training.enabled || config.serving.follow)) await usableBrokers(config.kafka.brokers);
+    // A replica that follows the models topic has nothing to serve without the brokers: say so
+    // in seconds. A server that learns serves anyway and starts learning when they answer
+    // (its trainer supervisor warns once, naming them).
+    if (config.kafka.brokers.length > 0 && config.serving.follow) await usableBrokers(config.kafka.brokers);
     const app = new StreamtuneServer(config);
     app.on('swap', (m) =>
       process.stderr.write(`swapped in ${config.model}@${m.version} (parent ${m.parent ?? '-'})\n`),
