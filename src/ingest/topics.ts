@@ -7,23 +7,50 @@ export const DEFAULT_TOPICS = {
   models: 'streamtune.models',
 } as const;
 
+/** A topic to create when missing. */
+export interface TopicSpec {
+  topic: string;
+  /** @defaultValue 1 */
+  numPartitions?: number;
+  /** Topic configs; they override the durability defaults of {@link topicReplication}. */
+  configEntries?: { name: string; value: string }[];
+}
+
 /**
- * Creates topics that do not exist yet (idempotent). Single-partition,
- * replication 1 suits the local broker; production clusters create their own.
+ * How the topics we create are replicated on a cluster of `brokers` brokers:
+ * three copies where there are three brokers or more, and an acks=all write
+ * counts once two of them have it (`min.insync.replicas` 2), so losing one
+ * broker neither loses an acknowledged event nor stops producers. A single
+ * broker (development, CI) keeps one copy.
+ *
+ * @example
+ * topicReplication(1); // { replicationFactor: 1, configEntries: [] }
+ * topicReplication(5); // { replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }
  */
-export async function ensureTopics(
-  kafka: Kafka,
-  topics: { topic: string; numPartitions?: number; configEntries?: { name: string; value: string }[] }[],
-): Promise<void> {
+export function topicReplication(brokers: number): { replicationFactor: number; configEntries: { name: string; value: string }[] } {
+  const replicationFactor = Math.max(1, Math.min(3, brokers));
+  return { replicationFactor, configEntries: replicationFactor >= 3 ? [{ name: 'min.insync.replicas', value: '2' }] : [] };
+}
+
+/**
+ * Creates topics that do not exist yet (idempotent), replicated as
+ * {@link topicReplication} says for the brokers the cluster has now.
+ */
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
+      const { replicationFactor, configEntries: durability } = topicReplication((await admin.describeCluster()).brokers.length);
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: -1, configEntries: t.configEntries })),
+        topics: missing.map((t) => {
+          const own = t.configEntries ?? [];
+          const configEntries = [...durability.filter((d) => !own.some((o) => o.name === d.name)), ...own];
+          return { topic: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor, configEntries };
+        }),
       });
     }
   } finally {
