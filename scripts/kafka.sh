@@ -87,12 +87,13 @@ Commands:
                   KAFKA_CONTROLLER_PORT+2(i-1), data in \$KAFKA_RUN_DIR/node-i.
                   Topics default to replication factor min(3, N) and, from
                   3 nodes, min.insync.replicas 2.
-  down [--clean] [--node I [--kill]]
+  down [--clean] [--node I] [--kill]
                   Stop the broker or every node (SIGTERM, then SIGKILL after
                   \$KAFKA_STOP_TIMEOUT_S s). --clean (or KAFKA_CLEAN=1) also
                   deletes data, config and logs. --node I stops node I only
-                  (\`up\` starts it again); with --kill it gets SIGKILL at once,
-                  as a crashed machine would. Idempotent.
+                  (\`up\` starts it again). --kill sends SIGKILL at once, as a
+                  crashed machine would (with --clean: the quickest wipe).
+                  Idempotent.
   status          Print running/stopped and the address (one line per node of a
                   cluster). Exit 0 if every node runs, 3 if not.
   fetch           Only download the jars into the cache (for CI install steps).
@@ -573,7 +574,6 @@ cmd_down() {
     esac
   done
   [[ -z $only || $clean != 1 ]] || die "--clean removes the whole cluster; it cannot be combined with --node"
-  [[ -n $only || $signal != KILL ]] || die "--kill is for one node (--node I): a cluster is stopped with SIGTERM"
   if [[ ! -d $RUN_DIR ]]; then
     log "not running (no run dir $RUN_DIR)"
     return 0
