@@ -1,4 +1,5 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { UpstreamError } from '../core/index.js';
 
 /** Default topic names; overridable in configuration. */
 export const DEFAULT_TOPICS = {
@@ -45,15 +46,34 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
     if (missing.length > 0) {
       const { replicationFactor, configEntries: durability } = topicReplication((await admin.describeCluster()).brokers.length);
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs' own wait gives up when the broker it asks has not heard of the new
+        // topic yet, which happens on a cluster (metadata reaches brokers a little later).
+        waitForLeaders: false,
         topics: missing.map((t) => {
           const own = t.configEntries ?? [];
           const configEntries = [...durability.filter((d) => !own.some((o) => o.name === d.name)), ...own];
           return { topic: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor, configEntries };
         }),
       });
+      await waitForLeaders(admin, missing.map((t) => t.topic));
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Polls metadata until every partition of `topics` has a leader; unknown topics and missing leaders are retried. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE' || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new UpstreamError(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`, { topics: topics.join(',') });
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
