@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# scripts/kafka.sh — run a real single-node Apache Kafka broker (KRaft mode)
-# for streamtune's development and CI.
+# scripts/kafka.sh — run a real Apache Kafka broker (KRaft mode), or a small
+# replicated cluster of them on loopback, for streamtune's development and CI.
 #
 # Why this script exists: the machines this project runs on have no Docker and
 # no internet apart from package registries, so we cannot pull a Kafka image or
@@ -11,10 +11,14 @@
 # Usage: see usage() below or run `bash scripts/kafka.sh help`.
 #
 # Contract used by package.json, .ci/run and tests:
-#   - `up` prints `KAFKA_BROKERS=127.0.0.1:<port>` as the LAST line of stdout;
-#     everything else (progress, Maven output) goes to stderr.
-#   - Several independent brokers can run at once: give each its own
+#   - `up` prints `KAFKA_BROKERS=127.0.0.1:<port>[,127.0.0.1:<port>...]` as the
+#     LAST line of stdout; everything else (progress, Maven output) goes to stderr.
+#   - Several independent brokers or clusters can run at once: give each its own
 #     KAFKA_RUN_DIR, KAFKA_PORT and KAFKA_CONTROLLER_PORT.
+#   - `up --brokers N` (N > 1) runs N combined broker+controller nodes with an
+#     N-voter KRaft quorum; node i (1-based) listens on KAFKA_PORT + 2(i-1) and
+#     KAFKA_CONTROLLER_PORT + 2(i-1) and lives in KAFKA_RUN_DIR/node-i, with its
+#     pid in KAFKA_RUN_DIR/node-i/kafka.pid.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,13 +43,26 @@ START_TIMEOUT_S=${KAFKA_START_TIMEOUT_S:-90}
 STOP_TIMEOUT_S=${KAFKA_STOP_TIMEOUT_S:-20}
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}
 
-# Everything one broker owns lives in its run dir, so brokers never share state.
-PROPS="$RUN_DIR/server.properties"
-PID_FILE="$RUN_DIR/kafka.pid"
-LOG_FILE="$RUN_DIR/kafka.log"
+# Everything a broker or cluster owns lives in its run dir, so they never share
+# state. A single broker's files sit in the run dir itself (as they always have);
+# a cluster's nodes each get a node-<i> directory and share the cluster id.
 CLUSTER_ID_FILE="$RUN_DIR/cluster.id"
-DATA_DIR="$RUN_DIR/data"
 LOCK_FILE="$RUN_DIR/.lock"
+# Written by `up --brokers N` for N > 1, so down/status find every node.
+BROKERS_FILE="$RUN_DIR/brokers"
+MAX_BROKERS=9
+# Number of nodes (1 = the single broker); set by resolve_brokers.
+BROKERS=1
+
+# The node that the per-node functions below act on; set by select_node.
+NODE=1
+NODE_DIR=$RUN_DIR
+NODE_PORT=$PORT
+NODE_CTRL_PORT=$CTRL_PORT
+PROPS="$NODE_DIR/server.properties"
+PID_FILE="$NODE_DIR/kafka.pid"
+LOG_FILE="$NODE_DIR/kafka.log"
+DATA_DIR="$NODE_DIR/data"
 
 # Printed by KafkaRaftServer once the broker has caught up with the metadata
 # log and been unfenced, i.e. when it can really serve clients.
@@ -55,17 +72,30 @@ usage() {
   cat <<EOF
 Usage: bash scripts/kafka.sh <command> [options]
 
-Runs a real single-node Apache Kafka $KAFKA_VERSION broker (KRaft) from jars
-fetched from Maven Central. No Docker needed.
+Runs a real Apache Kafka $KAFKA_VERSION broker (KRaft), or a replicated cluster
+of them on $HOST, from jars fetched from Maven Central. No Docker needed.
 
 Commands:
-  up              Fetch jars if needed, start the broker in the background and
-                  wait until it serves clients. Idempotent. The last stdout line
-                  is KAFKA_BROKERS=$HOST:<port>.
-  down [--clean]  Stop the broker (SIGTERM, then SIGKILL after
+  up [--brokers N]
+                  Fetch jars if needed, start the broker in the background and
+                  wait until it serves clients. Idempotent: nodes already running
+                  are reused, stopped or killed ones are started again. The last
+                  stdout line is KAFKA_BROKERS=$HOST:<port>[,...].
+                  --brokers N (1-$MAX_BROKERS; default: what the run dir holds, else 1)
+                  starts N combined broker+controller nodes with an N-voter
+                  quorum: node i on ports KAFKA_PORT+2(i-1) (clients) and
+                  KAFKA_CONTROLLER_PORT+2(i-1), data in \$KAFKA_RUN_DIR/node-i.
+                  Topics default to replication factor min(3, N) and, from
+                  3 nodes, min.insync.replicas 2.
+  down [--clean] [--node I] [--kill]
+                  Stop the broker or every node (SIGTERM, then SIGKILL after
                   \$KAFKA_STOP_TIMEOUT_S s). --clean (or KAFKA_CLEAN=1) also
-                  deletes its data, config and logs. Idempotent.
-  status          Print running/stopped and the address. Exit 0 if running, 3 if not.
+                  deletes data, config and logs. --node I stops node I only
+                  (\`up\` starts it again). --kill sends SIGKILL at once, as a
+                  crashed machine would (with --clean: the quickest wipe).
+                  Idempotent.
+  status          Print running/stopped and the address (one line per node of a
+                  cluster). Exit 0 if every node runs, 3 if not.
   fetch           Only download the jars into the cache (for CI install steps).
   cli <tool|class> [args...]
                   Run a Kafka CLI tool on the cached classpath. Tools: topics,
@@ -75,8 +105,8 @@ Commands:
   help            Show this message.
 
 Environment (defaults in brackets):
-  KAFKA_PORT [19092]            client (PLAINTEXT) port on $HOST
-  KAFKA_CONTROLLER_PORT [19093] KRaft controller port on $HOST
+  KAFKA_PORT [19092]            client (PLAINTEXT) port on $HOST (node 1's)
+  KAFKA_CONTROLLER_PORT [19093] KRaft controller port on $HOST (node 1's)
                                 (pick ports below 32768, outside Linux's
                                 ephemeral range, so no client socket holds them)
   KAFKA_RUN_DIR [\$STREAMTUNE_CACHE/kafka-run]  data, config, pid file, broker log
@@ -85,7 +115,10 @@ Environment (defaults in brackets):
   KAFKA_START_TIMEOUT_S [90]    how long 'up' waits for the broker
   KAFKA_STOP_TIMEOUT_S [20]     how long 'down' waits before SIGKILL
   KAFKA_HEAP_OPTS [-Xmx512m -Xms256m], KAFKA_JVM_OPTS [], KAFKA_MVN_ARGS []
+                                (per node)
   KAFKA_EXTRA_PROPERTIES        extra server.properties lines, appended verbatim
+                                (to every node's), e.g. broker.session.timeout.ms=4000
+                                for a faster failover when a node dies
 EOF
 }
 
@@ -194,8 +227,50 @@ run_tool() {
 
 # -------------------------------------------------------- process state ----
 
+# Points the per-node variables at node $1 (1-based). A single broker keeps its
+# files in the run dir itself; node i of a cluster in node-i, on ports shifted
+# by 2(i-1) so the default pair 19092/19093 gives 19094/19095, 19096/19097, ...
+select_node() {
+  NODE=$1
+  if ((BROKERS == 1)); then NODE_DIR=$RUN_DIR; else NODE_DIR=$RUN_DIR/node-$NODE; fi
+  NODE_PORT=$((PORT + 2 * (NODE - 1)))
+  NODE_CTRL_PORT=$((CTRL_PORT + 2 * (NODE - 1)))
+  PROPS="$NODE_DIR/server.properties"
+  PID_FILE="$NODE_DIR/kafka.pid"
+  LOG_FILE="$NODE_DIR/kafka.log"
+  DATA_DIR="$NODE_DIR/data"
+}
+
+# How many nodes the run dir holds: the size a cluster recorded, 1 for a single
+# broker's config, nothing for a fresh run dir.
+recorded_brokers() {
+  if [[ -s $BROKERS_FILE ]]; then
+    cat "$BROKERS_FILE"
+  elif [[ -f $RUN_DIR/server.properties ]]; then
+    echo 1
+  fi
+}
+
+# Sets BROKERS from --brokers ($1, may be empty) and what the run dir holds; a
+# run dir never switches between a single broker and a cluster, or changes size,
+# because the nodes' metadata logs record the quorum they were formatted with.
+resolve_brokers() {
+  local wanted=$1 recorded
+  recorded=$(recorded_brokers)
+  if [[ -n $wanted ]]; then
+    [[ $wanted =~ ^[0-9]+$ ]] && ((wanted >= 1 && wanted <= MAX_BROKERS)) || die "--brokers must be 1-$MAX_BROKERS, got '$wanted'"
+    if [[ -n $recorded && $recorded != "$wanted" ]]; then
+      die "$RUN_DIR holds a $recorded-broker setup, not $wanted: run 'down --clean' first or use another KAFKA_RUN_DIR"
+    fi
+    BROKERS=$wanted
+  else
+    BROKERS=${recorded:-1}
+  fi
+  select_node 1
+}
+
 # Prints the broker pid if the pid file names a live process that really is
-# this run dir's broker (guards against pid reuse after a reboot or crash).
+# this node's broker (guards against pid reuse after a reboot or crash).
 broker_pid() {
   [[ -f $PID_FILE ]] || return 1
   local pid
@@ -208,14 +283,24 @@ broker_pid() {
   printf '%s\n' "$pid"
 }
 
-# The address of the broker as configured in its run dir (ports may differ from
-# the current environment if it was started with other settings).
+# The client port of this node as configured in its directory (ports may differ
+# from the current environment if it was started with other settings).
 configured_port() {
   if [[ -f $PROPS ]]; then
     sed -n 's#^advertised\.listeners=PLAINTEXT://[^:]*:\([0-9]*\).*#\1#p' "$PROPS"
   else
-    printf '%s\n' "$PORT"
+    printf '%s\n' "$NODE_PORT"
   fi
+}
+
+# KAFKA_BROKERS for every node, from their configs.
+broker_list() {
+  local i list=""
+  for ((i = 1; i <= BROKERS; i++)); do
+    select_node "$i"
+    list+="${list:+,}$HOST:$(configured_port)"
+  done
+  printf '%s\n' "$list"
 }
 
 lock_run_dir() {
@@ -229,64 +314,75 @@ lock_run_dir() {
 # ------------------------------------------------------------------- up ----
 
 write_config() {
-  # Single node acting as both broker and KRaft controller. Replication
-  # factors are 1 because there is only one broker; the partition counts of
-  # internal topics and the rebalance delay are cut so that consumer groups
-  # and transactions are usable within a second of startup in tests.
-  cat >"$PROPS" <<EOF
+  # Every node acts as both broker and KRaft controller. A single node uses
+  # replication factor 1; a cluster replicates 3 ways (fewer if it has fewer
+  # nodes) and, from 3 nodes, acknowledges acks=all writes once 2 replicas have
+  # them, so it keeps accepting writes with one node down. The partition
+  # counts of internal topics and the rebalance delay are cut so that consumer
+  # groups and transactions are usable within a second of startup in tests.
+  local rf=$((BROKERS < 3 ? BROKERS : 3)) isr=1 voters="" i
+  ((rf >= 3)) && isr=2
+  for ((i = 1; i <= BROKERS; i++)); do
+    voters+="${voters:+,}$i@$HOST:$((CTRL_PORT + 2 * (i - 1)))"
+  done
+  cat >"$PROPS" <<CONF
 # Generated by scripts/kafka.sh on each start; edits are overwritten.
 # Use KAFKA_EXTRA_PROPERTIES to add settings.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@$HOST:$CTRL_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CTRL_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+node.id=$NODE
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://$HOST:$NODE_PORT,CONTROLLER://$HOST:$NODE_CTRL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$NODE_PORT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$DATA_DIR
 
 num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
+default.replication.factor=$rf
+min.insync.replicas=$isr
 auto.create.topics.enable=true
 delete.topic.enable=true
 
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$rf
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
 
 # Test data is disposable: keep at most a day / 1 GiB per partition.
 log.retention.hours=24
 log.retention.bytes=1073741824
-EOF
+CONF
   if [[ -n ${KAFKA_EXTRA_PROPERTIES:-} ]]; then
     printf '\n# From KAFKA_EXTRA_PROPERTIES\n%s\n' "$KAFKA_EXTRA_PROPERTIES" >>"$PROPS"
   fi
 }
 
-format_storage() {
-  # The cluster id is kept in the run dir so restarts reuse the same data.
+ensure_cluster_id() {
+  # The cluster id is kept in the run dir so restarts reuse the same data; all
+  # nodes of a cluster are formatted with it.
   if [[ ! -s $CLUSTER_ID_FILE ]]; then
     run_tool kafka.tools.StorageTool random-uuid >"$CLUSTER_ID_FILE.tmp" ||
       die "kafka.tools.StorageTool random-uuid failed"
     mv "$CLUSTER_ID_FILE.tmp" "$CLUSTER_ID_FILE"
   fi
-  # Formatting costs a JVM start (~1-2 s); skip it when the data dir already
-  # is formatted. --ignore-formatted makes it harmless either way.
-  if [[ ! -f $DATA_DIR/meta.properties ]]; then
-    log "formatting storage in $DATA_DIR (cluster id $(<"$CLUSTER_ID_FILE"))"
-    run_tool kafka.tools.StorageTool format -t "$(<"$CLUSTER_ID_FILE")" -c "$PROPS" --ignore-formatted >&2 ||
-      die "formatting storage failed (StorageTool output above; config $PROPS)"
-  fi
+}
+
+needs_format() { [[ ! -f $DATA_DIR/meta.properties ]]; }
+
+format_storage() {
+  # Formatting costs a JVM start (~1-2 s); callers skip it when the data dir
+  # already is formatted. --ignore-formatted makes it harmless either way.
+  log "formatting storage in $DATA_DIR (cluster id $(<"$CLUSTER_ID_FILE"))"
+  run_tool kafka.tools.StorageTool format -t "$(<"$CLUSTER_ID_FILE")" -c "$PROPS" --ignore-formatted >&2 ||
+    die "formatting storage failed (StorageTool output above; config $PROPS)"
 }
 
 start_broker() {
   [[ -f $LOG_FILE ]] && mv -f "$LOG_FILE" "$LOG_FILE.prev"
-  cp "$BROKER_LOG4J" "$RUN_DIR/log4j.properties"
+  cp "$BROKER_LOG4J" "$NODE_DIR/log4j.properties"
   local java
   java=$(java_bin)
   # setsid + nohup: the broker gets its own session, so it outlives this script
@@ -299,8 +395,8 @@ start_broker() {
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$RUN_DIR/log4j.properties" \
-    -Dkafka.logs.dir="$RUN_DIR" \
+    -Dlog4j.configuration="file:$NODE_DIR/log4j.properties" \
+    -Dkafka.logs.dir="$NODE_DIR" \
     ${KAFKA_JVM_OPTS:-} \
     -cp "$LIBS_DIR/*" kafka.Kafka "$PROPS" \
     </dev/null >"$LOG_FILE" 2>&1 9>&- &
@@ -316,7 +412,7 @@ start_broker() {
 }
 
 fail_start() {
-  log "error: $1"
+  if ((BROKERS == 1)); then log "error: $1"; else log "error: node $NODE: $1"; fi
   if [[ -f $LOG_FILE ]]; then
     # The cause is usually an early ERROR followed by many shutdown lines, so
     # show the first errors separately from the tail.
@@ -330,11 +426,14 @@ fail_start() {
       log "hint: a port is taken, possibly by a short-lived client socket (see 'ss -tan'); use ports below the ephemeral range (32768) or retry"
     fi
   fi
+  ((BROKERS == 1)) || log "other nodes may still run: 'bash scripts/kafka.sh down' stops them"
   exit 1
 }
 
+# Waits until this node serves clients; $1 is the deadline (in $SECONDS).
 wait_ready() {
-  local port=$1 deadline=$((SECONDS + START_TIMEOUT_S)) pid
+  local port deadline=$1 pid
+  port=$(configured_port)
   while :; do
     if ! pid=$(broker_pid); then
       rm -f "$PID_FILE"
@@ -356,85 +455,183 @@ wait_ready() {
 }
 
 cmd_up() {
+  local wanted="" arg
+  while (($# > 0)); do
+    arg=$1
+    shift
+    case $arg in
+      --brokers) (($# > 0)) || die "--brokers needs a number"; wanted=$1; shift ;;
+      --brokers=*) wanted=${arg#--brokers=} ;;
+      *) die "unknown option for up: $arg" ;;
+    esac
+  done
   check_port_number KAFKA_PORT "$PORT"
   check_port_number KAFKA_CONTROLLER_PORT "$CTRL_PORT"
-  [[ $PORT != "$CTRL_PORT" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ"
   fetch
   lock_run_dir
+  local fresh_run_dir=0
+  [[ -n $(recorded_brokers) ]] || fresh_run_dir=1
+  resolve_brokers "$wanted"
 
-  local started=$SECONDS port
-  if broker_pid >/dev/null; then
-    # Already running (or still starting after an interrupted `up`): reuse it.
-    port=$(configured_port)
-    [[ $port == "$PORT" ]] || log "note: broker in $RUN_DIR already runs on port $port (KAFKA_PORT=$PORT ignored)"
-    wait_ready "$port"
-    log "already running (pid $(<"$PID_FILE"))"
-  else
+  # Every node's two ports must differ from every other's.
+  local i j p ports=()
+  for ((i = 1; i <= BROKERS; i++)); do
+    select_node "$i"
+    ports+=("$NODE_PORT" "$NODE_CTRL_PORT")
+  done
+  for ((i = 0; i < ${#ports[@]}; i++)); do
+    check_port_number "port of node $((i / 2 + 1))" "${ports[i]}"
+    for ((j = i + 1; j < ${#ports[@]}; j++)); do
+      [[ ${ports[i]} != "${ports[j]}" ]] ||
+        die "port ${ports[i]} would serve two listeners: KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ (by more than 2×(brokers-1) for a cluster)"
+    done
+  done
+
+  local started=$SECONDS down=() running=()
+  for ((i = 1; i <= BROKERS; i++)); do
+    select_node "$i"
+    if broker_pid >/dev/null; then running+=("$i"); else down+=("$i"); fi
+  done
+  ((${#running[@]} == 0)) || log "already running: node(s) ${running[*]} of $BROKERS (run dir $RUN_DIR)"
+  if ((BROKERS == 1 && ${#running[@]} == 1)); then
+    p=$(configured_port)
+    [[ $p == "$PORT" ]] || log "note: broker in $RUN_DIR already runs on port $p (KAFKA_PORT=$PORT ignored)"
+  fi
+
+  # Check every port before anything starts, so a taken port leaves nothing behind.
+  for i in "${down[@]}"; do
+    select_node "$i"
     rm -f "$PID_FILE"
-    local p
-    for p in "$PORT" "$CTRL_PORT"; do
+    for p in "$NODE_PORT" "$NODE_CTRL_PORT"; do
       warn_if_ephemeral "$p"
       if port_in_use "$p"; then
         # Leave no empty run dir behind for a broker that never started.
-        [[ -e $PROPS ]] || { rm -f "$LOCK_FILE"; rmdir "$RUN_DIR" 2>/dev/null || true; }
+        ((fresh_run_dir)) && { rm -f "$LOCK_FILE"; rmdir "$RUN_DIR" 2>/dev/null || true; }
         die "port $HOST:$p is already in use by another process; pick other KAFKA_PORT / KAFKA_CONTROLLER_PORT"
       fi
     done
-    mkdir -p "$DATA_DIR"
-    write_config
-    format_storage
-    log "starting Kafka $KAFKA_VERSION on $HOST:$PORT (controller :$CTRL_PORT, run dir $RUN_DIR)"
-    start_broker
-    port=$PORT
-    wait_ready "$port"
-    log "ready in $((SECONDS - started)) s (pid $(<"$PID_FILE"), log $LOG_FILE)"
+  done
+
+  if ((${#down[@]} > 0)); then
+    ((BROKERS == 1)) || echo "$BROKERS" >"$BROKERS_FILE"
+    ensure_cluster_id
+    # Nodes are formatted side by side: each format is a JVM start.
+    local formats=()
+    for i in "${down[@]}"; do
+      select_node "$i"
+      mkdir -p "$DATA_DIR"
+      write_config
+      if needs_format; then
+        format_storage &
+        formats+=($!)
+      fi
+    done
+    for p in "${formats[@]}"; do wait "$p" || exit 1; done
+    # All nodes start before any is awaited: a quorum member is not ready
+    # until a majority of the voters runs.
+    for i in "${down[@]}"; do
+      select_node "$i"
+      if ((BROKERS == 1)); then
+        log "starting Kafka $KAFKA_VERSION on $HOST:$NODE_PORT (controller :$NODE_CTRL_PORT, run dir $RUN_DIR)"
+      else
+        log "starting Kafka $KAFKA_VERSION node $NODE of $BROKERS on $HOST:$NODE_PORT (controller :$NODE_CTRL_PORT, dir $NODE_DIR)"
+      fi
+      start_broker
+    done
   fi
-  echo "KAFKA_BROKERS=$HOST:$port"
+  local deadline=$((SECONDS + START_TIMEOUT_S))
+  for ((i = 1; i <= BROKERS; i++)); do
+    select_node "$i"
+    wait_ready "$deadline"
+  done
+  if ((${#down[@]} > 0)); then
+    log "ready in $((SECONDS - started)) s (started node(s) ${down[*]} of $BROKERS; logs in $( ((BROKERS == 1)) && echo "$LOG_FILE" || echo "$RUN_DIR/node-*/kafka.log"))"
+  fi
+  echo "KAFKA_BROKERS=$(broker_list)"
 }
 
 # ----------------------------------------------------------------- down ----
 
+# Removes what `up` created for this node (never `rm -rf` a node dir blindly:
+# KAFKA_RUN_DIR could point at a directory that holds other files).
+clean_node() {
+  rm -rf "$DATA_DIR"
+  rm -f "$PROPS" "$LOG_FILE" "$LOG_FILE.prev" "$NODE_DIR/log4j.properties" "$PID_FILE"
+  [[ $NODE_DIR == "$RUN_DIR" ]] || rmdir "$NODE_DIR" 2>/dev/null || true
+}
+
 cmd_down() {
-  local clean=${KAFKA_CLEAN:-0} arg
-  for arg in "$@"; do
+  local clean=${KAFKA_CLEAN:-0} only="" signal=TERM arg
+  while (($# > 0)); do
+    arg=$1
+    shift
     case $arg in
       --clean) clean=1 ;;
+      --node) (($# > 0)) || die "--node needs a number"; only=$1; shift ;;
+      --node=*) only=${arg#--node=} ;;
+      --kill) signal=KILL ;;
       *) die "unknown option for down: $arg" ;;
     esac
   done
+  [[ -z $only || $clean != 1 ]] || die "--clean removes the whole cluster; it cannot be combined with --node"
   if [[ ! -d $RUN_DIR ]]; then
     log "not running (no run dir $RUN_DIR)"
     return 0
   fi
   lock_run_dir
+  resolve_brokers ""
 
-  local pid
-  if pid=$(broker_pid); then
-    log "stopping broker (pid $pid)"
-    # SIGTERM lets Kafka flush and close its logs cleanly, which keeps the next
-    # start fast (no log recovery).
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + STOP_TIMEOUT_S))
-    while broker_pid >/dev/null && ((SECONDS < deadline)); do
-      sleep 0.2
-    done
-    if broker_pid >/dev/null; then
-      log "broker did not stop within ${STOP_TIMEOUT_S}s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      while broker_pid >/dev/null; do sleep 0.1; done
-    fi
-    log "stopped"
+  local nodes=() i
+  if [[ -n $only ]]; then
+    [[ $only =~ ^[0-9]+$ ]] && ((only >= 1 && only <= BROKERS)) || die "--node must be 1-$BROKERS, got '$only'"
+    nodes=("$only")
   else
-    log "not running"
+    for ((i = 1; i <= BROKERS; i++)); do nodes+=("$i"); done
   fi
-  rm -f "$PID_FILE"
+
+  # Signal every node first, then wait: a cluster stopped one node at a time
+  # would leave its last nodes waiting for a controller quorum already gone.
+  local pids=() pid
+  for i in "${nodes[@]}"; do
+    select_node "$i"
+    if pid=$(broker_pid); then
+      log "stopping $( ((BROKERS == 1)) && echo broker || echo "node $i") (pid $pid$([[ $signal == KILL ]] && echo ', SIGKILL'))"
+      # SIGTERM lets Kafka flush and close its logs cleanly, which keeps the next
+      # start fast (no log recovery); SIGKILL is a crash, on purpose.
+      kill -"$signal" "$pid" 2>/dev/null || true
+      pids+=("$i")
+    fi
+  done
+  local deadline=$((SECONDS + STOP_TIMEOUT_S)) alive
+  while :; do
+    alive=()
+    for i in "${pids[@]}"; do
+      select_node "$i"
+      broker_pid >/dev/null && alive+=("$i")
+    done
+    ((${#alive[@]} > 0)) || break
+    if ((SECONDS >= deadline)); then
+      log "node(s) ${alive[*]} did not stop within ${STOP_TIMEOUT_S}s; sending SIGKILL"
+      for i in "${alive[@]}"; do
+        select_node "$i"
+        pid=$(broker_pid) && kill -KILL "$pid" 2>/dev/null || true
+      done
+      deadline=$((SECONDS + 10))
+    fi
+    sleep 0.2
+  done
+  if ((${#pids[@]} > 0)); then log "stopped"; else log "not running"; fi
+  for i in "${nodes[@]}"; do
+    select_node "$i"
+    rm -f "$PID_FILE"
+  done
 
   if [[ $clean == 1 ]]; then
-    # Delete only what this script creates, never `rm -rf $RUN_DIR` blindly:
-    # KAFKA_RUN_DIR could point at a directory that holds other files.
-    rm -rf "$DATA_DIR"
-    rm -f "$PROPS" "$CLUSTER_ID_FILE" "$CLUSTER_ID_FILE.tmp" "$LOG_FILE" "$LOG_FILE.prev" \
-      "$RUN_DIR/log4j.properties" "$LOCK_FILE"
+    for i in "${nodes[@]}"; do
+      select_node "$i"
+      clean_node
+    done
+    rm -f "$CLUSTER_ID_FILE" "$CLUSTER_ID_FILE.tmp" "$BROKERS_FILE" "$LOCK_FILE"
     rmdir "$RUN_DIR" 2>/dev/null || true
     log "removed broker data in $RUN_DIR"
   fi
@@ -443,18 +640,24 @@ cmd_down() {
 # --------------------------------------------------------------- status ----
 
 cmd_status() {
-  local pid port
-  port=$(configured_port)
-  if pid=$(broker_pid) && port_open "$port"; then
-    echo "kafka: running (pid $pid, run dir $RUN_DIR)"
-    echo "KAFKA_BROKERS=$HOST:$port"
-    return 0
-  elif [[ -n ${pid:-} ]]; then
-    echo "kafka: starting or unresponsive (pid $pid, port $port not accepting, run dir $RUN_DIR)"
-  else
-    echo "kafka: stopped (run dir $RUN_DIR)"
-  fi
-  return 3
+  resolve_brokers ""
+  local i pid port up=0 label
+  for ((i = 1; i <= BROKERS; i++)); do
+    select_node "$i"
+    port=$(configured_port)
+    label=kafka
+    ((BROKERS == 1)) || label="kafka node $i ($HOST:$port)"
+    if pid=$(broker_pid) && port_open "$port"; then
+      echo "$label: running (pid $pid, $( ((BROKERS == 1)) && echo "run dir $RUN_DIR" || echo "dir $NODE_DIR"))"
+      up=$((up + 1))
+    elif [[ -n ${pid:-} ]]; then
+      echo "$label: starting or unresponsive (pid $pid, port $port not accepting, dir $NODE_DIR)"
+    else
+      echo "$label: stopped ($( ((BROKERS == 1)) && echo "run dir $RUN_DIR" || echo "dir $NODE_DIR"))"
+    fi
+  done
+  ((up == BROKERS)) || return 3
+  echo "KAFKA_BROKERS=$(broker_list)"
 }
 
 # ------------------------------------------------------------------ cli ----

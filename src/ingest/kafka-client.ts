@@ -23,7 +23,10 @@ export function createKafka(brokers: string[], clientId = 'streamtune', log: (li
         if (level > logLevel.WARN || namespace === 'Connection' || BENIGN.some((re) => re.test(entry.message))) return;
         log(`[kafkajs ${namespace}] ${entry.message}`);
       },
-    retry: { retries, initialRetryTime: 200 },
+    // Every field explicit: kafkajs fills the rest from defaults it switches on
+    // NODE_ENV=test (1 s ceiling, ~6 s in all), so a test run would give up on a
+    // failed-over broker long before production (~50 s in all) does.
+    retry: { retries, initialRetryTime: 200, maxRetryTime: 30_000, factor: 0.2, multiplier: 2 },
   });
 }
 

@@ -6,7 +6,8 @@ import { TrainerProcess } from '../../src/app/trainer-process.js';
 import { loadConfig, type Config, seededRandom } from '../../src/core/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { VersionStore, type VersionMeta } from '../../src/registry/index.js';
+import { VersionStore } from '../../src/registry/index.js';
+import { expectExactlyOnce, lineage } from '../helpers/lineage.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
@@ -19,34 +20,6 @@ function events(n: number, from: number): { id: string; input: { features: numbe
     const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1];
     return { id: `c-${from + i}`, input: { features: x }, label: x[0]! - x[2]! > 0 ? 'p' : 'q' };
   });
-}
-
-/** The chain of versions from the newest back to the base, newest first. */
-async function lineage(store: VersionStore, model: string): Promise<VersionMeta[]> {
-  const out: VersionMeta[] = [];
-  let v: string | null = await store.newest(model);
-  while (v) {
-    const meta = await store.meta(model, v);
-    out.push(meta);
-    v = meta.parent;
-  }
-  return out;
-}
-
-/** Checks every step of the lineage learned exactly the events between its parent's offsets and its own. */
-function expectExactlyOnce(chain: VersionMeta[], key: string, total: number): void {
-  let sum = 0;
-  for (let i = 0; i < chain.length - 1; i++) {
-    const [v, parent] = [chain[i]!, chain[i + 1]!];
-    const learned = v.examplesSeen - parent.examplesSeen;
-    const span = Number(v.offsets[key] ?? 0) - Number(parent.offsets[key] ?? 0);
-    expect({ version: v.version, learned }).toEqual({ version: v.version, learned: span });
-    expect(learned).toBeGreaterThan(0);
-    sum += learned;
-  }
-  expect(sum).toBe(total);
-  expect(chain[0]!.examplesSeen).toBe(total);
-  expect(chain[0]!.offsets[key]).toBe(String(total));
 }
 
 async function setup(tag: string): Promise<{ config: Config; store: VersionStore; key: string }> {
