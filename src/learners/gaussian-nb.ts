@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import { labelIndexOf } from './class-labels.js';
+import { loadFloat64State, saveFloat64State } from './float64-state.js';
 import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
 import { registerLearner } from './learner-registry.js';
 
@@ -120,19 +121,11 @@ export class GaussianNaiveBayes implements Learner {
     state.set(this.counts, 0);
     state.set(this.means, k);
     state.set(this.m2, k + k * dim);
-    // Float32 weights would round counts and sums of squares; the state travels as raw float64 bytes.
-    await handler.save!({
-      modelTopology: { gaussianNb: { float64: state.length } } as unknown as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: [{ name: 'state', shape: [state.length * 2], dtype: 'float32' }],
-      weightData: state.buffer,
-      format: 'streamtune-gaussian-nb',
-    });
+    await saveFloat64State(handler, 'streamtune-gaussian-nb', { gaussianNb: {} }, state);
   }
 
   static async load(config: GaussianNbConfig, handler: tf.io.IOHandler): Promise<GaussianNaiveBayes> {
-    const a = await handler.load!();
-    const bytes = tf.io.CompositeArrayBuffer.join(a.weightData!);
-    return new GaussianNaiveBayes(config, new Float64Array(bytes.slice(0)));
+    return new GaussianNaiveBayes(config, (await loadFloat64State(handler)).state);
   }
 
   describe(): ModelDescription {

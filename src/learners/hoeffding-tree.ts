@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, ModelLoadError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import { labelIndexOf } from './class-labels.js';
+import { loadFloat64State, saveFloat64State } from './float64-state.js';
 import { argmax, leafOf, majorityScores, naiveBayesLogScores, newLeaf, observe, softmaxInPlace, STATS_PER_CLASS, type HtLeaf, type HtNode } from './hoeffding-node.js';
 import { decideSplit } from './hoeffding-split.js';
 import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
@@ -165,19 +166,12 @@ export class HoeffdingTreeClassifier implements Learner {
   async save(handler: tf.io.IOHandler): Promise<void> {
     const state = encodeTree(this.root, this.config.labels.length, this.featureSpec.dim);
     const { nodes, leaves } = this.shape();
-    // Float32 weights would round thresholds, counts and sums of squares; the tree travels as raw float64 bytes.
-    await handler.save!({
-      modelTopology: { hoeffdingTree: { nodes, leaves, float64: state.length } } as unknown as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: [{ name: 'tree', shape: [state.length * 2], dtype: 'float32' }],
-      weightData: state.buffer,
-      format: 'streamtune-hoeffding-tree',
-    });
+    await saveFloat64State(handler, 'streamtune-hoeffding-tree', { hoeffdingTree: { nodes, leaves } }, state);
   }
 
   /** Restores a tree {@link save} wrote. */
   static async load(config: HoeffdingTreeConfig, handler: tf.io.IOHandler): Promise<HoeffdingTreeClassifier> {
-    const a = await handler.load!();
-    const state = new Float64Array(tf.io.CompositeArrayBuffer.join(a.weightData!).slice(0));
+    const { state } = await loadFloat64State(handler);
     return new HoeffdingTreeClassifier(config, decodeTree(state, config.labels.length, config.featureSpec.dim));
   }
 

@@ -7,6 +7,7 @@ export * from './dense-classifier.js';
 export * from './dense-regressor.js';
 export * from './dense-stack.js';
 export * from './encoder-head-learner.js';
+export * from './float64-state.js';
 export * from './gaussian-nb.js';
 export * from './hoeffding-node.js';
 export * from './hoeffding-split.js';

@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import { labelIndexOf } from './class-labels.js';
+import { loadFloat64State, saveFloat64State } from './float64-state.js';
 import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
 import { registerLearner } from './learner-registry.js';
 
@@ -121,18 +122,11 @@ export class MultinomialNaiveBayes implements Learner {
     state.set(this.docs, 0);
     state.set(this.totals, k);
     state.set(this.counts, 2 * k);
-    // Counts travel as raw float64 bytes: float32 would round large counts.
-    await handler.save!({
-      modelTopology: { multinomialNb: { float64: state.length } } as unknown as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: [{ name: 'state', shape: [state.length * 2], dtype: 'float32' }],
-      weightData: state.buffer,
-      format: 'streamtune-multinomial-nb',
-    });
+    await saveFloat64State(handler, 'streamtune-multinomial-nb', { multinomialNb: {} }, state);
   }
 
   static async load(config: MultinomialNbConfig, handler: tf.io.IOHandler): Promise<MultinomialNaiveBayes> {
-    const a = await handler.load!();
-    return new MultinomialNaiveBayes(config, new Float64Array(tf.io.CompositeArrayBuffer.join(a.weightData!).slice(0)));
+    return new MultinomialNaiveBayes(config, (await loadFloat64State(handler)).state);
   }
 
   describe(): ModelDescription {
