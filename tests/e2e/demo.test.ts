@@ -56,5 +56,5 @@ describe('the demo, end to end against a real broker', () => {
     expect(value(/^streamtune_online_accuracy\{model="digits"\} ([\d.]+)/m)).toBeGreaterThan(0.8);
     expect(text).toMatch(/^streamtune_backend_info\{role="training",backend="\w+"\} 1/m);
     expect(logs.some((l) => l.includes('4/4 done'))).toBe(true);
-  });
+  }, 180_000); // the whole demo: batch training, online learning of every candidate, swaps
 });
