@@ -117,7 +117,7 @@ describe('the labelling page in a real browser', () => {
         registryDir: dir,
         backend,
         kafka: { brokers, labelsTopic, dlqTopic: `test.lab.dlq.${id}`, groupId: `lab-${id}` },
-        serving: { port: 0 },
+        serving: { port: 0, http: { port: 0 } },
         metrics: { port: 0 },
         training: { maxBatchSize: 2, maxBatchWaitMs: 50, versionEverySteps: 1, versionEveryMs: 200 },
         // Every answer of the untrained model is uncertain; the budget keeps only the first ITEMS.

@@ -44,7 +44,7 @@ describe('an orphaned trainer (issue 11, D4)', () => {
       registryDir: dir,
       backend,
       kafka: { brokers, labelsTopic: labels, dlqTopic: `test.orphan.dlq.${id}`, groupId: `orphan-${id}`, sessionTimeoutMs: 6000 },
-      serving: { port: 0 },
+      serving: { port: 0, http: { port: 0 } },
       metrics: { port: 0 },
       training: { maxBatchSize: 5, maxBatchWaitMs: 10, versionEverySteps: 1_000_000, versionEveryMs: 3_600_000 },
     };

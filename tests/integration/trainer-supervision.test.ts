@@ -51,7 +51,7 @@ describe('trainer supervision (issue 11: D2, D7, a broker unreachable at start)'
   it('`streamtune serve --brokers 127.0.0.1:1` serves, warns once naming the broker, reports trainer_up 0 and keeps trying without exiting', async () => {
     const { dir } = await registry();
     cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
-    const { child, lines } = runCli(['serve', '--model', 'm', '--registry', dir, '--brokers', '127.0.0.1:1', '--port', '0', '--metrics-port', '0'], { STREAMTUNE_LOG_LEVEL: 'debug' });
+    const { child, lines } = runCli(['serve', '--model', 'm', '--registry', dir, '--brokers', '127.0.0.1:1', '--port', '0', '--http-port', '0', '--metrics-port', '0'], { STREAMTUNE_LOG_LEVEL: 'debug' });
     cleanup.push(async () => child.kill('SIGKILL'));
     const exited = new Promise<number | null>((r) => child.once('exit', r));
     const running = (): void => {
@@ -100,7 +100,7 @@ describe('trainer supervision (issue 11: D2, D7, a broker unreachable at start)'
         registryDir: dir,
         backend,
         kafka: { brokers: broker.brokers, labelsTopic, dlqTopic: `test.supervise.dlq.${id}`, groupId: `supervise-${id}`, sessionTimeoutMs: 6000 },
-        serving: { port: 0 },
+        serving: { port: 0, http: { port: 0 } },
         metrics: { port: 0 },
         training: { maxBatchSize: 10, maxBatchWaitMs: 50, versionEverySteps: 3, versionEveryMs: 500 },
       },
