@@ -2,15 +2,9 @@ import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, PreconditionError, RollingWindow } from '../core/index.js';
 import { OnlineStandardizer, type FeatureSpec, type StandardizerState } from '../features/index.js';
 import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
+import { defaultCandidates, type CandidateSpec } from './auto-candidates.js';
 import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
 import { saveModels, unpackHandlers } from './pack-models.js';
-
-/** One candidate of {@link AutoLearner}: a name, and the learner class and config it is built from. */
-export interface CandidateSpec {
-  name: string;
-  className: string;
-  config: { [k: string]: Json };
-}
 
 /** Parameters of {@link AutoLearner}; all JSON, all saved (with the running statistics and the leader). */
 export interface AutoLearnerConfig {
@@ -43,38 +37,6 @@ export interface CandidateScore {
   name: string;
   score: number | null;
   leader: boolean;
-}
-
-/**
- * The candidates a new model starts with. Tabular: a linear model, an MLP,
- * k-nearest neighbours (Euclidean; for classifiers also Manhattan), and for
- * classifiers Gaussian naive Bayes and a Hoeffding tree. Text: a linear model,
- * an MLP and multinomial naive Bayes (KNN's cost grows with the input's width). Candidates see standardized inputs, so their
- * feature spec carries no statistics of its own.
- */
-export function defaultCandidates(featureSpec: FeatureSpec, task: Task, labels: readonly string[] = []): CandidateSpec[] {
-  const text = featureSpec.kind === 'text';
-  const spec = (text ? featureSpec : { kind: 'features', dim: featureSpec.dim }) as unknown as Json;
-  if (task === 'regression') {
-    return [
-      { name: 'linear', className: 'DenseRegressor', config: { featureSpec: spec, hiddenUnits: [], learningRate: 0.03, loss: 'mse' } },
-      { name: 'mlp', className: 'DenseRegressor', config: { featureSpec: spec, hiddenUnits: [64], learningRate: 0.01, loss: 'mse' } },
-      ...(text ? [] : [{ name: 'knn', className: 'KnnLearner', config: { featureSpec: spec, task, k: 5, windowSize: 1000 } }]),
-    ];
-  }
-  const l = [...labels] as Json;
-  return [
-    { name: 'linear', className: 'DenseClassifier', config: { featureSpec: spec, labels: l, hiddenUnits: [], learningRate: 0.03 } },
-    { name: 'mlp', className: 'DenseClassifier', config: { featureSpec: spec, labels: l, hiddenUnits: [64], learningRate: text ? 0.003 : 0.01 } },
-    ...(text
-      ? [{ name: 'naive-bayes', className: 'MultinomialNaiveBayes', config: { featureSpec: spec, labels: l } }]
-      : [
-          { name: 'knn', className: 'KnnLearner', config: { featureSpec: spec, task, labels: l, k: 5, windowSize: 1000 } },
-          { name: 'knn-manhattan', className: 'KnnLearner', config: { featureSpec: spec, task, labels: l, k: 5, windowSize: 1000, p: 1 } },
-          { name: 'naive-bayes', className: 'GaussianNaiveBayes', config: { featureSpec: spec, labels: l } },
-          { name: 'hoeffding-tree', className: 'HoeffdingTreeClassifier', config: { featureSpec: spec, labels: l } },
-        ]),
-  ];
 }
 
 /** Name of the pseudo-candidate that blends the others' answers. */

@@ -1,3 +1,4 @@
+export * from './auto-candidates.js';
 export * from './auto-learner.js';
 export * from './build-regime-learner.js';
 export * from './class-labels.js';
