@@ -17,6 +17,8 @@ export interface LoadJob {
   warmupMs: number;
   durationMs: number;
   maxCalls: number;
+  /** Predict: the models called, round-robin (each with its own feature count); absent: the default model with `features`. */
+  models?: { name: string; features: number[] }[];
 }
 
 const job = JSON.parse(process.argv[2]!) as LoadJob;
@@ -26,8 +28,12 @@ const payload = Buffer.from(new Float32Array(job.features).buffer);
 const request = job.target === 'echo' ? { payload } : { instances: [{ features: { values: job.features } }] };
 const method = job.target === 'echo' ? 'Echo' : 'Predict';
 
+const requests = job.target === 'predict' && job.models?.length ? job.models.map((m) => ({ model: m.name, instances: [{ features: { values: m.features } }] })) : [request];
+let next = 0;
 const call = (): Promise<void> =>
-  new Promise((resolve, reject) => client[method]!(request, { deadline: Date.now() + 10_000 }, (err: Error | null) => (err ? reject(err) : resolve())));
+  new Promise((resolve, reject) =>
+    client[method]!(requests[next++ % requests.length], { deadline: Date.now() + 10_000 }, (err: Error | null) => (err ? reject(err) : resolve())),
+  );
 
 async function run(ms: number, maxCalls: number): Promise<{ latencies: number[]; failed: number; seconds: number; errors: string[] }> {
   const latencies: number[] = [];

@@ -109,7 +109,7 @@ try {
   const config = loadConfig({ overrides: { model: 'digits', registryDir: dir, backend, serving: { port: 0, http: { port: 0 } }, metrics: { port: 0 }, training: { enabled: false } } });
   const app = new StreamtuneServer(config, () => undefined);
   await app.start();
-  const unbatched = new PredictionServer(app.holder, app.metrics, { backend, control: app.control, batching: { enabled: false } });
+  const unbatched = new PredictionServer(app.fleet, app.metrics, { backend, batching: { enabled: false } });
   await unbatched.start();
   const features = (events[0]!.input as { features: number[] }).features;
   const address = app.grpc!.address;

@@ -1,3 +1,4 @@
+export * from './create-model.js';
 export * from './demo.js';
 export * from './operator-log.js';
 export * from './streamtune-server.js';

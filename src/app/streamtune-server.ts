@@ -6,7 +6,7 @@ import type { Config } from '../core/index.js';
 import { createKafka, probeBrokers } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, VersionStore, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
-import { ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
+import { ModelFleet, ModelHolder, PredictionServer, VersionControl, type ServedModel } from '../serving/index.js';
 import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
 import { TrainerProcess } from './trainer-process.js';
@@ -42,10 +42,12 @@ export interface StreamtuneServerEvents {
 export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   readonly metrics: Metrics;
   readonly store: VersionStore;
-  readonly holder: ModelHolder;
-  /** Which loaded version serves: promotions, pins, rollbacks (see ModelAdmin). */
-  readonly control: VersionControl;
+  /** The served models by name (`config.model` is the default one). */
+  readonly fleet: ModelFleet;
   grpc: PredictionServer | undefined;
+  private scanTimer: NodeJS.Timeout | undefined;
+  /** Models being added (one load at a time per model). */
+  private readonly adding = new Map<string, Promise<ServedModel | undefined>>();
   private supervisor: TrainerSupervisor | undefined;
   private follower: ModelFollower | undefined;
   private lagMonitor: ConsumerLagMonitor | undefined;
@@ -76,36 +78,108 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.operatorLog = new OperatorLog(this.logger);
     this.metrics = createMetrics({ tensorCount: () => tf.memory().numTensors });
     // Every counter series exists at 0 from the first scrape, so the first rollback or failed swap is an increase.
-    initCounters(this.metrics, { model: [config.model], 'labels topic': [config.kafka.labelsTopic], 'dead-letter topic': [config.kafka.dlqTopic] });
+    initCounters(this.metrics, { 'labels topic': [config.kafka.labelsTopic], 'dead-letter topic': [config.kafka.dlqTopic] });
     this.store = new VersionStore(config.registryDir);
-    this.holder = new ModelHolder(config.model, { keepWarmVersions: config.serving.keepWarmVersions });
+    this.fleet = new ModelFleet(config.model);
+    this.fleet.on('added', () => this.grpc?.refreshHealth());
+    this.fleet.on('removed', () => this.grpc?.refreshHealth());
+  }
+
+  /** The default model's loaded versions (`config.model`; NOT_FOUND when it is not served). */
+  get holder(): ModelHolder {
+    return this.fleet.get(this.config.model).holder;
+  }
+
+  /** Which loaded version of the default model serves: promotions, pins, rollbacks (see ModelAdmin). */
+  get control(): VersionControl {
+    return this.fleet.get(this.config.model).control;
+  }
+
+  /** Whether this server serves `model` (`serving.models`, or every model when that list is empty). */
+  private wants(model: string): boolean {
+    const only = this.config.serving.models;
+    return only.length === 0 || only.includes(model);
+  }
+
+  /** A served model with its own versions, version control and metrics (not loaded yet). */
+  private served(name: string): ServedModel {
+    initCounters(this.metrics, { model: [name] });
+    const holder = new ModelHolder(name, { keepWarmVersions: this.config.serving.keepWarmVersions });
     // No line function here: every change is logged once, from its model event.
-    this.control = new VersionControl(this.holder, this.store, this.metrics);
-    this.control.on('model-event', (e) => this.operatorLog.modelEvent(e));
-    this.control.on('swapped', (meta) => {
+    const control = new VersionControl(holder, this.store, this.metrics);
+    control.backend = this.backend;
+    control.on('model-event', (e) => this.operatorLog.modelEvent(e));
+    control.on('swapped', (meta) => {
       this.grpc?.refreshHealth();
       this.emit('swap', meta);
     });
-    this.control.on('swap-failed', (err) => this.emit('swap-failed', err));
+    control.on('swap-failed', (err) => this.emit('swap-failed', err));
+    return { name, holder, control };
+  }
+
+  /**
+   * Serves `name` from now on: loads its first version (the pinned one, else the
+   * newest not rolled back) and adds it to the fleet. A model with no version yet
+   * is added empty only when `waitForVersion` (a replica waiting for announcements).
+   * Concurrent calls for one model share one load.
+   */
+  addModel(name: string, opts: { waitForVersion?: boolean } = {}): Promise<ServedModel | undefined> {
+    if (this.fleet.has(name)) return Promise.resolve(this.fleet.get(name));
+    const pending = this.adding.get(name);
+    if (pending) return pending;
+    const p = (async () => {
+      const m = this.served(name);
+      const version = await m.control.initialVersion();
+      if (version) await m.control.offer(version);
+      else if (!opts.waitForVersion) return undefined;
+      this.fleet.add(m);
+      this.log(`serving model ${name} ${version ?? '(waiting for an announced version)'}`);
+      return m;
+    })().finally(() => this.adding.delete(name));
+    this.adding.set(name, p);
+    return p;
+  }
+
+  /** Stops serving `name`: calls under way finish on their lease, then its versions are released. */
+  async removeModel(name: string): Promise<void> {
+    const m = this.fleet.remove(name);
+    if (!m) return;
+    this.log(`model ${name} removed from the registry: no longer served`);
+    await m.control.idle();
+    m.control.dropGauges();
+    m.holder.close();
+  }
+
+  /** Adds models created in the registry since the last scan and removes those deleted from it. */
+  private async scanRegistry(): Promise<void> {
+    const present = new Set(await this.store.models());
+    for (const name of present) if (this.wants(name) && !this.fleet.has(name)) await this.addModel(name).catch((err: unknown) => this.logger.warn(`model ${name} not served: ${(err as Error).message}`));
+    // A replica (follow) keeps models it learned of from announcements: its registry may fill later.
+    if (!this.config.serving.follow) for (const name of this.fleet.names()) if (!present.has(name) && !this.adding.has(name)) await this.removeModel(name);
   }
 
   async start(): Promise<void> {
     const { config } = this;
-    const newest = await this.store.newest(config.model);
-    const conv = newest !== null && needsConv((await this.store.meta(config.model, newest)).config);
+    const names = (await this.store.models()).filter((n) => this.wants(n));
+    const missing = config.serving.models.filter((n) => !names.includes(n));
+    if (missing.length > 0 && !config.serving.follow) {
+      throw new ModelNotFoundError(`model "${missing[0]}" (serving.models) has no version in ${config.registryDir}: run \`streamtune train --model ${missing[0]}\` first`, { model: missing[0] });
+    }
+    if (names.length === 0 && !config.serving.follow) {
+      throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
+    }
+    const conv = (await Promise.all(names.map(async (n) => needsConv((await this.store.meta(n, (await this.store.newest(n))!)).config)))).some(Boolean);
     const choice = await selectBackend(config.backend, { conv });
     this.backend = choice.backend;
     for (const s of choice.skipped) this.log(`backend ${s.backend} not used: ${s.reason}`);
     this.log(`serving backend: ${choice.backend}`);
     this.metrics.backendInfo.set({ role: 'serving', backend: choice.backend }, 1);
-    this.control.backend = choice.backend;
 
-    // The pinned version when an operator pinned one, else the newest not rolled back.
-    const version = await this.control.initialVersion();
-    if (version) await this.swapTo(version);
-    else if (!config.serving.follow) {
-      throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
-    }
+    // Each model: the pinned version when an operator pinned one, else the newest not rolled back.
+    for (const name of names) await this.addModel(name);
+    // A replica serves the default model as soon as its first version is announced.
+    if (config.serving.follow) for (const name of new Set([config.model, ...config.serving.models])) if (this.wants(name)) await this.addModel(name, { waitForVersion: true });
+    const version = this.fleet.has(config.model) ? this.fleet.get(config.model).holder.version : null;
 
     const al = config.activeLearning;
     if (al.enabled && config.kafka.brokers.length > 0) {
@@ -115,15 +189,24 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       await this.labelRequests.start();
       this.log(`active learning: uncertain predictions (${al.strategy} ≥ ${al.threshold}, ≤ ${al.budgetPerMinute}/min) published on ${al.topic}`);
     }
-    this.grpc = new PredictionServer(this.holder, this.metrics, { ...config.serving, backend: choice.backend, control: this.control, onPredictions: this.labelRequests?.observer });
+    this.grpc = new PredictionServer(this.fleet, this.metrics, { ...config.serving, backend: choice.backend, onPredictions: this.labelRequests?.observer });
     await this.grpc.start();
-    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'})`);
+    const others = this.fleet.size - (this.fleet.has(config.model) ? 1 : 0);
+    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'}${others > 0 ? ` and ${others} more: ${this.fleet.names().filter((n) => n !== config.model).slice(0, 5).join(', ')}${others > 5 ? ', …' : ''}` : ''})`);
     if (this.grpc.rest) this.log(`KServe v2 REST on ${this.grpc.rest.url}/v2`);
 
     const ms = await startMetricsServer(this.metrics.registry, config.metrics);
     this.metricsServer = ms;
     this.metricsUrl = ms.url;
     this.log(`metrics on ${ms.url}`);
+
+    if (config.serving.modelScanMs > 0) {
+      const scan = (): void => {
+        this.scanTimer = setTimeout(() => void this.scanRegistry().finally(() => this.closing || scan()), config.serving.modelScanMs);
+        this.scanTimer.unref();
+      };
+      scan();
+    }
 
     if (config.serving.follow) {
       await this.startFollowing();
@@ -147,15 +230,17 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.follower = follower;
     const num = (v: string | null): number => (v ? Number(v.replace(/^v/, '')) : 0);
     await follower.start(async (a) => {
-      if (a.model !== config.model) return;
+      if (!this.wants(a.model)) return;
+      const m = await this.addModel(a.model, { waitForVersion: true }).catch(() => undefined);
+      if (!m) return;
       if (a.action === 'rollback') {
-        if (a.version !== this.holder.version) await this.control.rollback(a.reason ?? 'announced rollback', a.version).catch(() => undefined);
+        if (a.version !== m.holder.version) await m.control.rollback(a.reason ?? 'announced rollback', a.version).catch(() => undefined);
         return;
       }
-      if (num(a.version) <= num(this.holder.version)) return;
-      await this.swapTo(a.version).catch(() => undefined);
+      if (num(a.version) <= num(m.holder.version)) return;
+      await m.control.offer(a.version).catch(() => undefined);
     }, this.log);
-    this.log(`following ${config.kafka.modelsTopic} for ${config.model}`);
+    this.log(`following ${config.kafka.modelsTopic} for ${config.serving.models.length > 0 ? config.serving.models.join(', ') : 'every model'}`);
   }
 
   /**
@@ -202,37 +287,47 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       // The step awaited the dead-letter producer before it sent its stats: these records are in the topic.
       const dead = Object.values(m.stats.rejected).reduce((a, b) => a + b, 0);
       if (dead > 0) this.metrics.dlqMessages.inc({ topic: config.kafka.dlqTopic }, dead);
-      this.operatorLog.stats(m.stats, this.holder.version ?? '');
+      this.operatorLog.stats(m.stats, this.fleet.has(m.stats.model) ? (this.fleet.get(m.stats.model).holder.version ?? '') : '');
       this.emit('stats', m.stats);
     });
     trainer.on('version', (m) => {
-      this.metrics.versionsCreated.inc({ model: config.model });
-      if (m.meta.promotion?.promoted === false) {
-        const p = m.meta.promotion;
-        if (!p.reason.startsWith('serving version rolled back')) this.metrics.guardrailRejections.inc({ model: config.model });
-        this.logger.warn(`${config.model}@${m.meta.version} not promoted (${p.mode}: candidate ${p.candidate.toFixed(3)} vs serving ${p.serving.toFixed(3)}): ${p.reason}`, {
-          event: 'rejection',
-          model: config.model,
-          version: m.meta.version,
-        });
-        this.control.noteRejected(m.meta);
-        return;
-      }
-      this.swapTo(m.meta.version).then(
-        () => {
-          // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
-          const now = Date.now();
-          const seconds = (m.eventTimestamps ?? []).map((ts) => Math.max(0, (now - ts) / 1000));
-          for (const s of seconds) this.metrics.freshness.observe({ model: config.model }, s);
-          this.emit('freshness', seconds);
-        },
-        () => undefined,
-      );
+      const model = m.meta.model;
+      this.metrics.versionsCreated.inc({ model });
+      if (!this.wants(model)) return;
+      void this.addModel(model, { waitForVersion: true }).then(async (served) => {
+        if (!served) return;
+        if (m.meta.promotion?.promoted === false) {
+          const p = m.meta.promotion;
+          if (!p.reason.startsWith('serving version rolled back')) this.metrics.guardrailRejections.inc({ model });
+          this.logger.warn(`${model}@${m.meta.version} not promoted (${p.mode}: candidate ${p.candidate.toFixed(3)} vs serving ${p.serving.toFixed(3)}): ${p.reason}`, {
+            event: 'rejection',
+            model,
+            version: m.meta.version,
+          });
+          served.control.noteRejected(m.meta);
+          return;
+        }
+        await served.control.offer(m.meta.version).then(
+          () => {
+            // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
+            const now = Date.now();
+            const seconds = (m.eventTimestamps ?? []).map((ts) => Math.max(0, (now - ts) / 1000));
+            for (const s of seconds) this.metrics.freshness.observe({ model }, s);
+            this.emit('freshness', seconds);
+          },
+          () => undefined,
+        );
+      });
     });
     trainer.on('rollback', (m) => {
-      this.metrics.rollbacks.inc({ model: config.model, trigger: 'guardrail' });
-      this.logger.warn(`rolling back ${config.model} from ${m.from} to ${m.to}: ${m.reason}`, { event: 'rollback_requested', model: config.model, version: m.to, previous: m.from });
-      this.control.rollback(m.reason, m.to).catch((err: unknown) => this.logger.error(`rollback failed: ${(err as Error).message}`, { event: 'rollback_failed', model: config.model }));
+      const model = m.model ?? config.model;
+      if (!this.fleet.has(model)) return;
+      this.metrics.rollbacks.inc({ model, trigger: 'guardrail' });
+      this.logger.warn(`rolling back ${model} from ${m.from} to ${m.to}: ${m.reason}`, { event: 'rollback_requested', model, version: m.to, previous: m.from });
+      this.fleet
+        .get(model)
+        .control.rollback(m.reason, m.to)
+        .catch((err: unknown) => this.logger.error(`rollback failed: ${(err as Error).message}`, { event: 'rollback_failed', model }));
     });
     trainer.on('log', (m) => (m.level === 'warn' ? this.logger.warn(`trainer: ${m.line}`) : this.log(`trainer: ${m.line}`)));
     // A trainer that fails before it consumes is reported by the supervisor, once per kind of failure.
@@ -261,25 +356,26 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
    * Loads a version from the store and hot-swaps it in (or keeps it warm as a
    * candidate while another version is pinned). Swaps are serialized; a version
    * that fails to load or warm up is counted and logged, and the current one keeps
-   * serving. See {@link VersionControl.offer}.
+   * serving. See {@link VersionControl.offer}. `model`: default `config.model`.
    */
-  swapTo(version: string): Promise<VersionMeta> {
-    return this.control.offer(version);
+  swapTo(version: string, model = this.config.model): Promise<VersionMeta> {
+    return this.fleet.get(model).control.offer(version);
   }
 
   /** NOT_SERVING → drain gRPC → stop the trainer (it saves and commits) → close. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       const steps: [string, () => Promise<void> | void][] = [
+        ['registry scan', () => clearTimeout(this.scanTimer)],
         ['gRPC server', () => this.grpc?.close()],
         ['label requests', () => this.labelRequests?.close()],
         ['trainer', () => this.supervisor?.close()],
         ['follower', () => this.follower?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],
-        ['swaps', () => this.control.idle()],
+        ['swaps', () => Promise.all(this.fleet.all().map((m) => m.control.idle())).then(() => undefined)],
         ['operator log', () => this.operatorLog.close()],
         ['metrics server', () => this.metricsServer?.close()],
-        ['model', () => this.holder.close()],
+        ['models', () => this.fleet.all().forEach((m) => m.holder.close())],
       ];
       for (const [name, step] of steps) {
         try {

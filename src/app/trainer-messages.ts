@@ -6,7 +6,7 @@ export type TrainerMessage =
   | { type: 'ready'; backend: string; version: string; skipped: { backend: string; reason: string }[] }
   | { type: 'stats'; stats: TrainerStats }
   | { type: 'version'; meta: VersionMeta; eventTimestamps: number[] }
-  | { type: 'rollback'; from: string; to: string; reason: string }
+  | { type: 'rollback'; from: string; to: string; reason: string; model?: string }
   /** A line for the server's log; `warn` for what an operator should see (kafkajs errors, failed announcements). */
   | { type: 'log'; line: string; level?: 'info' | 'warn' }
   | { type: 'error'; message: string }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ConfigError } from './streamtune-error.js';
 
 const port = z.number().int().min(0).max(65535);
+/** A model name: it names a registry folder, a metric label and a Kafka key. */
+const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128)');
 
 /** The `training` section: how the online trainer batches, checkpoints, scores and guards. */
 export const trainingSchema = z
@@ -69,8 +71,8 @@ export const trainingSchema = z
  */
 export const configSchema = z
   .object({
-    /** Name of the model served and trained. */
-    model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128)').default('digits'),
+    /** Name of the default model: the one trained by `train`, and the one of calls and events that name none. */
+    model: modelName.default('digits'),
     /** Directory of saved versions (shared by trainer and every server replica). */
     registryDir: z.string().min(1).default('.streamtune/registry'),
     /** TensorFlow.js backend: auto (per model), native, wasm or cpu. */
@@ -113,6 +115,10 @@ export const configSchema = z
         drainTimeoutMs: z.number().int().min(0).default(5000),
         /** Serve versions announced on the models topic (a replica that does not train). */
         follow: z.boolean().default(false),
+        /** Models to serve; empty: every model in the registry (and any created later). */
+        models: z.array(modelName).default([]),
+        /** How often the registry is scanned for models created or removed while serving; 0: only at start. */
+        modelScanMs: z.number().int().min(0).default(2000),
         /** Versions kept loaded and warm (current included); a request may name any of them. */
         keepWarmVersions: z.number().int().min(1).max(64).default(2),
         /** Bearer token the ModelAdmin RPCs require. Empty: admin RPCs are refused unless `allowUnauthenticatedAdmin`. */
@@ -209,6 +215,7 @@ function setPath(obj: Tree, path: string[], value: unknown): void {
 /** Environment variables read, and the key each sets. */
 export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' | 'list' }> = {
   STREAMTUNE_MODEL: { path: ['model'], type: 'string' },
+  STREAMTUNE_MODELS: { path: ['serving', 'models'], type: 'list' },
   STREAMTUNE_REGISTRY_DIR: { path: ['registryDir'], type: 'string' },
   STREAMTUNE_BACKEND: { path: ['backend'], type: 'string' },
   KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },

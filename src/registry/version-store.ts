@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,6 +51,9 @@ const STATE = 'state.json';
 
 /** Version names: `v` and a number, as the store numbers them. */
 const VERSION_NAME = /^v\d{1,15}$/;
+
+/** Model names, as the config checks them (a leading dot never matches: temporary folders). */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export const isVersionName = (version: string): boolean => VERSION_NAME.test(version);
 
@@ -190,6 +193,32 @@ export class VersionStore {
     } catch {
       return null;
     }
+  }
+
+  /** Models with at least one version, sorted by name. */
+  async models(): Promise<string[]> {
+    const entries = await fs.readdir(this.root, { withFileTypes: true }).catch(() => [] as Dirent[]);
+    const names = entries.filter((e) => e.isDirectory() && MODEL_NAME.test(e.name)).map((e) => e.name);
+    const withVersions = await Promise.all(names.map(async (n) => ((await this.highest(n)) > 0 ? n : null)));
+    return withVersions.filter((n): n is string => n !== null).sort();
+  }
+
+  /**
+   * Removes a model: its folder is renamed out of the registry's model names at
+   * once (one rename, so servers and trainers scanning the registry see it gone
+   * whole), then deleted. Returns false when there was no such model.
+   */
+  async remove(model: string): Promise<boolean> {
+    if (!MODEL_NAME.test(model)) throw new Error(`"${model}" is not a model name`);
+    const gone = path.join(this.root, `.removed-${model}-${Date.now()}`);
+    try {
+      await fs.rename(this.modelDir(model), gone);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    await fs.rm(gone, { recursive: true, force: true });
+    return true;
   }
 
   /** Versions of a model, oldest first. */

@@ -11,24 +11,25 @@ import type { WireAdminResponse } from './wire-types.js';
  * bearer token first (refused when none is configured, unless opened), so a call
  * without it changes nothing.
  */
-export function adminHandlers(engine: PredictionEngine, control: VersionControl, metrics: Metrics, auth: AdminAuth): grpc.UntypedServiceImplementation {
-  const answer = (r: AdminResult): WireAdminResponse => ({ model: control.model, ...r });
-  const guard = (call: grpc.ServerUnaryCall<{ model: string }, unknown>): void => {
+export function adminHandlers(engine: PredictionEngine, metrics: Metrics, auth: AdminAuth): grpc.UntypedServiceImplementation {
+  const answer = (control: VersionControl, r: AdminResult): WireAdminResponse => ({ model: control.model, ...r });
+  /** Checks the token, then finds the model (NOT_FOUND naming the served ones). */
+  const guard = (call: grpc.ServerUnaryCall<{ model: string }, unknown>): VersionControl => {
     requireBearer(call.metadata, auth);
-    engine.checkModel(call.request.model);
+    return engine.model(call.request.model).control;
   };
   return {
     Pin: unaryHandler<{ model: string; version: string }, WireAdminResponse>('Pin', metrics, async (call) => {
-      guard(call);
-      return answer(await control.pin(call.request.version));
+      const control = guard(call);
+      return answer(control, await control.pin(call.request.version));
     }),
     Unpin: unaryHandler<{ model: string }, WireAdminResponse>('Unpin', metrics, async (call) => {
-      guard(call);
-      return answer(await control.unpin());
+      const control = guard(call);
+      return answer(control, await control.unpin());
     }),
     Rollback: unaryHandler<{ model: string; reason: string }, WireAdminResponse>('Rollback', metrics, async (call) => {
-      guard(call);
-      const result = answer(await control.rollback(call.request.reason));
+      const control = guard(call);
+      const result = answer(control, await control.rollback(call.request.reason));
       metrics.rollbacks.inc({ model: control.model, trigger: 'operator' });
       return result;
     }),

@@ -166,6 +166,11 @@ export class InferenceHttpServer {
     if (pathname === '/v2/health/live') return get('ServerLive', () => json(200, { live: true }));
     // KServe v2: 200 means ready, a 4xx status means not ready.
     if (pathname === '/v2/health/ready') return get('ServerReady', () => json(oip.ready ? 200 : 400, { ready: oip.ready }));
+    // Triton's repository index: every served model with its serving version.
+    if (pathname === '/v2/repository/index') {
+      if (method !== 'POST') return { allow: 'POST' };
+      return { method: 'ListModels', run: async () => json(200, oip.repositoryIndex()) };
+    }
     const m = MODEL_PATH.exec(pathname);
     if (!m) return undefined;
     const [name, version] = [decodeURIComponent(m[1]!), m[2] ? decodeURIComponent(m[2]) : ''];
@@ -181,13 +186,13 @@ export class InferenceHttpServer {
       method: 'ModelInfer',
       run: async (req, cancelled) => {
         // The model named in the path is checked before the body, as gRPC checks model_name first.
-        oip.engine.checkModel(name);
+        oip.engine.model(name);
         const body = await readBody(req, this.opts.maxBodyBytes ?? 4 * 1024 * 1024);
         const header = req.headers['inference-header-content-length'];
         const parsed = parseRestInfer(body, header === undefined ? undefined : Number(header), name, version);
         const deadlineMs = parsed.timeoutMs === undefined ? Infinity : Date.now() + parsed.timeoutMs;
-        const { meta, outputs } = await oip.infer(parsed.request, { deadlineMs, cancelled, method: 'ModelInfer', names: REST_FIELD_NAMES });
-        const { body: out, headers } = encodeRestInfer({ model: oip.engine.holder.name, version: meta.version, id: parsed.request.id, outputs }, parsed.binaryOutputs);
+        const { model, meta, outputs } = await oip.infer(parsed.request, { deadlineMs, cancelled, method: 'ModelInfer', names: REST_FIELD_NAMES });
+        const { body: out, headers } = encodeRestInfer({ model, version: meta.version, id: parsed.request.id, outputs }, parsed.binaryOutputs);
         return { status: 200, body: out, headers };
       },
     };

@@ -20,10 +20,10 @@ export function openInferenceHandlers(oip: OpenInference, metrics: Metrics): grp
     ModelMetadata: unaryHandler<{ name: string; version: string }, unknown>('ModelMetadata', metrics, (call) => oip.modelMetadata(call.request.name, call.request.version)),
     ModelInfer: unaryHandler<OipInferRequest, OipInferResponse>('ModelInfer', metrics, async (call) => {
       const req = call.request;
-      const { meta, outputs } = await oip.infer(req, { deadlineMs: deadlineOf(call), cancelled: () => call.cancelled, method: 'ModelInfer' });
+      const { model, meta, outputs } = await oip.infer(req, { deadlineMs: deadlineOf(call), cancelled: () => call.cancelled, method: 'ModelInfer' });
       const raw = req.rawInputContents.length > 0;
       return {
-        modelName: oip.engine.holder.name,
+        modelName: model,
         modelVersion: meta.version,
         id: req.id,
         outputs: outputs.map((t): OipTensor => {

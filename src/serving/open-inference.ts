@@ -25,6 +25,8 @@ export interface OipInferCall {
 }
 
 export interface OipInferResult {
+  /** The model that answered. */
+  model: string;
   meta: VersionMeta;
   predictions: Prediction[];
   outputs: OutputTensor[];
@@ -44,23 +46,39 @@ export class OpenInference {
   constructor(
     readonly engine: PredictionEngine,
     private readonly isReady: () => boolean,
+    /** The server is up and not shutting down (whatever its models). @defaultValue isReady */
+    private readonly isLive: () => boolean = isReady,
   ) {}
 
-  /** A version is loaded and the server is not shutting down. */
+  /** Every served model has a version loaded and the server is not shutting down. */
   get ready(): boolean {
     return this.isReady();
   }
 
-  /** The model (empty: the served one) is served, and the version (empty: the current one) is warm. */
+  /** The model (empty: the default one) is served, and the version (empty: the current one) is warm. */
   modelReady(name: string, version: string): boolean {
-    const { holder } = this.engine;
-    return this.isReady() && (!name || name === holder.name) && (version ? holder.has(version) : holder.version !== null);
+    let holder;
+    try {
+      ({ holder } = this.engine.model(name));
+    } catch {
+      return false;
+    }
+    return this.isLive() && (version ? holder.has(version) : holder.version !== null);
+  }
+
+  /** Every served model, as Triton's `POST /v2/repository/index` lists them. */
+  repositoryIndex(): { name: string; version: string; state: 'READY' | 'UNAVAILABLE'; reason: string }[] {
+    return this.engine.fleet.all().map(({ holder }) => ({
+      name: holder.name,
+      version: holder.version ?? '',
+      state: holder.version === null ? 'UNAVAILABLE' : 'READY',
+      reason: holder.version === null ? 'no version loaded yet' : '',
+    }));
   }
 
   /** NOT_FOUND for another model or a version that is not warm. */
   modelMetadata(name: string, version: string): OipModelMetadata {
-    const { holder } = this.engine;
-    this.engine.checkModel(name);
+    const { holder } = this.engine.model(name);
     const lease = holder.acquire(version || undefined);
     const { meta } = lease;
     const spec = lease.learner.featureSpec;
@@ -77,12 +95,12 @@ export class OpenInference {
   /** Decodes the input tensor, predicts, and returns the requested outputs' values. */
   async infer(req: OipInferRequest, call: OipInferCall): Promise<OipInferResult> {
     const { engine } = this;
-    engine.checkModel(req.modelName);
+    const { holder } = engine.model(req.modelName);
     const names = requestedOutputs(req.outputs);
-    const lease = engine.holder.acquire(req.modelVersion || undefined);
+    const lease = holder.acquire(req.modelVersion || undefined);
     const spec = lease.learner.featureSpec;
     lease.release();
-    const { meta, predictions } = await engine.predict({
+    const { model, meta, predictions } = await engine.predict({
       model: req.modelName,
       version: req.modelVersion,
       inputs: decodeInferInputs(req, spec, call.names ?? GRPC_FIELD_NAMES),
@@ -91,6 +109,6 @@ export class OpenInference {
       method: call.method,
       fieldOf: (i) => `inputs[0] row ${i}`,
     });
-    return { meta, predictions, outputs: outputTensors(predictions, meta.description.labels, names) };
+    return { model, meta, predictions, outputs: outputTensors(predictions, meta.description.labels, names) };
   }
 }

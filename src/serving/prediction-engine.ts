@@ -1,11 +1,11 @@
-import { InvalidInputError, ModelNotFoundError } from '../core/index.js';
+import { InvalidInputError } from '../core/index.js';
 import type { EventInput } from '../ingest/index.js';
 import { featurize } from '../features/index.js';
 import type { Metrics } from '../ops/index.js';
 import type { Prediction } from '../learners/index.js';
 import type { VersionMeta } from '../registry/index.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
-import type { ModelHolder } from './model-holder.js';
+import type { ModelFleet, ServedModel } from './model-fleet.js';
 
 /** An input kind the wire accepts but no served model reads (views), or no input at all. */
 export interface UnsupportedInput {
@@ -40,26 +40,24 @@ export interface PredictCall {
  */
 export class PredictionEngine {
   constructor(
-    readonly holder: ModelHolder,
+    readonly fleet: ModelFleet,
     private readonly batcher: DynamicBatcher,
     private readonly metrics: Metrics,
     private readonly maxInstances = 1024,
     private readonly observer?: PredictionObserver,
   ) {}
 
-  /** Throws NOT_FOUND unless `name` is empty or the served model. */
-  checkModel(name: string): void {
-    if (name && name !== this.holder.name) {
-      throw new ModelNotFoundError(`model "${name}" is not served here (serving "${this.holder.name}")`, { model: name });
-    }
+  /** The model `name` (empty: the default one); NOT_FOUND naming the served ones when it is not served. */
+  model(name: string): ServedModel {
+    return this.fleet.get(name);
   }
 
-  async predict(call: PredictCall): Promise<{ meta: VersionMeta; predictions: Prediction[] }> {
-    this.checkModel(call.model);
+  async predict(call: PredictCall): Promise<{ model: string; meta: VersionMeta; predictions: Prediction[] }> {
+    const { holder } = this.model(call.model);
     const n = call.inputs.length;
     if (n === 0) throw new InvalidInputError('empty', 'instances', 'instances is empty: send at least one');
     if (n > this.maxInstances) throw new InvalidInputError('too_many', 'instances', `instances has ${n} entries, over the limit of ${this.maxInstances}`);
-    const lease = this.holder.acquire(call.version || undefined);
+    const lease = holder.acquire(call.version || undefined);
     try {
       const spec = lease.learner.featureSpec;
       const fieldOf = call.fieldOf ?? ((i: number) => `instances[${i}]`);
@@ -72,16 +70,16 @@ export class PredictionEngine {
         // (a vector/text mismatch keeps featurize's message).
         if (kind !== spec.kind && (kind === 'image' || kind === 'audio' || kind === 'views')) {
           const field = `${fieldOf(i)}.${kind}`;
-          throw new InvalidInputError('wrong_kind', field, `${field}: model "${this.holder.name}" accepts ${spec.kind} input only (input kinds: ${spec.kind})`);
+          throw new InvalidInputError('wrong_kind', field, `${field}: model "${holder.name}" accepts ${spec.kind} input only (input kinds: ${spec.kind})`);
         }
         return featurize(input as EventInput, spec, fieldOf(i));
       });
       const res = await this.batcher.submit({ learner: lease.learner, rows, deadlineMs: call.deadlineMs, cancelled: call.cancelled });
-      this.metrics.predictions.inc({ model: this.holder.name }, res.predictions.length);
+      this.metrics.predictions.inc({ model: holder.name }, res.predictions.length);
       this.metrics.predictQueueSeconds.observe({ method: call.method }, res.queueSeconds);
       // Every input reached here was featurized, so none is `unsupported`.
       this.observer?.({ inputs: call.inputs as EventInput[], meta: lease.meta, predictions: res.predictions });
-      return { meta: lease.meta, predictions: res.predictions };
+      return { model: holder.name, meta: lease.meta, predictions: res.predictions };
     } finally {
       lease.release();
     }

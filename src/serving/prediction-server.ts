@@ -6,7 +6,7 @@ import { initCounters, type Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
-import type { ModelHolder } from './model-holder.js';
+import type { ModelFleet } from './model-fleet.js';
 import { InferenceHttpServer } from './inference-http-server.js';
 import { OpenInference } from './open-inference.js';
 import { openInferenceHandlers } from './open-inference-service.js';
@@ -15,7 +15,6 @@ import { predictorService, serviceConstructor } from './proto.js';
 import { reflectionPackageDefinition } from './reflection-descriptors.js';
 import { predictorHandlers, type ServingLifecycleEvents } from './predictor-service.js';
 import { serverCredentials, type TlsFiles } from './server-credentials.js';
-import type { VersionControl } from './version-control.js';
 
 export interface PredictionServerOptions {
   /** @defaultValue '127.0.0.1' */
@@ -23,8 +22,6 @@ export interface PredictionServerOptions {
   /** 0 picks a free port. @defaultValue 0 */
   port?: number;
   backend: string;
-  /** Decides which version serves; answers ListVersions, WatchModel and ModelAdmin. */
-  control: VersionControl;
   /** Most instances per Predict call. @defaultValue 1024 */
   maxInstances?: number;
   /** Largest request accepted, in bytes (larger: RESOURCE_EXHAUSTED). @defaultValue 4 MiB */
@@ -64,7 +61,7 @@ const HEALTH_SERVICES = ['', 'streamtune.v1.Predictor', 'inference.GRPCInference
  * with `http`, the Open Inference Protocol's REST endpoints on a second one.
  *
  * @example
- * const server = new PredictionServer(holder, metrics, { backend: 'wasm', port: 50051, control });
+ * const server = new PredictionServer(ModelFleet.of({ name: 'digits', holder, control }), metrics, { backend: 'wasm', port: 50051 });
  * await server.start(); // listening on 127.0.0.1:50051
  */
 export class PredictionServer {
@@ -79,8 +76,9 @@ export class PredictionServer {
   private shuttingDown = false;
   port = 0;
 
+  /** `fleet`: the served models; each one's VersionControl answers ListVersions, WatchModel and ModelAdmin. */
   constructor(
-    private readonly holder: ModelHolder,
+    readonly fleet: ModelFleet,
     metrics: Metrics,
     private readonly opts: PredictionServerOptions,
   ) {
@@ -93,15 +91,15 @@ export class PredictionServer {
       },
       onDrop: (reason) => metrics.predictDropped.inc({ reason }),
     });
-    const engine = new PredictionEngine(holder, this.batcher, metrics, opts.maxInstances ?? 1024, opts.onPredictions);
+    const engine = new PredictionEngine(fleet, this.batcher, metrics, opts.maxInstances ?? 1024, opts.onPredictions);
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       'grpc.max_send_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     });
-    this.server.addService(predictorService(), predictorHandlers(engine, opts.control, metrics, this.lifecycle, opts));
-    this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, opts.control, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
+    this.server.addService(predictorService(), predictorHandlers(engine, metrics, this.lifecycle, opts));
+    this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
     this.server.addService(serviceConstructor('streamtune.v1.Diagnostics').service, diagnosticsHandlers());
-    const oip = new OpenInference(engine, () => this.ready);
+    const oip = new OpenInference(engine, () => this.ready, () => !this.shuttingDown);
     this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, openInferenceHandlers(oip, metrics));
     if (opts.http?.enabled) {
       this.rest = new InferenceHttpServer(oip, metrics, {
@@ -125,9 +123,9 @@ export class PredictionServer {
     return `${this.opts.host ?? '127.0.0.1'}:${this.port}`;
   }
 
-  /** A version is loaded and warm, and the server is not shutting down. */
+  /** Every served model has a version loaded and warm, and the server is not shutting down. */
   get ready(): boolean {
-    return !this.shuttingDown && this.holder.version !== null;
+    return !this.shuttingDown && this.fleet.allLoaded;
   }
 
   async start(): Promise<void> {
@@ -146,7 +144,7 @@ export class PredictionServer {
     this.refreshHealth();
   }
 
-  /** Reports SERVING once the holder has a warm version. Call after each swap. */
+  /** Reports SERVING once every model has a warm version. Call after each swap and each model added or removed. */
   refreshHealth(): void {
     const status = this.ready ? 'SERVING' : 'NOT_SERVING';
     for (const s of HEALTH_SERVICES) this.health.setStatus(s, status);

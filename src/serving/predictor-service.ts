@@ -2,10 +2,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { TypedEmitter } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import type { Prediction } from '../learners/index.js';
+import type { ServedModel } from './model-fleet.js';
 import type { RequestInput, PredictionEngine } from './prediction-engine.js';
 import { toStatus } from './to-status.js';
 import { deadlineOf, recordCall, unaryHandler } from './unary-handler.js';
-import type { ModelEvent, VersionControl, VersionControlEvents } from './version-control.js';
+import type { ModelEvent, VersionControlEvents } from './version-control.js';
 import type {
   WireInstance,
   WireModelEvent,
@@ -58,15 +59,33 @@ const toWireEvent = (e: ModelEvent): WireModelEvent => ({ ...e });
  */
 export function predictorHandlers(
   engine: PredictionEngine,
-  control: VersionControl,
   metrics: Metrics,
   lifecycle: TypedEmitter<ServingLifecycleEvents>,
   opts: PredictorOptions,
 ): grpc.UntypedServiceImplementation {
-  const { holder } = engine;
+  const modelInfo = ({ holder, control }: ServedModel): WireModelInfo => {
+    const lease = holder.acquire();
+    const { meta } = lease;
+    lease.release();
+    return {
+      name: holder.name,
+      version: meta.version,
+      task: meta.description.task,
+      labels: meta.description.labels,
+      inputKind: meta.description.inputKind,
+      inputDim: meta.description.inputDim,
+      backend: opts.backend,
+      parent: meta.parent ?? '',
+      examplesSeen: String(meta.examplesSeen),
+      createdAt: meta.createdAt,
+      inputKinds: [meta.description.inputKind],
+      loadedVersions: holder.loadedVersions,
+      pinned: control.pinned ?? '',
+    };
+  };
 
   const predict = async (req: WirePredictRequest, call: { getDeadline(): grpc.Deadline; cancelled: boolean }, method: string): Promise<WirePredictResponse> => {
-    const { meta, predictions } = await engine.predict({
+    const { model, meta, predictions } = await engine.predict({
       model: req.model,
       version: req.version,
       inputs: req.instances.map(toInput),
@@ -74,7 +93,7 @@ export function predictorHandlers(
       cancelled: () => call.cancelled,
       method,
     });
-    return { model: holder.name, version: meta.version, predictions: predictions.map(toWire), requestId: req.requestId ?? '' };
+    return { model, version: meta.version, predictions: predictions.map(toWire), requestId: req.requestId ?? '' };
   };
 
   return {
@@ -100,7 +119,7 @@ export function predictorHandlers(
             const s = toStatus(err);
             recordCall(metrics, 'PredictStream', started, s.code);
             call.write({
-              model: holder.name,
+              model: req.model || engine.fleet.defaultModel,
               version: '',
               predictions: [],
               requestId: req.requestId ?? '',
@@ -119,30 +138,19 @@ export function predictorHandlers(
       call.on('error', () => undefined);
     },
 
-    GetModel: unaryHandler<{ model: string }, WireModelInfo>('GetModel', metrics, (call) => {
-      engine.checkModel(call.request.model);
-      const lease = holder.acquire();
-      const { meta } = lease;
-      lease.release();
-      return {
-        name: holder.name,
-        version: meta.version,
-        task: meta.description.task,
-        labels: meta.description.labels,
-        inputKind: meta.description.inputKind,
-        inputDim: meta.description.inputDim,
-        backend: opts.backend,
-        parent: meta.parent ?? '',
-        examplesSeen: String(meta.examplesSeen),
-        createdAt: meta.createdAt,
-        inputKinds: [meta.description.inputKind],
-        loadedVersions: holder.loadedVersions,
-        pinned: control.pinned ?? '',
-      };
-    }),
+    GetModel: unaryHandler<{ model: string }, WireModelInfo>('GetModel', metrics, (call) => modelInfo(engine.model(call.request.model))),
+
+    ListModels: unaryHandler<Record<string, never>, { models: WireModelInfo[]; defaultModel: string }>('ListModels', metrics, () => ({
+      // A model still waiting for its first version (a replica) is not listed until it can answer.
+      models: engine.fleet
+        .all()
+        .filter((m) => m.holder.version !== null)
+        .map(modelInfo),
+      defaultModel: engine.fleet.defaultModel,
+    })),
 
     ListVersions: unaryHandler<{ model: string }, { model: string; versions: WireVersionInfo[] }>('ListVersions', metrics, async (call) => {
-      engine.checkModel(call.request.model);
+      const { holder, control } = engine.model(call.request.model);
       const versions = (await control.list()).map(({ meta, state, loaded }) => ({
         version: meta.version,
         createdAt: meta.createdAt,
@@ -158,8 +166,9 @@ export function predictorHandlers(
 
     WatchModel(call: grpc.ServerWritableStream<{ model: string }, WireModelEvent>) {
       const started = process.hrtime.bigint();
+      let control: ServedModel['control'];
       try {
-        engine.checkModel(call.request.model);
+        ({ control } = engine.model(call.request.model));
       } catch (err) {
         const s = toStatus(err);
         recordCall(metrics, 'WatchModel', started, s.code);

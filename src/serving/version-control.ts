@@ -58,6 +58,8 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
   private chain: Promise<unknown> = Promise.resolve();
   /** Backend label for `streamtune_model_info`. */
   backend = '';
+  /** The `streamtune_model_info` series this model set last. */
+  private infoLabels: { model: string; version: string; backend: string } | undefined;
 
   constructor(
     readonly holder: ModelHolder,
@@ -70,6 +72,13 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
 
   get model(): string {
     return this.holder.name;
+  }
+
+  /** Drops this model's gauges (it is no longer served); its counters keep their totals. */
+  dropGauges(): void {
+    if (this.infoLabels) this.metrics.modelInfo.remove(this.infoLabels);
+    this.infoLabels = undefined;
+    this.metrics.versionsLoaded.remove({ model: this.model });
   }
 
   get pinned(): string | null {
@@ -139,8 +148,10 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
     this.metrics.versionsLoaded.set({ model }, this.holder.loadedVersions.length);
     const meta = (await this.metaOf(version)) ?? this.holder.meta!;
     if (activate && previous !== version) {
-      this.metrics.modelInfo.reset();
-      this.metrics.modelInfo.set({ model, version, backend: this.backend }, 1);
+      // Only this model's series changes: other models share the gauge.
+      if (this.infoLabels) this.metrics.modelInfo.remove(this.infoLabels);
+      this.infoLabels = { model, version, backend: this.backend };
+      this.metrics.modelInfo.set(this.infoLabels, 1);
       this.metrics.lastSwapTimestamp.set({ model }, Date.now() / 1000);
       this.announce('promotion', version, previous, '');
       this.emit('swapped', meta);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { loadConfig, type ConfigInput } from '../../src/core/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
+import type { VersionStore } from '../../src/registry/index.js';
 import { useTestBackend } from './test-backend.js';
 
 export interface ServingFixture {
@@ -20,7 +21,17 @@ export interface ServingFixture {
  * say otherwise); LATEST is v1 unless `latest` says otherwise.
  */
 export async function startServingFixture(
-  opts: { versions?: number; kind?: 'features' | 'text'; latest?: string; serving?: ConfigInput['serving']; model?: string; dim?: number; labels?: string[] } = {},
+  opts: {
+    versions?: number;
+    kind?: 'features' | 'text';
+    latest?: string;
+    serving?: ConfigInput['serving'];
+    model?: string;
+    dim?: number;
+    labels?: string[];
+    /** Fills the registry further (more models) before the server starts. */
+    beforeStart?: (store: VersionStore, backend: string) => Promise<void>;
+  } = {},
 ): Promise<ServingFixture> {
   const model = opts.model ?? 'm';
   const backend = await useTestBackend();
@@ -36,6 +47,7 @@ export async function startServingFixture(
     l.dispose();
   }
   await fs.writeFile(path.join(dir, model, 'LATEST'), opts.latest ?? 'v1');
+  await opts.beforeStart?.(app.store, backend);
   await app.start();
   return {
     app,

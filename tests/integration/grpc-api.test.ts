@@ -3,7 +3,7 @@ import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/ops/index.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { ModelHolder, PredictionServer, VersionControl, type WireModelEvent, type WirePredictResponse } from '../../src/serving/index.js';
+import { ModelFleet, ModelHolder, PredictionServer, VersionControl, type WireModelEvent, type WirePredictResponse } from '../../src/serving/index.js';
 import { bearer, clientOf, failure, unary, type AnyClient } from '../helpers/grpc-call.js';
 import { startServingFixture, type ServingFixture } from '../helpers/serving-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -203,7 +203,7 @@ describe('overload and deadlines', () => {
     const holder = new ModelHolder('empty');
     const metrics = createMetrics({ defaultMetrics: false });
     const control = new VersionControl(holder, new VersionStore(fx.dir), metrics);
-    const server = new PredictionServer(holder, metrics, { backend: 'x', control });
+    const server = new PredictionServer(ModelFleet.of({ name: 'empty', holder, control }), metrics, { backend: 'x' });
     await server.start();
     expect(await healthOf(server.address, 'streamtune.v1.Predictor')).toBe('NOT_SERVING');
     const oip = clientOf('inference.GRPCInferenceService', server.address);

@@ -8,7 +8,7 @@ import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/ops/index.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { ModelHolder, PredictionServer, VersionControl, type WirePredictResponse } from '../../src/serving/index.js';
+import { ModelFleet, ModelHolder, PredictionServer, VersionControl, type WirePredictResponse } from '../../src/serving/index.js';
 import { clientOf, failure, unary } from '../helpers/grpc-call.js';
 import { curlBin, documentedCommands, run, tritonPython } from '../helpers/outside-tools.js';
 import { startServingFixture, type ServingFixture } from '../helpers/serving-fixture.js';
@@ -181,7 +181,7 @@ describe('KServe v2 REST', () => {
     const holder = new ModelHolder('empty');
     const metrics = createMetrics({ defaultMetrics: false });
     const control = new VersionControl(holder, new VersionStore(fx.dir), metrics);
-    const server = new PredictionServer(holder, metrics, { backend: 'x', control, http: { enabled: true, port: 0 } });
+    const server = new PredictionServer(ModelFleet.of({ name: 'empty', holder, control }), metrics, { backend: 'x', http: { enabled: true, port: 0 } });
     await server.start();
     try {
       expect((await http('GET', `${server.rest!.url}/v2/health/live`)).status).toBe(200);

@@ -1,4 +1,8 @@
-import type { Command } from '../args.js';
+import { createModel } from '../../app/index.js';
+import { ConfigError, loadConfig, selectBackend } from '../../core/index.js';
+import type { Task } from '../../learners/index.js';
+import { VersionStore } from '../../registry/index.js';
+import { type Command, commonOverrides } from '../args.js';
 import { callRpc, defaultAddress } from '../admin-client.js';
 import { UsageError } from '../cli-failure.js';
 
@@ -10,6 +14,8 @@ const ACTIONS = {
 } as const;
 /** Older spellings that still work: `versions` (from `streamtune admin versions`). */
 const SYNONYMS: Record<string, keyof typeof ACTIONS> = { versions: 'list' };
+/** Actions on the registry itself (no server needed): servers and trainers pick the change up while running. */
+const REGISTRY_ACTIONS = ['create', 'delete', 'names'] as const;
 
 /**
  * `streamtune models`: the ModelAdmin RPCs and the version list. `streamtune admin`
@@ -17,8 +23,19 @@ const SYNONYMS: Record<string, keyof typeof ACTIONS> = { versions: 'list' };
  */
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'list the versions, pin, unpin or roll back the served model (ModelAdmin RPCs)',
+  summary: 'create, delete or name models in the registry; list the versions, pin, unpin or roll back a served model (ModelAdmin RPCs)',
   usage: `Usage: streamtune models (list | pin VERSION | unpin | rollback [--reason TEXT]) [--address HOST:PORT] [--model NAME]
+       streamtune models create NAME --input features:N|text[:N]|image[:WxHxC]|audio[:RATE,FRAMES,MELS]
+                                     (--labels A,B,… | --task regression) [--regime auto|supervised|self-training]
+                                     [--candidates linear,mlp,…] [--registry DIR]
+       streamtune models delete NAME [--registry DIR]
+       streamtune models names [--registry DIR]
+
+create, delete and names act on the registry directory: a model created there (or by
+\`streamtune train --model NAME\`) is served and learned by running servers and trainers
+within a scan (serving.modelScanMs, 2 s by default) without a restart; a deleted one stops
+being served likewise. Label events name their model in their "model" field (records keyed
+by model, so one trainer of the group learns each model).
 
 Sends the admin token from STREAMTUNE_ADMIN_TOKEN as "authorization: Bearer <token>"
 (the server refuses admin calls when it has no token configured, unless it was
@@ -30,11 +47,17 @@ Example:
   options: {
     address: { type: 'string' },
     reason: { type: 'string' },
+    input: { type: 'string' },
+    labels: { type: 'string' },
+    task: { type: 'string' },
+    regime: { type: 'string' },
+    candidates: { type: 'string' },
   },
   async run(values, positionals) {
     const [given, version] = positionals;
+    if ((REGISTRY_ACTIONS as readonly string[]).includes(given ?? '')) return registryAction(given as (typeof REGISTRY_ACTIONS)[number], version, values);
     const action = given && (given in ACTIONS ? (given as keyof typeof ACTIONS) : SYNONYMS[given]);
-    if (!action) throw new UsageError(`${given ? `unknown action "${given}": ` : ''}give one of: ${Object.keys(ACTIONS).join(', ')}`);
+    if (!action) throw new UsageError(`${given ? `unknown action "${given}": ` : ''}give one of: ${[...Object.keys(ACTIONS), ...REGISTRY_ACTIONS].join(', ')}`);
     if (action === 'pin' && !version) throw new UsageError('pin needs the version, e.g. `streamtune models pin v3`');
     const [service, method] = ACTIONS[action];
     const req = { model: (values.model as string | undefined) ?? '', ...(action === 'pin' ? { version } : {}), ...(action === 'rollback' ? { reason: values.reason ?? '' } : {}) };
@@ -46,3 +69,37 @@ Example:
 
 /** The older name: the same command object, so help and actions cannot drift apart. */
 export const adminCommand = modelsCommand;
+
+/** `models create|delete|names`: changes to the registry directory; prints one JSON line. */
+async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: string | undefined, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
+  const store = new VersionStore(config.registryDir);
+  const print = (o: unknown): number => {
+    process.stdout.write(`${JSON.stringify(o)}\n`);
+    return 0;
+  };
+  if (action === 'names') return print({ registry: config.registryDir, models: await store.models() });
+  if (!name) throw new UsageError(`${action} needs the model's name, e.g. \`streamtune models ${action} churn\``);
+  const model = loadConfig({ overrides: { model: name } }).model;
+  if (action === 'delete') {
+    if (!(await store.remove(model))) throw new ConfigError('NAME', `model "${model}" is not in ${config.registryDir}`);
+    return print({ model, deleted: true, registry: config.registryDir });
+  }
+  if (typeof values.input !== 'string') throw new ConfigError('--input', 'give the model\'s input, e.g. --input features:8 or --input text');
+  const task = (values.task ?? 'classification') as Task;
+  if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
+  const labels = typeof values.labels === 'string' ? values.labels.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  if (task === 'regression' && labels.length > 0) throw new ConfigError('--labels', 'a regression model has no labels');
+  const { backend } = await selectBackend(config.backend, { conv: /^(image|audio)/.test(values.input) });
+  const meta = await createModel({
+    store,
+    model,
+    input: values.input,
+    task,
+    labels,
+    regime: values.regime as Parameters<typeof createModel>[0]['regime'],
+    auto: typeof values.candidates === 'string' ? { candidates: values.candidates.split(',').map((s) => s.trim()).filter(Boolean) } : undefined,
+    backend,
+  });
+  return print({ model, version: meta.version, task, labels, input: meta.description.inputKind, regime: meta.regime, registry: config.registryDir });
+}

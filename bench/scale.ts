@@ -1,0 +1,303 @@
+/**
+ * Scale-out benchmark (`npm run -s bench:scale [-- --models 100] [--learn-models 20]
+ * [--events 40000] [--trainers 2] [--keep]`), on a broker of its own, with
+ * streamtune's CLI processes as an operator runs them. Prints one JSON object:
+ *
+ * - `rss_base_mb`, `rss_per_model_mb`: RSS of `streamtune serve` (no trainer) with
+ *   one small model, and the growth per extra model with `--models` of them
+ *   (8 features, a [16] MLP each, every model loaded and called once).
+ * - `predict_rps_all_models`: Predict calls/s against that server from a load
+ *   generator in its own process, round-robin over all its models (concurrency 32).
+ * - `learned_eps_1_trainer`, `learned_eps_n_trainers`, `scale_ratio`: events/s
+ *   learned by one `streamtune learn` and by `--trainers` of them in one group,
+ *   each from a fresh copy of the registry on the same pre-filled topic
+ *   (`--learn-models` models, events keyed by model, 6 partitions); the rate is
+ *   taken between 10% and 90% of the events learned, so process start-up is out.
+ * - `freshness_p50_ms`, `freshness_p99_ms`: `streamtune serve` learning all models
+ *   while events arrive at a steady rate: time from an event's timestamp to the
+ *   first served version that learned it (the server's own freshness samples).
+ *
+ * Never a test: numbers only. Progress goes to stderr.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createModel } from '../src/app/create-model.js';
+import { StreamtuneServer } from '../src/app/streamtune-server.js';
+import { ensureLocalBroker, stopLocalBroker } from '../src/cli/local-broker.js';
+import { loadConfig, parseBackendPreference, seededRandom, selectBackend } from '../src/core/index.js';
+import { createKafka, ensureTopics } from '../src/ingest/index.js';
+import { VersionStore } from '../src/registry/index.js';
+import { alive, childPids } from '../tests/helpers/processes.js';
+import type { LoadJob } from './serving/load-generator.js';
+
+const { values } = parseArgs({
+  options: { models: { type: 'string' }, 'learn-models': { type: 'string' }, events: { type: 'string' }, trainers: { type: 'string' }, keep: { type: 'boolean' } },
+});
+const MODELS = Number(values.models ?? 100);
+const LEARN_MODELS = Number(values['learn-models'] ?? 20);
+const EVENTS = Number(values.events ?? 40_000);
+const TRAINERS = Number(values.trainers ?? 2);
+const DIM = 8;
+const PARTITIONS = 6;
+const ROOT = path.resolve(import.meta.dirname, '..');
+const started = Date.now();
+const log = (line: string): void => void process.stderr.write(`[bench:scale ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'st-bench-scale-'));
+const kafkaPort = 21_000 + 2 * Math.floor(Math.random() * 4000);
+const brokerEnv = { ...process.env, KAFKA_RUN_DIR: path.join(work, 'kafka'), KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(kafkaPort + 1) };
+const processes = new Set<ChildProcess>();
+let cleaned = false;
+async function cleanup(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  for (const p of processes) if (p.pid && alive(p.pid)) for (const pid of [...childPids(p.pid), p.pid]) process.kill(pid, 'SIGKILL');
+  await stopLocalBroker(brokerEnv, true);
+  if (!values.keep) fs.rmSync(work, { recursive: true, force: true });
+  else log(`kept ${work}`);
+}
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+const { backend } = await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND), { conv: false });
+const names = (n: number, prefix: string): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+
+/** A registry with `models` small classifiers that have seen no data. */
+async function makeRegistry(dir: string, models: string[]): Promise<VersionStore> {
+  const store = new VersionStore(dir);
+  for (const model of models) {
+    await createModel({ store, model, input: `features:${DIM}`, task: 'classification', labels: ['a', 'b'], regime: 'supervised', hiddenUnits: [16], learningRate: 0.01, backend });
+  }
+  return store;
+}
+
+/** `streamtune <command> --config FILE` as a user runs it; its output goes to a log file in the work dir. */
+function cli(name: string, args: string[], config: object, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const file = path.join(work, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(config));
+  const out = fs.openSync(path.join(work, `${name}.log`), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), ...args, '--config', file], {
+    cwd: ROOT,
+    env: { ...process.env, STREAMTUNE_LOG_FORMAT: 'json', KAFKA_BROKERS: '', ...env },
+    stdio: ['ignore', out, out],
+  });
+  processes.add(child);
+  child.once('exit', () => processes.delete(child));
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(20_000)]);
+  if (child.pid && alive(child.pid)) for (const pid of [...childPids(child.pid), child.pid]) process.kill(pid, 'SIGKILL');
+}
+
+const rssMb = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await Promise.resolve().then(check).catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function ready(port: number, models: number): Promise<boolean> {
+  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+  return (body.match(/^streamtune_model_info\{[^}]*\} 1$/gm) ?? []).length >= models;
+}
+
+/** Serving memory and throughput with `n` models. */
+async function serving(n: number, load: boolean): Promise<{ rss: number; rps: number | null }> {
+  const models = names(n, 'small');
+  const dir = path.join(work, `serve-${n}`);
+  await makeRegistry(dir, models);
+  const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+  const child = cli(`serve-${n}`, ['serve'], { model: models[0], registryDir: dir, backend, serving: { port: grpcPort, http: { enabled: false } }, metrics: { port: metricsPort }, training: { enabled: false } });
+  try {
+    await waitUntil(`${n} models served`, () => ready(metricsPort, n), 300_000);
+    // One call per model, so each has run its first prediction, then let the heap settle.
+    const job: LoadJob = {
+      address: `127.0.0.1:${grpcPort}`,
+      target: 'predict',
+      features: [],
+      models: models.map((name, i) => ({ name, features: Array.from({ length: DIM }, (_, j) => Math.sin(i + j)) })),
+      concurrency: load ? 32 : 4,
+      warmupMs: 0,
+      durationMs: load ? 10_000 : 60_000,
+      maxCalls: load ? Number.MAX_SAFE_INTEGER : n,
+    };
+    const warm = await runLoad({ ...job, concurrency: 4, durationMs: 60_000, maxCalls: n });
+    if (warm.failed > 0) throw new Error(`warm-up calls failed: ${warm.errors.join('; ')}`);
+    await sleep(3000);
+    const rss = rssMb(child.pid!);
+    const rps = load ? (await runLoad(job)) : null;
+    return { rss, rps: rps ? rps.calls / rps.seconds : null };
+  } finally {
+    await stop(child);
+  }
+}
+
+function runLoad(job: LoadJob): Promise<{ calls: number; failed: number; seconds: number; errors: string[] }> {
+  const child = fork(path.join(import.meta.dirname, 'serving', 'load-generator.ts'), [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
+      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { calls: number; failed: number; seconds: number; errors: string[] };
+      resolve(r);
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ main ----
+try {
+  log(`work dir ${work}; broker of our own on 127.0.0.1:${kafkaPort}; backend ${backend}`);
+  const brokers = await ensureLocalBroker(brokerEnv);
+  const kafka = createKafka(brokers, 'streamtune-bench-scale', () => undefined);
+
+  log('serving: 1 model');
+  const one = await serving(1, false);
+  log(`serving: ${MODELS} models`);
+  const many = await serving(MODELS, true);
+  const rssPerModel = (many.rss - one.rss) / Math.max(1, MODELS - 1);
+  log(`rss ${one.rss.toFixed(0)} MB with 1 model, ${many.rss.toFixed(0)} MB with ${MODELS} (${rssPerModel.toFixed(2)} MB per model); ${many.rps?.toFixed(0)} Predict/s over all`);
+
+  // ---- learning: one topic, events keyed by model, pre-filled.
+  const learnModels = names(LEARN_MODELS, 'learn');
+  const id = Date.now().toString(36);
+  const topic = `scale.labels.${id}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: PARTITIONS }]);
+  const rand = seededRandom(5);
+  const weights = learnModels.map(() => Array.from({ length: DIM }, () => rand() * 2 - 1));
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const event = (i: number, m: number, ts = Date.now()): { key: string; value: string } => {
+    const x = Array.from({ length: DIM }, () => rand() * 2 - 1);
+    const y = x.reduce((a, v, j) => a + v * weights[m]![j]!, 0) > 0 ? 'a' : 'b';
+    return { key: learnModels[m]!, value: JSON.stringify({ id: `e${i}`, model: learnModels[m], input: { features: x }, label: y, ts }) };
+  };
+  for (let i = 0; i < EVENTS; i += 2000) {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(2000, EVENTS - i) }, (_, k) => event(i + k, (i + k) % LEARN_MODELS)) });
+  }
+  log(`produced ${EVENTS} events for ${LEARN_MODELS} models on ${topic} (${PARTITIONS} partitions)`);
+
+  const learnedIn = async (store: VersionStore): Promise<number> => {
+    let sum = 0;
+    for (const m of learnModels) {
+      const v = await store.newest(m);
+      if (v) sum += (await store.meta(m, v)).examplesSeen;
+    }
+    return sum;
+  };
+  const learnRun = async (trainers: number): Promise<number> => {
+    const dir = path.join(work, `learn-${trainers}`);
+    const store = await makeRegistry(dir, learnModels);
+    const config = {
+      model: learnModels[0],
+      registryDir: dir,
+      backend,
+      kafka: { brokers, labelsTopic: topic, dlqTopic: `${topic}.dlq`, modelsTopic: `${topic}.models.${trainers}`, groupId: `scale-${id}-${trainers}`, sessionTimeoutMs: 6000 },
+      training: { maxBatchSize: 64 },
+    };
+    const children = Array.from({ length: trainers }, (_, k) => cli(`learn-${trainers}-${k}`, ['learn'], config));
+    const marks: { at: number; learned: number }[] = [];
+    try {
+      await waitUntil(`${trainers} trainer(s) learning all ${EVENTS} events`, async () => {
+        const learned = await learnedIn(store);
+        marks.push({ at: Date.now(), learned });
+        return learned >= EVENTS;
+      }, 900_000);
+    } finally {
+      await Promise.all(children.map(stop));
+    }
+    const first = (share: number): { at: number; learned: number } => marks.find((m) => m.learned >= share * EVENTS)!;
+    const [a, b] = [first(0.1), first(0.9)];
+    return (b.learned - a.learned) / Math.max(0.001, (b.at - a.at) / 1000);
+  };
+  log('learning: 1 trainer');
+  const eps1 = await learnRun(1);
+  log(`1 trainer: ${eps1.toFixed(0)} events/s; learning: ${TRAINERS} trainers`);
+  const epsN = await learnRun(TRAINERS);
+  log(`${TRAINERS} trainers: ${epsN.toFixed(0)} events/s`);
+
+  // ---- freshness: serve learning every model, events at a steady rate.
+  const freshDir = path.join(work, 'fresh');
+  await makeRegistry(freshDir, learnModels);
+  const freshTopic = `${topic}.fresh`;
+  await ensureTopics(kafka, [{ topic: freshTopic, numPartitions: PARTITIONS }]);
+  const app = new StreamtuneServer(
+    loadConfig({
+      overrides: {
+        model: learnModels[0],
+        registryDir: freshDir,
+        backend,
+        kafka: { brokers, labelsTopic: freshTopic, dlqTopic: `${freshTopic}.dlq`, modelsTopic: `${freshTopic}.models`, groupId: `scale-fresh-${id}` },
+        serving: { port: 0, http: { enabled: false } },
+        metrics: { port: 0 },
+        training: { versionEveryMs: 250, maxBatchWaitMs: 50 },
+      },
+    }),
+    () => undefined,
+  );
+  const fresh: number[] = [];
+  app.on('freshness', (s) => fresh.push(...s.map((x) => x * 1000)));
+  await app.start();
+  await waitUntil('the trainer up', () => app.trainer?.ready === true, 120_000);
+  const rate = 400;
+  const seconds = 30;
+  for (let t = 0; t < seconds * 5; t++) {
+    const tick = Date.now();
+    await producer.send({ topic: freshTopic, acks: -1, messages: Array.from({ length: rate / 5 }, (_, k) => event(EVENTS + t * 1000 + k, (t * 7 + k) % LEARN_MODELS)) });
+    await sleep(Math.max(0, 200 - (Date.now() - tick)));
+  }
+  await sleep(5000);
+  await app.close();
+  await producer.disconnect();
+  // The first samples include the trainer's start: keep the steady state (after the first 5 s of events).
+  const steady = fresh.slice(Math.floor(fresh.length / 6)).sort((a, b) => a - b);
+  const q = (p: number): number | null => (steady.length ? Math.round(steady[Math.min(steady.length - 1, Math.floor(p * steady.length))]!) : null);
+
+  process.stdout.write(
+    `${JSON.stringify({
+      models: MODELS,
+      trainers: TRAINERS,
+      events: EVENTS,
+      learned_eps_1_trainer: Math.round(eps1),
+      learned_eps_n_trainers: Math.round(epsN),
+      scale_ratio: Number((epsN / eps1).toFixed(2)),
+      freshness_p50_ms: q(0.5),
+      freshness_p99_ms: q(0.99),
+      rss_base_mb: Number(one.rss.toFixed(1)),
+      rss_per_model_mb: Number(rssPerModel.toFixed(2)),
+      predict_rps_all_models: many.rps === null ? null : Math.round(many.rps),
+      learn_models: LEARN_MODELS,
+      freshness_samples: steady.length,
+      freshness_rate_eps: rate,
+      version_every_ms: 250,
+      backend,
+      cores: os.availableParallelism(),
+    })}\n`,
+  );
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,86 @@
+import { ConfigError } from '../core/index.js';
+import { audioSpec, imageSpec, type FeatureSpec } from '../features/index.js';
+import { buildRegimeLearner, REGIMES, type Regime, type Task } from '../learners/index.js';
+import type { VersionMeta, VersionStore } from '../registry/index.js';
+
+/** Regimes a model can start from with no data: the others pretrain on a file or need an encoder. */
+export const CREATABLE_REGIMES: readonly Regime[] = ['auto', 'supervised', 'self-training'];
+
+export interface CreateModelOptions {
+  store: VersionStore;
+  model: string;
+  /** The model's input, e.g. `features:8`, `text`, `text:4096`, `image:32x32x1`, `audio:16000,64,32`. */
+  input: string;
+  task: Task;
+  /** Class labels (classification; events with another label are dead-lettered). */
+  labels: string[];
+  /** @defaultValue 'auto' */
+  regime?: Regime;
+  auto?: { candidates?: string[]; margin?: number };
+  hiddenUnits?: number[];
+  learningRate?: number;
+  seed?: number;
+  backend: string;
+}
+
+/** `features:8` → a feature spec; the flag named in errors is `--input`. */
+export function parseInputSpec(input: string): FeatureSpec {
+  const [kind, arg] = input.split(':', 2) as [string, string | undefined];
+  const ints = (v: string, sep: RegExp, n: number): number[] => {
+    const parts = v.split(sep).map(Number);
+    if (parts.length !== n || !parts.every((x) => Number.isInteger(x) && x > 0)) throw new ConfigError('--input', `"${input}": ${kind} needs ${n} positive integers`);
+    return parts;
+  };
+  switch (kind) {
+    case 'features': {
+      const [dim] = ints(arg ?? '', /,/, 1) as [number];
+      return { kind: 'features', dim };
+    }
+    case 'text':
+      return { kind: 'text', dim: arg === undefined ? 4096 : ints(arg, /,/, 1)[0]!, ngrams: 1 };
+    case 'image': {
+      const [w, h, c] = ints(arg ?? '32x32x1', /x/i, 3) as [number, number, number];
+      if (c !== 1 && c !== 3) throw new ConfigError('--input', `"${input}": channels must be 1 or 3`);
+      return imageSpec(w, h, c);
+    }
+    case 'audio': {
+      const [rate, frames, mels] = ints(arg ?? '16000,64,32', /,/, 3) as [number, number, number];
+      return audioSpec(rate, frames, mels);
+    }
+    default:
+      throw new ConfigError('--input', `"${input}" is not features:N, text[:N], image[:WxHxC] or audio[:RATE,FRAMES,MELS]`);
+  }
+}
+
+/**
+ * Creates a model that has seen no data: its first version (v1) holds a fresh
+ * learner for the input, task and labels given, and it learns from the labels
+ * topic from then on. Servers and trainers pick it up without a restart.
+ * Fails (naming the flag) when the model exists already.
+ */
+export async function createModel(o: CreateModelOptions): Promise<VersionMeta> {
+  if ((await o.store.newest(o.model)) !== null) throw new ConfigError('--model', `model "${o.model}" exists already in ${o.store.root}`);
+  const regime = o.regime ?? 'auto';
+  if (!CREATABLE_REGIMES.includes(regime)) {
+    throw new ConfigError('--regime', `"${regime}" needs data to start from (use \`streamtune train\`); a new empty model takes one of ${CREATABLE_REGIMES.join(', ')}`);
+  }
+  if (!REGIMES.includes(regime)) throw new ConfigError('--regime', `"${regime}" is not one of ${REGIMES.join(', ')}`);
+  if (o.task === 'classification' && o.labels.length < 2) throw new ConfigError('--labels', 'a classifier needs at least two labels, e.g. --labels spam,ham');
+  if (new Set(o.labels).size !== o.labels.length) throw new ConfigError('--labels', 'labels repeat');
+  const featureSpec = parseInputSpec(o.input);
+  const learner = await buildRegimeLearner({
+    regime,
+    task: o.task,
+    featureSpec,
+    labels: o.task === 'classification' ? o.labels : [],
+    hiddenUnits: o.hiddenUnits ?? [64],
+    learningRate: o.learningRate ?? 0.003,
+    seed: o.seed ?? 1,
+    auto: o.auto,
+  });
+  try {
+    return await o.store.save(o.model, learner, { parent: null, regime: `${regime}-online`, backend: o.backend, examplesSeen: 0, metrics: {}, offsets: {} });
+  } finally {
+    learner.dispose();
+  }
+}
