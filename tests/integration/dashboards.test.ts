@@ -70,7 +70,8 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
   const dashboards: Dashboard[] = [];
   const id = uniq();
 
-  const query = async (q: string): Promise<QueryAnswer> => (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as QueryAnswer;
+  // As Grafana sends them with the `model` variable at All (its allValue).
+  const query = async (q: string): Promise<QueryAnswer> => (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q.replaceAll('$model', '.*'))}`)).json()) as QueryAnswer;
 
   beforeAll(async () => {
     const which = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
@@ -175,12 +176,25 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     expect(answers.filter((a) => a.status !== 'success' || !a.data)).toEqual([]);
   });
 
+  it('the model variable lists the served models, and picking one filters every per-model panel to it', async () => {
+    const values = (await (await fetch(`${promUrl}/api/v1/label/model/values?match[]=streamtune_model_info`)).json()) as { data: string[] };
+    expect(values.data).toEqual(['m']);
+    const perModel = dashboards.flatMap((d) => d.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr.includes('$model')).map((t) => ({ panel: `${d.title} / ${p.title}`, expr: t.expr }))));
+    expect(perModel.length).toBeGreaterThan(15);
+    for (const t of perModel) {
+      // `or vector(0)` answers 0 for nothing: a filtered-out panel has no series of its own.
+      const r = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(t.expr.replaceAll('$model', 'no-such-model'))}`).then((x) => x.json() as Promise<QueryAnswer>);
+      const own = (r.data?.result ?? []).filter((x) => Object.keys((x as { metric: object }).metric).length > 0);
+      expect({ panel: t.panel, status: r.status, series: own.length }).toEqual({ panel: t.panel, status: 'success', series: 0 });
+    }
+  });
+
   it('the annotation queries (version swaps, rollbacks) run, and the swaps one finds the swaps', async () => {
     const annotations = dashboards.flatMap((d) => d.annotations.list);
     expect(annotations.length).toBeGreaterThan(0);
     for (const a of annotations) {
       const end = Date.now() / 1000;
-      const r = (await (await fetch(`${promUrl}/api/v1/query_range?query=${encodeURIComponent(a.expr)}&start=${end - 300}&end=${end}&step=1`)).json()) as QueryAnswer;
+      const r = (await (await fetch(`${promUrl}/api/v1/query_range?query=${encodeURIComponent(a.expr.replaceAll('$model', '.*'))}&start=${end - 300}&end=${end}&step=1`)).json()) as QueryAnswer;
       expect({ name: a.name, status: r.status, error: r.error }).toEqual({ name: a.name, status: 'success', error: undefined });
       if (a.name === 'Version swaps') expect(r.data?.result.length).toBeGreaterThan(0);
     }
@@ -217,7 +231,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     }
     const found = async (): Promise<boolean> => {
       const end = Date.now() / 1000;
-      const r = (await (await fetch(`${promUrl}/api/v1/query_range?query=${encodeURIComponent(rollbacks.expr)}&start=${end - 120}&end=${end}&step=1`)).json()) as {
+      const r = (await (await fetch(`${promUrl}/api/v1/query_range?query=${encodeURIComponent(rollbacks.expr.replaceAll('$model', '.*'))}&start=${end - 120}&end=${end}&step=1`)).json()) as {
         data?: { result: { metric: Record<string, string> }[] };
       };
       return (r.data?.result ?? []).some((x) => x.metric.trigger === 'operator');

@@ -26,7 +26,45 @@ export interface DashboardSpec {
   panels: PanelSpec[];
 }
 
+import { METRIC_CATALOGUE } from '../metric-catalogue.js';
+
 const DS = { type: 'prometheus', uid: 'prometheus' } as const;
+
+/** Metrics with a `model` label: the `$model` variable filters them. */
+const PER_MODEL = new Set(METRIC_CATALOGUE.filter((m) => m.labels.includes('model')).map((m) => m.name));
+const SELECTOR = /\b(streamtune_[a-z0-9_]+?)(_bucket|_sum|_count|_total)?\b(\{[^}]*\})?/g;
+
+/**
+ * Adds `model=~"$model"` to every selector of a per-model metric, so one
+ * dashboard shows all models or the ones picked in its `model` variable.
+ *
+ * @example
+ * forSelectedModels('rate(streamtune_predictions_total[1m])'); // rate(streamtune_predictions_total{model=~"$model"}[1m])
+ */
+export function forSelectedModels(expr: string): string {
+  return expr.replace(SELECTOR, (whole, base: string, suffix: string | undefined, braces: string | undefined) => {
+    const name = PER_MODEL.has(base + (suffix ?? '')) ? base + (suffix ?? '') : PER_MODEL.has(base) ? base : null;
+    if (!name) return whole;
+    const inner = braces ? braces.slice(1, -1).trim() : '';
+    return `${base}${suffix ?? ''}{model=~"$model"${inner ? `, ${inner}` : ''}}`;
+  });
+}
+
+/** The dashboards' `model` variable: every model that serves, all of them by default. */
+export const MODEL_VARIABLE = {
+  type: 'query',
+  name: 'model',
+  label: 'model',
+  datasource: DS,
+  definition: 'label_values(streamtune_model_info, model)',
+  query: { query: 'label_values(streamtune_model_info, model)', refId: 'model' },
+  refresh: 2,
+  includeAll: true,
+  multi: true,
+  allValue: '.*',
+  current: { selected: true, text: ['All'], value: ['$__all'] },
+  sort: 1,
+};
 
 /**
  * Version changes and rollbacks as annotations on every time series: a new
@@ -83,7 +121,7 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
       gridPos,
       targets: (p.targets ?? []).map((t, j) => ({
         datasource: DS,
-        expr: t.expr,
+        expr: forSelectedModels(t.expr),
         legendFormat: t.legendFormat ?? '',
         refId: String.fromCharCode(65 + j),
         ...(t.instant || p.type === 'stat' ? { instant: true } : {}),
@@ -106,8 +144,8 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
     version: 1,
     refresh: '10s',
     time: { from: 'now-30m', to: 'now' },
-    templating: { list: [] },
-    annotations: { list: ANNOTATIONS },
+    templating: { list: [MODEL_VARIABLE] },
+    annotations: { list: ANNOTATIONS.map((a) => ({ ...a, expr: forSelectedModels(a.expr) })) },
     links: [{ type: 'dashboards', tags: ['streamtune'], asDropdown: false, title: 'streamtune', includeVars: false, keepTime: true }],
     panels,
   };
