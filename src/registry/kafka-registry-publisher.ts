@@ -1,0 +1,102 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { InvalidInputError } from '../core/index.js';
+import { LazyProducer } from '../ingest/lazy-producer.js';
+import { ensureTopics } from '../ingest/topics.js';
+import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
+import type { VersionStore } from './version-store.js';
+
+/** The registry topic: compacted (each key's newest record is kept forever), room for a 1 MiB chunk. */
+export async function ensureRegistryTopic(kafka: Kafka, topic: string): Promise<void> {
+  await ensureTopics(kafka, [
+    {
+      topic,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'max.message.bytes', value: String(REGISTRY_MAX_MESSAGE_BYTES) },
+      ],
+    },
+  ]);
+}
+
+export interface KafkaRegistryPublisherOptions {
+  kafka: Kafka;
+  /** The compacted registry topic (created when missing). */
+  topic: string;
+  /** The local registry the versions are read from. */
+  store: VersionStore;
+  /**
+   * Largest chunk of a version file in one record (at most 1 MiB).
+   * @defaultValue 524288 (512 KiB)
+   */
+  chunkBytes?: number;
+}
+
+/**
+ * Publishes versions of a local registry to a compacted Kafka topic, so
+ * machines that share no disk can mirror them ({@link KafkaRegistryMirror}).
+ * Each file of the version directory goes out in chunks keyed by their sha256,
+ * then a manifest with every file's size and sha256; writes are idempotent and
+ * acknowledged by all in-sync replicas, so a resolved `publish` is durable.
+ *
+ * @example
+ * const publisher = new KafkaRegistryPublisher({ kafka, topic: 'streamtune.registry', store });
+ * const meta = await store.save('digits', learner, info);
+ * await publisher.publish('digits', meta.version);
+ */
+export class KafkaRegistryPublisher {
+  private readonly producer: LazyProducer;
+  private readonly chunkBytes: number;
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly o: KafkaRegistryPublisherOptions) {
+    this.chunkBytes = o.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < 1 || this.chunkBytes > 1024 * 1024) {
+      throw new InvalidInputError('bad_chunk_bytes', 'chunkBytes', `chunkBytes must be an integer from 1 to 1048576, not ${this.chunkBytes}`);
+    }
+    this.producer = new LazyProducer(o.kafka);
+  }
+
+  get topic(): string {
+    return this.o.topic;
+  }
+
+  /**
+   * Publishes every file of `model@version`: chunks first, then the manifest.
+   * Publishing a version again is harmless:
+   * the same keys get the same bytes.
+   */
+  async publish(model: string, version: string): Promise<RegistryManifest> {
+    await (this.ready ??= ensureRegistryTopic(this.o.kafka, this.o.topic));
+    const dir = this.o.store.versionDir(model, version);
+    const manifest: RegistryManifest = { format: 1, model, version, files: [], publishedAt: new Date().toISOString() };
+    for (const name of await this.o.store.files(model, version)) {
+      const data = await fs.readFile(path.join(dir, name));
+      const chunks = splitChunks(data, this.chunkBytes);
+      const hashes = chunks.map(sha256);
+      // One chunk per request: a broker checks its message limit against a whole batch.
+      for (const [i, chunk] of chunks.entries()) {
+        await this.producer.send(this.o.topic, [{ key: chunkKey(model, version, name, i, hashes[i]!), value: chunk }]);
+      }
+      manifest.files.push({ name, size: data.length, sha256: sha256(data), chunks: hashes });
+    }
+    await this.producer.send(this.o.topic, [{ key: manifestKey(model, version), value: JSON.stringify(manifest) }]);
+    return manifest;
+  }
+
+  /**
+   * Publishes the model's operator state (pinned, rejected versions) as this
+   * store's `state.json` holds it: call it where that state is changed (pin,
+   * unpin, rollback), not after every version, or a stale copy would win.
+   */
+  async publishState(model: string): Promise<void> {
+    await (this.ready ??= ensureRegistryTopic(this.o.kafka, this.o.topic));
+    const state = await this.o.store.readState(model);
+    await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(state) }]);
+  }
+
+  close(): Promise<void> {
+    return this.producer.close();
+  }
+}
