@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { InvalidInputError } from '../core/index.js';
+import { InvalidInputError, type RegistryConfig } from '../core/index.js';
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
 import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
@@ -99,4 +99,15 @@ export class KafkaRegistryPublisher {
   close(): Promise<void> {
     return this.producer.close();
   }
+}
+
+/**
+ * The publisher a trainer needs when `registry.mode` is `kafka`; null in mode `dir`.
+ *
+ * @example
+ * const publisher = registryPublisher(kafka, config, store);
+ * await publisher?.publish(meta.model, meta.version);
+ */
+export function registryPublisher(kafka: Kafka, config: { registry: RegistryConfig }, store: VersionStore): KafkaRegistryPublisher | null {
+  return config.registry.mode === 'kafka' ? new KafkaRegistryPublisher({ kafka, topic: config.registry.topic, store, chunkBytes: config.registry.chunkBytes }) : null;
 }
