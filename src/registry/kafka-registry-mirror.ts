@@ -34,11 +34,13 @@ export class KafkaRegistryMirror {
   readonly assembler: RegistryAssembler;
   private readonly consumer: Consumer;
   private readonly waiters = new Map<string, (() => void)[]>();
-  private readonly ends = new Map<number, number>();
+  /** Next offset to read per partition. */
+  private readonly read = new Map<number, number>();
+  /** Points to reach: end offsets per partition, and who waits for them. */
+  private targets: { ends: Map<number, number>; reached: () => void; failed: (err: Error) => void }[] = [];
   private readonly caught: Promise<void>;
-  private markCaughtUp!: () => void;
   private failCaughtUp!: (err: Error) => void;
-  private isCaughtUp = false;
+  private started = false;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: KafkaRegistryMirrorOptions) {
@@ -51,8 +53,15 @@ export class KafkaRegistryMirror {
     });
     this.consumer = o.kafka.consumer({ groupId: o.groupId ?? `streamtune-registry-mirror-${os.hostname()}-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
     this.caught = new Promise<void>((resolve, reject) => {
-      this.markCaughtUp = resolve;
       this.failCaughtUp = reject;
+      this.targets.push({
+        ends: new Map(),
+        reached: () => {
+          this.assembler.reportIncomplete(`after reading ${this.o.topic} to its end`);
+          resolve();
+        },
+        failed: reject,
+      });
     });
     this.caught.catch(() => undefined);
   }
@@ -65,27 +74,19 @@ export class KafkaRegistryMirror {
   async start(): Promise<void> {
     try {
       await ensureRegistryTopic(this.o.kafka, this.o.topic);
-      const admin = this.o.kafka.admin();
-      await admin.connect();
-      try {
-        for (const p of await admin.fetchTopicOffsets(this.o.topic)) {
-          if (Number(p.high) > Number(p.low)) this.ends.set(p.partition, Number(p.high));
-        }
-      } finally {
-        await admin.disconnect();
-      }
+      for (const [p, end] of await this.endOffsets()) this.targets[0]!.ends.set(p, end);
+      this.started = true;
       await this.consumer.connect();
       await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
       await this.consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           await this.assembler.add(message.key?.toString() ?? null, message.value, `at offset ${message.offset} of ${this.o.topic}/${partition}`);
-          const end = this.ends.get(partition);
-          if (end !== undefined && Number(message.offset) + 1 >= end) this.ends.delete(partition);
-          this.checkCaughtUp();
+          this.read.set(partition, Number(message.offset) + 1);
+          this.checkTargets();
         },
       });
-      this.checkCaughtUp();
+      this.checkTargets();
     } catch (err) {
       this.failCaughtUp(err as Error);
       throw err;
@@ -95,6 +96,21 @@ export class KafkaRegistryMirror {
   /** Resolves once every record on the topic when {@link start} was called has been read (and its versions written). */
   caughtUp(): Promise<void> {
     return this.caught;
+  }
+
+  /**
+   * Resolves once every record on the topic now has been read (and its versions
+   * written): a standby trainer taking over awaits it so it restores the newest
+   * version the cluster has, not one its mirror has yet to read.
+   */
+  async sync(): Promise<void> {
+    if (!this.started) throw new ClosedError('the registry mirror (not started)');
+    if (this.closing) throw new ClosedError('the registry mirror');
+    const ends = await this.endOffsets();
+    await new Promise<void>((reached, failed) => {
+      this.targets.push({ ends, reached, failed });
+      this.checkTargets();
+    });
   }
 
   /**
@@ -122,7 +138,11 @@ export class KafkaRegistryMirror {
 
   /** Stops reading (idempotent; concurrent calls share one promise). */
   close(): Promise<void> {
-    this.closing ??= this.consumer.disconnect();
+    if (!this.closing) {
+      for (const t of this.targets) t.failed(new ClosedError('the registry mirror'));
+      this.targets = [];
+      this.closing = this.consumer.disconnect();
+    }
     return this.closing;
   }
 
@@ -131,11 +151,25 @@ export class KafkaRegistryMirror {
     this.waiters.delete(id);
   }
 
-  private checkCaughtUp(): void {
-    if (this.isCaughtUp || this.ends.size > 0) return;
-    this.isCaughtUp = true;
-    this.assembler.reportIncomplete(`after reading ${this.o.topic} to its end`);
-    this.markCaughtUp();
+  /** End offsets of the partitions that hold records (a compacted topic's last record is never removed). */
+  private async endOffsets(): Promise<Map<number, number>> {
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = new Map<number, number>();
+      for (const p of await admin.fetchTopicOffsets(this.o.topic)) if (Number(p.high) > Number(p.low)) ends.set(p.partition, Number(p.high));
+      return ends;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private checkTargets(): void {
+    if (!this.started) return;
+    const reached = this.targets.filter((t) => [...t.ends].every(([p, end]) => (this.read.get(p) ?? 0) >= end));
+    if (reached.length === 0) return;
+    this.targets = this.targets.filter((t) => !reached.includes(t));
+    for (const t of reached) t.reached();
   }
 }
 

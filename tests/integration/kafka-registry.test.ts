@@ -87,11 +87,17 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
 
     // A second version arrives while the mirror runs.
     const v2 = await saveInA(2);
+    const arrived = mirror.waitForVersion('m', v2, 30_000);
     await publisher.publish('m', v2);
-    await mirror.waitForVersion('m', v2, 30_000);
+    await arrived;
     await waitFor('onVersion for v2', () => versions.includes('m@v2'), 10_000);
-    expect(versions).toEqual(['m@v1', 'm@v2']);
-    expect(await storeB.latest('m')).toBe('v2');
+    // sync: everything on the topic now is in store B when it resolves.
+    const v3 = await saveInA(3);
+    await publisher.publish('m', v3);
+    await mirror.sync();
+    expect(await storeB.has('m', v3)).toBe(true);
+    expect(versions).toEqual(['m@v1', 'm@v2', 'm@v3']);
+    expect(await storeB.latest('m')).toBe('v3');
 
     // The operator state travels too.
     await storeA.writeState('m', { pinned: 'v1', rejected: ['v2'] });
@@ -113,7 +119,7 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
     await producer.connect();
     cleanup.push(() => producer.disconnect());
     /** Produces the records of a version of store A by hand, with `tamper` applied to its weights. */
-    async function produceByHand(version: string, tamper: { chunkBytes?: number; manifestSha?: string }): Promise<void> {
+    async function produceByHand(version: string, tamper: { fill?: number; manifestSha?: string }): Promise<void> {
       const manifest: RegistryManifest = { format: 1, model: 'm', version, files: [], publishedAt: new Date().toISOString() };
       for (const name of await storeA.files('m', version)) {
         const data = await fs.readFile(path.join(storeA.versionDir('m', version), name));
@@ -121,7 +127,7 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
         const hashes = chunks.map(sha256);
         for (const [i, chunk] of chunks.entries()) {
           // The corrupt chunk keeps the key of the true one: its bytes changed on the way.
-          const value = name === 'weights.bin' && i === 1 && tamper.chunkBytes !== undefined ? Buffer.from(chunk).fill(tamper.chunkBytes, 0, 8) : chunk;
+          const value = name === 'weights.bin' && i === 1 && tamper.fill !== undefined ? Buffer.from(chunk).fill(tamper.fill, 0, 8) : chunk;
           await producer.send({ topic, acks: -1, messages: [{ key: chunkKey('m', version, name, i, hashes[i]!), value }] });
         }
         manifest.files.push({ name, size: data.length, sha256: name === 'weights.bin' && tamper.manifestSha ? tamper.manifestSha : sha256(data), chunks: hashes });
@@ -129,15 +135,16 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
       await producer.send({ topic, acks: -1, messages: [{ key: manifestKey('m', version), value: JSON.stringify(manifest) }] });
     }
 
-    const v3 = await saveInA(3);
-    await produceByHand(v3, { chunkBytes: 0xff });
-    const v4 = await saveInA(4);
-    await produceByHand(v4, { manifestSha: 'e'.repeat(64) });
-    await waitFor('log lines for v3 and v4', () => log.some((l) => l.includes('m/v3 not written')) && log.some((l) => l.includes('m/v4 not written')), 30_000);
-    expect(log.find((l) => l.includes('chunk 1 of weights.bin of m/v3') && l.includes('dropped as corrupt'))).toBeDefined();
-    expect(log.find((l) => l.includes('m/v3 not written'))).toMatch(/weights\.bin#1 \(corrupt\)/);
-    expect(log.find((l) => l.includes('m/v4 not written'))).toMatch(/weights\.bin .*sha256 .*manifest says .*eeee/);
-    expect(await storeB.list('m')).toEqual(['v1', 'v2']);
+    const corrupt = await saveInA(4);
+    await produceByHand(corrupt, { fill: 0xff });
+    const mismatched = await saveInA(5);
+    await produceByHand(mismatched, { manifestSha: 'e'.repeat(64) });
+    expect([corrupt, mismatched]).toEqual(['v4', 'v5']);
+    await waitFor('log lines for v4 and v5', () => log.some((l) => l.includes('m/v4 not written')) && log.some((l) => l.includes('m/v5 not written')), 30_000);
+    expect(log.find((l) => l.includes('chunk 1 of weights.bin of m/v4') && l.includes('dropped as corrupt'))).toBeDefined();
+    expect(log.find((l) => l.includes('m/v4 not written'))).toMatch(/weights\.bin#1 \(corrupt\)/);
+    expect(log.find((l) => l.includes('m/v5 not written'))).toMatch(/weights\.bin .*sha256 .*manifest says .*eeee/);
+    expect(await storeB.list('m')).toEqual(['v1', 'v2', 'v3']);
     expect(versions).toEqual([]);
     await mirror.close();
   });
@@ -152,10 +159,11 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
     const mirror = (await startRegistryMirror(kafka, config, storeB, { log: (l) => log.push(l), onVersion: (m, v) => void versions.push(`${m}@${v}`) }))!;
     cleanup.push(() => mirror.close());
     expect(versions).toEqual([]);
-    expect(await storeB.list('m')).toEqual(['v1', 'v2']);
+    expect(await storeB.list('m')).toEqual(['v1', 'v2', 'v3']);
     const after = await fs.stat(metaFile);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
-    expect(log.find((l) => l.includes('m/v3 not written: after reading'))).toMatch(/weights\.bin#1 \(corrupt\)/);
+    expect(log.find((l) => l.includes('m/v4 not written: after reading'))).toMatch(/weights\.bin#1 \(corrupt\)/);
+    expect(log.find((l) => l.includes('m/v5 not written'))).toMatch(/manifest says/);
     expect(log.some((l) => l.startsWith('registry: mirrored'))).toBe(false);
     await mirror.close();
   });
