@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/core/index.js';
 import { createKafka } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { chunkKey, KafkaRegistryMirror, KafkaRegistryPublisher, manifestKey, sha256, splitChunks, startRegistryMirror, VersionStore, type RegistryManifest } from '../../src/registry/index.js';
+import { chunkKey, KafkaRegistryMirror, KafkaRegistryPublisher, manifestKey, registryPublisher, sha256, splitChunks, startRegistryMirror, VersionStore, type RegistryManifest } from '../../src/registry/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
@@ -166,5 +166,30 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
     expect(log.find((l) => l.includes('m/v5 not written'))).toMatch(/manifest says/);
     expect(log.some((l) => l.startsWith('registry: mirrored'))).toBe(false);
     await mirror.close();
+  });
+
+  it('carries files larger than the broker\'s default message limit, in chunks of the default size and of the largest allowed', async () => {
+    const learner = new DenseClassifier({ featureSpec: { kind: 'features', dim: 400 }, labels: ['a', 'b'], hiddenUnits: [1024], seed: 9 });
+    const x = [Array.from({ length: 400 }, (_, i) => (i % 7) / 7)];
+    const got: string[] = [];
+    const mirror = (await startRegistryMirror(kafka, loadConfig({ overrides: { model: 'big', registry: { mode: 'kafka', topic } } }), storeB, { onVersion: (m, v) => void got.push(`${m}@${v}`) }))!;
+    cleanup.push(() => mirror.close());
+    for (const chunkBytes of [undefined, 1024 * 1024]) {
+      const config = loadConfig({ overrides: { model: 'big', registry: { mode: 'kafka', topic, chunkBytes } } });
+      const meta = await storeA.save('big', learner, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+      const publisher = registryPublisher(kafka, config, storeA)!;
+      cleanup.push(() => publisher.close());
+      const manifest = await publisher.publish('big', meta.version);
+      const weights = manifest.files.find((f) => f.name === 'weights.bin')!;
+      expect(weights.size).toBeGreaterThan(1024 * 1024);
+      expect(weights.chunks).toHaveLength(Math.ceil(weights.size / config.registry.chunkBytes));
+      await mirror.waitForVersion('big', meta.version, 30_000);
+      const loaded = await storeB.load('big', meta.version);
+      expect(loaded.learner.predict(x)).toEqual(learner.predict(x));
+      loaded.learner.dispose();
+    }
+    learner.dispose();
+    expect(got).toEqual(['big@v1', 'big@v2']);
+    expect(registryPublisher(kafka, loadConfig({}), storeA)).toBeNull();
   });
 });
