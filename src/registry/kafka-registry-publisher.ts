@@ -1,14 +1,19 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Kafka } from 'kafkajs';
-import { InvalidInputError, type RegistryConfig } from '../core/index.js';
+import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import { ConfigError, InvalidInputError, type RegistryConfig } from '../core/index.js';
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
 import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
 import type { VersionStore } from './version-store.js';
 
-/** The registry topic: compacted (each key's newest record is kept forever), room for a 1 MiB chunk. */
-export async function ensureRegistryTopic(kafka: Kafka, topic: string): Promise<void> {
+/**
+ * Creates the registry topic when missing: compacted (each key's newest record
+ * is kept forever), with room for a 1 MiB chunk. An existing topic is checked:
+ * one that retention may empty, or whose message limit is below `chunkBytes`,
+ * fails with a {@link ConfigError} naming the key to change.
+ */
+export async function ensureRegistryTopic(kafka: Kafka, topic: string, chunkBytes = 0): Promise<void> {
   await ensureTopics(kafka, [
     {
       topic,
@@ -18,6 +23,26 @@ export async function ensureRegistryTopic(kafka: Kafka, topic: string): Promise<
       ],
     },
   ]);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'max.message.bytes'] }],
+      includeSynonyms: false,
+    });
+    const value = (name: string): string | undefined => resources[0]?.configEntries.find((e) => e.configName === name)?.configValue;
+    const policy = value('cleanup.policy');
+    if (policy !== undefined && policy !== 'compact') {
+      throw new ConfigError('registry.topic', `topic "${topic}" has cleanup.policy=${policy}: retention would delete versions; use a topic with cleanup.policy=compact only`);
+    }
+    const limit = Number(value('max.message.bytes'));
+    // Room for the key and the record framing besides the chunk.
+    if (Number.isFinite(limit) && limit < chunkBytes + 4096) {
+      throw new ConfigError('registry.chunkBytes', `${chunkBytes} bytes do not fit in a record of topic "${topic}" (max.message.bytes=${limit}); lower registry.chunkBytes or raise the topic's max.message.bytes`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export interface KafkaRegistryPublisherOptions {
@@ -68,7 +93,7 @@ export class KafkaRegistryPublisher {
    * the same keys get the same bytes.
    */
   async publish(model: string, version: string): Promise<RegistryManifest> {
-    await (this.ready ??= ensureRegistryTopic(this.o.kafka, this.o.topic));
+    await this.ensureTopic();
     const dir = this.o.store.versionDir(model, version);
     const manifest: RegistryManifest = { format: 1, model, version, files: [], publishedAt: new Date().toISOString() };
     for (const name of await this.o.store.files(model, version)) {
@@ -91,13 +116,22 @@ export class KafkaRegistryPublisher {
    * unpin, rollback), not after every version, or a stale copy would win.
    */
   async publishState(model: string): Promise<void> {
-    await (this.ready ??= ensureRegistryTopic(this.o.kafka, this.o.topic));
+    await this.ensureTopic();
     const state = await this.o.store.readState(model);
     await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(state) }]);
   }
 
   close(): Promise<void> {
     return this.producer.close();
+  }
+
+  /** Checks the topic once; a failure (broker away, a misconfigured topic) is tried again on the next call. */
+  private ensureTopic(): Promise<void> {
+    this.ready ??= ensureRegistryTopic(this.o.kafka, this.o.topic, this.chunkBytes).catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
   }
 }
 

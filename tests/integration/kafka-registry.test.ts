@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/core/index.js';
+import { ConfigError, loadConfig } from '../../src/core/index.js';
 import { createKafka } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
 import { chunkKey, KafkaRegistryMirror, KafkaRegistryPublisher, manifestKey, registryPublisher, sha256, splitChunks, startRegistryMirror, VersionStore, type RegistryManifest } from '../../src/registry/index.js';
@@ -191,5 +191,30 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
     learner.dispose();
     expect(got).toEqual(['big@v1', 'big@v2']);
     expect(registryPublisher(kafka, loadConfig({}), storeA)).toBeNull();
+  });
+
+  it('refuses a registry topic that retention may empty, or too small for a chunk, naming the key to change', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const deleting = `${topic}.deleting`;
+    const small = `${topic}.small`;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: deleting, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] },
+        { topic: small, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'max.message.bytes', value: '100000' }] },
+      ],
+    });
+    await admin.disconnect();
+    const v1 = (await storeA.list('m'))[0]!;
+    const onDeleting = new KafkaRegistryPublisher({ kafka, topic: deleting, store: storeA });
+    const onSmall = new KafkaRegistryPublisher({ kafka, topic: small, store: storeA });
+    cleanup.push(() => onDeleting.close(), () => onSmall.close());
+    await expect(onDeleting.publish('m', v1)).rejects.toThrow(/invalid configuration "registry\.topic": .*cleanup\.policy=delete/);
+    await expect(onSmall.publish('m', v1)).rejects.toThrow(/invalid configuration "registry\.chunkBytes": 524288 bytes .*max\.message\.bytes=100000/);
+    const mirror = new KafkaRegistryMirror({ kafka, topic: deleting, store: storeB });
+    cleanup.push(() => mirror.close());
+    await expect(mirror.start()).rejects.toBeInstanceOf(ConfigError);
+    await expect(mirror.caughtUp()).rejects.toBeInstanceOf(ConfigError);
   });
 });
