@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka } from 'kafkajs';
 import { ConfigError, InvalidInputError, type RegistryConfig } from '../core/index.js';
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
@@ -26,6 +26,8 @@ export async function ensureRegistryTopic(kafka: Kafka, topic: string, chunkByte
   const admin = kafka.admin();
   await admin.connect();
   try {
+    // kafkajs is CommonJS: Node sees this export on its default object only.
+    const { ConfigResourceTypes } = kafkajs;
     const { resources } = await admin.describeConfigs({
       resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'max.message.bytes'] }],
       includeSynonyms: false,
