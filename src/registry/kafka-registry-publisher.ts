@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import kafkajs, { type Kafka } from 'kafkajs';
-import { ConfigError, InvalidInputError, type RegistryConfig } from '../core/index.js';
+import { ClosedError, ConfigError, InvalidInputError, type RegistryConfig } from '../core/index.js';
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
 import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
@@ -76,6 +76,9 @@ export class KafkaRegistryPublisher {
   private readonly producer: LazyProducer;
   private readonly chunkBytes: number;
   private ready: Promise<void> | undefined;
+  /** The last publish queued: publishes run one after the other, in the order asked. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly o: KafkaRegistryPublisherOptions) {
     this.chunkBytes = o.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -90,11 +93,16 @@ export class KafkaRegistryPublisher {
   }
 
   /**
-   * Publishes every file of `model@version`: chunks first, then the manifest.
-   * Publishing a version again is harmless:
-   * the same keys get the same bytes.
+   * Publishes every file of `model@version`: chunks first, then the manifest;
+   * resolves once all in-sync replicas have them. Publishes run one at a time, in
+   * the order asked. Publishing a version again is harmless: the same keys get
+   * the same bytes.
    */
-  async publish(model: string, version: string): Promise<RegistryManifest> {
+  publish(model: string, version: string): Promise<RegistryManifest> {
+    return this.enqueue(() => this.publishNow(model, version));
+  }
+
+  private async publishNow(model: string, version: string): Promise<RegistryManifest> {
     await this.ensureTopic();
     const dir = this.o.store.versionDir(model, version);
     const manifest: RegistryManifest = { format: 1, model, version, files: [], publishedAt: new Date().toISOString() };
@@ -117,14 +125,25 @@ export class KafkaRegistryPublisher {
    * store's `state.json` holds it: call it where that state is changed (pin,
    * unpin, rollback), not after every version, or a stale copy would win.
    */
-  async publishState(model: string): Promise<void> {
-    await this.ensureTopic();
-    const state = await this.o.store.readState(model);
-    await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(state) }]);
+  publishState(model: string): Promise<void> {
+    return this.enqueue(async () => {
+      await this.ensureTopic();
+      const state = await this.o.store.readState(model);
+      await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(state) }]);
+    });
   }
 
+  /** Finishes the publishes asked for, then disconnects (idempotent; concurrent calls share one promise). */
   close(): Promise<void> {
-    return this.producer.close();
+    this.closing ??= this.queue.then(() => this.producer.close());
+    return this.closing;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new ClosedError('the registry publisher'));
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Checks the topic once; a failure (broker away, a misconfigured topic) is tried again on the next call. */

@@ -178,8 +178,11 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
       const config = loadConfig({ overrides: { model: 'big', registry: { mode: 'kafka', topic, chunkBytes } } });
       const meta = await storeA.save('big', learner, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
       const publisher = registryPublisher(kafka, config, storeA)!;
-      cleanup.push(() => publisher.close());
-      const manifest = await publisher.publish('big', meta.version);
+      const publishing = publisher.publish('big', meta.version);
+      // close() lets the publishes asked for finish first.
+      await publisher.close();
+      const manifest = await publishing;
+      await expect(publisher.publish('big', meta.version)).rejects.toThrow(/closed/);
       const weights = manifest.files.find((f) => f.name === 'weights.bin')!;
       expect(weights.size).toBeGreaterThan(1024 * 1024);
       expect(weights.chunks).toHaveLength(Math.ceil(weights.size / config.registry.chunkBytes));
