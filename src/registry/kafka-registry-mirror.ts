@@ -33,7 +33,7 @@ export interface KafkaRegistryMirrorOptions extends RegistryAssemblerOptions {
 export class KafkaRegistryMirror {
   readonly assembler: RegistryAssembler;
   private readonly consumer: Consumer;
-  private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly waiters = new Map<string, { done: () => void; fail: (err: Error) => void }[]>();
   /** Next offset to read per partition. */
   private readonly read = new Map<number, number>();
   /** Points to reach: end offsets per partition, and who waits for them. */
@@ -126,13 +126,15 @@ export class KafkaRegistryMirror {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(() => {
-        this.waiters.set(id, (this.waiters.get(id) ?? []).filter((w) => w !== done));
-        reject(new DeadlineExceededError(`${model}@${version} did not arrive on ${this.o.topic} within ${timeoutMs} ms`, { model, version, topic: this.o.topic }));
-      }, timeoutMs);
-      this.waiters.set(id, [...(this.waiters.get(id) ?? []), done]);
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        this.waiters.set(id, (this.waiters.get(id) ?? []).filter((w) => w.done !== done));
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new DeadlineExceededError(`${model}@${version} did not arrive on ${this.o.topic} within ${timeoutMs} ms`, { model, version, topic: this.o.topic })), timeoutMs);
+      this.waiters.set(id, [...(this.waiters.get(id) ?? []), { done, fail }]);
       // It may have been written while this call looked.
-      void this.assembler.has(model, version).then((h) => h && done(), reject);
+      void this.assembler.has(model, version).then((h) => h && done(), fail);
     });
   }
 
@@ -141,13 +143,15 @@ export class KafkaRegistryMirror {
     if (!this.closing) {
       for (const t of this.targets) t.failed(new ClosedError('the registry mirror'));
       this.targets = [];
+      for (const w of [...this.waiters.values()].flat()) w.fail(new ClosedError('the registry mirror'));
+      this.waiters.clear();
       this.closing = this.consumer.disconnect();
     }
     return this.closing;
   }
 
   private arrived(id: string): void {
-    for (const w of this.waiters.get(id) ?? []) w();
+    for (const w of this.waiters.get(id) ?? []) w.done();
     this.waiters.delete(id);
   }
 

@@ -104,7 +104,13 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
     await publisher.publishState('m');
     await waitFor('the pin mirrored', async () => (await storeB.readState('m')).pinned === 'v1', 30_000);
     expect(await storeB.readState('m')).toEqual({ pinned: 'v1', rejected: ['v2'] });
+    const never = mirror.waitForVersion('m', 'v99').then(
+      () => 'arrived',
+      (err: Error) => err.message,
+    );
     await mirror.close();
+    expect(await never).toMatch(/registry mirror is closed/);
+    await expect(mirror.sync()).rejects.toThrow(/closed/);
   });
 
   it('does not write a version with a corrupt chunk or a file that does not match its manifest, and says why', async () => {
