@@ -75,6 +75,22 @@ export const configSchema = z
     model: modelName.default('digits'),
     /** Directory of saved versions (shared by trainer and every server replica). */
     registryDir: z.string().min(1).default('.streamtune/registry'),
+    /** Where versions are shared between machines (see docs/operations.md, "A registry without a shared disk"). */
+    registry: z
+      .object({
+        /**
+         * `dir`: every process reads and writes `registryDir` (one machine, or a shared disk).
+         * `kafka`: trainers also publish each version to `registry.topic`, and followers and
+         * standby trainers mirror that topic into their own local `registryDir`.
+         */
+        mode: z.enum(['dir', 'kafka']).default('dir'),
+        /** Compacted topic holding every version's files (mode `kafka`). */
+        topic: z.string().min(1).default('streamtune.registry'),
+        /** Largest piece of a version file in one Kafka record, in bytes (the topic allows 1 MiB). */
+        chunkBytes: z.number().int().min(1024).max(1024 * 1024).default(512 * 1024),
+      })
+      .strict()
+      .prefault({}),
     /** TensorFlow.js backend: auto (per model), native, wasm or cpu. */
     backend: z.enum(['auto', 'native', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     kafka: z
@@ -188,6 +204,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type KafkaConfig = Config['kafka'];
 export type TrainingConfig = Config['training'];
+export type RegistryConfig = Config['registry'];
 
 /**
  * The training section with every default filled in from the schema (the only
@@ -218,6 +235,8 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_MODELS: { path: ['serving', 'models'], type: 'list' },
   STREAMTUNE_REGISTRY_DIR: { path: ['registryDir'], type: 'string' },
   STREAMTUNE_BACKEND: { path: ['backend'], type: 'string' },
+  STREAMTUNE_REGISTRY_MODE: { path: ['registry', 'mode'], type: 'string' },
+  STREAMTUNE_REGISTRY_TOPIC: { path: ['registry', 'topic'], type: 'string' },
   KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
   STREAMTUNE_GRPC_HOST: { path: ['serving', 'host'], type: 'string' },
   STREAMTUNE_GRPC_PORT: { path: ['serving', 'port'], type: 'number' },

@@ -1,2 +1,6 @@
+export * from './kafka-registry-mirror.js';
+export * from './kafka-registry-publisher.js';
 export * from './model-announcements.js';
+export * from './registry-assembler.js';
+export * from './registry-records.js';
 export * from './version-store.js';

@@ -249,6 +249,63 @@ export class VersionStore {
     }
   }
 
+  /** Names of the files of a version (weights, meta.json, extras), sorted. */
+  async files(model: string, version: string): Promise<string[]> {
+    const entries = await fs.readdir(this.versionDir(model, version), { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new ModelNotFoundError(`model "${model}" has no version "${version}" in ${this.root}`, { model, version });
+      throw err;
+    });
+    return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+  }
+
+  /** Whether a version of a model is in this store. */
+  async has(model: string, version: string): Promise<boolean> {
+    return fs.access(path.join(this.versionDir(model, version), META)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Installs a version made by another store (a mirror of a remote registry)
+   * under its own name, as `save` writes one: files in a temporary directory,
+   * fsynced, renamed into place. Marks it latest, as `save` would have, when it
+   * was promoted and is newer than LATEST. Returns false, writing nothing, when
+   * that version exists already.
+   */
+  async install(model: string, version: string, files: Record<string, Buffer>): Promise<boolean> {
+    const dir = this.versionDir(model, version);
+    for (const name of Object.keys(files)) {
+      if (name !== path.basename(name) || name.startsWith('.')) throw new InvalidInputError('bad_file_name', 'file', `"${name.slice(0, 100)}" is not a version file name`, { model, version });
+    }
+    const metaBytes = files[META];
+    const meta = metaBytes ? (JSON.parse(metaBytes.toString('utf8')) as Partial<VersionMeta>) : null;
+    if (!meta || meta.model !== model || meta.version !== version) {
+      throw new InvalidInputError('bad_meta', META, `${model}@${version} has no ${META} naming that model and version`, { model, version });
+    }
+    if (await this.has(model, version)) return false;
+    const versionsDir = path.dirname(dir);
+    await fs.mkdir(versionsDir, { recursive: true });
+    const tmp = path.join(versionsDir, `.tmp-${HOST}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    try {
+      await fs.mkdir(tmp);
+      for (const [name, data] of Object.entries(files)) await writeDurable(path.join(tmp, name), data);
+      await syncDir(tmp);
+      await fs.rename(tmp, dir);
+    } catch (err) {
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw new ModelSaveError(`cannot install ${model}@${version} in ${versionsDir}: ${(err as Error).message}`, { model, path: tmp }, err);
+    }
+    await syncDir(versionsDir);
+    const latest = await this.latest(model);
+    if (meta.promotion?.promoted !== false && (!latest || !isVersionName(latest) || Number(latest.slice(1)) < Number(version.slice(1)))) {
+      await writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
+    }
+    return true;
+  }
+
   /** The operator state of a model; no file means nothing pinned or rejected. */
   async readState(model: string): Promise<VersionState> {
     try {

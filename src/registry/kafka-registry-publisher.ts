@@ -1,0 +1,168 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import kafkajs, { type Kafka } from 'kafkajs';
+import { ClosedError, ConfigError, InvalidInputError, type RegistryConfig } from '../core/index.js';
+import { LazyProducer } from '../ingest/lazy-producer.js';
+import { ensureTopics } from '../ingest/topics.js';
+import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
+import type { VersionStore } from './version-store.js';
+
+/**
+ * Creates the registry topic when missing: compacted (each key's newest record
+ * is kept forever), with room for a 1 MiB chunk. An existing topic is checked:
+ * one that retention may empty, or whose message limit is below `chunkBytes`,
+ * fails with a {@link ConfigError} naming the key to change.
+ */
+export async function ensureRegistryTopic(kafka: Kafka, topic: string, chunkBytes = 0): Promise<void> {
+  await ensureTopics(kafka, [
+    {
+      topic,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'max.message.bytes', value: String(REGISTRY_MAX_MESSAGE_BYTES) },
+      ],
+    },
+  ]);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // kafkajs is CommonJS: Node sees this export on its default object only.
+    const { ConfigResourceTypes } = kafkajs;
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'max.message.bytes'] }],
+      includeSynonyms: false,
+    });
+    const value = (name: string): string | undefined => resources[0]?.configEntries.find((e) => e.configName === name)?.configValue;
+    const policy = value('cleanup.policy');
+    if (policy !== undefined && policy !== 'compact') {
+      throw new ConfigError('registry.topic', `topic "${topic}" has cleanup.policy=${policy}: retention would delete versions; use a topic with cleanup.policy=compact only`);
+    }
+    const limit = Number(value('max.message.bytes'));
+    // Room for the key and the record framing besides the chunk.
+    if (Number.isFinite(limit) && limit < chunkBytes + 4096) {
+      throw new ConfigError('registry.chunkBytes', `${chunkBytes} bytes do not fit in a record of topic "${topic}" (max.message.bytes=${limit}); lower registry.chunkBytes or raise the topic's max.message.bytes`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface KafkaRegistryPublisherOptions {
+  kafka: Kafka;
+  /** The compacted registry topic (created when missing). */
+  topic: string;
+  /** The local registry the versions are read from. */
+  store: VersionStore;
+  /**
+   * Largest chunk of a version file in one record (at most 1 MiB).
+   * @defaultValue 524288 (512 KiB)
+   */
+  chunkBytes?: number;
+}
+
+/**
+ * Publishes versions of a local registry to a compacted Kafka topic, so
+ * machines that share no disk can mirror them ({@link KafkaRegistryMirror}).
+ * Each file of the version directory goes out in chunks keyed by their sha256,
+ * then a manifest with every file's size and sha256; writes are idempotent and
+ * acknowledged by all in-sync replicas, so a resolved `publish` is durable.
+ *
+ * @example
+ * const publisher = new KafkaRegistryPublisher({ kafka, topic: 'streamtune.registry', store });
+ * const meta = await store.save('digits', learner, info);
+ * await publisher.publish('digits', meta.version);
+ */
+export class KafkaRegistryPublisher {
+  private readonly producer: LazyProducer;
+  private readonly chunkBytes: number;
+  private ready: Promise<void> | undefined;
+  /** The last publish queued: publishes run one after the other, in the order asked. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly o: KafkaRegistryPublisherOptions) {
+    this.chunkBytes = o.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < 1 || this.chunkBytes > 1024 * 1024) {
+      throw new InvalidInputError('bad_chunk_bytes', 'chunkBytes', `chunkBytes must be an integer from 1 to 1048576, not ${this.chunkBytes}`);
+    }
+    this.producer = new LazyProducer(o.kafka);
+  }
+
+  get topic(): string {
+    return this.o.topic;
+  }
+
+  /**
+   * Publishes every file of `model@version`: chunks first, then the manifest;
+   * resolves once all in-sync replicas have them. Publishes run one at a time, in
+   * the order asked. Publishing a version again is harmless: the same keys get
+   * the same bytes.
+   */
+  publish(model: string, version: string): Promise<RegistryManifest> {
+    return this.enqueue(() => this.publishNow(model, version));
+  }
+
+  private async publishNow(model: string, version: string): Promise<RegistryManifest> {
+    await this.ensureTopic();
+    const dir = this.o.store.versionDir(model, version);
+    const manifest: RegistryManifest = { format: 1, model, version, files: [], publishedAt: new Date().toISOString() };
+    for (const name of await this.o.store.files(model, version)) {
+      const data = await fs.readFile(path.join(dir, name));
+      const chunks = splitChunks(data, this.chunkBytes);
+      const hashes = chunks.map(sha256);
+      // One chunk per request: a broker checks its message limit against a whole batch.
+      for (const [i, chunk] of chunks.entries()) {
+        await this.producer.send(this.o.topic, [{ key: chunkKey(model, version, name, i, hashes[i]!), value: chunk }]);
+      }
+      manifest.files.push({ name, size: data.length, sha256: sha256(data), chunks: hashes });
+    }
+    await this.producer.send(this.o.topic, [{ key: manifestKey(model, version), value: JSON.stringify(manifest) }]);
+    return manifest;
+  }
+
+  /**
+   * Publishes the model's operator state (pinned, rejected versions) as this
+   * store's `state.json` holds it: call it where that state is changed (pin,
+   * unpin, rollback), not after every version, or a stale copy would win.
+   */
+  publishState(model: string): Promise<void> {
+    return this.enqueue(async () => {
+      await this.ensureTopic();
+      const state = await this.o.store.readState(model);
+      await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(state) }]);
+    });
+  }
+
+  /** Finishes the publishes asked for, then disconnects (idempotent; concurrent calls share one promise). */
+  close(): Promise<void> {
+    this.closing ??= this.queue.then(() => this.producer.close());
+    return this.closing;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new ClosedError('the registry publisher'));
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Checks the topic once; a failure (broker away, a misconfigured topic) is tried again on the next call. */
+  private ensureTopic(): Promise<void> {
+    this.ready ??= ensureRegistryTopic(this.o.kafka, this.o.topic, this.chunkBytes).catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+}
+
+/**
+ * The publisher a trainer needs when `registry.mode` is `kafka`; null in mode `dir`.
+ *
+ * @example
+ * const publisher = registryPublisher(kafka, config, store);
+ * await publisher?.publish(meta.model, meta.version);
+ */
+export function registryPublisher(kafka: Kafka, config: { registry: RegistryConfig }, store: VersionStore): KafkaRegistryPublisher | null {
+  return config.registry.mode === 'kafka' ? new KafkaRegistryPublisher({ kafka, topic: config.registry.topic, store, chunkBytes: config.registry.chunkBytes }) : null;
+}
