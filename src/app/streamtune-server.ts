@@ -4,7 +4,7 @@ import { LabelRequestPublisher } from '../labelling/index.js';
 import { selectBackend, ConfigError, ModelNotFoundError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
 import { createKafka, probeBrokers } from '../ingest/index.js';
-import { ensureModelsTopic, ModelFollower, VersionStore, type VersionMeta } from '../registry/index.js';
+import { ensureModelsTopic, ModelFollower, startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, PredictionServer, VersionControl, type ServedModel } from '../serving/index.js';
 import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
@@ -50,6 +50,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   private readonly adding = new Map<string, Promise<ServedModel | undefined>>();
   private supervisor: TrainerSupervisor | undefined;
   private follower: ModelFollower | undefined;
+  private mirror: KafkaRegistryMirror | null = null;
   private lagMonitor: ConsumerLagMonitor | undefined;
   /** Structured logger (STREAMTUNE_LOG_LEVEL / STREAMTUNE_LOG_FORMAT unless one is passed). */
   readonly logger: Logger;
@@ -160,6 +161,11 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
   async start(): Promise<void> {
     const { config } = this;
+    if (config.serving.follow && config.kafka.brokers.length > 0) {
+      // registry.mode kafka: this replica's own directory, filled from the cluster before the first versions are chosen.
+      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
+      this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log });
+    }
     const names = (await this.store.models()).filter((n) => this.wants(n));
     const missing = config.serving.models.filter((n) => !names.includes(n));
     if (missing.length > 0 && !config.serving.follow) {
@@ -231,6 +237,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     const num = (v: string | null): number => (v ? Number(v.replace(/^v/, '')) : 0);
     await follower.start(async (a) => {
       if (!this.wants(a.model)) return;
+      if (this.mirror) await this.mirror.waitForVersion(a.model, a.version).catch((err: unknown) => this.log(`${a.model}@${a.version}: ${(err as Error).message}`));
       const m = await this.addModel(a.model, { waitForVersion: true }).catch(() => undefined);
       if (!m) return;
       if (a.action === 'rollback') {
@@ -371,6 +378,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
         ['label requests', () => this.labelRequests?.close()],
         ['trainer', () => this.supervisor?.close()],
         ['follower', () => this.follower?.close()],
+        ['registry mirror', () => this.mirror?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],
         ['swaps', () => Promise.all(this.fleet.all().map((m) => m.control.idle())).then(() => undefined)],
         ['operator log', () => this.operatorLog.close()],

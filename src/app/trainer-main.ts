@@ -5,7 +5,7 @@
  */
 import { loadConfig, ModelNotFoundError, selectBackend, type Config } from '../core/index.js';
 import { createKafka, readEventsJsonl } from '../ingest/index.js';
-import { ensureModelsTopic, ModelAnnouncer, VersionStore } from '../registry/index.js';
+import { ensureModelsTopic, ModelAnnouncer, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startOnlineLearning } from '../training/online-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
@@ -43,6 +43,10 @@ async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> 
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
   const store = new VersionStore(config.registryDir);
+  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
+  // registry.mode kafka: versions come from the cluster (an empty directory is enough) and go back to it.
+  const mirror = await startRegistryMirror(kafka, config, store, { log: (line) => send({ type: 'log', line }) });
+  const publisher = registryPublisher(kafka, config, store);
   // Saves cut short by a kill or a full disk left temporary folders: free their space.
   const abandoned = await store.removeAbandoned(config.model);
   if (abandoned.length > 0) send({ type: 'log', line: `removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}` });
@@ -58,7 +62,8 @@ async function main(): Promise<void> {
       ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...config.training.selfTraining }, restored.learner)
       : restored.learner;
   const regime = config.training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
-  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
+  // Completes a publish a crash cut short (same bytes, same keys: harmless otherwise).
+  await publisher?.publish(config.model, version);
   await ensureModelsTopic(kafka, config.kafka.modelsTopic);
   const announcer = new ModelAnnouncer(kafka, config.kafka.modelsTopic);
   const ol = await startOnlineLearning({
@@ -82,17 +87,21 @@ async function main(): Promise<void> {
     onVersion: (m, info) => {
       send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps });
       // Every replica following the models topic loads it from the shared registry (promoted versions only).
-      if (m.promotion?.promoted === false) return;
-      announcer
-        .announce({
+      const published = publisher ? publisher.publish(m.model, m.version) : Promise.resolve();
+      if (m.promotion?.promoted === false) {
+        published.catch((err: unknown) => send({ type: 'log', line: `publishing ${m.version} failed: ${(err as Error).message}`, level: 'warn' }));
+        return;
+      }
+      published
+        .then(() => announcer.announce({
           model: m.model,
           version: m.version,
           artifact: `${m.model}/versions/${m.version}`,
           parent: m.parent,
           metrics: m.metrics,
           createdAt: m.createdAt,
-        })
-        .catch((err: unknown) => send({ type: 'log', line: `announcing ${m.version} failed: ${(err as Error).message}`, level: 'warn' }));
+        }))
+        .catch((err: unknown) => send({ type: 'log', line: `publishing or announcing ${m.version} failed: ${(err as Error).message}`, level: 'warn' }));
     },
   });
   send({ type: 'ready', backend: choice.backend, version, skipped: choice.skipped });
@@ -103,6 +112,8 @@ async function main(): Promise<void> {
     try {
       await ol.close();
       await announcer.close();
+      await publisher?.close();
+      await mirror?.close();
       ol.trainer.learner.dispose();
       send({ type: 'stopped' });
       process.exit(0);
