@@ -39,7 +39,7 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
   private child: ChildProcess | undefined;
   private stopping: Promise<void> | undefined;
   backend = '';
-  /** Models with a version when the trainer started (from its \`ready\` message). */
+  /** Models with a version when the trainer started (from its `ready` message). */
   models: string[] = [];
   /** True once the trainer consumes (its `ready` message arrived). */
   ready = false;
