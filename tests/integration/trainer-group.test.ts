@@ -64,7 +64,7 @@ async function readAll(topic: string, count: number): Promise<{ partition: numbe
   return got;
 }
 
-describe('a group of trainer processes learning many models (real broker, one trainer killed with SIGKILL)', () => {
+describe('a group of trainer processes learning many models (real broker, one trainer killed with SIGKILL, one joining)', () => {
   let dir = '';
   const trainers: TrainerProcess[] = [];
   afterAll(async () => {
@@ -72,7 +72,7 @@ describe('a group of trainer processes learning many models (real broker, one tr
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('splits the models by partition, and after a kill the others take over: every model learns each of its events exactly once', async () => {
+  it('splits the models by partition; after a kill the others take over and a new member takes a share: every model learns each of its events exactly once', async () => {
     const backend = await useTestBackend();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-group-'));
     const id = uniq();
@@ -99,12 +99,14 @@ describe('a group of trainer processes learning many models (real broker, one tr
 
     // Which trainer process wrote which version, and when.
     const writer = new Map<string, { trainer: number; at: number }>();
-    for (let t = 0; t < 3; t++) {
+    const addTrainer = (): TrainerProcess => {
+      const t = trainers.length;
       const trainer = new TrainerProcess(config);
       trainer.on('version', (m) => writer.set(`${m.meta.model}@${m.meta.version}`, { trainer: t, at: Date.now() }));
       trainers.push(trainer);
-    }
-    await Promise.all(trainers.map((t) => t.start()));
+      return trainer;
+    };
+    await Promise.all([addTrainer(), addTrainer(), addTrainer()].map((t) => t.start()));
     expect(trainers[0]!.models).toEqual(MODELS);
 
     const producer = new EventProducer(kafka, labelsTopic, { defaultModel: DEFAULT_MODEL });
@@ -124,7 +126,22 @@ describe('a group of trainer processes learning many models (real broker, one tr
     const killedAt = Date.now();
     process.kill(trainers[victim]!.pid!, 'SIGKILL');
     await waitFor('the killed trainer to be gone', () => !alive(trainers[victim]!.pid!), 10_000);
-    for (let r = ROUNDS / 2 + 1; r < ROUNDS; r++) await sent(r);
+    for (let r = ROUNDS / 2 + 1; r < ROUNDS - 1; r++) await sent(r);
+    const byOthers = (): boolean => [...writer].some(([k, w]) => victimModels.has(k.split('@')[0]!) && w.trainer !== victim && w.at > killedAt);
+    await waitFor('the others to take the killed trainer\'s models over', byOthers, 60_000);
+    // A new member joins while events flow: partitions move between live trainers too.
+    await addTrainer().start();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor('the group to settle with three members', async () => {
+        const [g] = (await admin.describeGroups([config.kafka.groupId])).groups;
+        return g!.state === 'Stable' && g!.members.length === 3;
+      }, 60_000);
+    } finally {
+      await admin.disconnect();
+    }
+    await sent(ROUNDS - 1);
     await producer.close();
 
     const newest = async (model: string): Promise<VersionMeta> => store.meta(model, (await store.newest(model))!);
@@ -136,7 +153,7 @@ describe('a group of trainer processes learning many models (real broker, one tr
       },
       100_000,
     );
-    const survivors = [0, 1, 2].filter((t) => t !== victim);
+    const survivors = [0, 1, 2, 3].filter((t) => t !== victim);
     await Promise.all(survivors.map((t) => trainers[t]!.stop()));
 
     // Where each model's events are: one partition per model (partitioned by model).
@@ -174,6 +191,8 @@ describe('a group of trainer processes learning many models (real broker, one tr
       const after = chain.map((v) => writer.get(`${model}@${v.version}`)).filter((w) => w && w.at > killedAt);
       expect({ model, continuedBySurvivor: after.some((w) => survivors.includes(w!.trainer)) }).toEqual({ model, continuedBySurvivor: true });
     }
+    // The new member learned its share.
+    expect([...writer.values()].some((w) => w.trainer === 3)).toBe(true);
     // Events for a model the registry does not have are dead-lettered, naming it.
     const dead = await readAll(dlqTopic, ROUNDS);
     const ghosts = dead.filter((d) => d.headers['streamtune-reason'] === 'unknown_model');
