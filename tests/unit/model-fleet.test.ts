@@ -152,4 +152,26 @@ describe('ModelFleet over an in-memory source', () => {
     expect(f.commits).toEqual([{ 't/0': '13' }]);
     f.fleet.dispose();
   });
+  it('saves and unloads a model idle for `training.idleUnloadMs`, and loads it again on its next event', async () => {
+    const store = new VersionStore(path.join(dir, 'r3'));
+    const l = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['x', 'y'], hiddenUnits: [] });
+    await store.save('a', l, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    l.dispose();
+    let now = 0;
+    const f = await fleetOf(store, trainingConfig({ versionEverySteps: 1000, versionEveryMs: 3_600_000, idleUnloadMs: 1000, guardrail: { enabled: false } }), () => now);
+    offset = 0;
+    await f.fleet.step([rec(0, ev('1', 'a', 2))]);
+    now = 999;
+    await f.fleet.step([]);
+    expect(f.fleet.models).toEqual(['a']);
+    now = 1000;
+    await f.fleet.step([]);
+    expect({ models: f.fleet.models, unloaded: f.fleet.totals.unloaded, newest: await store.newest('a') }).toEqual({ models: [], unloaded: 1, newest: 'v2' });
+    expect(f.commits.at(-1)).toEqual({ 't/0': '1' });
+    await f.fleet.step([rec(0, ev('2', 'a', 2))]);
+    expect(f.fleet.trainer('a')!.checkpoint!.version).toBe('v2');
+    await f.fleet.saveAll();
+    expect((await store.meta('a', 'v3')).examplesSeen).toBe(2);
+    f.fleet.dispose();
+  });
 });
