@@ -56,9 +56,14 @@ async function main(): Promise<void> {
   const models = await modelsAtStart(store, config.training.models);
   // Models are loaded on their first event; a registry with none at all is a setup mistake.
   if (models.length === 0) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
-  // Image and audio models are CNNs: pick a backend with Conv2D gradients before loading any.
   let conv = false;
-  for (const model of models) conv ||= needsConv((await store.meta(model, (await store.newest(model))!)).config);
+  for (const model of models) {
+    // Saves cut short by a kill or a full disk left temporary folders: free their space.
+    const abandoned = await store.removeAbandoned(model);
+    if (abandoned.length > 0) send({ type: 'log', line: `${model}: removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}` });
+    // Image and audio models are CNNs: pick a backend with Conv2D gradients before loading any.
+    conv ||= needsConv((await store.meta(model, (await store.newest(model))!)).config);
+  }
   const choice = await selectBackend(config.backend, { conv });
   const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
   await ensureModelsTopic(kafka, config.kafka.modelsTopic);
