@@ -106,7 +106,21 @@ describe('a group of trainer processes learning many models (real broker, one tr
       trainers.push(trainer);
       return trainer;
     };
+    /** Waits until the group has `n` members and no rebalance under way. */
+    const settled = async (n: number): Promise<void> => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await waitFor(`the group to settle with ${n} members`, async () => {
+          const [g] = (await admin.describeGroups([config.kafka.groupId])).groups;
+          return g!.state === 'Stable' && g!.members.length === n;
+        }, 60_000);
+      } finally {
+        await admin.disconnect();
+      }
+    };
     await Promise.all([addTrainer(), addTrainer(), addTrainer()].map((t) => t.start()));
+    await settled(3);
     expect(trainers[0]!.models).toEqual(MODELS);
 
     const producer = new EventProducer(kafka, labelsTopic, { defaultModel: DEFAULT_MODEL });
@@ -131,16 +145,7 @@ describe('a group of trainer processes learning many models (real broker, one tr
     await waitFor('the others to take the killed trainer\'s models over', byOthers, 60_000);
     // A new member joins while events flow: partitions move between live trainers too.
     await addTrainer().start();
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await waitFor('the group to settle with three members', async () => {
-        const [g] = (await admin.describeGroups([config.kafka.groupId])).groups;
-        return g!.state === 'Stable' && g!.members.length === 3;
-      }, 60_000);
-    } finally {
-      await admin.disconnect();
-    }
+    await settled(3);
     await sent(ROUNDS - 1);
     await producer.close();
 
