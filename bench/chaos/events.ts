@@ -28,7 +28,7 @@ const BAD_KINDS: { kind: string; reason: string; count: number; make(id: string)
   { kind: 'text', reason: 'wrong_kind', count: 1, make: (id) => json({ id, input: { text: 'a digit?' }, label: '1' }) },
   { kind: 'short', reason: 'wrong_dimension', count: 1, make: (id) => json({ id, input: { features: [1, 2, 3] }, label: '1' }) },
   { kind: 'label', reason: 'unknown_label', count: 1, make: (id) => json({ id, input: { features: features(64) }, label: 'eleven' }) },
-  { kind: 'model', reason: 'wrong_model', count: 1, make: (id) => json({ id, model: 'another-model', input: { features: features(64) }, label: '1' }) },
+  { kind: 'model', reason: 'unknown_model', count: 1, make: (id) => json({ id, model: 'another-model', input: { features: features(64) }, label: '1' }) },
 ];
 
 export const BAD_KIND_COUNT = BAD_KINDS.length;

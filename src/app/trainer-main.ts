@@ -1,15 +1,16 @@
 /**
- * Entry of the trainer process: online learning runs here, off the serving
- * event loop. It reports stats and new versions to its parent over IPC and
- * stops cleanly (last version saved, offsets committed) on a `stop` message.
+ * Entry of the trainer process: online learning of every model of the registry
+ * (events routed by their `model`) runs here, off the serving event loop. It
+ * reports stats and new versions to its parent over IPC and stops cleanly (last
+ * version of each model saved, offsets committed) on a `stop` message.
  */
 import { loadConfig, ModelNotFoundError, selectBackend, type Config } from '../core/index.js';
 import { createKafka, readEventsJsonl } from '../ingest/index.js';
 import { ensureModelsTopic, ModelAnnouncer, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
-import { startOnlineLearning } from '../training/online-learning.js';
+import { startFleetLearning } from '../training/fleet-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
-import { needsConv, SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
+import { needsConv, type Example } from '../learners/index.js';
 
 /**
  * Tells the server, if it is still there. The callback takes the error of a send
@@ -40,6 +41,12 @@ async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> 
   return events.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, spec), y: e.label as string | number }));
 }
 
+/** Models of the registry this trainer may learn (all when `training.models` is empty) that have a version. */
+async function modelsAtStart(store: VersionStore, allowed: readonly string[]): Promise<string[]> {
+  const present = await store.models();
+  return allowed.length > 0 ? present.filter((m) => allowed.includes(m)) : present;
+}
+
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
   const store = new VersionStore(config.registryDir);
@@ -47,74 +54,70 @@ async function main(): Promise<void> {
   // registry.mode kafka: versions come from the cluster (an empty directory is enough) and go back to it.
   const mirror = await startRegistryMirror(kafka, config, store, { log: (line) => send({ type: 'log', line }) });
   const publisher = registryPublisher(kafka, config, store);
-  // Saves cut short by a kill or a full disk left temporary folders: free their space.
-  const abandoned = await store.removeAbandoned(config.model);
-  if (abandoned.length > 0) send({ type: 'log', line: `removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}` });
-  // The newest checkpoint, even one a crash kept from being marked LATEST.
-  const version = await store.newest(config.model);
-  if (!version) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
-  // Image and audio models are CNNs: pick a backend with Conv2D gradients before loading.
-  const choice = await selectBackend(config.backend, { conv: needsConv((await store.meta(config.model, version)).config) });
-  const restored = await store.load(config.model, version);
-  const { meta } = restored;
-  const learner: Learner =
-    config.training.regime === 'self-training' && restored.learner.className !== SelfTrainingLearner.className
-      ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...config.training.selfTraining }, restored.learner)
-      : restored.learner;
-  const regime = config.training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
-  // Completes a publish a crash cut short (same bytes, same keys: harmless otherwise).
-  await publisher?.publish(config.model, version);
+  const models = await modelsAtStart(store, config.training.models);
+  // Models are loaded on their first event; a registry with none at all is a setup mistake.
+  if (models.length === 0) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
+  let conv = false;
+  for (const model of models) {
+    // Saves cut short by a kill or a full disk left temporary folders: free their space.
+    const abandoned = await store.removeAbandoned(model);
+    if (abandoned.length > 0) send({ type: 'log', line: `${model}: removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}` });
+    // Image and audio models are CNNs: pick a backend with Conv2D gradients before loading any.
+    conv ||= needsConv((await store.meta(model, (await store.newest(model))!)).config);
+  }
+  const choice = await selectBackend(config.backend, { conv });
+  if (publisher) {
+    // Completes publishes a crash cut short (same bytes under the same keys: harmless otherwise), in the background.
+    void (async () => {
+      for (const model of models) await publisher.publish(model, (await store.newest(model))!);
+    })().catch((err: unknown) => send({ type: 'log', line: `republishing the newest versions failed: ${(err as Error).message}`, level: 'warn' }));
+  }
   await ensureModelsTopic(kafka, config.kafka.modelsTopic);
   const announcer = new ModelAnnouncer(kafka, config.kafka.modelsTopic);
-  const ol = await startOnlineLearning({
+  const warn = (what: string) => (err: unknown) => send({ type: 'log', line: `${what.startsWith('publishing') ? what : `announcing ${what}`} failed: ${(err as Error).message}`, level: 'warn' });
+  const holdoutFile = config.training.guardrail.holdoutFile;
+  const fl = await startFleetLearning({
     kafka,
-    model: config.model,
     store,
-    learner,
-    parent: meta,
+    defaultModel: config.model,
     backend: choice.backend,
-    regime: `${regime}-online`,
     topics: config.kafka,
     training: config.training,
-    holdout: config.training.guardrail.holdoutFile ? await readHoldout(config.training.guardrail.holdoutFile, learner.featureSpec) : undefined,
+    // The holdout file holds events of the configured model only.
+    holdout: async (model, learner) => (holdoutFile && model === config.model ? readHoldout(holdoutFile, learner.featureSpec) : undefined),
+    log: (line, level) => send({ type: 'log', line, level }),
+    onModel: (e) => send({ type: 'log', line: `${e.action} ${e.model}${e.version ? `@${e.version}` : ''}: ${e.reason}` }),
     onRollback: (r) => {
       send({ type: 'rollback', ...r });
       announcer
-        .announce({ model: config.model, version: r.to, artifact: `${config.model}/versions/${r.to}`, parent: null, metrics: {}, createdAt: new Date().toISOString(), action: 'rollback', reason: r.reason })
-        .catch((err: unknown) => send({ type: 'log', line: `announcing the rollback failed: ${(err as Error).message}`, level: 'warn' }));
+        .announce({ model: r.model, version: r.to, artifact: `${r.model}/versions/${r.to}`, parent: null, metrics: {}, createdAt: new Date().toISOString(), action: 'rollback', reason: r.reason })
+        .catch(warn(`the rollback of ${r.model}`));
     },
     onStats: (stats) => send({ type: 'stats', stats }),
     onVersion: (m, info) => {
       send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps });
-      // Every replica following the models topic loads it from the shared registry (promoted versions only).
-      const published = publisher ? publisher.publish(m.model, m.version) : Promise.resolve();
+      // With the registry on Kafka every version is published first (a standby restores rejected ones too);
+      // replicas following the models topic then load promoted ones from their registry.
+      const published = publisher ? publisher.publish(m.model, m.version) : Promise.resolve(null);
       if (m.promotion?.promoted === false) {
-        published.catch((err: unknown) => send({ type: 'log', line: `publishing ${m.version} failed: ${(err as Error).message}`, level: 'warn' }));
+        published.catch(warn(`publishing ${m.model}@${m.version}`));
         return;
       }
       published
-        .then(() => announcer.announce({
-          model: m.model,
-          version: m.version,
-          artifact: `${m.model}/versions/${m.version}`,
-          parent: m.parent,
-          metrics: m.metrics,
-          createdAt: m.createdAt,
-        }))
-        .catch((err: unknown) => send({ type: 'log', line: `publishing or announcing ${m.version} failed: ${(err as Error).message}`, level: 'warn' }));
+        .then(() => announcer.announce({ model: m.model, version: m.version, artifact: `${m.model}/versions/${m.version}`, parent: m.parent, metrics: m.metrics, createdAt: m.createdAt }))
+        .catch(warn(`${m.model}@${m.version}`));
     },
   });
-  send({ type: 'ready', backend: choice.backend, version, skipped: choice.skipped });
+  send({ type: 'ready', backend: choice.backend, version: (await store.newest(config.model)) ?? '', skipped: choice.skipped, models });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     try {
-      await ol.close();
+      await fl.close();
       await announcer.close();
       await publisher?.close();
       await mirror?.close();
-      ol.trainer.learner.dispose();
       send({ type: 'stopped' });
       process.exit(0);
     } catch (err) {
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
   if (!process.connected) void stop();
   // The server handles Ctrl-C and sends `stop`; do not die first.
   process.on('SIGINT', () => undefined);
-  ol.done.catch((err: unknown) => {
+  fl.done.catch((err: unknown) => {
     send({ type: 'error', message: (err as Error).message });
     process.exit(1);
   });

@@ -3,10 +3,14 @@ import type { TrainerStats } from '../training/trainer-stats.js';
 
 /** Messages from the trainer process to the server that started it. */
 export type TrainerMessage =
-  | { type: 'ready'; backend: string; version: string; skipped: { backend: string; reason: string }[] }
+  /** `version`: newest of the configured model ('' when it has none); `models`: the models with a version when the trainer started (each is loaded on its first event). */
+  | { type: 'ready'; backend: string; version: string; skipped: { backend: string; reason: string }[]; models?: string[] }
+  /** `stats.model` names the model of the step (records no model took on count for the configured model). */
   | { type: 'stats'; stats: TrainerStats }
+  /** A checkpoint of `meta.model` was saved. */
   | { type: 'version'; meta: VersionMeta; eventTimestamps: number[] }
-  | { type: 'rollback'; from: string; to: string; reason: string; model?: string }
+  /** The guardrail of `model` asks serving to go back from `from` to `to`. */
+  | { type: 'rollback'; model: string; from: string; to: string; reason: string }
   /** A line for the server's log; `warn` for what an operator should see (kafkajs errors, failed announcements). */
   | { type: 'log'; line: string; level?: 'info' | 'warn' }
   | { type: 'error'; message: string }

@@ -39,6 +39,8 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
   private child: ChildProcess | undefined;
   private stopping: Promise<void> | undefined;
   backend = '';
+  /** Models with a version when the trainer started (from its `ready` message). */
+  models: string[] = [];
   /** True once the trainer consumes (its `ready` message arrived). */
   ready = false;
 
@@ -68,6 +70,7 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
           case 'ready':
             clearTimeout(timer);
             this.backend = m.backend;
+            this.models = m.models ?? [];
             this.ready = true;
             this.emit('ready', m);
             resolve();

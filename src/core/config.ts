@@ -13,6 +13,13 @@ export const trainingSchema = z
     enabled: z.boolean().default(true),
     maxBatchSize: z.number().int().min(1).max(4096).default(32),
     maxBatchWaitMs: z.number().int().min(1).default(200),
+    /**
+     * Models a trainer may learn (events for others are dead-lettered \`wrong_model\`);
+     * empty: every model of the registry (events naming none go to \`model\`).
+     */
+    models: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128)')).default([]),
+    /** A model that got no event for this long is saved and unloaded (bounds memory); 0 keeps models loaded. */
+    idleUnloadMs: z.number().int().min(0).default(600_000),
     /** Unacked records before the consumer pauses (bounds memory). */
     maxInFlight: z.number().int().min(1).default(2000),
     versionEverySteps: z.number().int().min(1).default(20),

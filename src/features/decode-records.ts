@@ -37,18 +37,43 @@ export interface DecodeTarget {
  */
 export function decodeRecord(record: RawRecord, target: DecodeTarget): DecodedRecord {
   try {
-    const event = decodeEvent(record.value);
-    if (target.model && event.model && event.model !== target.model) {
-      throw new InvalidInputError('wrong_model', 'model', `event is for model "${event.model}", this trainer learns "${target.model}"`);
-    }
-    if (event.label !== null && target.labels && !target.labels.includes(String(event.label))) {
-      throw new InvalidInputError('unknown_label', 'label', `label "${event.label}" is not one of the model's labels (${target.labels.join(', ')})`);
-    }
-    return { ok: true, record, event, x: featurize(event.input, target.featureSpec) };
+    return checkEvent(record, decodeEvent(record.value), target);
   } catch (err) {
-    if (err instanceof InvalidInputError) return { ok: false, record, reason: err.reason, message: err.message };
-    return { ok: false, record, reason: 'internal', message: (err as Error).message };
+    return rejectedRecord(record, err);
   }
+}
+
+/**
+ * Checks and featurizes an event already parsed from `record` (a trainer of many
+ * models parses once to read `event.model`, then decodes with that model's spec).
+ * Never throws for bad input.
+ *
+ * @example
+ * const event = decodeEvent(record.value);
+ * decodeParsed(record, event, targets.get(event.model ?? 'digits'));
+ */
+export function decodeParsed(record: RawRecord, event: LabelEvent, target: DecodeTarget): DecodedRecord {
+  try {
+    return checkEvent(record, event, target);
+  } catch (err) {
+    return rejectedRecord(record, err);
+  }
+}
+
+/** The rejected record for an error thrown while decoding (a reason code from InvalidInputError, else `internal`). */
+export function rejectedRecord(record: RawRecord, err: unknown): BadRecord {
+  if (err instanceof InvalidInputError) return { ok: false, record, reason: err.reason, message: err.message };
+  return { ok: false, record, reason: 'internal', message: (err as Error).message };
+}
+
+function checkEvent(record: RawRecord, event: LabelEvent, target: DecodeTarget): GoodRecord {
+  if (target.model && event.model && event.model !== target.model) {
+    throw new InvalidInputError('wrong_model', 'model', `event is for model "${event.model}", this trainer learns "${target.model}"`);
+  }
+  if (event.label !== null && target.labels && !target.labels.includes(String(event.label))) {
+    throw new InvalidInputError('unknown_label', 'label', `label "${event.label}" is not one of the model's labels (${target.labels.join(', ')})`);
+  }
+  return { ok: true, record, event, x: featurize(event.input, target.featureSpec) };
 }
 
 /**

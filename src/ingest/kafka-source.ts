@@ -19,6 +19,14 @@ export interface KafkaSourceOptions {
    * offset), e.g. the offsets of the newest checkpoint.
    */
   onAssigned?: () => Promise<Record<string, string>> | Record<string, string>;
+  /**
+   * Called each time the group gives this member its partitions of the topic
+   * (an empty list too), before `onAssigned`: until then records of partitions
+   * it lost may still be in flight.
+   */
+  onPartitions?: (partitions: number[]) => void;
+  /** Called when the group starts a rebalance: this member may lose partitions. */
+  onRebalancing?: () => void;
 }
 
 /**
@@ -78,6 +86,7 @@ export class KafkaSource {
       this.complete = () => subscriber.complete();
       this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
         const mine = payload.memberAssignment[topic] ?? [];
+        this.opts.onPartitions?.(mine);
         if (mine.length === 0) return;
         this.assignments++;
         this.assigned = mine;
@@ -89,6 +98,7 @@ export class KafkaSource {
         if (offsets instanceof Promise) offsets.then((o) => this.seekTo(o)).catch((err: unknown) => subscriber.error(err));
         else this.seekTo(offsets);
       });
+      this.consumer.on(this.consumer.events.REBALANCING, () => this.opts.onRebalancing?.());
       (async () => {
         await this.consumer.connect();
         await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });

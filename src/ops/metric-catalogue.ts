@@ -32,7 +32,7 @@ export interface MetricDef {
 }
 
 /** Why a label event is dead-lettered (`streamtune-reason` header and metric label). */
-export const REJECT_REASONS = ['bad_json', 'schema', 'non_finite', 'too_large', 'empty', 'wrong_kind', 'wrong_dimension', 'unknown_label', 'wrong_model', 'bad_image', 'bad_audio', 'internal'] as const;
+export const REJECT_REASONS = ['bad_json', 'schema', 'non_finite', 'too_large', 'empty', 'wrong_kind', 'wrong_dimension', 'unknown_label', 'wrong_model', 'unknown_model', 'bad_image', 'bad_audio', 'internal'] as const;
 export const DROP_REASONS = ['deadline', 'cancelled'] as const;
 export const LABEL_REQUEST_OUTCOMES = ['published', 'lost'] as const;
 export const SWAP_RESULTS = ['ok', 'failed'] as const;

@@ -37,6 +37,12 @@ export interface OnlineTrainerOptions {
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   /** The serving version degraded after its promotion: serving should go back to `to`. */
   onRollback?(r: RollbackRequest): void;
+  /**
+   * Asked before each checkpoint: false holds it back (the learning stays pending),
+   * e.g. while the group rebalances and this model's partition may move to another
+   * trainer. @defaultValue always true
+   */
+  mayCheckpoint?(): boolean;
   /** Clock in ms (a parameter so tests control time). @defaultValue Date.now */
   now?: () => number;
 }
@@ -106,6 +112,11 @@ export class OnlineTrainer {
   /** The newest checkpoint this trainer wrote or restored. */
   get checkpoint(): VersionMeta | null {
     return this.parent;
+  }
+
+  /** Examples learned (labelled and pseudo-labelled) that no saved checkpoint holds yet. */
+  get unsaved(): number {
+    return this.checkpoints.pending;
   }
 
   /** Next offset per `topic/partition` that this learner has not learned yet. */
@@ -243,6 +254,7 @@ export class OnlineTrainer {
 
   /** Saves a checkpoint version now if anything was learned since the last one (see {@link Checkpointer}). */
   async saveVersion(): Promise<VersionMeta | null> {
+    if (this.opts.mayCheckpoint && !this.opts.mayCheckpoint()) return null;
     const meta = await this.checkpoints.save({
       learner: this.learnerRef,
       parent: this.parent,

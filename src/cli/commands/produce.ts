@@ -79,7 +79,8 @@ Examples:
     const batch = intFlag(values, 'batch') ?? (events.some((e) => 'image' in e.input || 'audio' in e.input) ? 10 : 100);
     const kafka = createKafka(brokers, `${config.kafka.clientId}-producer`);
     await ensureTopics(kafka, [{ topic }]);
-    const producer = new EventProducer(kafka, topic);
+    // Partitioned by model: events naming no model go to (and are keyed by) the configured one.
+    const producer = new EventProducer(kafka, topic, { defaultModel: config.model });
     const started = Date.now();
     const progress = progressReporter();
     try {

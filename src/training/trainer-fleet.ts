@@ -1,0 +1,343 @@
+import type { TrainingConfig } from '../core/index.js';
+import { decodeParsed, rejectedRecord, type BadRecord, type DecodedRecord, type DecodeTarget } from '../features/index.js';
+import { decodeEvent, tpKey, type DeadLetter, type RawRecord } from '../ingest/index.js';
+import { SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
+import type { VersionMeta, VersionStore } from '../registry/index.js';
+import { CommitFloor } from './commit-floor.js';
+import { OnlineTrainer } from './online-trainer.js';
+import type { RollbackRequest } from './promotion-guardrail.js';
+import type { TrainerStats } from './trainer-stats.js';
+
+/** Model names as the config and the registry accept them (never a path). */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** How long a model whose newest version failed to load is not tried again. */
+const BROKEN_RETRY_MS = 30_000;
+
+/** A rollback the guardrail of one model asks for. */
+export interface ModelRollback extends RollbackRequest {
+  model: string;
+}
+
+export interface TrainerFleetOptions {
+  store: VersionStore;
+  /** The labels topic (for stats). */
+  topic: string;
+  /** The `training` section, whole: batching and checkpoints per model, `models` (allowed models), `idleUnloadMs`. */
+  training: TrainingConfig;
+  /** The model of events that name none (the `model` config key). */
+  defaultModel: string;
+  backend: string;
+  /** A trusted labelled set for a model's guardrail (loaded once per model load). */
+  holdout?(model: string, learner: Learner): Promise<Example[] | undefined>;
+  deadLetters: { send(letters: DeadLetter[]): Promise<void> };
+  ack(record: RawRecord): void;
+  /** Commits group offsets (`topic/partition` → next offset); see {@link CommitFloor}. */
+  commit(offsets: Record<string, string>): Promise<void>;
+  onStats?(stats: TrainerStats): void;
+  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  onRollback?(r: ModelRollback): void;
+  /** A model was loaded from the registry (first event for it), or unloaded. */
+  onModel?(e: { model: string; action: 'loaded' | 'unloaded' | 'dropped'; version: string | null; reason: string }): void;
+  log?(line: string, level?: 'info' | 'warn'): void;
+  /** Clock in ms. @defaultValue Date.now */
+  now?: () => number;
+}
+
+interface Member {
+  trainer: OnlineTrainer;
+  target: DecodeTarget;
+  lastEventAt: number;
+}
+
+/**
+ * The models one trainer process learns from a shared labels topic: each
+ * record goes by its event's `model` (none: the default model) to that model's
+ * own {@link OnlineTrainer} (learner, offsets, checkpoints, guardrail, dedupe),
+ * loaded from the newest version in the registry on the model's first event.
+ * Events for a model the registry does not have are dead-lettered
+ * `unknown_model`; when `training.models` lists models, events for others are
+ * dead-lettered `wrong_model`.
+ *
+ * Group offsets follow a {@link CommitFloor}: never past a record some model
+ * learned but has not saved. When the group reassigns partitions, models whose
+ * unsaved learning was on a partition this member lost are dropped unsaved (the
+ * new reader learns those events again from the committed offset), and every
+ * other model restores the newest checkpoint before its next step, in case
+ * another trainer wrote one meanwhile. Steps must run one at a time.
+ *
+ * @example
+ * const fleet = new TrainerFleet({ store, topic, training, defaultModel: 'digits', backend, deadLetters, ack, commit });
+ * source.records().pipe(microBatch(32, 200), concatMap((b) => fleet.step(b)));
+ */
+export class TrainerFleet {
+  private readonly members = new Map<string, Member>();
+  private readonly floor = new CommitFloor();
+  private readonly now: () => number;
+  /** `topic/partition` keys this member reads (null before the first assignment: nothing arrives then). */
+  private assigned: Set<string> | null = null;
+  private assignmentChanged = false;
+  /** Models whose newest version failed to load, and until when they are not tried again. */
+  private readonly broken = new Map<string, number>();
+  private rebalancing = false;
+  private committed = '';
+  private lastCommitAt: number;
+  /** Totals since start (for summaries and tests). */
+  readonly totals = { routed: 0, unknownModel: 0, wrongModel: 0, rejected: 0, dropped: 0, loaded: 0, unloaded: 0, discarded: 0, commits: 0 };
+
+  constructor(private readonly o: TrainerFleetOptions) {
+    this.now = o.now ?? Date.now;
+    this.lastCommitAt = this.now();
+  }
+
+  /** Names of the models loaded now. */
+  get models(): string[] {
+    return [...this.members.keys()];
+  }
+
+  /** The trainer of a loaded model (undefined when it is not loaded). */
+  trainer(model: string): OnlineTrainer | undefined {
+    return this.members.get(model)?.trainer;
+  }
+
+  /** The group is rebalancing: no checkpoint until the new assignment is known (a partition may move to another trainer). */
+  revoke(): void {
+    this.rebalancing = true;
+  }
+
+  /** The group gave this member these partitions of the topic (takes effect at the next step). */
+  assign(topic: string, partitions: readonly number[]): void {
+    this.assigned = new Set(partitions.map((p) => tpKey(topic, p)));
+    this.assignmentChanged = true;
+    this.rebalancing = false;
+  }
+
+  /** Routes, decodes and learns one micro-batch of raw records; an empty batch is a clock tick. */
+  async step(batch: readonly RawRecord[]): Promise<void> {
+    if (this.assignmentChanged) this.applyAssignment();
+    const now = this.now();
+    const routed = new Map<string, DecodedRecord[]>();
+    const letters: BadRecord[] = [];
+    const missing = new Set<string>();
+    for (const record of batch) {
+      const key = tpKey(record.topic, record.partition);
+      if (this.assigned && !this.assigned.has(key)) {
+        // Fetched before this member lost the partition: its new reader has it from the committed offset.
+        this.o.ack(record);
+        this.totals.dropped++;
+        continue;
+      }
+      const routedTo = await this.route(record, missing);
+      if (!routedTo.ok) {
+        letters.push(routedTo.bad);
+        continue;
+      }
+      const { model, member, decoded } = routedTo;
+      member.lastEventAt = now;
+      this.floor.taken(model, key, record.offset);
+      let list = routed.get(model);
+      if (!list) routed.set(model, (list = []));
+      list.push(decoded);
+      this.totals.routed++;
+    }
+    if (letters.length > 0) await this.deadLetter(letters);
+    for (const record of batch) {
+      const key = tpKey(record.topic, record.partition);
+      if (!this.assigned || this.assigned.has(key)) this.floor.passed(key, record.offset);
+    }
+    // Every model steps: with its records, or empty (a tick: a checkpoint may be due by time).
+    for (const [model, member] of this.members) {
+      await member.trainer.step(routed.get(model) ?? []);
+      if (member.trainer.unsaved === 0) this.floor.clean(model);
+    }
+    await this.unloadIdle(now);
+    if (now - this.lastCommitAt >= this.o.training.versionEveryMs) await this.commit();
+  }
+
+  /** Saves a checkpoint of every model that learned since its last one, then commits (on close). */
+  async saveAll(): Promise<void> {
+    for (const [model, member] of this.members) {
+      await member.trainer.saveVersion();
+      if (member.trainer.unsaved === 0) this.floor.clean(model);
+    }
+    await this.commit();
+  }
+
+  /** Releases every model (learners and guardrail copies). */
+  dispose(): void {
+    for (const model of [...this.members.keys()]) this.release(model);
+  }
+
+  /** Which model a record is for, loading it on its first event; or why it is rejected. */
+  private async route(
+    record: RawRecord,
+    missing: Set<string>,
+  ): Promise<{ ok: true; model: string; member: Member; decoded: DecodedRecord } | { ok: false; bad: BadRecord }> {
+    let event;
+    try {
+      event = decodeEvent(record.value);
+    } catch (err) {
+      return { ok: false, bad: rejectedRecord(record, err) };
+    }
+    const model = event.model ?? this.o.defaultModel;
+    const allowed = this.o.training.models;
+    if (allowed.length > 0 && !allowed.includes(model)) {
+      this.totals.wrongModel++;
+      return { ok: false, bad: { ok: false, record, reason: 'wrong_model', message: `event is for model "${model}", this trainer learns ${allowed.map((m) => `"${m}"`).join(', ')}` } };
+    }
+    const member = MODEL_NAME.test(model) && !missing.has(model) && !((this.broken.get(model) ?? 0) > this.now()) ? await this.member(model) : null;
+    if (!member) {
+      missing.add(model);
+      this.totals.unknownModel++;
+      return { ok: false, bad: { ok: false, record, reason: 'unknown_model', message: `model "${model.slice(0, 128)}" has no version in the registry: train it first (streamtune train --model NAME)` } };
+    }
+    return { ok: true, model, member, decoded: decodeParsed(record, event, member.target) };
+  }
+
+  /** The loaded model, or loads its newest version; null when the registry has none (or it cannot be loaded). */
+  private async member(model: string): Promise<Member | null> {
+    const have = this.members.get(model);
+    if (have) return have;
+    const { store, training } = this.o;
+    const version = await store.newest(model);
+    if (!version) return null;
+    const abandoned = await store.removeAbandoned(model);
+    if (abandoned.length > 0) this.o.log?.(`${model}: removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}`);
+    let restored: { learner: Learner; meta: VersionMeta };
+    try {
+      restored = await store.load(model, version);
+    } catch (err) {
+      this.o.log?.(`${model}@${version} cannot be loaded, its events are dead-lettered (next try in ${BROKEN_RETRY_MS} ms): ${(err as Error).message}`, 'warn');
+      this.broken.set(model, this.now() + BROKEN_RETRY_MS);
+      return null;
+    }
+    const { meta } = restored;
+    const learner: Learner =
+      training.regime === 'self-training' && restored.learner.className !== SelfTrainingLearner.className
+        ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...training.selfTraining }, restored.learner)
+        : restored.learner;
+    const regime = training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
+    const trainer = new OnlineTrainer({
+      model,
+      learner,
+      store,
+      parent: meta,
+      backend: this.o.backend,
+      regime: `${regime}-online`,
+      topic: this.o.topic,
+      training,
+      holdout: await this.o.holdout?.(model, learner),
+      deadLetters: this.o.deadLetters,
+      ack: (r) => this.o.ack(r),
+      commit: async () => {
+        // Everything this model took on is in the checkpoint just made durable.
+        this.floor.clean(model);
+        await this.commit();
+      },
+      mayCheckpoint: () => this.mayCheckpoint(model),
+      onStats: this.o.onStats,
+      onVersion: this.o.onVersion,
+      onRollback: (r) => this.o.onRollback?.({ model, ...r }),
+      now: this.now,
+    });
+    await trainer.restoreState();
+    const desc = learner.describe();
+    const member: Member = {
+      trainer,
+      target: { featureSpec: learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined },
+      lastEventAt: this.now(),
+    };
+    this.members.set(model, member);
+    this.totals.loaded++;
+    this.o.onModel?.({ model, action: 'loaded', version, reason: 'first event' });
+    return member;
+  }
+
+  /** A checkpoint may be written only while every partition the model learned from since its last one is still this member's. */
+  private mayCheckpoint(model: string): boolean {
+    if (this.rebalancing) return false;
+    const assigned = this.assigned;
+    return assigned === null || this.floor.partitionsOf(model).every((k) => assigned.has(k));
+  }
+
+  /** After a (re)assignment: drop models whose unsaved learning is on a lost partition; the others restore the newest checkpoint. */
+  private applyAssignment(): void {
+    this.assignmentChanged = false;
+    this.committed = '';
+    const assigned = this.assigned ?? new Set<string>();
+    for (const [model, member] of [...this.members]) {
+      if (this.floor.partitionsOf(model).some((k) => !assigned.has(k))) {
+        this.release(model);
+        this.totals.discarded++;
+        this.o.onModel?.({ model, action: 'dropped', version: member.trainer.checkpoint?.version ?? null, reason: 'its partition moved to another trainer' });
+      } else member.trainer.requestRefresh();
+    }
+    this.floor.retain(assigned);
+  }
+
+  /** Saves and unloads models that got no event for `training.idleUnloadMs`. */
+  private async unloadIdle(now: number): Promise<void> {
+    const idleMs = this.o.training.idleUnloadMs;
+    if (idleMs <= 0) return;
+    for (const [model, member] of [...this.members]) {
+      if (now - member.lastEventAt < idleMs) continue;
+      await member.trainer.saveVersion();
+      if (member.trainer.unsaved > 0) continue;
+      this.floor.clean(model);
+      this.release(model);
+      this.totals.unloaded++;
+      this.o.onModel?.({ model, action: 'unloaded', version: member.trainer.checkpoint?.version ?? null, reason: `idle for ${idleMs} ms` });
+    }
+  }
+
+  private release(model: string): void {
+    const member = this.members.get(model);
+    if (!member) return;
+    this.members.delete(model);
+    this.floor.clean(model);
+    member.trainer.dispose();
+    member.trainer.learner.dispose();
+  }
+
+  /** Dead-letters records no model took on, and reports them as the default model's rejects. */
+  private async deadLetter(letters: BadRecord[]): Promise<void> {
+    await this.o.deadLetters.send(letters.map((b) => ({ record: b.record, reason: b.reason, message: b.message })));
+    const rejected: Record<string, number> = {};
+    for (const b of letters) {
+      rejected[b.reason] = (rejected[b.reason] ?? 0) + 1;
+      this.o.ack(b.record);
+    }
+    this.totals.rejected += letters.length;
+    this.o.onStats?.({
+      model: this.o.defaultModel,
+      topic: this.o.topic,
+      consumed: letters.length,
+      rejected,
+      learned: 0,
+      duplicates: 0,
+      skipped: 0,
+      steps: 0,
+      drifts: 0,
+      loss: null,
+      accuracy: null,
+      accuracyFaded: null,
+    });
+  }
+
+  /** Commits what the {@link CommitFloor} allows on the partitions this member reads; a failed commit is retried later (reading again is safe). */
+  private async commit(): Promise<void> {
+    this.lastCommitAt = this.now();
+    if (this.rebalancing) return;
+    const assigned = this.assigned;
+    const offsets = Object.fromEntries(Object.entries(this.floor.offsets()).filter(([k]) => !assigned || assigned.has(k)));
+    const key = JSON.stringify(offsets);
+    if (key === this.committed || key === '{}') return;
+    try {
+      await this.o.commit(offsets);
+      this.committed = key;
+      this.totals.commits++;
+    } catch (err) {
+      this.o.log?.(`committing offsets ${key} failed (retried with the next checkpoint): ${(err as Error).message}`, 'warn');
+    }
+  }
+}
