@@ -8,7 +8,10 @@ import { UsageError } from './cli-failure.js';
 type HealthClient = grpc.Client & {
   check(req: { service: string }, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: string | number }) => void): void;
 };
-const HealthClient = grpc.makeGenericClientFromService(healthService) as unknown as new (address: string, creds: grpc.ChannelCredentials) => HealthClient;
+const HealthClient = grpc.makeClientConstructor(healthService as grpc.ServiceDefinition, 'grpc.health.v1.Health') as unknown as new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+) => HealthClient;
 
 /**
  * Asks a server's standard gRPC health service (`grpc.health.v1.Health/Check`)
