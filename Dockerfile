@@ -1,8 +1,10 @@
 # streamtune for docker compose (and podman: see README "Containers").
 # Where the build reaches the internet, tfjs-node's install script fetches native
-# TensorFlow; where it cannot, npm drops that optional package and streamtune runs
-# on WASM (the start-up log says which backend it chose).
+# TensorFlow; where it cannot, the build says so, tfjs-node stays without its native
+# part and streamtune runs on WASM (the start-up log says which backend it chose).
 FROM node:20-bookworm
+# compose:smoke prunes this image's superseded builds by this label.
+LABEL org.opencontainers.image.title=streamtune
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json ./
