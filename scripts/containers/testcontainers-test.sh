@@ -37,4 +37,13 @@ if [[ -z ${DOCKER_HOST:-} && ! -S /var/run/docker.sock ]]; then
   echo "testcontainers-test: podman's Docker API at $DOCKER_HOST (pid $service_pid)" >&2
 fi
 cd "$ROOT"
-npx vitest run tests/integration/testcontainers-kafka.test.ts "$@"
+# The JSON report proves the test ran and passed: a process that ends early can exit 0 too.
+report=$(mktemp -t streamtune-testcontainers.XXXXXX.json)
+trap 'rm -f "$report"; stop_service' EXIT
+npx vitest run tests/integration/testcontainers-kafka.test.ts --reporter=default --reporter=json --outputFile.json="$report" "$@"
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (!(r.success && r.numPassedTests > 0 && r.numFailedTests === 0)) {
+    console.error(`testcontainers-test: ${r.numPassedTests} passed, ${r.numFailedTests} failed: not a pass`);
+    process.exit(1);
+  }' "$report"

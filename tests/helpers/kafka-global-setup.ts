@@ -66,9 +66,13 @@ export async function startKafkaContainer(image = KAFKA_IMAGE): Promise<{ broker
     // Podman publishes on IPv4; "localhost" may resolve to ::1 first.
     const host = container.getHost() === 'localhost' ? '127.0.0.1' : container.getHost();
     const brokers = `${host}:${container.getMappedPort(9092)}`;
+    let tail = '';
+    let timer: NodeJS.Timeout | undefined;
     const started = new Promise<void>((resolve, reject) => {
+      // The log stream's socket does not hold the event loop open; this timer does (in
+      // vitest's main process, an empty loop would end the run at once, with exit code 0).
+      timer = setTimeout(() => reject(new Error(`the broker in ${image} did not start within 120 s:\n${tail}`)), 120_000);
       void container.logs().then((stream) => {
-        let tail = '';
         stream.on('data', (chunk: Buffer | string) => {
           tail = (tail + chunk.toString()).slice(-4000);
           if (tail.includes('Kafka Server started')) resolve();
@@ -77,8 +81,12 @@ export async function startKafkaContainer(image = KAFKA_IMAGE): Promise<{ broker
       }, reject);
     });
     started.catch(() => undefined); // awaited below; a copy failure must not leave it unhandled
-    await container.copyContentToContainer([{ content: `PLAINTEXT://${brokers}`, target: '/tmp/advertised' }]);
-    await started;
+    try {
+      await container.copyContentToContainer([{ content: `PLAINTEXT://${brokers}`, target: '/tmp/advertised' }]);
+      await started;
+    } finally {
+      clearTimeout(timer);
+    }
     return { brokers, stop: async () => void (await container.stop()) };
   } catch (err) {
     await container.stop().catch(() => undefined);
