@@ -2,6 +2,7 @@
 import { parse, type Command } from './args.js';
 import { defaultAddress } from './admin-client.js';
 import { closest, describeFailure, serverCallError, UsageError } from './cli-failure.js';
+import { healthcheckCommand } from './healthcheck.js';
 import { modelsCommand } from './commands/models.js';
 import { demoCommand } from './commands/demo.js';
 import { labelCommand } from './commands/label.js';
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCo
 // Operators' commands (status, models), kept apart so additions above merge cleanly.
 COMMANDS.push(statusCommand, modelsCommand, reportCommand);
 COMMANDS.push(labelCommand);
+COMMANDS.push(healthcheckCommand);
 /** Older names that run the same command (not listed in the help). */
 const ALIASES: Record<string, Command> = { admin: modelsCommand };
 

