@@ -17,6 +17,7 @@ export interface Metrics {
   labelRequests: Counter<'outcome'>;
   predictRequests: Counter<'method' | 'code'>;
   predictLatency: Histogram<'method'>;
+  modelPredictSeconds: Histogram<'model'>;
   eventsConsumed: Counter<'topic'>;
   eventsRejected: Counter<'reason'>;
   dlqMessages: Counter<'topic'>;
@@ -87,6 +88,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     labelRequests: counter('streamtune_label_requests_total'),
     predictRequests: counter('streamtune_predict_requests_total'),
     predictLatency: histogram('streamtune_predict_latency_seconds'),
+    modelPredictSeconds: histogram('streamtune_model_predict_seconds'),
     eventsConsumed: counter('streamtune_events_consumed_total'),
     eventsRejected: counter('streamtune_events_rejected_total'),
     dlqMessages: counter('streamtune_dlq_messages_total'),

@@ -54,6 +54,7 @@ export class PredictionEngine {
 
   async predict(call: PredictCall): Promise<{ model: string; meta: VersionMeta; predictions: Prediction[] }> {
     const { holder } = this.model(call.model);
+    const started = performance.now();
     const n = call.inputs.length;
     if (n === 0) throw new InvalidInputError('empty', 'instances', 'instances is empty: send at least one');
     if (n > this.maxInstances) throw new InvalidInputError('too_many', 'instances', `instances has ${n} entries, over the limit of ${this.maxInstances}`);
@@ -76,6 +77,7 @@ export class PredictionEngine {
       });
       const res = await this.batcher.submit({ learner: lease.learner, rows, deadlineMs: call.deadlineMs, cancelled: call.cancelled });
       this.metrics.predictions.inc({ model: holder.name }, res.predictions.length);
+      this.metrics.modelPredictSeconds.observe({ model: holder.name }, (performance.now() - started) / 1000);
       this.metrics.predictQueueSeconds.observe({ method: call.method }, res.queueSeconds);
       // Every input reached here was featurized, so none is `unsupported`.
       this.observer?.({ inputs: call.inputs as EventInput[], meta: lease.meta, predictions: res.predictions });

@@ -106,6 +106,8 @@ describe('many models in one server', () => {
     expect(by.wide).toBeGreaterThanOrEqual(2);
     expect(by.price).toBeGreaterThanOrEqual(2);
     expect(by.m).toBeGreaterThanOrEqual(1);
+    const timed = Object.fromEntries(parseMetricsText(text).filter((s) => s.name === 'streamtune_model_predict_seconds_count').map((s) => [s.labels.model, s.value]));
+    expect(timed).toMatchObject({ wide: by.wide, price: by.price, m: by.m });
     const info = parseMetricsText(text).filter((s) => s.name === 'streamtune_model_info' && s.value === 1);
     expect(info.map((s) => s.labels.model).sort()).toEqual(['m', 'price', 'wide']);
   });

@@ -8,6 +8,13 @@ export const servingDashboard: DashboardSpec = {
   description: 'Predict traffic, errors, latency (queue vs compute), dynamic batching, swaps and the serving process',
   panels: [
     { type: 'timeseries', title: 'Requests by code', unit: 'reqps', targets: [{ expr: 'sum by (code) (rate(streamtune_predict_requests_total[1m]))', legendFormat: '{{code}}' }] },
+    {
+      type: 'timeseries',
+      title: 'Slowest models (p99)',
+      description: 'The ten models with the highest p99 prediction time over 5 minutes (all APIs)',
+      unit: 's',
+      targets: [{ expr: `topk(10, ${quantile(0.99, 'streamtune_model_predict_seconds', '5m', '', ['model'])})`, legendFormat: '{{model}}' }],
+    },
     { type: 'timeseries', title: 'Requests by method', unit: 'reqps', targets: [{ expr: 'sum by (method) (rate(streamtune_predict_requests_total[1m]))', legendFormat: '{{method}}' }] },
     {
       type: 'timeseries',
