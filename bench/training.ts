@@ -21,10 +21,13 @@ import { ensureLocalBroker } from '../src/cli/local-broker.js';
 import { readEventsJsonl, createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
 import { startOnlineLearning } from '../src/training/online-learning.js';
+import { decodeRecord } from '../src/features/index.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' } } });
 const N = Number(values.events ?? 1_000_000);
 const FRESH_S = Number(values['freshness-seconds'] ?? 10);
+/** Micro-batch size of the trainer and of the model-only loop. */
+const BATCH = 256;
 const log = (l: string): void => void process.stderr.write(`[bench:training] ${l}\n`);
 const mb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
 const pct = (xs: number[], p: number): number => {
@@ -89,7 +92,7 @@ let learnStart = 0;
 let rssPeak = rssStart;
 const ol = await startOnlineLearning({
   topics: { labelsTopic: topic, dlqTopic: `${topic}.dlq`, groupId: `bench-train-${run}` },
-  training: trainingConfig({ maxBatchSize: 256, maxBatchWaitMs: 50, versionEverySteps: 1_000_000, versionEveryMs: 5000 }),
+  training: trainingConfig({ maxBatchSize: BATCH, maxBatchWaitMs: 50, versionEverySteps: 1_000_000, versionEveryMs: 5000 }),
   kafka,
   model: 'digits',
   store,
@@ -123,6 +126,35 @@ await ol.close();
 ol.trainer.learner.dispose();
 const learnedEps = ol.trainer.totals.learned / ((learnEnd - learnStart) / 1000);
 log(`learned ${ol.trainer.totals.learned} at ${Math.round(learnedEps)} events/s; RSS ${rssStart} → ${rssEnd} MB (peak ${rssPeak})`);
+
+// (2b) The pipeline's own limit: the same learner (same class and config, loaded from
+// the same base version) stepping in a tight loop on micro-batches of the same size,
+// decoded beforehand. No Kafka, decoding, dedupe, replay mixing, guardrail scoring or
+// checkpoints: pipeline_efficiency = learned_eps / model_only_eps is what those cost.
+const solo = (await store.load('digits', newest)).learner;
+const soloLabels = solo.describe().labels;
+const pre: { x: number[][]; y: string[] }[] = [];
+for (let i = 0; i + BATCH <= lines.length; i += BATCH) {
+  const rows = lines.slice(i, i + BATCH).map((l, k) => {
+    const value = Buffer.from(`{"id":"m${i + k}","ts":0,${l}`);
+    const d = decodeRecord({ topic, partition: 0, offset: String(i + k), key: null, value, timestamp: '0' }, { featureSpec: solo.featureSpec, labels: soloLabels });
+    if (!d.ok) throw new Error(`stream event ${i + k} does not decode: ${d.message}`);
+    return d;
+  });
+  pre.push({ x: rows.map((d) => d.x), y: rows.map((d) => String(d.event.label)) });
+}
+const soloEvents = Math.min(N, 300_000);
+for (let b = 0; b < 20; b++) await solo.learn(pre[b % pre.length]!.x, pre[b % pre.length]!.y); // warm-up
+const soloStart = performance.now();
+let soloDone = 0;
+for (let b = 0; soloDone < soloEvents; b++) {
+  const mbatch = pre[b % pre.length]!;
+  await solo.learn(mbatch.x, mbatch.y);
+  soloDone += mbatch.x.length;
+}
+const modelOnlyEps = soloDone / ((performance.now() - soloStart) / 1000);
+solo.dispose();
+log(`model only: ${soloDone} events at ${Math.round(modelOnlyEps)} events/s (batches of ${BATCH}); efficiency ${(learnedEps / modelOnlyEps).toFixed(3)}`);
 
 // (3) Freshness: the server with its trainer process, a paced stream, produced → served.
 const freshTopic = `bench.fresh.${run}`;
@@ -161,6 +193,8 @@ process.stdout.write(
     raw_consume_eps: Math.round(rawEps),
     learned_eps: Math.round(learnedEps),
     ratio: Math.round((learnedEps / rawEps) * 1000) / 1000,
+    model_only_eps: Math.round(modelOnlyEps),
+    pipeline_efficiency: Math.round((learnedEps / modelOnlyEps) * 1000) / 1000,
     freshness_p50_ms: Math.round(pct(freshness, 50) * 1000),
     freshness_p99_ms: Math.round(pct(freshness, 99) * 1000),
     freshness_samples: freshness.length,
