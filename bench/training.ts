@@ -29,6 +29,11 @@ const FRESH_S = Number(values['freshness-seconds'] ?? 10);
 /** Micro-batch size of the trainer and of the model-only loop. */
 const BATCH = 256;
 const log = (l: string): void => void process.stderr.write(`[bench:training] ${l}\n`);
+/** CPU seconds this process used (all its threads) since `from`. */
+const cpuS = (from?: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+};
 const mb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -89,6 +94,7 @@ const newest = (await store.newest('digits'))!;
 const { learner, meta } = await store.load('digits', newest);
 const rssStart = mb();
 let learnStart = 0;
+let learnCpu: NodeJS.CpuUsage | undefined;
 let rssPeak = rssStart;
 const ol = await startOnlineLearning({
   topics: { labelsTopic: topic, dlqTopic: `${topic}.dlq`, groupId: `bench-train-${run}` },
@@ -100,7 +106,10 @@ const ol = await startOnlineLearning({
   parent: meta,
   backend,
   onStats: () => {
-    if (learnStart === 0) learnStart = performance.now();
+    if (learnStart === 0) {
+      learnStart = performance.now();
+      learnCpu = process.cpuUsage();
+    }
   },
 });
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 500);
@@ -120,6 +129,7 @@ while (ol.trainer.totals.consumed < N) {
   }
 }
 const learnEnd = performance.now();
+const learnCpuS = cpuS(learnCpu);
 clearInterval(sampler);
 const rssEnd = mb();
 await ol.close();
@@ -146,15 +156,26 @@ for (let i = 0; i + BATCH <= lines.length; i += BATCH) {
 const soloEvents = Math.min(N, 300_000);
 for (let b = 0; b < 20; b++) await solo.learn(pre[b % pre.length]!.x, pre[b % pre.length]!.y); // warm-up
 const soloStart = performance.now();
+const soloCpu = process.cpuUsage();
 let soloDone = 0;
 for (let b = 0; soloDone < soloEvents; b++) {
   const mbatch = pre[b % pre.length]!;
   await solo.learn(mbatch.x, mbatch.y);
   soloDone += mbatch.x.length;
 }
-const modelOnlyEps = soloDone / ((performance.now() - soloStart) / 1000);
+const soloWallS = (performance.now() - soloStart) / 1000;
+const modelOnlyEps = soloDone / soloWallS;
+const soloCpuS = cpuS(soloCpu);
+// CPU time per event is steadier than wall time on a shared machine: other
+// people's load slows both phases' clocks, not the work each event costs.
+const learnedPerCpuS = ol.trainer.totals.learned / learnCpuS;
+const modelOnlyPerCpuS = soloDone / soloCpuS;
 solo.dispose();
-log(`model only: ${soloDone} events at ${Math.round(modelOnlyEps)} events/s (batches of ${BATCH}); efficiency ${(learnedEps / modelOnlyEps).toFixed(3)}`);
+log(
+  `model only: ${soloDone} events at ${Math.round(modelOnlyEps)} events/s (batches of ${BATCH}); efficiency ${(learnedEps / modelOnlyEps).toFixed(3)}; ` +
+    `per CPU second: pipeline ${Math.round(learnedPerCpuS)}, model only ${Math.round(modelOnlyPerCpuS)} (${(learnedPerCpuS / modelOnlyPerCpuS).toFixed(3)}); ` +
+    `CPU busy: pipeline ${(learnCpuS / ((learnEnd - learnStart) / 1000)).toFixed(2)}, model only ${(soloCpuS / soloWallS).toFixed(2)}`,
+);
 
 // (3) Freshness: the server with its trainer process, a paced stream, produced → served.
 const freshTopic = `bench.fresh.${run}`;
@@ -164,7 +185,7 @@ const config = loadConfig({
     model: 'digits',
     registryDir: path.join(work, 'registry'),
     kafka: { brokers, labelsTopic: freshTopic, dlqTopic: `${freshTopic}.dlq`, modelsTopic: `${freshTopic}.models`, groupId: `bench-fresh-${run}` },
-    serving: { port: 0 },
+    serving: { port: 0, http: { port: 0 } },
     metrics: { port: 0 },
   },
 });
@@ -195,6 +216,9 @@ process.stdout.write(
     ratio: Math.round((learnedEps / rawEps) * 1000) / 1000,
     model_only_eps: Math.round(modelOnlyEps),
     pipeline_efficiency: Math.round((learnedEps / modelOnlyEps) * 1000) / 1000,
+    learned_per_cpu_s: Math.round(learnedPerCpuS),
+    model_only_per_cpu_s: Math.round(modelOnlyPerCpuS),
+    pipeline_efficiency_cpu: Math.round((learnedPerCpuS / modelOnlyPerCpuS) * 1000) / 1000,
     freshness_p50_ms: Math.round(pct(freshness, 50) * 1000),
     freshness_p99_ms: Math.round(pct(freshness, 99) * 1000),
     freshness_samples: freshness.length,
