@@ -4,9 +4,11 @@
  *   npm run -s bench:training [-- --events 1000000]
  *
  * Prints one JSON object: raw kafkajs consume rate of a topic of labelled events
- * (the ingest limit) vs the trainer's learned-events rate on the same topic,
+ * (the ingest limit) vs the trainer's learned-events rate on the same topic, the
+ * same learner stepping alone on decoded micro-batches (the pipeline's own limit),
  * freshness p50/p99 (event produced → served by a version that learned it), and
- * RSS at the start and end of learning. Never a test: numbers only.
+ * RSS at the start and end of learning (and the live heap with `node --expose-gc`).
+ * Never a test: numbers only.
  */
 import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
@@ -43,6 +45,16 @@ const mainCpuS = (): number => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;
   }
+};
+/**
+ * V8 heap in use right after a full collection: what is really retained, apart
+ * from the garbage RSS also holds. Only with `node --expose-gc` (see docs/benchmarks.md).
+ */
+const liveHeapMb = (): number | undefined => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  return Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10;
 };
 const mb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
 const pct = (xs: number[], p: number): number => {
@@ -125,10 +137,14 @@ const ol = await startOnlineLearning({
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 500);
 // RSS once the first tenth is learned: buffers, caches and the WASM heap have grown to size by then.
 let rssWarm = Number.NaN;
+let heapLiveWarm: number | undefined;
 let nextReport = N / 10;
 while (ol.trainer.totals.consumed < N) {
   await new Promise((r) => setTimeout(r, 100));
-  if (Number.isNaN(rssWarm) && ol.trainer.totals.consumed >= N / 10) rssWarm = mb();
+  if (Number.isNaN(rssWarm) && ol.trainer.totals.consumed >= N / 10) {
+    rssWarm = mb();
+    heapLiveWarm = liveHeapMb();
+  }
   if (ol.trainer.totals.consumed >= nextReport) {
     nextReport += N / 10;
     const m = process.memoryUsage();
@@ -142,6 +158,7 @@ const learnEnd = performance.now();
 const learnCpuS = mainCpuS() - learnCpu;
 clearInterval(sampler);
 const rssEnd = mb();
+const heapLiveEnd = liveHeapMb();
 await ol.close();
 ol.trainer.learner.dispose();
 const learnedEps = ol.trainer.totals.learned / ((learnEnd - learnStart) / 1000);
@@ -234,6 +251,8 @@ process.stdout.write(
     freshness_samples: freshness.length,
     rss_start_mb: rssStart,
     rss_after_10pct_mb: rssWarm,
+    heap_live_after_10pct_mb: heapLiveWarm,
+    heap_live_end_mb: heapLiveEnd,
     rss_end_mb: rssEnd,
     rss_peak_mb: rssPeak,
   })}\n`,
