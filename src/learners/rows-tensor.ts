@@ -8,7 +8,7 @@ import { InvalidInputError } from '../core/index.js';
  * typed array of the known shape skips both. Measured on a 320×64 micro-batch
  * (`npm run -s bench:training`): see docs/benchmarks.md. `columns` picks and
  * orders the columns kept (a view of the features); all of them by default.
- * A row of another length is an `wrong_dimension` error naming the row.
+ * A row of another length is a `wrong_dimension` error naming the row.
  *
  * @example
  * rowsTensor([[1, 2], [3, 4]], 2); // Tensor2D [[1, 2], [3, 4]]
