@@ -473,13 +473,13 @@ cmd_up() {
   done
   check_port_number KAFKA_PORT "$PORT"
   check_port_number KAFKA_CONTROLLER_PORT "$CTRL_PORT"
+  # Only a node of an existing cluster can be started on its own.
+  [[ -z $only || -n $(recorded_brokers) ]] || die "no cluster in $RUN_DIR: run 'up --brokers N' first"
   fetch
   lock_run_dir
   local fresh_run_dir=0
   [[ -n $(recorded_brokers) ]] || fresh_run_dir=1
   if [[ -n $only ]]; then
-    # Only a node of an existing cluster can be started on its own.
-    ((fresh_run_dir == 0)) || die "no cluster in $RUN_DIR: run 'up --brokers N' first"
     resolve_brokers ""
     [[ $only =~ ^[0-9]+$ ]] && ((only >= 1 && only <= BROKERS && BROKERS > 1)) || die "--node must be 1-$BROKERS of a cluster, got '$only'"
   else
