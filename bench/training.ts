@@ -4,10 +4,13 @@
  *   npm run -s bench:training [-- --events 1000000]
  *
  * Prints one JSON object: raw kafkajs consume rate of a topic of labelled events
- * (the ingest limit) vs the trainer's learned-events rate on the same topic,
+ * (the ingest limit) vs the trainer's learned-events rate on the same topic, the
+ * same learner stepping alone on decoded micro-batches (the pipeline's own limit),
  * freshness p50/p99 (event produced → served by a version that learned it), and
- * RSS at the start and end of learning. Never a test: numbers only.
+ * RSS at the start and end of learning (and the live heap with `node --expose-gc`).
+ * Never a test: numbers only.
  */
+import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,11 +24,38 @@ import { ensureLocalBroker } from '../src/cli/local-broker.js';
 import { readEventsJsonl, createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
 import { startOnlineLearning } from '../src/training/online-learning.js';
+import { decodeRecord } from '../src/features/index.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' } } });
 const N = Number(values.events ?? 1_000_000);
 const FRESH_S = Number(values['freshness-seconds'] ?? 10);
+/** Micro-batch size of the trainer and of the model-only loop. */
+const BATCH = 256;
 const log = (l: string): void => void process.stderr.write(`[bench:training] ${l}\n`);
+/**
+ * CPU seconds the main thread has used (Linux: /proc, 10 ms ticks), else the whole
+ * process's. The pipeline runs on the main thread; V8's helper threads (concurrent
+ * marking, parallel scavenges) run beside it on the other core.
+ */
+const mainCpuS = (): number => {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+};
+/**
+ * V8 heap in use right after a full collection: what is really retained, apart
+ * from the garbage RSS also holds. Only with `node --expose-gc` (see docs/benchmarks.md).
+ */
+const liveHeapMb = (): number | undefined => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  return Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10;
+};
 const mb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -86,10 +116,11 @@ const newest = (await store.newest('digits'))!;
 const { learner, meta } = await store.load('digits', newest);
 const rssStart = mb();
 let learnStart = 0;
+let learnCpu = 0;
 let rssPeak = rssStart;
 const ol = await startOnlineLearning({
   topics: { labelsTopic: topic, dlqTopic: `${topic}.dlq`, groupId: `bench-train-${run}` },
-  training: trainingConfig({ maxBatchSize: 256, maxBatchWaitMs: 50, versionEverySteps: 1_000_000, versionEveryMs: 5000 }),
+  training: trainingConfig({ maxBatchSize: BATCH, maxBatchWaitMs: 50, versionEverySteps: 1_000_000, versionEveryMs: 5000 }),
   kafka,
   model: 'digits',
   store,
@@ -97,16 +128,23 @@ const ol = await startOnlineLearning({
   parent: meta,
   backend,
   onStats: () => {
-    if (learnStart === 0) learnStart = performance.now();
+    if (learnStart === 0) {
+      learnStart = performance.now();
+      learnCpu = mainCpuS();
+    }
   },
 });
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 500);
 // RSS once the first tenth is learned: buffers, caches and the WASM heap have grown to size by then.
 let rssWarm = Number.NaN;
+let heapLiveWarm: number | undefined;
 let nextReport = N / 10;
 while (ol.trainer.totals.consumed < N) {
   await new Promise((r) => setTimeout(r, 100));
-  if (Number.isNaN(rssWarm) && ol.trainer.totals.consumed >= N / 10) rssWarm = mb();
+  if (Number.isNaN(rssWarm) && ol.trainer.totals.consumed >= N / 10) {
+    rssWarm = mb();
+    heapLiveWarm = liveHeapMb();
+  }
   if (ol.trainer.totals.consumed >= nextReport) {
     nextReport += N / 10;
     const m = process.memoryUsage();
@@ -117,12 +155,54 @@ while (ol.trainer.totals.consumed < N) {
   }
 }
 const learnEnd = performance.now();
+const learnCpuS = mainCpuS() - learnCpu;
 clearInterval(sampler);
 const rssEnd = mb();
+const heapLiveEnd = liveHeapMb();
 await ol.close();
 ol.trainer.learner.dispose();
 const learnedEps = ol.trainer.totals.learned / ((learnEnd - learnStart) / 1000);
 log(`learned ${ol.trainer.totals.learned} at ${Math.round(learnedEps)} events/s; RSS ${rssStart} → ${rssEnd} MB (peak ${rssPeak})`);
+
+// (2b) The pipeline's own limit: the same learner (same class and config, loaded from
+// the same base version) stepping in a tight loop on micro-batches of the same size,
+// decoded beforehand. No Kafka, decoding, dedupe, replay mixing, guardrail scoring or
+// checkpoints: pipeline_efficiency = learned_eps / model_only_eps is what those cost.
+const solo = (await store.load('digits', newest)).learner;
+const soloLabels = solo.describe().labels;
+const pre: { x: number[][]; y: string[] }[] = [];
+for (let i = 0; i + BATCH <= lines.length; i += BATCH) {
+  const rows = lines.slice(i, i + BATCH).map((l, k) => {
+    const value = Buffer.from(`{"id":"m${i + k}","ts":0,${l}`);
+    const d = decodeRecord({ topic, partition: 0, offset: String(i + k), key: null, value, timestamp: '0' }, { featureSpec: solo.featureSpec, labels: soloLabels });
+    if (!d.ok) throw new Error(`stream event ${i + k} does not decode: ${d.message}`);
+    return d;
+  });
+  pre.push({ x: rows.map((d) => d.x), y: rows.map((d) => String(d.event.label)) });
+}
+const soloEvents = Math.min(N, 300_000);
+for (let b = 0; b < 20; b++) await solo.learn(pre[b % pre.length]!.x, pre[b % pre.length]!.y); // warm-up
+const soloStart = performance.now();
+const soloCpu = mainCpuS();
+let soloDone = 0;
+for (let b = 0; soloDone < soloEvents; b++) {
+  const mbatch = pre[b % pre.length]!;
+  await solo.learn(mbatch.x, mbatch.y);
+  soloDone += mbatch.x.length;
+}
+const soloWallS = (performance.now() - soloStart) / 1000;
+const modelOnlyEps = soloDone / soloWallS;
+const soloCpuS = mainCpuS() - soloCpu;
+// Main-thread CPU time per event is steadier than wall time on a shared machine:
+// other people's load slows both phases' clocks, much less the work each event costs.
+const learnedPerCpuS = ol.trainer.totals.learned / learnCpuS;
+const modelOnlyPerCpuS = soloDone / soloCpuS;
+solo.dispose();
+log(
+  `model only: ${soloDone} events at ${Math.round(modelOnlyEps)} events/s (batches of ${BATCH}); efficiency ${(learnedEps / modelOnlyEps).toFixed(3)}; ` +
+    `per CPU second: pipeline ${Math.round(learnedPerCpuS)}, model only ${Math.round(modelOnlyPerCpuS)} (${(learnedPerCpuS / modelOnlyPerCpuS).toFixed(3)}); ` +
+    `CPU busy: pipeline ${(learnCpuS / ((learnEnd - learnStart) / 1000)).toFixed(2)}, model only ${(soloCpuS / soloWallS).toFixed(2)}`,
+);
 
 // (3) Freshness: the server with its trainer process, a paced stream, produced → served.
 const freshTopic = `bench.fresh.${run}`;
@@ -132,7 +212,7 @@ const config = loadConfig({
     model: 'digits',
     registryDir: path.join(work, 'registry'),
     kafka: { brokers, labelsTopic: freshTopic, dlqTopic: `${freshTopic}.dlq`, modelsTopic: `${freshTopic}.models`, groupId: `bench-fresh-${run}` },
-    serving: { port: 0 },
+    serving: { port: 0, http: { port: 0 } },
     metrics: { port: 0 },
   },
 });
@@ -161,11 +241,18 @@ process.stdout.write(
     raw_consume_eps: Math.round(rawEps),
     learned_eps: Math.round(learnedEps),
     ratio: Math.round((learnedEps / rawEps) * 1000) / 1000,
+    model_only_eps: Math.round(modelOnlyEps),
+    pipeline_efficiency: Math.round((learnedEps / modelOnlyEps) * 1000) / 1000,
+    learned_per_cpu_s: Math.round(learnedPerCpuS),
+    model_only_per_cpu_s: Math.round(modelOnlyPerCpuS),
+    pipeline_efficiency_cpu: Math.round((learnedPerCpuS / modelOnlyPerCpuS) * 1000) / 1000,
     freshness_p50_ms: Math.round(pct(freshness, 50) * 1000),
     freshness_p99_ms: Math.round(pct(freshness, 99) * 1000),
     freshness_samples: freshness.length,
     rss_start_mb: rssStart,
     rss_after_10pct_mb: rssWarm,
+    heap_live_after_10pct_mb: heapLiveWarm,
+    heap_live_end_mb: heapLiveEnd,
     rss_end_mb: rssEnd,
     rss_peak_mb: rssPeak,
   })}\n`,

@@ -87,6 +87,11 @@ Commands:
                   KAFKA_CONTROLLER_PORT+2(i-1), data in \$KAFKA_RUN_DIR/node-i.
                   Topics default to replication factor min(3, N) and, from
                   3 nodes, min.insync.replicas 2.
+  stop-node I [--kill]
+                  Stop node I of a cluster only (as \`down --node I\`); the
+                  others keep serving. For failover tests.
+  start-node I    Start node I of a cluster again (on its data and ports) and
+                  wait until it serves clients; other stopped nodes stay down.
   down [--clean] [--node I] [--kill]
                   Stop the broker or every node (SIGTERM, then SIGKILL after
                   \$KAFKA_STOP_TIMEOUT_S s). --clean (or KAFKA_CLEAN=1) also
@@ -455,23 +460,31 @@ wait_ready() {
 }
 
 cmd_up() {
-  local wanted="" arg
+  local wanted="" only="" arg
   while (($# > 0)); do
     arg=$1
     shift
     case $arg in
       --brokers) (($# > 0)) || die "--brokers needs a number"; wanted=$1; shift ;;
       --brokers=*) wanted=${arg#--brokers=} ;;
+      --node) (($# > 0)) || die "--node needs a number"; only=$1; shift ;;
       *) die "unknown option for up: $arg" ;;
     esac
   done
   check_port_number KAFKA_PORT "$PORT"
   check_port_number KAFKA_CONTROLLER_PORT "$CTRL_PORT"
+  # Only a node of an existing cluster can be started on its own.
+  [[ -z $only || -n $(recorded_brokers) ]] || die "no cluster in $RUN_DIR: run 'up --brokers N' first"
   fetch
   lock_run_dir
   local fresh_run_dir=0
   [[ -n $(recorded_brokers) ]] || fresh_run_dir=1
-  resolve_brokers "$wanted"
+  if [[ -n $only ]]; then
+    resolve_brokers ""
+    [[ $only =~ ^[0-9]+$ ]] && ((only >= 1 && only <= BROKERS && BROKERS > 1)) || die "--node must be 1-$BROKERS of a cluster, got '$only'"
+  else
+    resolve_brokers "$wanted"
+  fi
 
   # Every node's two ports must differ from every other's.
   local i j p ports=()
@@ -487,8 +500,9 @@ cmd_up() {
     done
   done
 
-  local started=$SECONDS down=() running=()
-  for ((i = 1; i <= BROKERS; i++)); do
+  local started=$SECONDS down=() running=() nodes=()
+  if [[ -n $only ]]; then nodes=("$only"); else for ((i = 1; i <= BROKERS; i++)); do nodes+=("$i"); done; fi
+  for i in "${nodes[@]}"; do
     select_node "$i"
     if broker_pid >/dev/null; then running+=("$i"); else down+=("$i"); fi
   done
@@ -540,7 +554,7 @@ cmd_up() {
     done
   fi
   local deadline=$((SECONDS + START_TIMEOUT_S))
-  for ((i = 1; i <= BROKERS; i++)); do
+  for i in "${nodes[@]}"; do
     select_node "$i"
     wait_ready "$deadline"
   done
@@ -682,6 +696,8 @@ main() {
   case $cmd in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
+    stop-node) (($# > 0)) || die "stop-node needs a node number"; local n=$1; shift; cmd_down --node "$n" "$@" ;;
+    start-node) (($# == 1)) || die "start-node needs one node number"; cmd_up --node "$1" ;;
     status) cmd_status "$@" ;;
     fetch) fetch ;;
     cli) cmd_cli "$@" ;;

@@ -6,6 +6,7 @@ import { denseStack } from './dense-stack.js';
 import type { Json, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
 import { registerLearner } from './learner-registry.js';
 import { loadModels, saveModels } from './pack-models.js';
+import { rowsTensor } from './rows-tensor.js';
 
 /** Constructor parameters of {@link EncoderHeadLearner}; all JSON, all saved. */
 export interface EncoderHeadConfig {
@@ -112,7 +113,7 @@ export class EncoderHeadLearner implements Learner {
 
   /** The representation of each row (the encoder's output). */
   encode(x: readonly (readonly number[])[]): number[][] {
-    const t = tf.tidy(() => this.encoder.predict(tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim])) as tf.Tensor2D);
+    const t = tf.tidy(() => this.encoder.predict(rowsTensor(x, this.featureSpec.dim)) as tf.Tensor2D);
     const out = t.arraySync();
     t.dispose();
     return out;
@@ -121,7 +122,7 @@ export class EncoderHeadLearner implements Learner {
   predict(x: readonly (readonly number[])[]): Prediction[] {
     if (x.length === 0) return [];
     const out = tf.tidy(() => {
-      const y = this.forward(tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]), false);
+      const y = this.forward(rowsTensor(x, this.featureSpec.dim), false);
       return this.task === 'classification' ? tf.softmax(y) : y;
     });
     const data = out.dataSync();
@@ -150,7 +151,7 @@ export class EncoderHeadLearner implements Learner {
       const encVars = this.encoderVariables();
       let out: tf.Tensor | undefined;
       const loss = tf.tidy(() => {
-        const xs = tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
+        const xs = rowsTensor(x, this.featureSpec.dim);
         const ws = weights ? tf.tensor1d(weights as number[]) : undefined;
         const { value, grads } = tf.variableGrads(() => {
           const o = this.forward(xs, true);

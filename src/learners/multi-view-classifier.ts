@@ -4,6 +4,7 @@ import type { FeatureSpec } from '../features/index.js';
 import type { Prediction, StepResult, Task } from './learner.js';
 import { registerLearner } from './learner-registry.js';
 import { NetLearner } from './net-learner.js';
+import { rowsTensor } from './rows-tensor.js';
 
 /** Parameters of {@link MultiViewClassifier}; all JSON, all saved. */
 export interface MultiViewConfig {
@@ -50,7 +51,7 @@ export class MultiViewClassifier extends NetLearner<Required<MultiViewConfig>> {
 
   /** One tensor per view, in the order of the model's inputs. */
   protected override input(x: readonly (readonly number[])[]): tf.Tensor2D[] {
-    return this.config.views.map((idx) => tf.tensor2d(x.map((r) => idx.map((j) => r[j]!)), [x.length, idx.length]));
+    return this.config.views.map((idx) => rowsTensor(x, this.featureSpec.dim, idx));
   }
 
   predict(x: readonly (readonly number[])[]): Prediction[] {

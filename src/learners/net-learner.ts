@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureSpec } from '../features/index.js';
 import { classPredictions, labelIndexOf } from './class-labels.js';
+import { rowsTensor } from './rows-tensor.js';
 import type { Json, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
 import { TrainableNet } from './trainable-net.js';
 
@@ -62,7 +63,7 @@ export abstract class NetLearner<C extends NetLearnerConfig> implements Learner 
 
   /** The model's input for a batch: one `[rows, featureSpec.dim]` tensor, unless the model takes several. */
   protected input(x: readonly (readonly number[])[]): tf.Tensor | tf.Tensor[] {
-    return tf.tensor2d(x as number[][], [x.length, this.featureSpec.dim]);
+    return rowsTensor(x, this.featureSpec.dim);
   }
 
   /** Softmax over the model's logits, read as one prediction per row. */

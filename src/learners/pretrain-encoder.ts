@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseStack } from './dense-stack.js';
+import { rowsTensor } from './rows-tensor.js';
 import { seededRandom, shuffleInPlace } from '../core/index.js';
 
 /** Self-supervised objectives an encoder can be pretrained with on unlabelled inputs. */
@@ -60,7 +61,7 @@ export async function pretrainEncoder(encoder: tf.LayersModel, rows: readonly (r
         const augment = (): number[][] => batch.map((r) => r.map((v) => (rand() < maskShare ? 0 : v + noise * gauss())));
         const views = o.objective === 'contrastive' ? [augment(), augment()] : [];
         const loss = tf.tidy(() => {
-          const x = tf.tensor2d(batch as number[][], [batch.length, dim]);
+          const x = rowsTensor(batch, dim);
           const lossFn = (): tf.Scalar => {
             if (o.objective === 'autoencoder') return tf.losses.meanSquaredError(x, aux.apply(encoder.apply(x, { training: true })) as tf.Tensor) as tf.Scalar;
             if (o.objective === 'masked') {

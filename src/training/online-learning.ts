@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
 import { Subject, concatMap, defaultIfEmpty, finalize, interval, lastValueFrom, map, merge, takeUntil } from 'rxjs';
-import { DeadLetterSink, KafkaSource, ensureTopics, microBatch } from '../ingest/index.js';
+import { DeadLetterSink, KafkaSource, ensureTopics, microBatch, type RawRecord } from '../ingest/index.js';
 import type { KafkaConfig, TrainingConfig } from '../core/index.js';
 import type { Example, Learner } from '../learners/index.js';
-import { decodeRecords, type DecodedRecord } from '../features/index.js';
+import { batchDecoder } from '../features/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { OnlineTrainer } from './online-trainer.js';
 import type { RollbackRequest } from './promotion-guardrail.js';
@@ -40,8 +40,9 @@ export interface OnlineLearning {
 }
 
 /**
- * Wires the pipeline: Kafka → decode/validate → micro-batch → train step
- * (`concatMap`: one at a time) → checkpoint versions in the store. Whenever
+ * Wires the pipeline: Kafka → micro-batch → decode/validate → train step
+ * (`concatMap`: one at a time; a batch is decoded as its step starts) →
+ * checkpoint versions in the store. Whenever
  * this member is assigned partitions (start, restart, standby takeover), it
  * restores the newest checkpoint and reads from that checkpoint's offsets, so
  * every event ends up learned exactly once in the version history.
@@ -88,18 +89,17 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
   const t = trainer;
   const desc = o.learner.describe();
   const stopTicks = new Subject<void>();
-  const batches = source.records().pipe(
-    decodeRecords({ featureSpec: o.learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined, model: o.model }),
-    microBatch<DecodedRecord>(training.maxBatchSize, training.maxBatchWaitMs),
-  );
+  const decode = batchDecoder({ featureSpec: o.learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined, model: o.model });
+  const batches = source.records().pipe(microBatch<RawRecord>(training.maxBatchSize, training.maxBatchWaitMs));
   // Ticks let a version be saved on time even when the stream goes quiet.
   const ticks = interval(Math.max(100, Math.floor(training.versionEveryMs / 2))).pipe(
     takeUntil(stopTicks),
-    map((): DecodedRecord[] => []),
+    map((): RawRecord[] => []),
   );
   const done = lastValueFrom(
     merge(batches.pipe(finalize(() => stopTicks.next())), ticks).pipe(
-      concatMap((b) => t.step(b)),
+      // Each batch is decoded when its step starts (concatMap calls this then), not on arrival: see batchDecoder.
+      concatMap((b) => t.step(decode(b))),
       defaultIfEmpty(undefined),
     ),
   ).then(() => undefined);
