@@ -35,13 +35,26 @@ import { alive, childPids } from '../tests/helpers/processes.js';
 import type { LoadJob } from './serving/load-generator.js';
 
 const { values } = parseArgs({
-  options: { models: { type: 'string' }, 'learn-models': { type: 'string' }, events: { type: 'string' }, trainers: { type: 'string' }, keep: { type: 'boolean' } },
+  options: {
+    models: { type: 'string' },
+    'learn-models': { type: 'string' },
+    events: { type: 'string' },
+    trainers: { type: 'string' },
+    'version-every-ms': { type: 'string' },
+    parts: { type: 'string' },
+    keep: { type: 'boolean' },
+  },
 });
 const MODELS = Number(values.models ?? 100);
 const LEARN_MODELS = Number(values['learn-models'] ?? 20);
 const EVENTS = Number(values.events ?? 40_000);
 const TRAINERS = Number(values.trainers ?? 2);
+const VERSION_EVERY_MS = Number(values['version-every-ms'] ?? 250);
+/** Which parts run (all by default): serving, learning, freshness; the others report null. */
+const PARTS = new Set((values.parts ?? 'serving,learning,freshness').split(','));
 const DIM = 8;
+/** Label events per second in the freshness part. */
+const RATE = 400;
 const PARTITIONS = 6;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const started = Date.now();
@@ -175,12 +188,16 @@ try {
   const brokers = await ensureLocalBroker(brokerEnv);
   const kafka = createKafka(brokers, 'streamtune-bench-scale', () => undefined);
 
-  log('serving: 1 model');
-  const one = await serving(1, false);
-  log(`serving: ${MODELS} models`);
-  const many = await serving(MODELS, true);
+  let one = { rss: NaN, rps: null as number | null };
+  let many = { rss: NaN, rps: null as number | null };
+  if (PARTS.has('serving')) {
+    log('serving: 1 model');
+    one = await serving(1, false);
+    log(`serving: ${MODELS} models`);
+    many = await serving(MODELS, true);
+  }
   const rssPerModel = (many.rss - one.rss) / Math.max(1, MODELS - 1);
-  log(`rss ${one.rss.toFixed(0)} MB with 1 model, ${many.rss.toFixed(0)} MB with ${MODELS} (${rssPerModel.toFixed(2)} MB per model); ${many.rps?.toFixed(0)} Predict/s over all`);
+  if (PARTS.has('serving')) log(`rss ${one.rss.toFixed(0)} MB with 1 model, ${many.rss.toFixed(0)} MB with ${MODELS} (${rssPerModel.toFixed(2)} MB per model); ${many.rps?.toFixed(0)} Predict/s over all`);
 
   // ---- learning: one topic, events keyed by model, pre-filled.
   const learnModels = names(LEARN_MODELS, 'learn');
@@ -234,66 +251,71 @@ try {
     const [a, b] = [first(0.1), first(0.9)];
     return (b.learned - a.learned) / Math.max(0.001, (b.at - a.at) / 1000);
   };
-  log('learning: 1 trainer');
-  const eps1 = await learnRun(1);
-  log(`1 trainer: ${eps1.toFixed(0)} events/s; learning: ${TRAINERS} trainers`);
-  const epsN = await learnRun(TRAINERS);
-  log(`${TRAINERS} trainers: ${epsN.toFixed(0)} events/s`);
+  let [eps1, epsN] = [NaN, NaN];
+  if (PARTS.has('learning')) {
+    log('learning: 1 trainer');
+    eps1 = await learnRun(1);
+    log(`1 trainer: ${eps1.toFixed(0)} events/s; learning: ${TRAINERS} trainers`);
+    epsN = await learnRun(TRAINERS);
+    log(`${TRAINERS} trainers: ${epsN.toFixed(0)} events/s`);
+  }
 
   // ---- freshness: serve learning every model, events at a steady rate.
-  const freshDir = path.join(work, 'fresh');
-  await makeRegistry(freshDir, learnModels);
-  const freshTopic = `${topic}.fresh`;
-  await ensureTopics(kafka, [{ topic: freshTopic, numPartitions: PARTITIONS }]);
-  const app = new StreamtuneServer(
-    loadConfig({
-      overrides: {
-        model: learnModels[0],
-        registryDir: freshDir,
-        backend,
-        kafka: { brokers, labelsTopic: freshTopic, dlqTopic: `${freshTopic}.dlq`, modelsTopic: `${freshTopic}.models`, groupId: `scale-fresh-${id}` },
-        serving: { port: 0, http: { enabled: false } },
-        metrics: { port: 0 },
-        training: { versionEveryMs: 250, maxBatchWaitMs: 50 },
-      },
-    }),
-    () => undefined,
-  );
   const fresh: number[] = [];
-  app.on('freshness', (s) => fresh.push(...s.map((x) => x * 1000)));
-  await app.start();
-  await waitUntil('the trainer up', () => app.trainer?.ready === true, 120_000);
-  const rate = 400;
-  const seconds = 30;
-  for (let t = 0; t < seconds * 5; t++) {
-    const tick = Date.now();
-    await producer.send({ topic: freshTopic, acks: -1, messages: Array.from({ length: rate / 5 }, (_, k) => event(EVENTS + t * 1000 + k, (t * 7 + k) % LEARN_MODELS)) });
-    await sleep(Math.max(0, 200 - (Date.now() - tick)));
+  if (PARTS.has('freshness')) {
+    const freshDir = path.join(work, 'fresh');
+    await makeRegistry(freshDir, learnModels);
+    const freshTopic = `${topic}.fresh`;
+    await ensureTopics(kafka, [{ topic: freshTopic, numPartitions: PARTITIONS }]);
+    const app = new StreamtuneServer(
+      loadConfig({
+        overrides: {
+          model: learnModels[0],
+          registryDir: freshDir,
+          backend,
+          kafka: { brokers, labelsTopic: freshTopic, dlqTopic: `${freshTopic}.dlq`, modelsTopic: `${freshTopic}.models`, groupId: `scale-fresh-${id}` },
+          serving: { port: 0, http: { enabled: false } },
+          metrics: { port: 0 },
+          training: { versionEveryMs: VERSION_EVERY_MS, maxBatchWaitMs: 50 },
+        },
+      }),
+      () => undefined,
+    );
+    app.on('freshness', (s) => fresh.push(...s.map((x) => x * 1000)));
+    await app.start();
+    await waitUntil('the trainer up', () => app.trainer?.ready === true, 120_000);
+    const seconds = 30;
+    for (let t = 0; t < seconds * 5; t++) {
+      const tick = Date.now();
+      await producer.send({ topic: freshTopic, acks: -1, messages: Array.from({ length: RATE / 5 }, (_, k) => event(EVENTS + t * 1000 + k, (t * 7 + k) % LEARN_MODELS)) });
+      await sleep(Math.max(0, 200 - (Date.now() - tick)));
+    }
+    await sleep(5000);
+    await app.close();
   }
-  await sleep(5000);
-  await app.close();
   await producer.disconnect();
   // The first samples include the trainer's start: keep the steady state (after the first 5 s of events).
   const steady = fresh.slice(Math.floor(fresh.length / 6)).sort((a, b) => a - b);
   const q = (p: number): number | null => (steady.length ? Math.round(steady[Math.min(steady.length - 1, Math.floor(p * steady.length))]!) : null);
+  const num = (x: number, digits = 0): number | null => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
 
   process.stdout.write(
     `${JSON.stringify({
       models: MODELS,
       trainers: TRAINERS,
       events: EVENTS,
-      learned_eps_1_trainer: Math.round(eps1),
-      learned_eps_n_trainers: Math.round(epsN),
-      scale_ratio: Number((epsN / eps1).toFixed(2)),
+      learned_eps_1_trainer: num(eps1),
+      learned_eps_n_trainers: num(epsN),
+      scale_ratio: num(epsN / eps1, 2),
       freshness_p50_ms: q(0.5),
       freshness_p99_ms: q(0.99),
-      rss_base_mb: Number(one.rss.toFixed(1)),
-      rss_per_model_mb: Number(rssPerModel.toFixed(2)),
+      rss_base_mb: num(one.rss, 1),
+      rss_per_model_mb: num(rssPerModel, 2),
       predict_rps_all_models: many.rps === null ? null : Math.round(many.rps),
       learn_models: LEARN_MODELS,
       freshness_samples: steady.length,
-      freshness_rate_eps: rate,
-      version_every_ms: 250,
+      freshness_rate_eps: RATE,
+      version_every_ms: VERSION_EVERY_MS,
       backend,
       cores: os.availableParallelism(),
     })}\n`,

@@ -46,6 +46,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   readonly fleet: ModelFleet;
   grpc: PredictionServer | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
+  /** Per model: the newest version waiting to be swapped in, and the event times it brings. */
+  private readonly swapQueues = new Map<string, { next: string | null; stamps: number[]; running: boolean }>();
   /** Models being added (one load at a time per model). */
   private readonly adding = new Map<string, Promise<ServedModel | undefined>>();
   private supervisor: TrainerSupervisor | undefined;
@@ -314,16 +316,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
           served.control.noteRejected(m.meta);
           return;
         }
-        await served.control.offer(m.meta.version).then(
-          () => {
-            // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
-            const now = Date.now();
-            const seconds = (m.eventTimestamps ?? []).map((ts) => Math.max(0, (now - ts) / 1000));
-            for (const s of seconds) this.metrics.freshness.observe({ model }, s);
-            this.emit('freshness', seconds);
-          },
-          () => undefined,
-        );
+        await this.swapNewest(served, m.meta.version, m.eventTimestamps ?? []);
       });
     });
     trainer.on('rollback', (m) => {
@@ -342,6 +335,41 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       if (trainer.ready) this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model });
     });
     trainer.on('ready', (m) => this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1));
+  }
+
+  /**
+   * Swaps in `version` of a model, or a newer one offered while an earlier swap
+   * of that model was loading: when versions come faster than they load (many
+   * models checkpointing often), the ones already superseded are skipped, so
+   * serving catches up with the newest at once instead of loading each in turn.
+   * The freshness of a skipped version's events is measured when the version
+   * that replaces it serves.
+   */
+  private async swapNewest(served: ServedModel, version: string, eventTimestamps: number[]): Promise<void> {
+    let q = this.swapQueues.get(served.name);
+    if (!q) this.swapQueues.set(served.name, (q = { next: null, stamps: [], running: false }));
+    q.next = version;
+    q.stamps.push(...eventTimestamps);
+    if (q.running) return;
+    q.running = true;
+    try {
+      while (q.next) {
+        const [next, stamps] = [q.next, q.stamps];
+        [q.next, q.stamps] = [null, []];
+        const ok = await served.control.offer(next).then(
+          () => true,
+          () => false,
+        );
+        if (!ok) continue;
+        // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
+        const now = Date.now();
+        const seconds = stamps.map((ts) => Math.max(0, (now - ts) / 1000));
+        for (const sec of seconds) this.metrics.freshness.observe({ model: served.name }, sec);
+        this.emit('freshness', seconds);
+      }
+    } finally {
+      q.running = false;
+    }
   }
 
   /** Consumer lag from the broker's offsets; a broker that cannot answer now is retried at each interval. */

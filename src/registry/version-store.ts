@@ -100,6 +100,10 @@ export class VersionStore {
    */
   async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}): Promise<VersionMeta> {
     const versionsDir = path.join(this.modelDir(model), 'versions');
+    // A checkpoint of a model deleted meanwhile must not bring it back (only a new root may create a model).
+    if (info.parent !== null && !(await fs.stat(versionsDir).then(() => true, () => false))) {
+      throw new ModelNotFoundError(`model "${model}" was deleted from the registry ${this.root}`, { model });
+    }
     await fs.mkdir(versionsDir, { recursive: true });
     const tmp = path.join(versionsDir, `.tmp-${HOST}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     try {

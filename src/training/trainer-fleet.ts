@@ -1,4 +1,4 @@
-import type { TrainingConfig } from '../core/index.js';
+import { ModelNotFoundError, type TrainingConfig } from '../core/index.js';
 import { decodeParsed, rejectedRecord, type BadRecord, type DecodedRecord, type DecodeTarget } from '../features/index.js';
 import { decodeEvent, tpKey, type DeadLetter, type RawRecord } from '../ingest/index.js';
 import { SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
@@ -13,6 +13,8 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** How long a model whose newest version failed to load is not tried again. */
 const BROKEN_RETRY_MS = 30_000;
+/** How often a loaded model is checked to be still in the registry (a deleted one is released, its events dead-lettered). */
+const PRESENCE_CHECK_MS = 1000;
 
 /** A rollback the guardrail of one model asks for. */
 export interface ModelRollback extends RollbackRequest {
@@ -48,6 +50,8 @@ interface Member {
   trainer: OnlineTrainer;
   target: DecodeTarget;
   lastEventAt: number;
+  /** When the registry last showed the model still there. */
+  checkedAt: number;
 }
 
 /**
@@ -145,9 +149,11 @@ export class TrainerFleet {
       const key = tpKey(record.topic, record.partition);
       if (!this.assigned || this.assigned.has(key)) this.floor.passed(key, record.offset);
     }
+    // Records routed to a model released later in this batch (deleted meanwhile) are let go.
+    for (const [model, list] of routed) if (!this.members.has(model)) for (const d of list) this.o.ack(d.record);
     // Every model steps: with its records, or empty (a tick: a checkpoint may be due by time).
-    for (const [model, member] of this.members) {
-      await member.trainer.step(routed.get(model) ?? []);
+    for (const [model, member] of [...this.members]) {
+      if (!(await this.deletedOn(model, () => member.trainer.step(routed.get(model) ?? [])))) continue;
       if (member.trainer.unsaved === 0) this.floor.clean(model);
     }
     await this.unloadIdle(now);
@@ -156,8 +162,8 @@ export class TrainerFleet {
 
   /** Saves a checkpoint of every model that learned since its last one, then commits (on close). */
   async saveAll(): Promise<void> {
-    for (const [model, member] of this.members) {
-      await member.trainer.saveVersion();
+    for (const [model, member] of [...this.members]) {
+      if (!(await this.deletedOn(model, () => member.trainer.saveVersion()))) continue;
       if (member.trainer.unsaved === 0) this.floor.clean(model);
     }
     await this.commit();
@@ -197,7 +203,16 @@ export class TrainerFleet {
   /** The loaded model, or loads its newest version; null when the registry has none (or it cannot be loaded). */
   private async member(model: string): Promise<Member | null> {
     const have = this.members.get(model);
-    if (have) return have;
+    if (have && this.now() - have.checkedAt < PRESENCE_CHECK_MS) return have;
+    if (have) {
+      have.checkedAt = this.now();
+      if ((await this.o.store.newest(model)) !== null) return have;
+      // Deleted (`streamtune models delete`): what it learned since its last checkpoint goes with it.
+      const version = have.trainer.checkpoint?.version ?? null;
+      this.release(model);
+      this.o.onModel?.({ model, action: 'dropped', version, reason: 'deleted from the registry' });
+      return null;
+    }
     const { store, training } = this.o;
     const version = await store.newest(model);
     if (!version) return null;
@@ -246,6 +261,7 @@ export class TrainerFleet {
       trainer,
       target: { featureSpec: learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined },
       lastEventAt: this.now(),
+      checkedAt: this.now(),
     };
     this.members.set(model, member);
     this.totals.loaded++;
@@ -287,6 +303,24 @@ export class TrainerFleet {
       this.release(model);
       this.totals.unloaded++;
       this.o.onModel?.({ model, action: 'unloaded', version: member.trainer.checkpoint?.version ?? null, reason: `idle for ${idleMs} ms` });
+    }
+  }
+
+  /**
+   * Runs a step or save of `model`; when the model was deleted from the registry
+   * (`streamtune models delete`) meanwhile, releases it instead (its next events
+   * are dead-lettered unknown_model) and returns false. Other errors propagate.
+   */
+  private async deletedOn(model: string, fn: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      if (!(err instanceof ModelNotFoundError)) throw err;
+      const version = this.members.get(model)?.trainer.checkpoint?.version ?? null;
+      this.release(model);
+      this.o.onModel?.({ model, action: 'dropped', version, reason: 'deleted from the registry' });
+      return false;
     }
   }
 

@@ -94,6 +94,18 @@ describe('streamtune serve learning many models at once', () => {
       await waitFor('the new model learned its events', () => seen('delta') >= 30, 90_000);
       expect(seen('delta')).toBe(30);
       expect(models.map(seen)).toEqual([40, 50, 60]);
+
+      // Deleted while learning: no longer served, and the trainer's next checkpoint does not bring it back.
+      expect(await app.store.remove('delta')).toBe(true);
+      await waitFor('the deleted model dropped', () => !app.fleet.has('delta'), 30_000);
+      // Trainers check a loaded model's presence at most every second.
+      await new Promise((r) => setTimeout(r, 1500));
+      await producer.send(events('delta', 2, 5, 11));
+      const letters = await readTopic(createKafka(brokers), dlqTopic, 6);
+      expect(letters.slice(1).map((l) => l.headers!['streamtune-reason']!.toString())).toEqual(Array(5).fill('unknown_model'));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await app.store.models()).toEqual(models);
+      expect(models.map(seen)).toEqual([40, 50, 60]);
     } finally {
       await producer.close();
       client.close();
