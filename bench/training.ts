@@ -4,31 +4,51 @@
  *   npm run -s bench:training [-- --events 1000000]
  *
  * Prints one JSON object: raw kafkajs consume rate of a topic of labelled events
- * (the ingest limit) vs the trainer's learned-events rate on the same topic, the
+ * (the ingest limit) vs the trainer's learned-events rate on the same topic (the
+ * fleet pipeline the trainer process runs, `startFleetLearning`), the
  * same learner stepping alone on decoded micro-batches (the pipeline's own limit),
  * freshness p50/p99 (event produced → served by a version that learned it), and
  * RSS at the start and end of learning (and the live heap with `node --expose-gc`).
+ * Like the trainer process, it runs with V8's old generation capped at
+ * `training.maxHeapMb` (config/env, or `--max-heap-mb`; 0: node's default): without
+ * a `--max-old-space-size` flag of its own it runs itself again with one.
  * Never a test: numbers only.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { trainingConfig, selectBackend, parseBackendPreference, loadConfig } from '../src/core/index.js';
+import { trainingConfig, selectBackend, parseBackendPreference, loadConfig, ConfigError } from '../src/core/index.js';
 import { trainBase } from '../src/app/train-base.js';
 import { StreamtuneServer } from '../src/app/streamtune-server.js';
+import { trainerNodeFlags } from '../src/app/trainer-process.js';
 import { DATA_DIR } from '../src/app/demo.js';
 import { ensureLocalBroker } from '../src/cli/local-broker.js';
 import { readEventsJsonl, createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
-import { startOnlineLearning } from '../src/training/online-learning.js';
+import { startFleetLearning } from '../src/training/fleet-learning.js';
 import { decodeRecord } from '../src/features/index.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' }, 'max-heap-mb': { type: 'string' } } });
 const N = Number(values.events ?? 1_000_000);
 const FRESH_S = Number(values['freshness-seconds'] ?? 10);
+// The trainer process's heap cap, from the same config key (the flag overrides it).
+const heapCap = values['max-heap-mb'];
+if (heapCap !== undefined && !/^\d+$/.test(heapCap)) throw new ConfigError('--max-heap-mb', `"${heapCap}" is not a whole number of MiB`);
+const maxHeapMb = loadConfig({ env: process.env, overrides: heapCap === undefined ? {} : { training: { maxHeapMb: Number(heapCap) } } }).training.maxHeapMb;
+const heapFlagIn = (args: readonly string[]): number | undefined => {
+  const flag = [...args].reverse().find((a) => /^--max[-_]old[-_]space[-_]size=/.test(a));
+  return flag === undefined ? undefined : Number(flag.split('=')[1]);
+};
+const ownCap = heapFlagIn([...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv]);
+if (ownCap === undefined && maxHeapMb > 0) {
+  // Heap limits are fixed when V8 starts: run this script again under the cap (tsx's loader flags are in execArgv).
+  const child = spawn(process.execPath, [...process.execArgv, ...trainerNodeFlags({ maxHeapMb }), ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))));
+}
 /** Micro-batch size of the trainer and of the model-only loop. */
 const BATCH = 256;
 const log = (l: string): void => void process.stderr.write(`[bench:training] ${l}\n`);
@@ -85,7 +105,11 @@ for (let i = 0; i < N; i += 1000) {
   const ts = Date.now();
   await producer.send({
     topic,
-    messages: Array.from({ length: n }, (_, k) => ({ key: null, value: `{"id":"b${i + k}","ts":${ts},${lines[(i + k) % lines.length]}` })),
+    // Every other event names its model; the rest go to the fleet's default model (the same one).
+    messages: Array.from({ length: n }, (_, k) => ({
+      key: null,
+      value: `{"id":"b${i + k}","ts":${ts},${(i + k) % 2 ? '"model":"digits",' : ''}${lines[(i + k) % lines.length]}`,
+    })),
   });
 }
 log(`produced ${N}`);
@@ -111,21 +135,20 @@ await raw.disconnect();
 const rawEps = N / ((rawEnd - rawStart) / 1000);
 log(`raw consume ${Math.round(rawEps)} events/s`);
 
-// (2) The trainer on the same topic (in this process, as in the trainer process).
+// (2) The trainer on the same topic, in this process: the fleet pipeline the trainer process
+// runs (one consumer, records routed by the event's model, here all to `digits`, which it
+// loads from the registry on its first event).
 const newest = (await store.newest('digits'))!;
-const { learner, meta } = await store.load('digits', newest);
 const rssStart = mb();
 let learnStart = 0;
 let learnCpu = 0;
 let rssPeak = rssStart;
-const ol = await startOnlineLearning({
+const fl = await startFleetLearning({
   topics: { labelsTopic: topic, dlqTopic: `${topic}.dlq`, groupId: `bench-train-${run}` },
   training: trainingConfig({ maxBatchSize: BATCH, maxBatchWaitMs: 50, versionEverySteps: 1_000_000, versionEveryMs: 5000 }),
   kafka,
-  model: 'digits',
+  defaultModel: 'digits',
   store,
-  learner,
-  parent: meta,
   backend,
   onStats: () => {
     if (learnStart === 0) {
@@ -134,22 +157,33 @@ const ol = await startOnlineLearning({
     }
   },
 });
+/** Consumed and learned events, summed over the fleet's trainers (read before `close()`, which releases them). */
+const fleetTotals = (): { consumed: number; learned: number } => {
+  const t = { consumed: 0, learned: 0 };
+  for (const m of fl.fleet.models) {
+    const trainer = fl.fleet.trainer(m)!;
+    t.consumed += trainer.totals.consumed;
+    t.learned += trainer.totals.learned;
+  }
+  return t;
+};
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mb())), 500);
 // RSS once the first tenth is learned: buffers, caches and the WASM heap have grown to size by then.
 let rssWarm = Number.NaN;
 let heapLiveWarm: number | undefined;
 let nextReport = N / 10;
-while (ol.trainer.totals.consumed < N) {
+while (fleetTotals().consumed < N) {
   await new Promise((r) => setTimeout(r, 100));
-  if (Number.isNaN(rssWarm) && ol.trainer.totals.consumed >= N / 10) {
+  const { consumed } = fleetTotals();
+  if (Number.isNaN(rssWarm) && consumed >= N / 10) {
     rssWarm = mb();
     heapLiveWarm = liveHeapMb();
   }
-  if (ol.trainer.totals.consumed >= nextReport) {
+  if (consumed >= nextReport) {
     nextReport += N / 10;
     const m = process.memoryUsage();
     log(
-      `${ol.trainer.totals.consumed} learned: rss ${mb()} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, external ${(m.external / 1048576).toFixed(0)} MB, ` +
+      `${consumed} consumed: rss ${mb()} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, external ${(m.external / 1048576).toFixed(0)} MB, ` +
         `arrayBuffers ${(m.arrayBuffers / 1048576).toFixed(0)} MB, tensors ${tf.memory().numTensors}`,
     );
   }
@@ -159,10 +193,10 @@ const learnCpuS = mainCpuS() - learnCpu;
 clearInterval(sampler);
 const rssEnd = mb();
 const heapLiveEnd = liveHeapMb();
-await ol.close();
-ol.trainer.learner.dispose();
-const learnedEps = ol.trainer.totals.learned / ((learnEnd - learnStart) / 1000);
-log(`learned ${ol.trainer.totals.learned} at ${Math.round(learnedEps)} events/s; RSS ${rssStart} → ${rssEnd} MB (peak ${rssPeak})`);
+const learned = fleetTotals().learned;
+await fl.close();
+const learnedEps = learned / ((learnEnd - learnStart) / 1000);
+log(`learned ${learned} at ${Math.round(learnedEps)} events/s; RSS ${rssStart} → ${rssEnd} MB (peak ${rssPeak})`);
 
 // (2b) The pipeline's own limit: the same learner (same class and config, loaded from
 // the same base version) stepping in a tight loop on micro-batches of the same size,
@@ -195,7 +229,7 @@ const modelOnlyEps = soloDone / soloWallS;
 const soloCpuS = mainCpuS() - soloCpu;
 // Main-thread CPU time per event is steadier than wall time on a shared machine:
 // other people's load slows both phases' clocks, much less the work each event costs.
-const learnedPerCpuS = ol.trainer.totals.learned / learnCpuS;
+const learnedPerCpuS = learned / learnCpuS;
 const modelOnlyPerCpuS = soloDone / soloCpuS;
 solo.dispose();
 log(
@@ -238,6 +272,8 @@ process.stdout.write(
   `${JSON.stringify({
     events: N,
     backend,
+    pipeline: 'fleet',
+    max_heap_mb: ownCap ?? 0,
     raw_consume_eps: Math.round(rawEps),
     learned_eps: Math.round(learnedEps),
     ratio: Math.round((learnedEps / rawEps) * 1000) / 1000,

@@ -32,6 +32,15 @@ function entry(): { file: string; execArgv: string[] } {
 }
 
 /**
+ * Node flags of the trainer from its config: a capped old generation
+ * (`training.maxHeapMb`) makes V8 collect before garbage fills the heap, so the
+ * trainer's RSS stays flat instead of growing to node's machine-sized default.
+ */
+export function trainerNodeFlags(training: Pick<Config['training'], 'maxHeapMb'>): string[] {
+  return training.maxHeapMb > 0 ? [`--max-old-space-size=${training.maxHeapMb}`] : [];
+}
+
+/**
  * The trainer as a child process of the server, so training never blocks the
  * event loop that answers Predict. Its events: {@link TrainerProcessEvents}.
  */
@@ -57,7 +66,7 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
   start(timeoutMs = 120_000): Promise<void> {
     const { file, execArgv } = entry();
     const child = fork(file, [], {
-      execArgv,
+      execArgv: [...execArgv, ...trainerNodeFlags(this.config.training)],
       env: { ...process.env, STREAMTUNE_TRAINER_CONFIG: JSON.stringify(this.config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

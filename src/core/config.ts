@@ -22,6 +22,18 @@ export const trainingSchema = z
     idleUnloadMs: z.number().int().min(0).default(600_000),
     /** Unacked records before the consumer pauses (bounds memory). */
     maxInFlight: z.number().int().min(1).default(2000),
+    /**
+     * Cap of the trainer process's V8 old generation in MiB (\`node --max-old-space-size\`):
+     * V8 then collects before garbage fills the heap, which keeps RSS flat. The live heap of
+     * one digits model is ~90 MiB (dedupe window, replay buffer, kafkajs buffers); each more
+     * model loaded adds its own windows, and image inputs make replay examples larger.
+     * 0: node's default (sized from the machine's memory).
+     */
+    maxHeapMb: z
+      .number()
+      .int()
+      .refine((mb) => mb === 0 || (mb >= 64 && mb <= 65_536), 'MiB from 64 to 65536, or 0 for node\'s default')
+      .default(512),
     versionEverySteps: z.number().int().min(1).default(20),
     versionEveryMs: z.number().int().min(100).default(1000),
     accuracyWindow: z.number().int().min(1).default(500),

@@ -96,6 +96,8 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
     ]);
     for (const t of [a, b]) t.on('stats', (m) => learnedBy.set(t, learnedBy.get(t)! + m.stats.learned));
     await Promise.all([a.start(), b.start()]);
+    // Both run with the old generation capped by training.maxHeapMb (default 512).
+    for (const t of [a, b]) expect((await fs.readFile(`/proc/${t.pid}/cmdline`, 'utf8')).split('\0')).toContain(`--max-old-space-size=${s.config.training.maxHeapMb}`);
     const producer = new EventProducer(kafka, s.config.kafka.labelsTopic);
     await producer.send(events(300, 0));
     await waitFor('one trainer to learn', () => learnedBy.get(a)! + learnedBy.get(b)! >= 300, 60_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../../src/core/index.js';
+import { trainerNodeFlags } from '../../src/app/trainer-process.js';
 
 describe('loadConfig', () => {
   it('has documented defaults and takes env and overrides in order', () => {
@@ -25,5 +26,15 @@ describe('loadConfig', () => {
     expect(bad(() => loadConfig({ overrides: { training: { maxBatchSze: 3 } } }))).toMatch(/"training"/);
     expect(bad(() => loadConfig({ env: { KAFKA_BROKERS: 'nohostport' } }))).toMatch(/"kafka\.brokers\.0"/);
     expect(bad(() => loadConfig({ overrides: { backend: 'gpu' } }))).toMatch(/"backend"/);
+  });
+
+  it('caps the trainer heap with training.maxHeapMb (0: node default) and rejects other values naming the key', () => {
+    expect(loadConfig().training.maxHeapMb).toBe(512);
+    expect(trainerNodeFlags(loadConfig().training)).toEqual(['--max-old-space-size=512']);
+    expect(trainerNodeFlags(loadConfig({ overrides: { training: { maxHeapMb: 256 } } }).training)).toEqual(['--max-old-space-size=256']);
+    expect(trainerNodeFlags(loadConfig({ overrides: { training: { maxHeapMb: 0 } } }).training)).toEqual([]);
+    for (const maxHeapMb of [32, -1, 1.5, 100_000, '512']) {
+      expect(() => loadConfig({ overrides: { training: { maxHeapMb } } })).toThrow(/"training\.maxHeapMb"/);
+    }
   });
 });
