@@ -174,7 +174,9 @@ async function serving(n: number, load: boolean): Promise<{ rss: number; rps: nu
 }
 
 function runLoad(job: LoadJob): Promise<{ calls: number; failed: number; seconds: number; errors: string[] }> {
-  const child = fork(path.join(import.meta.dirname, 'serving', 'load-generator.ts'), [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const file = path.join(work, `load-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  fs.writeFileSync(file, JSON.stringify(job));
+  const child = fork(path.join(import.meta.dirname, 'serving', 'load-generator.ts'), [`@${file}`], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) =>

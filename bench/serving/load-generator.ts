@@ -5,6 +5,7 @@
  * `maxCalls`, whichever comes first, and prints one JSON line:
  * {calls, failed, seconds, latencies_ms (sorted), errors}; the parent pools rounds.
  */
+import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { serviceConstructor } from '../../src/serving/index.js';
 
@@ -21,7 +22,9 @@ export interface LoadJob {
   models?: { name: string; features: number[] }[];
 }
 
-const job = JSON.parse(process.argv[2]!) as LoadJob;
+// The job as JSON, or `@FILE` holding it (a job naming many models is too long for argv).
+const arg = process.argv[2]!;
+const job = JSON.parse(arg.startsWith('@') ? fs.readFileSync(arg.slice(1), 'utf8') : arg) as LoadJob;
 const Ctor = serviceConstructor(job.target === 'echo' ? 'streamtune.v1.Diagnostics' : 'streamtune.v1.Predictor');
 const client = new Ctor(job.address, grpc.credentials.createInsecure()) as unknown as Record<string, (...a: unknown[]) => void>;
 const payload = Buffer.from(new Float32Array(job.features).buffer);
