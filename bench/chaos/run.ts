@@ -91,7 +91,7 @@ const config = (grpc: number, metrics: number, follow: boolean): string => {
       registryDir: store.root,
       backend,
       kafka: { brokers, ...topics, groupId: `chaos-${id}`, sessionTimeoutMs: 6000 },
-      serving: { port: grpc, follow },
+      serving: { port: grpc, follow, http: { port: 0 } },
       metrics: { port: metrics },
       // Every valid id stays in the dedupe state: the outcome is counted from it.
       training: { dedupeWindow: N + 1000 },

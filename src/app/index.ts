@@ -1,6 +1,7 @@
 export * from './create-model.js';
 export * from './demo.js';
 export * from './operator-log.js';
+export * from './served-models.js';
 export * from './streamtune-server.js';
 export * from './train-base.js';
 export * from './trainer-messages.js';

@@ -1,14 +1,15 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
-import { selectBackend, ConfigError, ModelNotFoundError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
+import { selectBackend, ConfigError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
 import { createKafka, probeBrokers } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
-import { ModelFleet, ModelHolder, PredictionServer, VersionControl, type ServedModel } from '../serving/index.js';
+import { ModelFleet, ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
 import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
+import { ServedModels } from './served-models.js';
 import { TrainerProcess } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
 import { needsConv } from '../learners/index.js';
@@ -42,14 +43,9 @@ export interface StreamtuneServerEvents {
 export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   readonly metrics: Metrics;
   readonly store: VersionStore;
-  /** The served models by name (`config.model` is the default one). */
-  readonly fleet: ModelFleet;
+  /** The served models, kept in step with the registry. */
+  readonly models: ServedModels;
   grpc: PredictionServer | undefined;
-  private scanTimer: NodeJS.Timeout | undefined;
-  /** Per model: the newest version waiting to be swapped in, and the event times it brings. */
-  private readonly swapQueues = new Map<string, { next: string | null; stamps: number[]; running: boolean }>();
-  /** Models being added (one load at a time per model). */
-  private readonly adding = new Map<string, Promise<ServedModel | undefined>>();
   private supervisor: TrainerSupervisor | undefined;
   private follower: ModelFollower | undefined;
   private mirror: KafkaRegistryMirror | null = null;
@@ -83,9 +79,16 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     // Every counter series exists at 0 from the first scrape, so the first rollback or failed swap is an increase.
     initCounters(this.metrics, { 'labels topic': [config.kafka.labelsTopic], 'dead-letter topic': [config.kafka.dlqTopic] });
     this.store = new VersionStore(config.registryDir);
-    this.fleet = new ModelFleet(config.model);
-    this.fleet.on('added', () => this.grpc?.refreshHealth());
-    this.fleet.on('removed', () => this.grpc?.refreshHealth());
+    this.models = new ServedModels({ config, store: this.store, metrics: this.metrics, operatorLog: this.operatorLog, logger: this.logger });
+    this.models.on('changed', () => this.grpc?.refreshHealth());
+    this.models.on('swap', (meta) => this.emit('swap', meta));
+    this.models.on('swap-failed', (err) => this.emit('swap-failed', err));
+    this.models.on('freshness', (seconds) => this.emit('freshness', seconds));
+  }
+
+  /** The served models by name (`config.model` is the default one). */
+  get fleet(): ModelFleet {
+    return this.models.fleet;
   }
 
   /** The default model's loaded versions (`config.model`; NOT_FOUND when it is not served). */
@@ -98,69 +101,6 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     return this.fleet.get(this.config.model).control;
   }
 
-  /** Whether this server serves `model` (`serving.models`, or every model when that list is empty). */
-  private wants(model: string): boolean {
-    const only = this.config.serving.models;
-    return only.length === 0 || only.includes(model);
-  }
-
-  /** A served model with its own versions, version control and metrics (not loaded yet). */
-  private served(name: string): ServedModel {
-    initCounters(this.metrics, { model: [name] });
-    const holder = new ModelHolder(name, { keepWarmVersions: this.config.serving.keepWarmVersions });
-    // No line function here: every change is logged once, from its model event.
-    const control = new VersionControl(holder, this.store, this.metrics);
-    control.backend = this.backend;
-    control.on('model-event', (e) => this.operatorLog.modelEvent(e));
-    control.on('swapped', (meta) => {
-      this.grpc?.refreshHealth();
-      this.emit('swap', meta);
-    });
-    control.on('swap-failed', (err) => this.emit('swap-failed', err));
-    return { name, holder, control };
-  }
-
-  /**
-   * Serves `name` from now on: loads its first version (the pinned one, else the
-   * newest not rolled back) and adds it to the fleet. A model with no version yet
-   * is added empty only when `waitForVersion` (a replica waiting for announcements).
-   * Concurrent calls for one model share one load.
-   */
-  addModel(name: string, opts: { waitForVersion?: boolean } = {}): Promise<ServedModel | undefined> {
-    if (this.fleet.has(name)) return Promise.resolve(this.fleet.get(name));
-    const pending = this.adding.get(name);
-    if (pending) return pending;
-    const p = (async () => {
-      const m = this.served(name);
-      const version = await m.control.initialVersion();
-      if (version) await m.control.offer(version);
-      else if (!opts.waitForVersion) return undefined;
-      this.fleet.add(m);
-      this.log(`serving model ${name} ${version ?? '(waiting for an announced version)'}`);
-      return m;
-    })().finally(() => this.adding.delete(name));
-    this.adding.set(name, p);
-    return p;
-  }
-
-  /** Stops serving `name`: calls under way finish on their lease, then its versions are released. */
-  async removeModel(name: string): Promise<void> {
-    const m = this.fleet.remove(name);
-    if (!m) return;
-    this.log(`model ${name} removed from the registry: no longer served`);
-    await m.control.idle();
-    m.control.dropGauges();
-    m.holder.close();
-  }
-
-  /** Adds models created in the registry since the last scan and removes those deleted from it. */
-  private async scanRegistry(): Promise<void> {
-    const present = new Set(await this.store.models());
-    for (const name of present) if (this.wants(name) && !this.fleet.has(name)) await this.addModel(name).catch((err: unknown) => this.logger.warn(`model ${name} not served: ${(err as Error).message}`));
-    // A replica (follow) keeps models it learned of from announcements: its registry may fill later.
-    if (!this.config.serving.follow) for (const name of this.fleet.names()) if (!present.has(name) && !this.adding.has(name)) await this.removeModel(name);
-  }
-
   async start(): Promise<void> {
     const { config } = this;
     if (config.serving.follow && config.kafka.brokers.length > 0) {
@@ -168,25 +108,19 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
       this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log });
     }
-    const names = (await this.store.models()).filter((n) => this.wants(n));
-    const missing = config.serving.models.filter((n) => !names.includes(n));
-    if (missing.length > 0 && !config.serving.follow) {
-      throw new ModelNotFoundError(`model "${missing[0]}" (serving.models) has no version in ${config.registryDir}: run \`streamtune train --model ${missing[0]}\` first`, { model: missing[0] });
-    }
-    if (names.length === 0 && !config.serving.follow) {
-      throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
-    }
+    const names = await this.models.atStart();
     const conv = (await Promise.all(names.map(async (n) => needsConv((await this.store.meta(n, (await this.store.newest(n))!)).config)))).some(Boolean);
     const choice = await selectBackend(config.backend, { conv });
     this.backend = choice.backend;
+    this.models.backend = choice.backend;
     for (const s of choice.skipped) this.log(`backend ${s.backend} not used: ${s.reason}`);
     this.log(`serving backend: ${choice.backend}`);
     this.metrics.backendInfo.set({ role: 'serving', backend: choice.backend }, 1);
 
     // Each model: the pinned version when an operator pinned one, else the newest not rolled back.
-    for (const name of names) await this.addModel(name);
+    for (const name of names) await this.models.addModel(name);
     // A replica serves the default model as soon as its first version is announced.
-    if (config.serving.follow) for (const name of new Set([config.model, ...config.serving.models])) if (this.wants(name)) await this.addModel(name, { waitForVersion: true });
+    if (config.serving.follow) for (const name of new Set([config.model, ...config.serving.models])) if (this.models.wants(name)) await this.models.addModel(name, { waitForVersion: true });
     const version = this.fleet.has(config.model) ? this.fleet.get(config.model).holder.version : null;
 
     const al = config.activeLearning;
@@ -208,13 +142,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.metricsUrl = ms.url;
     this.log(`metrics on ${ms.url}`);
 
-    if (config.serving.modelScanMs > 0) {
-      const scan = (): void => {
-        this.scanTimer = setTimeout(() => void this.scanRegistry().finally(() => this.closing || scan()), config.serving.modelScanMs);
-        this.scanTimer.unref();
-      };
-      scan();
-    }
+    this.models.startScanning();
 
     if (config.serving.follow) {
       await this.startFollowing();
@@ -238,9 +166,9 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.follower = follower;
     const num = (v: string | null): number => (v ? Number(v.replace(/^v/, '')) : 0);
     await follower.start(async (a) => {
-      if (!this.wants(a.model)) return;
+      if (!this.models.wants(a.model)) return;
       if (this.mirror) await this.mirror.waitForVersion(a.model, a.version).catch((err: unknown) => this.log(`${a.model}@${a.version}: ${(err as Error).message}`));
-      const m = await this.addModel(a.model, { waitForVersion: true }).catch(() => undefined);
+      const m = await this.models.addModel(a.model, { waitForVersion: true }).catch(() => undefined);
       if (!m) return;
       if (a.action === 'rollback') {
         if (a.version !== m.holder.version) await m.control.rollback(a.reason ?? 'announced rollback', a.version).catch(() => undefined);
@@ -302,8 +230,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     trainer.on('version', (m) => {
       const model = m.meta.model;
       this.metrics.versionsCreated.inc({ model });
-      if (!this.wants(model)) return;
-      void this.addModel(model, { waitForVersion: true }).then(async (served) => {
+      if (!this.models.wants(model)) return;
+      void this.models.addModel(model, { waitForVersion: true }).then(async (served) => {
         if (!served) return;
         if (m.meta.promotion?.promoted === false) {
           const p = m.meta.promotion;
@@ -316,7 +244,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
           served.control.noteRejected(m.meta);
           return;
         }
-        await this.swapNewest(served, m.meta.version, m.eventTimestamps ?? []);
+        await this.models.swapNewest(served, m.meta.version, m.eventTimestamps ?? []);
       });
     });
     trainer.on('rollback', (m) => {
@@ -335,41 +263,6 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       if (trainer.ready) this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model });
     });
     trainer.on('ready', (m) => this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1));
-  }
-
-  /**
-   * Swaps in `version` of a model, or a newer one offered while an earlier swap
-   * of that model was loading: when versions come faster than they load (many
-   * models checkpointing often), the ones already superseded are skipped, so
-   * serving catches up with the newest at once instead of loading each in turn.
-   * The freshness of a skipped version's events is measured when the version
-   * that replaces it serves.
-   */
-  private async swapNewest(served: ServedModel, version: string, eventTimestamps: number[]): Promise<void> {
-    let q = this.swapQueues.get(served.name);
-    if (!q) this.swapQueues.set(served.name, (q = { next: null, stamps: [], running: false }));
-    q.next = version;
-    q.stamps.push(...eventTimestamps);
-    if (q.running) return;
-    q.running = true;
-    try {
-      while (q.next) {
-        const [next, stamps] = [q.next, q.stamps];
-        [q.next, q.stamps] = [null, []];
-        const ok = await served.control.offer(next).then(
-          () => true,
-          () => false,
-        );
-        if (!ok) continue;
-        // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
-        const now = Date.now();
-        const seconds = stamps.map((ts) => Math.max(0, (now - ts) / 1000));
-        for (const sec of seconds) this.metrics.freshness.observe({ model: served.name }, sec);
-        this.emit('freshness', seconds);
-      }
-    } finally {
-      q.running = false;
-    }
   }
 
   /** Consumer lag from the broker's offsets; a broker that cannot answer now is retried at each interval. */
@@ -401,17 +294,15 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const steps: [string, () => Promise<void> | void][] = [
-        ['registry scan', () => clearTimeout(this.scanTimer)],
         ['gRPC server', () => this.grpc?.close()],
         ['label requests', () => this.labelRequests?.close()],
         ['trainer', () => this.supervisor?.close()],
         ['follower', () => this.follower?.close()],
         ['registry mirror', () => this.mirror?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],
-        ['swaps', () => Promise.all(this.fleet.all().map((m) => m.control.idle())).then(() => undefined)],
+        ['models', () => this.models.close()],
         ['operator log', () => this.operatorLog.close()],
         ['metrics server', () => this.metricsServer?.close()],
-        ['models', () => this.fleet.all().forEach((m) => m.holder.close())],
       ];
       for (const [name, step] of steps) {
         try {
