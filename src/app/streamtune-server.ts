@@ -106,7 +106,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     if (config.serving.follow && config.kafka.brokers.length > 0) {
       // registry.mode kafka: this replica's own directory, filled from the cluster before the first versions are chosen.
       const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
-      this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log });
+      this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log, models: config.serving.models });
     }
     const names = await this.models.atStart();
     const conv = (await Promise.all(names.map(async (n) => needsConv((await this.store.meta(n, (await this.store.newest(n))!)).config)))).some(Boolean);

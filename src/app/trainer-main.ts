@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const store = new VersionStore(config.registryDir);
   const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
   // registry.mode kafka: versions come from the cluster (an empty directory is enough) and go back to it.
-  const mirror = await startRegistryMirror(kafka, config, store, { log: (line) => send({ type: 'log', line }) });
+  const mirror = await startRegistryMirror(kafka, config, store, { log: (line) => send({ type: 'log', line }), models: config.training.models });
   const publisher = registryPublisher(kafka, config, store);
   const models = await modelsAtStart(store, config.training.models);
   // Models are loaded on their first event; a registry with none at all is a setup mistake.

@@ -178,9 +178,9 @@ export class KafkaRegistryMirror {
 }
 
 /**
- * The mirror a process needs when `registry.mode` is `kafka`: one model's
- * versions, started and caught up, so `store` holds every version the cluster
- * has; null in mode `dir`.
+ * The mirror a process needs when `registry.mode` is `kafka`: the versions of
+ * every model (or of `hooks.models` when given and not empty), started and caught
+ * up, so `store` holds every version the cluster has; null in mode `dir`.
  *
  * @example
  * const mirror = await startRegistryMirror(kafka, config, store, { log });
@@ -188,12 +188,13 @@ export class KafkaRegistryMirror {
  */
 export async function startRegistryMirror(
   kafka: Kafka,
-  config: { model: string; registry: RegistryConfig },
+  config: { registry: RegistryConfig },
   store: VersionStore,
-  hooks: Pick<KafkaRegistryMirrorOptions, 'onVersion' | 'onState' | 'log' | 'groupId'> = {},
+  hooks: Pick<KafkaRegistryMirrorOptions, 'onVersion' | 'onState' | 'log' | 'groupId' | 'models'> = {},
 ): Promise<KafkaRegistryMirror | null> {
   if (config.registry.mode !== 'kafka') return null;
-  const mirror = new KafkaRegistryMirror({ kafka, topic: config.registry.topic, store, models: [config.model], ...hooks });
+  const { models, ...rest } = hooks;
+  const mirror = new KafkaRegistryMirror({ kafka, topic: config.registry.topic, store, ...(models && models.length > 0 ? { models } : {}), ...rest });
   try {
     await mirror.start();
     await mirror.caughtUp();

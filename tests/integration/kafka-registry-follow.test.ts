@@ -8,6 +8,7 @@ import { loadConfig, seededRandom } from '../../src/core/index.js';
 import { createKafka, EventProducer } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
+import { runCli } from '../helpers/processes.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
@@ -36,16 +37,20 @@ describe('registry.mode kafka: replicas and a standby trainer with empty directo
     const seed = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['a', 'b'], hiddenUnits: [8] });
     const trainerStore = new StreamtuneServer(loadConfig({ overrides: { ...base, registryDir: trainerDir } })).store;
     await trainerStore.save('m', seed, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    // A second model: a replica mirrors every model of the registry topic, not only its default one.
+    await trainerStore.save('n', seed, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
     seed.dispose();
 
     // The trainer publishes v1 (the version it restores) on start, then each version it saves.
     const trainer = new TrainerProcess(loadConfig({ overrides: { ...base, registryDir: trainerDir } }));
     await trainer.start();
     cleanup.push(() => trainer.stop());
-    const replica = new StreamtuneServer(loadConfig({ overrides: { ...base, registryDir: replicaDir, serving: { port: 0, http: { port: 0 }, follow: true } } }), () => undefined);
+    const replica = new StreamtuneServer(loadConfig({ overrides: { ...base, registryDir: replicaDir, serving: { port: 0, http: { port: 0 }, follow: true, modelScanMs: 300 } } }), () => undefined);
     await replica.start();
     cleanup.push(() => replica.close());
     expect(replica.holder.version).toBe('v1');
+    await waitFor('the replica serving the second model too', () => replica.fleet.has('n'), 30_000);
+    expect(await replica.store.list('n')).toEqual(['v1']);
 
     const rand = seededRandom(4);
     const producer = new EventProducer(createKafka(brokers), base.kafka.labelsTopic);
@@ -69,5 +74,22 @@ describe('registry.mode kafka: replicas and a standby trainer with empty directo
     await standby.start();
     cleanup.push(() => standby.stop());
     expect(await new StreamtuneServer(loadConfig({ overrides: { ...base, registryDir: standbyDir } })).store.newest('m')).toBe(newest);
+
+    // `streamtune models create` on a machine of its own publishes the new model: the replica serves it.
+    const cliDir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-kreg-cli-'));
+    cleanup.push(() => fs.rm(cliDir, { recursive: true, force: true }));
+    const created = runCli(['models', 'create', 'fresh', '--input', 'features:2', '--labels', 'a,b', '--regime', 'supervised'], {
+      STREAMTUNE_REGISTRY_DIR: cliDir,
+      STREAMTUNE_REGISTRY_MODE: 'kafka',
+      STREAMTUNE_REGISTRY_TOPIC: base.registry.topic,
+      KAFKA_BROKERS: brokers.join(','),
+      STREAMTUNE_BACKEND: backend,
+    });
+    expect({ code: await new Promise((r) => created.child.once('exit', r)), out: created.lines.join('\n') }).toMatchObject({ code: 0 });
+    expect(JSON.parse(created.lines.find((l) => l.startsWith('{"model"'))!)).toMatchObject({ model: 'fresh', version: 'v1', published: base.registry.topic });
+    await waitFor('the replica serving the model created elsewhere', () => replica.fleet.has('fresh'), 30_000);
+    const freshClient = new PredictorClient(replica.grpc!.address);
+    cleanup.push(async () => freshClient.close());
+    expect((await freshClient.predict([{ features: [0.1, 0.2] }], { model: 'fresh' })).model).toBe('fresh');
   });
 });

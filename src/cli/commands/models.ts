@@ -1,7 +1,8 @@
 import { createModel } from '../../app/index.js';
 import { ConfigError, loadConfig, selectBackend } from '../../core/index.js';
 import type { Task } from '../../learners/index.js';
-import { VersionStore } from '../../registry/index.js';
+import { registryPublisher, VersionStore } from '../../registry/index.js';
+import { createKafka } from '../../ingest/index.js';
 import { type Command, commonOverrides } from '../args.js';
 import { callRpc, defaultAddress } from '../admin-client.js';
 import { UsageError } from '../cli-failure.js';
@@ -82,6 +83,9 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
   if (!name) throw new UsageError(`${action} needs the model's name, e.g. \`streamtune models ${action} churn\``);
   const model = loadConfig({ overrides: { model: name } }).model;
   if (action === 'delete') {
+    if (config.registry.mode === 'kafka') {
+      throw new ConfigError('registry.mode', 'a model cannot be deleted from the registry topic yet (versions there are kept); delete it in registry.mode dir, or stop sending its events');
+    }
     if (!(await store.remove(model))) throw new ConfigError('NAME', `model "${model}" is not in ${config.registryDir}`);
     return print({ model, deleted: true, registry: config.registryDir });
   }
@@ -101,5 +105,15 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
     auto: typeof values.candidates === 'string' ? { candidates: values.candidates.split(',').map((s) => s.trim()).filter(Boolean) } : undefined,
     backend,
   });
-  return print({ model, version: meta.version, task, labels, input: meta.description.inputKind, regime: meta.regime, registry: config.registryDir });
+  // registry.mode kafka: the new model reaches every trainer and replica through the registry topic.
+  if (config.registry.mode === 'kafka') {
+    if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'registry.mode kafka publishes the new model to the cluster: give --brokers or KAFKA_BROKERS');
+    const publisher = registryPublisher(createKafka(config.kafka.brokers, `${config.kafka.clientId}-models`), config, store)!;
+    try {
+      await publisher.publish(model, meta.version);
+    } finally {
+      await publisher.close();
+    }
+  }
+  return print({ model, version: meta.version, task, labels, input: meta.description.inputKind, regime: meta.regime, registry: config.registryDir, ...(config.registry.mode === 'kafka' ? { published: config.registry.topic } : {}) });
 }
