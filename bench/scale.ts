@@ -44,6 +44,8 @@ const { values } = parseArgs({
     trainers: { type: 'string' },
     'version-every-ms': { type: 'string' },
     'batch-wait-ms': { type: 'string' },
+    'learn-version-every-ms': { type: 'string' },
+    'model-batch-wait-ms': { type: 'string' },
     parts: { type: 'string' },
     keep: { type: 'boolean' },
   },
@@ -54,6 +56,10 @@ const EVENTS = Number(values.events ?? 40_000);
 const TRAINERS = Number(values.trainers ?? 2);
 const VERSION_EVERY_MS = Number(values['version-every-ms'] ?? 250);
 const BATCH_WAIT_MS = Number(values['batch-wait-ms'] ?? 50);
+/** Checkpoint interval of the trainers in the learning part (the product's default: 1 s). */
+const LEARN_VERSION_EVERY_MS = Number(values['learn-version-every-ms'] ?? 1000);
+/** `training.modelBatchWaitMs` of the trainers in the learning part (0, the default: each model steps with what each micro-batch brings). */
+const MODEL_BATCH_WAIT_MS = Number(values['model-batch-wait-ms'] ?? 0);
 /** Which parts run (all by default): serving, learning, freshness; the others report null. */
 const PARTS = new Set((values.parts ?? 'serving,learning,freshness').split(','));
 const DIM = 8;
@@ -240,7 +246,7 @@ try {
       registryDir: dir,
       backend,
       kafka: { brokers, labelsTopic: topic, dlqTopic: `${topic}.dlq`, modelsTopic: `${topic}.models.${trainers}`, groupId: `scale-${id}-${trainers}`, sessionTimeoutMs: 6000 },
-      training: { maxBatchSize: 64 },
+      training: { maxBatchSize: 64, versionEveryMs: LEARN_VERSION_EVERY_MS, modelBatchWaitMs: MODEL_BATCH_WAIT_MS },
     };
     const children = Array.from({ length: trainers }, (_, k) => cli(`learn-${trainers}-${k}`, ['learn'], config));
     const marks: { at: number; learned: number }[] = [];
@@ -328,6 +334,8 @@ try {
       freshness_samples: steady.length,
       freshness_rate_eps: RATE,
       version_every_ms: VERSION_EVERY_MS,
+      learn_version_every_ms: LEARN_VERSION_EVERY_MS,
+      model_batch_wait_ms: MODEL_BATCH_WAIT_MS,
       batch_wait_ms: BATCH_WAIT_MS,
       backend,
       cores: os.availableParallelism(),

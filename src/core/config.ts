@@ -14,6 +14,14 @@ export const trainingSchema = z
     maxBatchSize: z.number().int().min(1).max(4096).default(32),
     maxBatchWaitMs: z.number().int().min(1).default(200),
     /**
+     * A trainer of many models: how long a model's events may wait for more of its
+     * own before it steps (up to maxBatchSize). 0: each model steps with what each
+     * micro-batch brings it. With hundreds of models a micro-batch brings each one
+     * or two events, and per-step cost dominates: a wait of ~200 ms makes fewer,
+     * larger steps.
+     */
+    modelBatchWaitMs: z.number().int().min(0).default(0),
+    /**
      * Models a trainer may learn (events for others are dead-lettered \`wrong_model\`);
      * empty: every model of the registry (events naming none go to \`model\`).
      */

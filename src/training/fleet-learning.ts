@@ -61,7 +61,9 @@ export async function startFleetLearning(o: FleetLearningOptions): Promise<Fleet
   const stopTicks = new Subject<void>();
   const batches = source.records().pipe(microBatch<RawRecord>(training.maxBatchSize, training.maxBatchWaitMs));
   // Ticks let versions be saved on time even when the stream goes quiet.
-  const ticks = interval(Math.max(100, Math.floor(training.versionEveryMs / 2))).pipe(
+  // (and let events held for a model's own batch go once they have waited modelBatchWaitMs).
+  const tickMs = Math.max(training.modelBatchWaitMs > 0 ? 50 : 100, Math.floor(Math.min(training.versionEveryMs / 2, training.modelBatchWaitMs || Infinity)));
+  const ticks = interval(tickMs).pipe(
     takeUntil(stopTicks),
     map((): RawRecord[] => []),
   );

@@ -52,6 +52,9 @@ interface Member {
   lastEventAt: number;
   /** When the registry last showed the model still there. */
   checkedAt: number;
+  /** Events held for the model's next step (`training.modelBatchWaitMs`), and when the oldest came. */
+  pending: DecodedRecord[];
+  pendingSince: number;
 }
 
 /**
@@ -149,20 +152,38 @@ export class TrainerFleet {
       const key = tpKey(record.topic, record.partition);
       if (!this.assigned || this.assigned.has(key)) this.floor.passed(key, record.offset);
     }
-    // Records routed to a model released later in this batch (deleted meanwhile) are let go.
-    for (const [model, list] of routed) if (!this.members.has(model)) for (const d of list) this.o.ack(d.record);
-    // Every model steps: with its records, or empty (a tick: a checkpoint may be due by time).
+    for (const [model, list] of routed) {
+      const member = this.members.get(model);
+      // Records routed to a model released later in this batch (deleted meanwhile) are let go.
+      if (!member) for (const d of list) this.o.ack(d.record);
+      else {
+        if (member.pending.length === 0) member.pendingSince = now;
+        member.pending.push(...list);
+      }
+    }
+    // A model steps with its held events once they fill a batch or have waited modelBatchWaitMs
+    // (at once when that is 0).
+    const { maxBatchSize, modelBatchWaitMs } = this.o.training;
     for (const [model, member] of [...this.members]) {
-      if (!(await this.deletedOn(model, () => member.trainer.step(routed.get(model) ?? [])))) continue;
-      if (member.trainer.unsaved === 0) this.floor.clean(model);
+      const held = member.pending.length;
+      // Without held events only a model with unsaved learning steps (its checkpoint may be due); the others have nothing to save.
+      const go = held > 0 ? held >= maxBatchSize || now - member.pendingSince >= modelBatchWaitMs : member.trainer.unsaved > 0;
+      if (!go) continue;
+      const records = member.pending;
+      member.pending = [];
+      if (!(await this.deletedOn(model, () => member.trainer.step(records)))) continue;
+      if (member.trainer.unsaved === 0 && member.pending.length === 0) this.floor.clean(model);
     }
     await this.unloadIdle(now);
     if (now - this.lastCommitAt >= this.o.training.versionEveryMs) await this.commit();
   }
 
-  /** Saves a checkpoint of every model that learned since its last one, then commits (on close). */
+  /** Learns the events held for each model, saves a checkpoint of every model that learned since its last one, then commits (on close). */
   async saveAll(): Promise<void> {
     for (const [model, member] of [...this.members]) {
+      const records = member.pending;
+      member.pending = [];
+      if (records.length > 0 && !(await this.deletedOn(model, () => member.trainer.step(records)))) continue;
       if (!(await this.deletedOn(model, () => member.trainer.saveVersion()))) continue;
       if (member.trainer.unsaved === 0) this.floor.clean(model);
     }
@@ -262,6 +283,8 @@ export class TrainerFleet {
       target: { featureSpec: learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined },
       lastEventAt: this.now(),
       checkedAt: this.now(),
+      pending: [],
+      pendingSince: 0,
     };
     this.members.set(model, member);
     this.totals.loaded++;
@@ -329,6 +352,9 @@ export class TrainerFleet {
     if (!member) return;
     this.members.delete(model);
     this.floor.clean(model);
+    // Held events not learned go back to the source's count (a successor reads them again from the commit floor).
+    for (const d of member.pending) this.o.ack(d.record);
+    member.pending = [];
     member.trainer.dispose();
     member.trainer.learner.dispose();
   }
