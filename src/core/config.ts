@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { ConfigError } from './streamtune-error.js';
 
 const port = z.number().int().min(0).max(65535);
-/** A model name: it names a registry folder, a metric label and a Kafka key. */
-const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128)');
+/** A model name: it names a registry folder, a metric label and a Kafka key (never a path: no leading dot, no slash). */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const modelName = z.string().regex(MODEL_NAME, 'letters, digits, _ . - (max 128)');
 
 /** The `training` section: how the online trainer batches, checkpoints, scores and guards. */
 export const trainingSchema = z
@@ -25,7 +26,7 @@ export const trainingSchema = z
      * Models a trainer may learn (events for others are dead-lettered \`wrong_model\`);
      * empty: every model of the registry (events naming none go to \`model\`).
      */
-    models: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128)')).default([]),
+    models: z.array(modelName).default([]),
     /** A model that got no event for this long is saved and unloaded (bounds memory); 0 keeps models loaded. */
     idleUnloadMs: z.number().int().min(0).default(600_000),
     /** Unacked records before the consumer pauses (bounds memory). */

@@ -2,7 +2,7 @@ import { readFileSync, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InvalidInputError, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
+import { InvalidInputError, MODEL_NAME, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
 import { loadLearner, type Json, type Learner, type ModelDescription } from '../learners/index.js';
 
 /** Everything recorded about a saved version besides its weights. */
@@ -52,9 +52,6 @@ const STATE = 'state.json';
 /** Version names: `v` and a number, as the store numbers them. */
 const VERSION_NAME = /^v\d{1,15}$/;
 
-/** Model names, as the config checks them (a leading dot never matches: temporary folders). */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
 export const isVersionName = (version: string): boolean => VERSION_NAME.test(version);
 
 /** Throws an InvalidInputError naming `version` unless it is a version name (`v<N>`). */
@@ -101,7 +98,7 @@ export class VersionStore {
   async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}): Promise<VersionMeta> {
     const versionsDir = path.join(this.modelDir(model), 'versions');
     // A checkpoint of a model deleted meanwhile must not bring it back (only a new root may create a model).
-    if (info.parent !== null && !(await fs.stat(versionsDir).then(() => true, () => false))) {
+    if (info.parent !== null && !(await this.exists(model))) {
       throw new ModelNotFoundError(`model "${model}" was deleted from the registry ${this.root}`, { model });
     }
     await fs.mkdir(versionsDir, { recursive: true });
@@ -197,6 +194,14 @@ export class VersionStore {
     } catch {
       return null;
     }
+  }
+
+  /** Whether the model is in the registry (one stat: cheap enough to ask often, unlike listing its versions). */
+  async exists(model: string): Promise<boolean> {
+    return fs.stat(path.join(this.modelDir(model), 'versions')).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Models with at least one version, sorted by name. */
