@@ -23,17 +23,17 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createModel } from '../src/app/create-model.js';
 import { StreamtuneServer } from '../src/app/streamtune-server.js';
-import { ensureLocalBroker, stopLocalBroker } from '../src/cli/local-broker.js';
+import { ensureLocalBroker } from '../src/cli/local-broker.js';
 import { loadConfig, parseBackendPreference, seededRandom, selectBackend } from '../src/core/index.js';
 import { createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
 import { alive, childPids } from '../tests/helpers/processes.js';
+import { benchRun, freePort, sleep } from './bench-run.js';
 import type { LoadJob } from './serving/load-generator.js';
 
 const { values } = parseArgs({
@@ -67,32 +67,7 @@ const DIM = 8;
 const RATE = 400;
 const PARTITIONS = 6;
 const ROOT = path.resolve(import.meta.dirname, '..');
-const started = Date.now();
-const log = (line: string): void => void process.stderr.write(`[bench:scale ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'st-bench-scale-'));
-const kafkaPort = 21_000 + 2 * Math.floor(Math.random() * 4000);
-const brokerEnv = { ...process.env, KAFKA_RUN_DIR: path.join(work, 'kafka'), KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(kafkaPort + 1) };
-const processes = new Set<ChildProcess>();
-let cleaned = false;
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  for (const p of processes) if (p.pid && alive(p.pid)) for (const pid of [...childPids(p.pid), p.pid]) process.kill(pid, 'SIGKILL');
-  await stopLocalBroker(brokerEnv, true);
-  if (!values.keep) fs.rmSync(work, { recursive: true, force: true });
-  else log(`kept ${work}`);
-}
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+const { work, kafkaPort, brokerEnv, processes, log, cleanup } = benchRun('scale', values.keep === true);
 
 const { backend } = await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND), { conv: false });
 const names = (n: number, prefix: string): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);

@@ -15,8 +15,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATA_DIR } from '../../src/app/demo.js';
@@ -27,6 +25,7 @@ import { createKafka, ensureTopics, readEventsJsonl } from '../../src/ingest/ind
 import { VersionStore } from '../../src/registry/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
 import { alive, childPids } from '../../tests/helpers/processes.js';
+import { benchRun, freePort, sleep } from '../bench-run.js';
 import { BAD_KIND_COUNT, chaosStream } from './events.js';
 import { countOutcome } from './outcome.js';
 
@@ -36,32 +35,7 @@ const rand = seededRandom(Number(values.seed ?? 11));
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MODEL = 'digits';
 const started = Date.now();
-const log = (line: string): void => void process.stderr.write(`[bench:chaos ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-// ---------------------------------------------------------------- setup ----
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'st-bench-chaos-'));
-const kafkaPort = 21_000 + 2 * Math.floor(Math.random() * 4000);
-const brokerEnv = { ...process.env, KAFKA_RUN_DIR: path.join(work, 'kafka'), KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(kafkaPort + 1) };
-const processes = new Set<ChildProcess>();
-let cleaned = false;
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  for (const p of processes) if (p.pid && alive(p.pid)) for (const pid of [...childPids(p.pid), p.pid]) process.kill(pid, 'SIGKILL');
-  await stopLocalBroker(brokerEnv, true);
-  if (!values.keep) fs.rmSync(work, { recursive: true, force: true });
-  else log(`kept ${work}`);
-}
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+const { work, kafkaPort, brokerEnv, processes, log, cleanup } = benchRun('chaos', values.keep === true);
 
 log(`${N} events; work dir ${work}; starting a broker of our own on 127.0.0.1:${kafkaPort}`);
 const brokers = await ensureLocalBroker(brokerEnv);
