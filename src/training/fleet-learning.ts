@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
-import { Subject, concatMap, defaultIfEmpty, finalize, interval, lastValueFrom, map, merge, takeUntil } from 'rxjs';
 import type { KafkaConfig, TrainingConfig } from '../core/index.js';
-import { DeadLetterSink, KafkaSource, ensureTopics, microBatch, type RawRecord } from '../ingest/index.js';
+import { DeadLetterSink, KafkaSource, ensureTopics } from '../ingest/index.js';
 import type { VersionStore } from '../registry/index.js';
+import { runSteps } from './step-loop.js';
 import { TrainerFleet, type TrainerFleetOptions } from './trainer-fleet.js';
 
 export interface FleetLearningOptions extends Pick<TrainerFleetOptions, 'defaultModel' | 'backend' | 'holdout' | 'onStats' | 'onVersion' | 'onRollback' | 'onModel' | 'log'> {
@@ -58,21 +58,9 @@ export async function startFleetLearning(o: FleetLearningOptions): Promise<Fleet
     onRebalancing: () => fleet.revoke(),
     onPartitions: (partitions) => fleet.assign(topics.labelsTopic, partitions),
   });
-  const stopTicks = new Subject<void>();
-  const batches = source.records().pipe(microBatch<RawRecord>(training.maxBatchSize, training.maxBatchWaitMs));
-  // Ticks let versions be saved on time even when the stream goes quiet.
-  // (and let events held for a model's own batch go once they have waited modelBatchWaitMs).
+  // Ticks save versions on time when the stream goes quiet, and let events held for a model's own batch go once they have waited modelBatchWaitMs.
   const tickMs = Math.max(training.modelBatchWaitMs > 0 ? 50 : 100, Math.floor(Math.min(training.versionEveryMs / 2, training.modelBatchWaitMs || Infinity)));
-  const ticks = interval(tickMs).pipe(
-    takeUntil(stopTicks),
-    map((): RawRecord[] => []),
-  );
-  const done = lastValueFrom(
-    merge(batches.pipe(finalize(() => stopTicks.next())), ticks).pipe(
-      concatMap((b) => fleet.step(b)),
-      defaultIfEmpty(undefined),
-    ),
-  ).then(() => undefined);
+  const done = runSteps(source.records(), training, tickMs, (b) => fleet.step(b));
   let closing: Promise<void> | undefined;
   return {
     fleet,

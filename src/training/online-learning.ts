@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import { Subject, concatMap, defaultIfEmpty, finalize, interval, lastValueFrom, map, merge, takeUntil } from 'rxjs';
-import { DeadLetterSink, KafkaSource, ensureTopics, microBatch, type RawRecord } from '../ingest/index.js';
+import { DeadLetterSink, KafkaSource, ensureTopics } from '../ingest/index.js';
 import type { KafkaConfig, TrainingConfig } from '../core/index.js';
 import type { Example, Learner } from '../learners/index.js';
 import { batchDecoder } from '../features/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { OnlineTrainer } from './online-trainer.js';
+import { runSteps } from './step-loop.js';
 import type { RollbackRequest } from './promotion-guardrail.js';
 import type { TrainerStats } from './trainer-stats.js';
 
@@ -88,21 +88,9 @@ export async function startOnlineLearning(o: OnlineLearningOptions): Promise<Onl
   await trainer.restoreState();
   const t = trainer;
   const desc = o.learner.describe();
-  const stopTicks = new Subject<void>();
   const decode = batchDecoder({ featureSpec: o.learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined, model: o.model });
-  const batches = source.records().pipe(microBatch<RawRecord>(training.maxBatchSize, training.maxBatchWaitMs));
-  // Ticks let a version be saved on time even when the stream goes quiet.
-  const ticks = interval(Math.max(100, Math.floor(training.versionEveryMs / 2))).pipe(
-    takeUntil(stopTicks),
-    map((): RawRecord[] => []),
-  );
-  const done = lastValueFrom(
-    merge(batches.pipe(finalize(() => stopTicks.next())), ticks).pipe(
-      // Each batch is decoded when its step starts (concatMap calls this then), not on arrival: see batchDecoder.
-      concatMap((b) => t.step(decode(b))),
-      defaultIfEmpty(undefined),
-    ),
-  ).then(() => undefined);
+  // Each batch is decoded when its step starts, not on arrival (see batchDecoder); ticks save versions on time when the stream goes quiet.
+  const done = runSteps(source.records(), training, Math.max(100, Math.floor(training.versionEveryMs / 2)), (b) => t.step(decode(b)));
   let closing: Promise<void> | undefined;
   return {
     trainer: t,
