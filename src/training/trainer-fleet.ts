@@ -1,15 +1,12 @@
-import { ModelNotFoundError, type TrainingConfig } from '../core/index.js';
-import { decodeParsed, rejectedRecord, type BadRecord, type DecodedRecord, type DecodeTarget } from '../features/index.js';
-import { decodeEvent, tpKey, type DeadLetter, type RawRecord } from '../ingest/index.js';
-import { SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
-import type { VersionMeta, VersionStore } from '../registry/index.js';
+import { MODEL_NAME, ModelNotFoundError, type TrainingConfig } from '../core/index.js';
+import { decodeParsed, rejectedRecord, type BadRecord, type DecodedRecord } from '../features/index.js';
+import { decodeEvent, tpKey, type RawRecord } from '../ingest/index.js';
+import type { Learner } from '../learners/index.js';
+import type { VersionMeta } from '../registry/index.js';
 import { CommitFloor } from './commit-floor.js';
-import { OnlineTrainer } from './online-trainer.js';
+import { openMember, type Member, type MemberDeps } from './fleet-member.js';
+import type { OnlineTrainer } from './online-trainer.js';
 import type { RollbackRequest } from './promotion-guardrail.js';
-import type { TrainerStats } from './trainer-stats.js';
-
-/** Model names as the config and the registry accept them (never a path). */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** How long a model whose newest version failed to load is not tried again. */
 const BROKEN_RETRY_MS = 30_000;
@@ -21,40 +18,19 @@ export interface ModelRollback extends RollbackRequest {
   model: string;
 }
 
-export interface TrainerFleetOptions {
-  store: VersionStore;
-  /** The labels topic (for stats). */
-  topic: string;
+export interface TrainerFleetOptions extends MemberDeps {
   /** The `training` section, whole: batching and checkpoints per model, `models` (allowed models), `idleUnloadMs`. */
   training: TrainingConfig;
   /** The model of events that name none (the `model` config key). */
   defaultModel: string;
-  backend: string;
-  /** A trusted labelled set for a model's guardrail (loaded once per model load). */
-  holdout?(model: string, learner: Learner): Promise<Example[] | undefined>;
-  deadLetters: { send(letters: DeadLetter[]): Promise<void> };
-  ack(record: RawRecord): void;
   /** Commits group offsets (`topic/partition` → next offset); see {@link CommitFloor}. */
   commit(offsets: Record<string, string>): Promise<void>;
-  onStats?(stats: TrainerStats): void;
-  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   onRollback?(r: ModelRollback): void;
   /** A model was loaded from the registry (first event for it), or unloaded. */
   onModel?(e: { model: string; action: 'loaded' | 'unloaded' | 'dropped'; version: string | null; reason: string }): void;
   log?(line: string, level?: 'info' | 'warn'): void;
   /** Clock in ms. @defaultValue Date.now */
   now?: () => number;
-}
-
-interface Member {
-  trainer: OnlineTrainer;
-  target: DecodeTarget;
-  lastEventAt: number;
-  /** When the registry last showed the model still there. */
-  checkedAt: number;
-  /** Events held for the model's next step (`training.modelBatchWaitMs`), and when the oldest came. */
-  pending: DecodedRecord[];
-  pendingSince: number;
 }
 
 /**
@@ -227,14 +203,14 @@ export class TrainerFleet {
     if (have && this.now() - have.checkedAt < PRESENCE_CHECK_MS) return have;
     if (have) {
       have.checkedAt = this.now();
-      if ((await this.o.store.newest(model)) !== null) return have;
+      if (await this.o.store.exists(model)) return have;
       // Deleted (`streamtune models delete`): what it learned since its last checkpoint goes with it.
       const version = have.trainer.checkpoint?.version ?? null;
       this.release(model);
       this.o.onModel?.({ model, action: 'dropped', version, reason: 'deleted from the registry' });
       return null;
     }
-    const { store, training } = this.o;
+    const { store } = this.o;
     const version = await store.newest(model);
     if (!version) return null;
     const abandoned = await store.removeAbandoned(model);
@@ -247,45 +223,16 @@ export class TrainerFleet {
       this.broken.set(model, this.now() + BROKEN_RETRY_MS);
       return null;
     }
-    const { meta } = restored;
-    const learner: Learner =
-      training.regime === 'self-training' && restored.learner.className !== SelfTrainingLearner.className
-        ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...training.selfTraining }, restored.learner)
-        : restored.learner;
-    const regime = training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
-    const trainer = new OnlineTrainer({
-      model,
-      learner,
-      store,
-      parent: meta,
-      backend: this.o.backend,
-      regime: `${regime}-online`,
-      topic: this.o.topic,
-      training,
-      holdout: await this.o.holdout?.(model, learner),
-      deadLetters: this.o.deadLetters,
-      ack: (r) => this.o.ack(r),
+    const member = await openMember(model, restored, this.o, {
+      // Everything this model took on is in the checkpoint just made durable.
       commit: async () => {
-        // Everything this model took on is in the checkpoint just made durable.
         this.floor.clean(model);
         await this.commit();
       },
       mayCheckpoint: () => this.mayCheckpoint(model),
-      onStats: this.o.onStats,
-      onVersion: this.o.onVersion,
       onRollback: (r) => this.o.onRollback?.({ model, ...r }),
       now: this.now,
     });
-    await trainer.restoreState();
-    const desc = learner.describe();
-    const member: Member = {
-      trainer,
-      target: { featureSpec: learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined },
-      lastEventAt: this.now(),
-      checkedAt: this.now(),
-      pending: [],
-      pendingSince: 0,
-    };
     this.members.set(model, member);
     this.totals.loaded++;
     this.o.onModel?.({ model, action: 'loaded', version, reason: 'first event' });

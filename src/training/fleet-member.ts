@@ -1,0 +1,94 @@
+import type { TrainingConfig } from '../core/index.js';
+import type { DecodedRecord, DecodeTarget } from '../features/index.js';
+import type { DeadLetter, RawRecord } from '../ingest/index.js';
+import { SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
+import type { VersionMeta, VersionStore } from '../registry/index.js';
+import { OnlineTrainer } from './online-trainer.js';
+import type { RollbackRequest } from './promotion-guardrail.js';
+import type { TrainerStats } from './trainer-stats.js';
+
+/** One model a trainer fleet learns: its trainer, what its events are decoded against, and its events waiting to step. */
+export interface Member {
+  trainer: OnlineTrainer;
+  target: DecodeTarget;
+  lastEventAt: number;
+  /** When the registry last showed the model still there. */
+  checkedAt: number;
+  /** Events held for the model's next step (`training.modelBatchWaitMs`), and when the oldest came. */
+  pending: DecodedRecord[];
+  pendingSince: number;
+}
+
+/** What every member of a fleet shares (a TrainerFleet's options are these and more). */
+export interface MemberDeps {
+  store: VersionStore;
+  training: TrainingConfig;
+  backend: string;
+  /** The labels topic (for stats). */
+  topic: string;
+  /** A trusted labelled set for a model's guardrail (loaded once per model load). */
+  holdout?(model: string, learner: Learner): Promise<Example[] | undefined>;
+  deadLetters: { send(letters: DeadLetter[]): Promise<void> };
+  ack(record: RawRecord): void;
+  onStats?(stats: TrainerStats): void;
+  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+}
+
+/** What the fleet decides for a member: when its checkpoints count, whether one may be written, where its rollbacks go. */
+export interface MemberHooks {
+  /** A checkpoint of this model is durable. */
+  commit(): Promise<void>;
+  mayCheckpoint(): boolean;
+  onRollback(r: RollbackRequest): void;
+  now: () => number;
+}
+
+/**
+ * A model's online trainer from its restored newest version: as trained, or
+ * wrapped in self-training when `training.regime` asks for it; its dedupe state
+ * restored from the checkpoint.
+ */
+export async function openMember(
+  model: string,
+  restored: { learner: Learner; meta: VersionMeta },
+  o: MemberDeps,
+  hooks: MemberHooks,
+): Promise<Member> {
+  const { training } = o;
+  const { meta } = restored;
+  const learner: Learner =
+    training.regime === 'self-training' && restored.learner.className !== SelfTrainingLearner.className
+      ? new SelfTrainingLearner({ base: { className: restored.learner.className, config: restored.learner.getConfig() }, ...training.selfTraining }, restored.learner)
+      : restored.learner;
+  const regime = training.regime === 'self-training' ? 'self-training' : meta.regime.replace(/-(batch|online)$/, '');
+  const trainer = new OnlineTrainer({
+    model,
+    learner,
+    store: o.store,
+    parent: meta,
+    backend: o.backend,
+    regime: `${regime}-online`,
+    topic: o.topic,
+    training,
+    holdout: await o.holdout?.(model, learner),
+    deadLetters: o.deadLetters,
+    ack: (r) => o.ack(r),
+    commit: hooks.commit,
+    mayCheckpoint: hooks.mayCheckpoint,
+    onStats: o.onStats,
+    onVersion: o.onVersion,
+    onRollback: hooks.onRollback,
+    now: hooks.now,
+  });
+  await trainer.restoreState();
+  const desc = learner.describe();
+  const now = hooks.now();
+  return {
+    trainer,
+    target: { featureSpec: learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined },
+    lastEventAt: now,
+    checkedAt: now,
+    pending: [],
+    pendingSince: 0,
+  };
+}
