@@ -22,7 +22,8 @@ import { ConfigError, parseBackendPreference, selectBackend, seededRandom } from
 import { prequentialRun, type StreamRow } from '../src/evaluation/index.js';
 import { fitStandardizer, hashText } from '../src/features/index.js';
 import { readEvents, type LabelEvent } from '../src/ingest/index.js';
-import { AutoLearner, buildRegimeLearner, DenseClassifier, DenseRegressor, trainBatch, type Learner, type Regime, type Task } from '../src/learners/index.js';
+import { AutoLearner, DenseClassifier, DenseRegressor, trainBatch, type Learner, type Task } from '../src/learners/index.js';
+import { buildRegimeLearner, type Regime } from '../src/regimes/index.js';
 import { VersionStore } from '../src/registry/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

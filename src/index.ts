@@ -27,11 +27,9 @@ export {
   DenseClassifier,
   DenseRegressor,
   ConvClassifier,
-  MultiViewClassifier,
-  SelfTrainingLearner,
-  CoTrainingLearner,
-  EncoderHeadLearner,
 } from './learners/index.js';
+// Learning regimes built from learners (semi-supervised, multi-view, pretrained encoders).
+export { MultiViewClassifier, SelfTrainingLearner, CoTrainingLearner, EncoderHeadLearner } from './regimes/index.js';
 export type {
   Learner,
   LearnerFactory,
@@ -44,11 +42,8 @@ export type {
   DenseClassifierConfig,
   DenseRegressorConfig,
   ConvClassifierConfig,
-  MultiViewConfig,
-  SelfTrainingConfig,
-  CoTrainingConfig,
-  EncoderHeadConfig,
 } from './learners/index.js';
+export type { MultiViewConfig, SelfTrainingConfig, CoTrainingConfig, EncoderHeadConfig } from './regimes/index.js';
 // Learners take featurized rows: `featurize(event.input, learner.featureSpec)`.
 export { featurize } from './features/index.js';
 export type { FeatureSpec, InputKind } from './features/index.js';

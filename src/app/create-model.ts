@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/index.js';
 import { audioSpec, imageSpec, type FeatureSpec } from '../features/index.js';
-import { buildRegimeLearner, REGIMES, type Regime, type Task } from '../learners/index.js';
+import { type Task } from '../learners/index.js';
+import { buildRegimeLearner, REGIMES, type Regime } from '../regimes/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 
 /** Regimes a model can start from with no data: the others pretrain on a file or need an encoder. */

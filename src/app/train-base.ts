@@ -2,7 +2,8 @@ import { ConfigError, seededRandom } from '../core/index.js';
 import { accuracy, meanAbsoluteError, score } from '../evaluation/index.js';
 import { audioSpec, featurize, fitStandardizer, imageSpec, type FeatureSpec } from '../features/index.js';
 import type { LabelEvent } from '../ingest/index.js';
-import { buildRegimeLearner, trainBatch, type Example, type Learner, type Regime, type Task } from '../learners/index.js';
+import { trainBatch, type Example, type Learner, type Task } from '../learners/index.js';
+import { buildRegimeLearner, type Regime } from '../regimes/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 
 export interface TrainBaseOptions {

@@ -4,7 +4,7 @@ import { OnlineStandardizer, type FeatureSpec, type StandardizerState } from '..
 import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
 import { defaultCandidates, type CandidateSpec } from './auto-candidates.js';
 import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
-import { saveModels, unpackHandlers } from './pack-models.js';
+import { saveModels, unpackHandlers } from '../tensors/index.js';
 
 /** Parameters of {@link AutoLearner}; all JSON, all saved (with the running statistics and the leader). */
 export interface AutoLearnerConfig {

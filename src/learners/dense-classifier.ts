@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import { labelIndexOf } from './class-labels.js';
-import { denseStack } from './dense-stack.js';
+import { denseStack } from '../tensors/index.js';
 import type { Prediction, StepResult, Task } from './learner.js';
 import { registerLearner } from './learner-registry.js';
 import { NetLearner } from './net-learner.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureSpec } from '../features/index.js';
 import { InvalidInputError } from '../core/index.js';
-import { denseStack } from './dense-stack.js';
+import { denseStack } from '../tensors/index.js';
 import type { Prediction, StepResult, Task } from './learner.js';
 import { registerLearner } from './learner-registry.js';
 import { NetLearner } from './net-learner.js';

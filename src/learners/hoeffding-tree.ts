@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, ModelLoadError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import { labelIndexOf } from './class-labels.js';
-import { loadFloat64State, saveFloat64State } from './float64-state.js';
+import { loadFloat64State, saveFloat64State } from '../tensors/index.js';
 import { argmax, leafOf, majorityScores, naiveBayesLogScores, newLeaf, observe, softmaxInPlace, STATS_PER_CLASS, type HtLeaf, type HtNode } from './hoeffding-node.js';
 import { decideSplit } from './hoeffding-split.js';
 import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';

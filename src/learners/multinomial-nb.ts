@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
 import { labelIndexOf } from './class-labels.js';
-import { loadFloat64State, saveFloat64State } from './float64-state.js';
+import { loadFloat64State, saveFloat64State } from '../tensors/index.js';
 import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
 import { registerLearner } from './learner-registry.js';
 

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureSpec } from '../features/index.js';
 import { classPredictions, labelIndexOf } from './class-labels.js';
-import { rowsTensor } from './rows-tensor.js';
+import { rowsTensor, TrainableNet } from '../tensors/index.js';
 import type { Json, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
-import { TrainableNet } from './trainable-net.js';
 
 /** What every net learner's config holds once its defaults are applied. */
 export interface NetLearnerConfig {

@@ -4,6 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidInputError, MODEL_NAME, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
 import { loadLearner, type Json, type Learner, type ModelDescription } from '../learners/index.js';
+// Regime learners register their class names when their module loads: a saved self-training or
+// encoder-head version must be loadable by every process that reads the registry.
+import '../regimes/index.js';
 
 /** Everything recorded about a saved version besides its weights. */
 export interface VersionMeta {

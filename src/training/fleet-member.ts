@@ -1,7 +1,8 @@
 import type { TrainingConfig } from '../core/index.js';
 import type { DecodedRecord, DecodeTarget } from '../features/index.js';
 import type { DeadLetter, RawRecord } from '../ingest/index.js';
-import { SelfTrainingLearner, type Example, type Learner } from '../learners/index.js';
+import { type Example, type Learner } from '../learners/index.js';
+import { SelfTrainingLearner } from '../regimes/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { OnlineTrainer } from './online-trainer.js';
 import type { RollbackRequest } from './promotion-guardrail.js';

@@ -9,27 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AutoLearner,
-  CoTrainingLearner,
-  ConvClassifier,
-  defaultCandidates,
-  DenseClassifier,
-  DenseRegressor,
-  EncoderHeadLearner,
-  GaussianNaiveBayes,
-  halfViews,
-  HoeffdingTreeClassifier,
-  KnnLearner,
-  MultinomialNaiveBayes,
-  MultiViewClassifier,
-  registeredLearners,
-  SelfTrainingLearner,
-  trainBatch,
-  type CandidateSpec,
-  type Example,
-  type Learner,
-} from '../../src/learners/index.js';
+import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, KnnLearner, MultinomialNaiveBayes, registeredLearners, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
+import { CoTrainingLearner, EncoderHeadLearner, halfViews, MultiViewClassifier, SelfTrainingLearner } from '../../src/regimes/index.js';
 import { PreconditionError, seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';

@@ -3,7 +3,7 @@ import type { LabelEvent } from '../../src/ingest/index.js';
 import { parseBudget, settle } from '../../src/cli/commands/plan.js';
 import { seededRandom } from '../../src/core/index.js';
 import { pairedDifference } from '../../src/evaluation/index.js';
-import { profileDataset, recommendRegime, type DatasetProfile, type Plan } from '../../src/learners/index.js';
+import { profileDataset, recommendRegime, type DatasetProfile, type Plan } from '../../src/regimes/index.js';
 
 const profile = (p: Partial<DatasetProfile>): DatasetProfile => ({
   modality: 'features',

@@ -3,7 +3,7 @@ import { readEvents } from '../../ingest/index.js';
 import { fitStandardizer, hashText } from '../../features/index.js';
 import type { Task } from '../../learners/index.js';
 import { pairedDifference, prequentialScores, type StreamRow } from '../../evaluation/index.js';
-import { buildRegimeLearner, profileDataset, recommendRegime, type Plan } from '../../learners/index.js';
+import { buildRegimeLearner, profileDataset, recommendRegime, type Plan } from '../../regimes/index.js';
 import { type Command, commonOverrides } from '../args.js';
 
 /** Hash buckets for text, as `streamtune train` uses by default. */

@@ -2,7 +2,7 @@ import { trainBase, type MediaSpecs } from '../../app/index.js';
 import { selectBackend, loadConfig, ConfigError } from '../../core/index.js';
 import { readEvents } from '../../ingest/index.js';
 import { audioSpec, imageSpec } from '../../features/index.js';
-import { REGIMES, type Regime } from '../../learners/index.js';
+import { REGIMES, type Regime } from '../../regimes/index.js';
 import { progressReporter } from '../progress-reporter.js';
 import { VersionStore } from '../../registry/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';

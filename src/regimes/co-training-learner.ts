@@ -1,9 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import type { Json, Learner, ModelDescription, Prediction, StepResult, UnlabelledStepResult } from './learner.js';
-import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
-import { saveModels, unpackHandlers } from './pack-models.js';
+import { type Json, type Learner, type ModelDescription, type Prediction, type StepResult, type UnlabelledStepResult, createLearner, loadLearner, registerLearner } from '../learners/index.js';
+import { saveModels, unpackHandlers } from '../tensors/index.js';
 
 /** Parameters of {@link CoTrainingLearner}; all JSON, all saved. */
 export interface CoTrainingConfig {

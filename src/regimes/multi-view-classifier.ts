@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import type { Prediction, StepResult, Task } from './learner.js';
-import { registerLearner } from './learner-registry.js';
-import { NetLearner } from './net-learner.js';
-import { rowsTensor } from './rows-tensor.js';
+import { type Prediction, type StepResult, type Task, registerLearner, NetLearner } from '../learners/index.js';
+import { rowsTensor } from '../tensors/index.js';
 
 /** Parameters of {@link MultiViewClassifier}; all JSON, all saved. */
 export interface MultiViewConfig {

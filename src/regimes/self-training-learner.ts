@@ -1,8 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import type { Json, Learner, ModelDescription, Prediction, StepResult, UnlabelledStepResult } from './learner.js';
-import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
+import { type Json, type Learner, type ModelDescription, type Prediction, type StepResult, type UnlabelledStepResult, createLearner, loadLearner, registerLearner } from '../learners/index.js';
 
 /** Parameters of {@link SelfTrainingLearner}; all JSON, all saved. */
 export interface SelfTrainingConfig {

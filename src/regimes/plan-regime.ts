@@ -1,5 +1,5 @@
 import type { LabelEvent } from '../ingest/index.js';
-import type { Task } from './learner.js';
+import type { Task } from '../learners/index.js';
 import type { Regime } from './build-regime-learner.js';
 
 /** What the planner looks at in a dataset. */

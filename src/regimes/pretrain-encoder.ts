@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseStack } from './dense-stack.js';
-import { rowsTensor } from './rows-tensor.js';
+import { denseStack, rowsTensor } from '../tensors/index.js';
 import { seededRandom, shuffleInPlace } from '../core/index.js';
 
 /** Self-supervised objectives an encoder can be pretrained with on unlabelled inputs. */

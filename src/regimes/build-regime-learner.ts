@@ -3,18 +3,12 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, fileIOHandler } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { defaultCandidates } from './auto-candidates.js';
-import { AutoLearner } from './auto-learner.js';
+import { defaultCandidates, AutoLearner, ConvClassifier, needsConv, DenseClassifier, DenseRegressor, type Learner, type Task } from '../learners/index.js';
 import { CoTrainingLearner, halfViews } from './co-training-learner.js';
-import { ConvClassifier, needsConv } from './conv-classifier.js';
-import { DenseClassifier } from './dense-classifier.js';
-import { DenseRegressor } from './dense-regressor.js';
-import { denseLayersOf } from './dense-stack.js';
+import { denseLayersOf, loadModels } from '../tensors/index.js';
 import { EncoderHeadLearner } from './encoder-head-learner.js';
-import { loadModels } from './pack-models.js';
 import { MultiViewClassifier } from './multi-view-classifier.js';
 import { SelfTrainingLearner } from './self-training-learner.js';
-import { type Learner, type Task } from './learner.js';
 import { pretrainEncoder, type PretrainObjective } from './pretrain-encoder.js';
 
 /** Every regime a learner can be built for. */

@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InvalidInputError, PreconditionError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { classPredictions, labelIndexOf } from './class-labels.js';
-import { denseStack } from './dense-stack.js';
-import type { Json, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
-import { registerLearner } from './learner-registry.js';
-import { loadModels, saveModels } from './pack-models.js';
-import { rowsTensor } from './rows-tensor.js';
+import { classPredictions, labelIndexOf, type Json, type Learner, type ModelDescription, type Prediction, type StepResult, type Task, registerLearner } from '../learners/index.js';
+import { denseStack, loadModels, saveModels, rowsTensor } from '../tensors/index.js';
 
 /** Constructor parameters of {@link EncoderHeadLearner}; all JSON, all saved. */
 export interface EncoderHeadConfig {
