@@ -4,7 +4,6 @@ export * from './drift-reaction.js';
 export * from './fleet-learning.js';
 export * from './trainer-fleet.js';
 export * from './offset-tracker.js';
-export * from './online-learning.js';
 export * from './online-trainer.js';
 export * from './promotion-guardrail.js';
 export * from './recent-ids.js';

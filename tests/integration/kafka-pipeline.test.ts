@@ -7,7 +7,7 @@ import { trainingConfig, seededRandom } from '../../src/core/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
 import { VersionStore, type VersionMeta } from '../../src/registry/index.js';
-import { startOnlineLearning } from '../../src/training/online-learning.js';
+import { startFleetLearning } from '../../src/training/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { readTopic } from '../helpers/read-topic.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
@@ -27,7 +27,6 @@ const readAll = (topic: string, count: number): Promise<KafkaMessage[]> => readT
 
 describe('online learning from a real Kafka broker', () => {
   let store: VersionStore;
-  let v1: VersionMeta;
   const id = uniq();
   const labels = `test.labels.${id}`;
   const dlq = `test.dlq.${id}`;
@@ -36,7 +35,7 @@ describe('online learning from a real Kafka broker', () => {
     const backend = await useTestBackend();
     store = new VersionStore(await fs.mkdtemp(path.join(os.tmpdir(), 'st-kafka-')));
     const base = new DenseClassifier({ featureSpec: { kind: 'features', dim: 3 }, labels: ['down', 'up'], hiddenUnits: [8], learningRate: 0.02 });
-    v1 = await store.save('m', base, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    await store.save('m', base, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
     base.dispose();
     await ensureTopics(kafka, [{ topic: labels }, { topic: dlq }]);
   });
@@ -57,16 +56,14 @@ describe('online learning from a real Kafka broker', () => {
     await producer.send(good.slice(200));
     await producer.close();
 
-    const loaded = await store.load('m', v1.version);
     const versions: VersionMeta[] = [];
     let learnedFromStats = 0;
     const groupId = `g-${id}`;
-    const ol = await startOnlineLearning({
+    // The trainer's pipeline with one model: it loads the model's newest version (v1) on the first event.
+    const ol = await startFleetLearning({
       kafka,
-      model: 'm',
+      defaultModel: 'm',
       store,
-      learner: loaded.learner,
-      parent: loaded.meta,
       backend: 'test',
       topics: { labelsTopic: labels, dlqTopic: dlq, groupId },
       // maxInFlight small, so the consumer really pauses and resumes
@@ -74,11 +71,16 @@ describe('online learning from a real Kafka broker', () => {
       onStats: (s) => (learnedFromStats += s.learned),
       onVersion: (m) => versions.push(m),
     });
-    await waitFor('all 302 events processed', () => ol.trainer.totals.consumed >= 302);
+    // Records that do not parse are rejected by the fleet, those that do not fit the model by its trainer.
+    const processed = (): number => ol.fleet.totals.rejected + (ol.fleet.trainer('m')?.totals.consumed ?? 0);
+    await waitFor('all 302 events processed', () => processed() >= 302);
+    const trainer = ol.fleet.trainer('m')!;
     await ol.close();
-    loaded.learner.dispose();
 
-    expect(ol.trainer.totals).toMatchObject({ consumed: 302, learned: 300, rejected: 2 });
+    expect(ol.fleet.totals.rejected + trainer.totals.consumed).toBe(302);
+    expect(trainer.totals.learned).toBe(300);
+    expect(ol.fleet.totals.rejected + trainer.totals.rejected).toBe(2);
+    expect(ol.fleet.totals.unknownModel).toBe(0);
     expect(learnedFromStats).toBe(300);
     expect(ol.source.emitted).toBe(302); // paused/resumed without re-emitting a record
     expect(ol.source.paused).toBeGreaterThan(0); // maxInFlight 64 < 302: backpressure really engaged
@@ -105,28 +107,25 @@ describe('online learning from a real Kafka broker', () => {
 
   it('a restarted trainer resumes from the offsets of its latest version, learning only new events', async () => {
     const latest = await store.latest('m');
-    const { learner, meta } = await store.load('m', latest!);
     const producer = new EventProducer(kafka, labels);
     await producer.send(events(40, 2));
     await producer.close();
     // A new group has no committed offsets: only the version's offsets say where to start.
-    const ol = await startOnlineLearning({
+    const ol = await startFleetLearning({
       kafka,
-      model: 'm',
+      defaultModel: 'm',
       store,
-      learner,
-      parent: meta,
       backend: 'test',
       topics: { labelsTopic: labels, dlqTopic: dlq, groupId: `g2-${id}` },
       training: trainingConfig({ maxBatchWaitMs: 50 }),
     });
-    await waitFor('40 new events', () => ol.trainer.totals.learned >= 40);
-    await new Promise((r) => setTimeout(r, 500)); // nothing older may follow
+    // The new group reads the topic from its start: all 342 records arrive (one does not parse and never
+    // reaches the model), and the 301 others the version covers are skipped.
+    await waitFor('all 342 records', () => ol.fleet.totals.rejected + (ol.fleet.trainer('m')?.totals.consumed ?? 0) >= 342);
+    const trainer = ol.fleet.trainer('m')!;
     await ol.close();
-    ol.trainer.learner.dispose();
-    // Whatever was read again before the seek landed is skipped, never learned.
-    expect(ol.trainer.totals.learned).toBe(40);
-    expect(ol.trainer.totals.consumed - ol.trainer.totals.skipped).toBe(40);
+    expect(trainer.totals.learned).toBe(40);
+    expect(trainer.totals.consumed - trainer.totals.skipped).toBe(40);
     const after = await store.meta('m', (await store.latest('m'))!);
     expect(after.offsets).toEqual({ [`${labels}/0`]: '342' });
     expect(after.examplesSeen).toBe(340);
@@ -162,21 +161,22 @@ describe('online learning from a real Kafka broker', () => {
     await producer.send({ topic, messages: good.slice(64).map((e) => ({ key: e.id, value: JSON.stringify(e) })) });
     await producer.disconnect();
 
-    const { learner, meta } = await store.load('m', v1.version);
-    const ol = await startOnlineLearning({
+    // The model's newest version covers offsets of another topic: every record of this one is new to it.
+    const ol = await startFleetLearning({
       kafka,
-      model: 'm',
+      defaultModel: 'm',
       store,
-      learner,
-      parent: { ...meta, offsets: {} },
       backend: 'test',
       topics: { labelsTopic: topic, dlqTopic, groupId: `kinds-${id}` },
       training: trainingConfig({ maxBatchWaitMs: 50 }),
     });
-    await waitFor('all 78 records', () => ol.trainer.totals.consumed >= 78);
+    const processed = (): number => ol.fleet.totals.rejected + (ol.fleet.trainer('m')?.totals.consumed ?? 0);
+    await waitFor('all 78 records', () => processed() >= 78);
+    const trainer = ol.fleet.trainer('m')!;
     await ol.close();
-    ol.trainer.learner.dispose();
-    expect(ol.trainer.totals).toMatchObject({ consumed: 78, learned: 70, rejected: 8 });
+    expect(ol.fleet.totals.rejected + trainer.totals.consumed).toBe(78);
+    expect(trainer.totals.learned).toBe(70);
+    expect(ol.fleet.totals.rejected + trainer.totals.rejected).toBe(8);
     const dead = await readAll(dlqTopic, 8);
     expect(dead.map((m) => m.headers!['streamtune-reason']!.toString())).toEqual(bad.map(([reason]) => reason));
     dead.forEach((m, i) => {

@@ -13,8 +13,7 @@ import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index
 import { DenseClassifier, trainBatch, type Learner } from '../../src/learners/index.js';
 import { buildRegimeLearner, REGIMES, type Regime } from '../../src/regimes/index.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { startOnlineLearning } from '../../src/training/online-learning.js';
-import type { TrainerStats } from '../../src/training/trainer-stats.js';
+import { startFleetLearning, type TrainerStats } from '../../src/training/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
@@ -92,7 +91,7 @@ describe('every learning regime through a real Kafka broker', () => {
       pretrainEpochs: 3,
       encoderDir,
     });
-    const v1 = await store.save(model, learner, { parent: null, regime: `${regime}-batch`, backend: 'test', examplesSeen: 0, metrics: {}, offsets: {} });
+    await store.save(model, learner, { parent: null, regime: `${regime}-batch`, backend: 'test', examplesSeen: 0, metrics: {}, offsets: {} });
     const id = uniq();
     const topic = `test.regimes.${id}`;
     const dlq = `test.regimes.dlq.${id}`;
@@ -103,24 +102,23 @@ describe('every learning regime through a real Kafka broker', () => {
     await producer.close();
 
     const stats: TrainerStats[] = [];
-    const ol = await startOnlineLearning({
+    learner.dispose();
+    // The trainer's pipeline with one model: it loads v1 from the registry, as `streamtune learn` does.
+    const ol = await startFleetLearning({
       kafka,
-      model,
+      defaultModel: model,
       store,
-      learner,
-      parent: v1,
       backend: 'test',
-      regime: `${regime}-online`,
       topics: { labelsTopic: topic, dlqTopic: dlq, groupId: `g-${id}` },
       training: trainingConfig({ maxBatchSize: 16, maxBatchWaitMs: 50, versionEverySteps: 4 }),
       onStats: (s) => stats.push(s),
     });
-    await waitFor(`all ${events.length} events`, () => ol.trainer.totals.consumed >= events.length, 30_000);
+    await waitFor(`all ${events.length} events`, () => (ol.fleet.trainer(model)?.totals.consumed ?? 0) >= events.length, 30_000);
+    const trainer = ol.fleet.trainer(model)!;
     await ol.close();
-    learner.dispose();
 
     const labelled = events.filter((e) => e.label !== null).length;
-    expect(ol.trainer.totals).toMatchObject({ consumed: events.length, learned: labelled, unlabelled: events.length - labelled, rejected: 0 });
+    expect(trainer.totals).toMatchObject({ consumed: events.length, learned: labelled, unlabelled: events.length - labelled, rejected: 0 });
     const latest = await store.latest(model);
     expect(latest).not.toBe('v1');
     const { learner: served, meta } = await store.load(model, latest!);
@@ -140,11 +138,11 @@ describe('every learning regime through a real Kafka broker', () => {
     }
     if (regime === 'self-training' || regime === 'co-training') {
       // Unlabelled events were pseudo-labelled, and scored once their true labels arrived.
-      expect(ol.trainer.totals.pseudoLabelled).toBeGreaterThan(0);
-      expect(ol.trainer.pseudoLabels.checked).toBeGreaterThan(0);
+      expect(trainer.totals.pseudoLabelled).toBeGreaterThan(0);
+      expect(trainer.pseudoLabels.checked).toBeGreaterThan(0);
       expect(meta.metrics.pseudoLabelAccuracy).toBeGreaterThan(0.5);
       expect(stats.some((s) => s.pseudoLabelAccuracy !== null && s.pseudoLabelAccuracy !== undefined)).toBe(true);
-    } else expect(ol.trainer.totals.pseudoLabelled).toBe(0);
+    } else expect(trainer.totals.pseudoLabelled).toBe(0);
     served.dispose();
   });
 });
