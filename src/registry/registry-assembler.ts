@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRegistryKey, registryManifestSchema, sha256, type RegistryManifest } from './registry-records.js';
-import { isVersionName, type VersionState, type VersionStore } from './version-store.js';
+import { isVersionName, type VersionState } from './version-meta.js';
+import type { VersionStore } from './version-store.js';
 
 export interface RegistryAssemblerOptions {
   /** The local registry versions are written into. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { isVersionName } from './version-store.js';
+import { isVersionName } from './version-meta.js';
 
 /**
  * The records of a registry kept on a compacted Kafka topic. Keys:

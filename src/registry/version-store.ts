@@ -1,79 +1,19 @@
-import { readFileSync, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidInputError, MODEL_NAME, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
-import { loadLearner, type Json, type Learner, type ModelDescription } from '../learners/index.js';
+import { loadLearner, type Learner } from '../learners/index.js';
 // Regime learners register their class names when their module loads: a saved self-training or
 // encoder-head version must be loadable by every process that reads the registry.
 import '../regimes/index.js';
-
-/** Everything recorded about a saved version besides its weights. */
-export interface VersionMeta {
-  model: string;
-  version: string;
-  parent: string | null;
-  regime: string;
-  className: string;
-  config: { [k: string]: Json };
-  description: ModelDescription;
-  createdAt: string;
-  backend: string;
-  /** Examples learned in this version's whole history. */
-  examplesSeen: number;
-  metrics: Record<string, number>;
-  /** Next Kafka offset to read per `topic/partition`: every event before it is in these weights. */
-  offsets: Record<string, string>;
-  /** The promotion guardrail's decision (absent: promoted without a check, e.g. a base model). */
-  promotion?: PromotionDecision;
-}
-
-/** Why a candidate was or was not promoted to serving. */
-export interface PromotionDecision {
-  promoted: boolean;
-  /** `holdout` (a trusted labelled set) or `prequential` (candidate vs serving version on the same recent events). */
-  mode: 'holdout' | 'prequential' | 'none';
-  /** Accuracy of the candidate and of the serving version it was compared with (NaN-free; -1 when not measured). */
-  candidate: number;
-  serving: number;
-  servingVersion: string | null;
-  /** Labelled events (or holdout examples) the comparison used. */
-  events: number;
-  reason: string;
-}
-
-export type NewVersion = Omit<VersionMeta, 'version' | 'createdAt' | 'className' | 'config' | 'description' | 'model'>;
+import { HOST, processAlive, tmpOwner } from './temp-folders.js';
+import { checkVersionName, isVersionName, type NewVersion, type VersionMeta, type VersionState } from './version-meta.js';
 
 const META = 'meta.json';
-/** This host in temporary folder names (registries may be shared between machines). */
-const HOST = os.hostname().replace(/[^A-Za-z0-9_.]/g, '_');
 /** No save takes an hour: a temporary folder that old is abandoned whoever wrote it. */
 const ABANDONED_AFTER_MS = 3_600_000;
 const LATEST = 'LATEST';
 const STATE = 'state.json';
-
-/** Version names: `v` and a number, as the store numbers them. */
-const VERSION_NAME = /^v\d{1,15}$/;
-
-export const isVersionName = (version: string): boolean => VERSION_NAME.test(version);
-
-/** Throws an InvalidInputError naming `version` unless it is a version name (`v<N>`). */
-export function checkVersionName(version: string): void {
-  if (!isVersionName(version)) {
-    throw new InvalidInputError('bad_version', 'version', `version "${version.slice(0, 100)}" is not a version name (v1, v2, …): versions are named by the registry, never by path`);
-  }
-}
-
-/**
- * Operator decisions about a model's versions, kept in `<root>/<model>/state.json`
- * so every replica and every restart honours them: the pinned version (served
- * whatever the trainer makes) and the rejected ones (rolled back; never promoted
- * automatically again).
- */
-export interface VersionState {
-  pinned: string | null;
-  rejected: string[];
-}
 
 /**
  * Model versions on disk: `<root>/<model>/versions/v<N>/{model.json,weights.bin,meta.json}`
@@ -335,28 +275,5 @@ export class VersionStore {
   async writeState(model: string, state: VersionState): Promise<void> {
     await fs.mkdir(this.modelDir(model), { recursive: true });
     await writeFileAtomic(path.join(this.modelDir(model), STATE), JSON.stringify(state, null, 2));
-  }
-}
-
-/** Host and pid of the writer of a temporary version folder (`.tmp-<host>-<pid>-<ms>-<rand>`; older `.tmp-<pid>-<ms>-<rand>` are this host's). */
-function tmpOwner(name: string): { host: string; pid: number } | null {
-  const m = /^\.tmp-([A-Za-z0-9_.]+)-(\d+)-\d+-[a-z0-9]+$/.exec(name);
-  if (m) return { host: m[1]!, pid: Number(m[2]) };
-  const legacy = /^\.tmp-(\d+)-\d+-[a-z0-9]*$/.exec(name);
-  return legacy ? { host: HOST, pid: Number(legacy[1]) } : null;
-}
-
-/** Whether a process of this host runs (a zombie does not count). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
   }
 }
