@@ -7,3 +7,5 @@ export * from './select-backend.js';
 export * from './streamtune-error.js';
 export * from './typed-emitter.js';
 export * from './rolling-window.js';
+export * from './load-config.js';
+export * from './training-config.js';
