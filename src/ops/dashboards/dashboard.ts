@@ -26,29 +26,9 @@ export interface DashboardSpec {
   panels: PanelSpec[];
 }
 
-import { METRIC_CATALOGUE } from '../metric-catalogue.js';
+import { forSelectedModels } from './promql.js';
 
 const DS = { type: 'prometheus', uid: 'prometheus' } as const;
-
-/** Metrics with a `model` label: the `$model` variable filters them. */
-const PER_MODEL = new Set(METRIC_CATALOGUE.filter((m) => m.labels.includes('model')).map((m) => m.name));
-const SELECTOR = /\b(streamtune_[a-z0-9_]+?)(_bucket|_sum|_count|_total)?\b(\{[^}]*\})?/g;
-
-/**
- * Adds `model=~"$model"` to every selector of a per-model metric, so one
- * dashboard shows all models or the ones picked in its `model` variable.
- *
- * @example
- * forSelectedModels('rate(streamtune_predictions_total[1m])'); // rate(streamtune_predictions_total{model=~"$model"}[1m])
- */
-export function forSelectedModels(expr: string): string {
-  return expr.replace(SELECTOR, (whole, base: string, suffix: string | undefined, braces: string | undefined) => {
-    const name = PER_MODEL.has(base + (suffix ?? '')) ? base + (suffix ?? '') : PER_MODEL.has(base) ? base : null;
-    if (!name) return whole;
-    const inner = braces ? braces.slice(1, -1).trim() : '';
-    return `${base}${suffix ?? ''}{model=~"$model"${inner ? `, ${inner}` : ''}}`;
-  });
-}
 
 /** The dashboards' `model` variable: every model that serves, all of them by default. */
 export const MODEL_VARIABLE = {
