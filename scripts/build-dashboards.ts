@@ -1,4 +1,4 @@
-// Writes grafana/dashboards/*.json from src/dashboards (dashboards as code; a test keeps them in sync).
+// Writes grafana/dashboards/*.json from src/ops/dashboards (dashboards as code; a test keeps them in sync).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dashboardFiles } from '../src/ops/dashboards/index.js';

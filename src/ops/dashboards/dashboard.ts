@@ -1,152 +1,91 @@
-/** The parts of Grafana's dashboard JSON (schemaVersion 39) that streamtune uses. */
-export interface Target {
-  expr: string;
-  legendFormat?: string;
-  instant?: boolean;
-}
+import {
+  AnnotationQueryBuilder,
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import type { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { PROMETHEUS } from './panels.js';
+import { forSelectedModels } from './promql.js';
 
-export interface PanelSpec {
-  type: 'stat' | 'timeseries' | 'row';
-  title: string;
-  description?: string;
-  unit?: string;
-  targets?: Target[];
-  /** Width in grid columns (24 wide). @defaultValue 4 for stat, 12 for timeseries, 24 for row */
-  w?: number;
-  /** @defaultValue 4 for stat, 8 for timeseries, 1 for row */
-  h?: number;
-  min?: number;
-  max?: number;
-}
-
+/** One streamtune dashboard: what tells it apart, and its panels in reading order. */
 export interface DashboardSpec {
   uid: string;
   title: string;
   description: string;
-  panels: PanelSpec[];
-}
-
-import { METRIC_CATALOGUE } from '../metric-catalogue.js';
-
-const DS = { type: 'prometheus', uid: 'prometheus' } as const;
-
-/** Metrics with a `model` label: the `$model` variable filters them. */
-const PER_MODEL = new Set(METRIC_CATALOGUE.filter((m) => m.labels.includes('model')).map((m) => m.name));
-const SELECTOR = /\b(streamtune_[a-z0-9_]+?)(_bucket|_sum|_count|_total)?\b(\{[^}]*\})?/g;
-
-/**
- * Adds `model=~"$model"` to every selector of a per-model metric, so one
- * dashboard shows all models or the ones picked in its `model` variable.
- *
- * @example
- * forSelectedModels('rate(streamtune_predictions_total[1m])'); // rate(streamtune_predictions_total{model=~"$model"}[1m])
- */
-export function forSelectedModels(expr: string): string {
-  return expr.replace(SELECTOR, (whole, base: string, suffix: string | undefined, braces: string | undefined) => {
-    const name = PER_MODEL.has(base + (suffix ?? '')) ? base + (suffix ?? '') : PER_MODEL.has(base) ? base : null;
-    if (!name) return whole;
-    const inner = braces ? braces.slice(1, -1).trim() : '';
-    return `${base}${suffix ?? ''}{model=~"$model"${inner ? `, ${inner}` : ''}}`;
-  });
+  /**
+   * Laid out left to right, top to bottom, on Grafana's 24-column grid; a row starts a new line. The SDK
+   * starts a new line only once one is full, so the widths of a line add up to 24.
+   */
+  panels: (StatPanelBuilder | TimeseriesPanelBuilder | RowBuilder)[];
 }
 
 /** The dashboards' `model` variable: every model that serves, all of them by default. */
-export const MODEL_VARIABLE = {
-  type: 'query',
-  name: 'model',
-  label: 'model',
-  datasource: DS,
-  definition: 'label_values(streamtune_model_info, model)',
-  query: { query: 'label_values(streamtune_model_info, model)', refId: 'model' },
-  refresh: 2,
-  includeAll: true,
-  multi: true,
-  allValue: '.*',
-  current: { selected: true, text: ['All'], value: ['$__all'] },
-  sort: 1,
-};
+const modelVariable = (): QueryVariableBuilder =>
+  new QueryVariableBuilder('model')
+    .label('model')
+    .datasource(PROMETHEUS)
+    .definition('label_values(streamtune_model_info, model)')
+    .query({ query: 'label_values(streamtune_model_info, model)', refId: 'model' })
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .includeAll(true)
+    .multi(true)
+    .allValue('.*')
+    .current({ selected: true, text: ['All'], value: ['$__all'] })
+    .sort(VariableSort.AlphabeticalAsc);
+
+const annotation = (name: string, iconColor: string, expr: string, titleFormat: string, textFormat: string): AnnotationQueryBuilder =>
+  new AnnotationQueryBuilder()
+    .name(name)
+    .datasource(PROMETHEUS)
+    .enable(true)
+    .iconColor(iconColor)
+    .expr(forSelectedModels(expr))
+    .step('15s')
+    .titleFormat(titleFormat)
+    .textFormat(textFormat)
+    .useValueForTime(false);
 
 /**
  * Version changes and rollbacks as annotations on every time series: a new
  * `version` label on streamtune_model_info marks a swap (and names the version).
  */
-export const ANNOTATIONS = [
-  {
-    name: 'Version swaps',
-    datasource: DS,
-    enable: true,
-    iconColor: 'blue',
-    expr: 'max by (model, version) (streamtune_model_info) unless max by (model, version) (streamtune_model_info offset 15s)',
-    step: '15s',
-    titleFormat: 'serving {{model}} {{version}}',
-    textFormat: 'version swap',
-    useValueForTime: false,
-  },
-  {
-    name: 'Rollbacks',
-    datasource: DS,
-    enable: true,
-    iconColor: 'red',
-    expr: 'sum by (model, trigger) (increase(streamtune_rollbacks_total[1m])) > 0',
-    step: '15s',
-    titleFormat: 'rollback of {{model}} ({{trigger}})',
-    textFormat: '',
-    useValueForTime: false,
-  },
+const annotations = (): AnnotationQueryBuilder[] => [
+  annotation(
+    'Version swaps',
+    'blue',
+    'max by (model, version) (streamtune_model_info) unless max by (model, version) (streamtune_model_info offset 15s)',
+    'serving {{model}} {{version}}',
+    'version swap',
+  ),
+  annotation('Rollbacks', 'red', 'sum by (model, trigger) (increase(streamtune_rollbacks_total[1m])) > 0', 'rollback of {{model}} ({{trigger}})', ''),
 ];
 
-/** Lays the panels out left to right, top to bottom, and returns Grafana's dashboard JSON. */
+/** Grafana's dashboard JSON for `spec`: the `model` variable, the annotations, links to the other streamtune dashboards. */
 export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
-  let x = 0;
-  let y = 0;
-  let rowH = 0;
-  const panels = spec.panels.map((p, i) => {
-    const w = p.w ?? (p.type === 'stat' ? 4 : p.type === 'row' ? 24 : 12);
-    const h = p.h ?? (p.type === 'stat' ? 4 : p.type === 'row' ? 1 : 8);
-    if (x + w > 24 || p.type === 'row') {
-      x = 0;
-      y += rowH;
-      rowH = 0;
-    }
-    const gridPos = { x, y, w, h };
-    x += w;
-    rowH = Math.max(rowH, h);
-    const id = i + 1;
-    if (p.type === 'row') return { type: 'row', title: p.title, collapsed: false, gridPos, id, panels: [] };
-    return {
-      type: p.type,
-      title: p.title,
-      description: p.description ?? '',
-      datasource: DS,
-      gridPos,
-      targets: (p.targets ?? []).map((t, j) => ({
-        datasource: DS,
-        expr: forSelectedModels(t.expr),
-        legendFormat: t.legendFormat ?? '',
-        refId: String.fromCharCode(65 + j),
-        ...(t.instant || p.type === 'stat' ? { instant: true } : {}),
-      })),
-      fieldConfig: { defaults: { unit: p.unit ?? 'short', ...(p.min === undefined ? {} : { min: p.min }), ...(p.max === undefined ? {} : { max: p.max }) }, overrides: [] },
-      options:
-        p.type === 'stat'
-          ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, textMode: 'value_and_name', colorMode: 'value' }
-          : { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
-      id,
-    };
-  });
-  return {
-    uid: spec.uid,
-    title: spec.title,
-    description: spec.description,
-    tags: ['streamtune'],
-    timezone: 'browser',
-    schemaVersion: 39,
-    version: 1,
-    refresh: '10s',
-    time: { from: 'now-30m', to: 'now' },
-    templating: { list: [MODEL_VARIABLE] },
-    annotations: { list: ANNOTATIONS.map((a) => ({ ...a, expr: forSelectedModels(a.expr) })) },
-    links: [{ type: 'dashboards', tags: ['streamtune'], asDropdown: false, title: 'streamtune', includeVars: false, keepTime: true }],
-    panels,
-  };
+  const b = new DashboardBuilder(spec.title)
+    .uid(spec.uid)
+    .description(spec.description)
+    .tags(['streamtune'])
+    .timezone('browser')
+    .version(1)
+    .refresh('10s')
+    .time({ from: 'now-30m', to: 'now' })
+    .withVariable(modelVariable())
+    .annotations(annotations())
+    .link(new DashboardLinkBuilder('streamtune').type(DashboardLinkType.Dashboards).tags(['streamtune']).asDropdown(false).includeVars(false).keepTime(true));
+  spec.panels.forEach((p, i) => (p instanceof RowBuilder ? b.withRow(p.id(i + 1)) : b.withPanel(p.id(i + 1))));
+  const d = b.build();
+  // The SDK's v1 builders default every annotation toggle and link into the
+  // controls menu (Grafana ≥ 12.3 hides them there); without `placement` they
+  // show above the panels, as they always have.
+  for (const a of d.annotations.list ?? []) delete a.placement;
+  for (const l of d.links ?? []) delete l.placement;
+  // What the file holds: JSON drops the SDK's marker methods on queries.
+  return JSON.parse(JSON.stringify(d)) as Record<string, unknown>;
 }
