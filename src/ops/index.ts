@@ -1,5 +1,4 @@
 export * from './consumer-lag-monitor.js';
-export * from './dashboards/index.js';
 export * from './metric-catalogue.js';
 export * from './metrics-doc.js';
 export * from './metrics-server.js';
