@@ -93,3 +93,20 @@ export async function openMember(
     pendingSince: 0,
   };
 }
+
+/**
+ * The newest version of `model` from the registry, after removing partial
+ * folders of interrupted saves; `'none'` when the registry has no version, or
+ * the error (naming model and version) when it cannot be loaded.
+ */
+export async function restoreNewest(store: VersionStore, model: string, log: (line: string) => void): Promise<{ learner: Learner; meta: VersionMeta } | 'none' | Error> {
+  const version = await store.newest(model);
+  if (!version) return 'none';
+  const abandoned = await store.removeAbandoned(model);
+  if (abandoned.length > 0) log(`${model}: removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}`);
+  try {
+    return await store.load(model, version);
+  } catch (err) {
+    return new Error(`${model}@${version} cannot be loaded: ${(err as Error).message}`);
+  }
+}

@@ -1,10 +1,10 @@
-import { MODEL_NAME, ModelNotFoundError, type TrainingConfig } from '../core/index.js';
-import { decodeParsed, rejectedRecord, type BadRecord, type DecodedRecord } from '../features/index.js';
-import { decodeEvent, tpKey, type RawRecord } from '../ingest/index.js';
-import type { Learner } from '../learners/index.js';
-import type { VersionMeta } from '../registry/index.js';
+import { ModelNotFoundError, type TrainingConfig } from '../core/index.js';
+import type { BadRecord, DecodedRecord } from '../features/index.js';
+import { tpKey, type RawRecord } from '../ingest/index.js';
 import { CommitFloor } from './commit-floor.js';
-import { openMember, type Member, type MemberDeps } from './fleet-member.js';
+import { routeRecord } from './route-record.js';
+import { openMember, restoreNewest, type Member, type MemberDeps } from './fleet-member.js';
+import { rejectedStats } from './trainer-stats.js';
 import type { OnlineTrainer } from './online-trainer.js';
 import type { RollbackRequest } from './promotion-guardrail.js';
 
@@ -110,8 +110,17 @@ export class TrainerFleet {
         this.totals.dropped++;
         continue;
       }
-      const routedTo = await this.route(record, missing);
+      const routedTo = await routeRecord(record, {
+        defaultModel: this.o.defaultModel,
+        allowed: this.o.training.models,
+        // A model missing once in a batch is not looked up again for the batch; a broken one not before its retry time.
+        member: async (model) => (missing.has(model) || (this.broken.get(model) ?? 0) > this.now() ? null : await this.member(model)),
+      });
       if (!routedTo.ok) {
+        if (routedTo.bad.reason === 'unknown_model') {
+          missing.add(routedTo.model);
+          this.totals.unknownModel++;
+        } else if (routedTo.bad.reason === 'wrong_model') this.totals.wrongModel++;
         letters.push(routedTo.bad);
         continue;
       }
@@ -171,32 +180,6 @@ export class TrainerFleet {
     for (const model of [...this.members.keys()]) this.release(model);
   }
 
-  /** Which model a record is for, loading it on its first event; or why it is rejected. */
-  private async route(
-    record: RawRecord,
-    missing: Set<string>,
-  ): Promise<{ ok: true; model: string; member: Member; decoded: DecodedRecord } | { ok: false; bad: BadRecord }> {
-    let event;
-    try {
-      event = decodeEvent(record.value);
-    } catch (err) {
-      return { ok: false, bad: rejectedRecord(record, err) };
-    }
-    const model = event.model ?? this.o.defaultModel;
-    const allowed = this.o.training.models;
-    if (allowed.length > 0 && !allowed.includes(model)) {
-      this.totals.wrongModel++;
-      return { ok: false, bad: { ok: false, record, reason: 'wrong_model', message: `event is for model "${model}", this trainer learns ${allowed.map((m) => `"${m}"`).join(', ')}` } };
-    }
-    const member = MODEL_NAME.test(model) && !missing.has(model) && !((this.broken.get(model) ?? 0) > this.now()) ? await this.member(model) : null;
-    if (!member) {
-      missing.add(model);
-      this.totals.unknownModel++;
-      return { ok: false, bad: { ok: false, record, reason: 'unknown_model', message: `model "${model.slice(0, 128)}" has no version in the registry: train it first (streamtune train --model NAME)` } };
-    }
-    return { ok: true, model, member, decoded: decodeParsed(record, event, member.target) };
-  }
-
   /** The loaded model, or loads its newest version; null when the registry has none (or it cannot be loaded). */
   private async member(model: string): Promise<Member | null> {
     const have = this.members.get(model);
@@ -210,19 +193,14 @@ export class TrainerFleet {
       this.o.onModel?.({ model, action: 'dropped', version, reason: 'deleted from the registry' });
       return null;
     }
-    const { store } = this.o;
-    const version = await store.newest(model);
-    if (!version) return null;
-    const abandoned = await store.removeAbandoned(model);
-    if (abandoned.length > 0) this.o.log?.(`${model}: removed ${abandoned.length} partial version folder(s) of interrupted saves: ${abandoned.join(', ')}`);
-    let restored: { learner: Learner; meta: VersionMeta };
-    try {
-      restored = await store.load(model, version);
-    } catch (err) {
-      this.o.log?.(`${model}@${version} cannot be loaded, its events are dead-lettered (next try in ${BROKEN_RETRY_MS} ms): ${(err as Error).message}`, 'warn');
+    const restored = await restoreNewest(this.o.store, model, (line) => this.o.log?.(line));
+    if (restored === 'none') return null;
+    if (restored instanceof Error) {
+      this.o.log?.(`${restored.message}, its events are dead-lettered (next try in ${BROKEN_RETRY_MS} ms)`, 'warn');
       this.broken.set(model, this.now() + BROKEN_RETRY_MS);
       return null;
     }
+    const version = restored.meta.version;
     const member = await openMember(model, restored, this.o, {
       // Everything this model took on is in the checkpoint just made durable.
       commit: async () => {
@@ -315,20 +293,7 @@ export class TrainerFleet {
       this.o.ack(b.record);
     }
     this.totals.rejected += letters.length;
-    this.o.onStats?.({
-      model: this.o.defaultModel,
-      topic: this.o.topic,
-      consumed: letters.length,
-      rejected,
-      learned: 0,
-      duplicates: 0,
-      skipped: 0,
-      steps: 0,
-      drifts: 0,
-      loss: null,
-      accuracy: null,
-      accuracyFaded: null,
-    });
+    this.o.onStats?.(rejectedStats(this.o.defaultModel, this.o.topic, rejected));
   }
 
   /** Commits what the {@link CommitFloor} allows on the partitions this member reads; a failed commit is retried later (reading again is safe). */

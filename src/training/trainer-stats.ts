@@ -31,6 +31,12 @@ export interface TrainerStats {
   candidates?: { name: string; score: number | null; leader: boolean }[];
 }
 
+/** The stats of records dead-lettered before they reached a model (reported as `model`'s rejects). */
+export function rejectedStats(model: string, topic: string, rejected: Record<string, number>): TrainerStats {
+  const consumed = Object.values(rejected).reduce((a, b) => a + b, 0);
+  return { model, topic, consumed, rejected, learned: 0, duplicates: 0, skipped: 0, steps: 0, drifts: 0, loss: null, accuracy: null, accuracyFaded: null };
+}
+
 /** Adds a step's stats to the metrics. */
 export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.consumed) metrics.eventsConsumed.inc({ topic: s.topic }, s.consumed);
