@@ -6,7 +6,7 @@
  */
 import { loadConfig, ModelNotFoundError, selectBackend, type Config } from '../core/index.js';
 import { createKafka, readEventsJsonl } from '../ingest/index.js';
-import { ensureModelsTopic, ModelAnnouncer, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
+import { ensureModelsTopic, ModelAnnouncer, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startFleetLearning } from '../training/fleet-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
@@ -54,6 +54,10 @@ async function main(): Promise<void> {
   // registry.mode kafka: versions come from the cluster (an empty directory is enough) and go back to it.
   const mirror = await startRegistryMirror(kafka, config, store, { log: (line) => send({ type: 'log', line }), models: config.training.models });
   const publisher = registryPublisher(kafka, config, store);
+  // With the registry on Kafka, each checkpoint and the offsets past its events go out in one transaction, fenced per labels partition.
+  const transactions = mirror
+    ? new RegistryTransactions({ kafka, registryTopic: config.registry.topic, labelsTopic: config.kafka.labelsTopic, groupId: config.kafka.groupId, chunkBytes: config.registry.chunkBytes })
+    : null;
   const models = await modelsAtStart(store, config.training.models);
   // Models are loaded on their first event; a registry with none at all is a setup mistake.
   if (models.length === 0) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
@@ -67,7 +71,8 @@ async function main(): Promise<void> {
   }
   const choice = await selectBackend(config.backend, { conv });
   if (publisher) {
-    // Completes publishes a crash cut short (same bytes under the same keys: harmless otherwise), in the background.
+    // Publishes base versions made by `streamtune train` on this machine (a version the topic has goes out again
+    // with the same bytes under the same keys: harmless), in the background.
     void (async () => {
       for (const model of models) await publisher.publish(model, (await store.newest(model))!);
     })().catch((err: unknown) => send({ type: 'log', line: `republishing the newest versions failed: ${(err as Error).message}`, level: 'warn' }));
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
     backend: choice.backend,
     topics: config.kafka,
     training: config.training,
+    ...(mirror && transactions ? { registry: { transactions, sync: () => mirror.sync() } } : {}),
     // The holdout file holds events of the configured model only.
     holdout: async (model, learner) => (holdoutFile && model === config.model ? readHoldout(holdoutFile, learner.featureSpec) : undefined),
     log: (line, level) => send({ type: 'log', line, level }),
@@ -96,15 +102,11 @@ async function main(): Promise<void> {
     onStats: (stats) => send({ type: 'stats', stats }),
     onVersion: (m, info) => {
       send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps });
-      // With the registry on Kafka every version is published first (a standby restores rejected ones too);
-      // replicas following the models topic then load promoted ones from their registry.
-      const published = publisher ? publisher.publish(m.model, m.version) : Promise.resolve(null);
-      if (m.promotion?.promoted === false) {
-        published.catch(warn(`publishing ${m.model}@${m.version}`));
-        return;
-      }
-      published
-        .then(() => announcer.announce({ model: m.model, version: m.version, artifact: `${m.model}/versions/${m.version}`, parent: m.parent, metrics: m.metrics, createdAt: m.createdAt }))
+      // With the registry on Kafka the version is in the registry topic already (its checkpoint's transaction);
+      // replicas following the models topic load promoted ones from their registry.
+      if (m.promotion?.promoted === false) return;
+      announcer
+        .announce({ model: m.model, version: m.version, artifact: `${m.model}/versions/${m.version}`, parent: m.parent, metrics: m.metrics, createdAt: m.createdAt })
         .catch(warn(`${m.model}@${m.version}`));
     },
   });
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     stopping = true;
     try {
       await fl.close();
+      await transactions?.close();
       await announcer.close();
       await publisher?.close();
       await mirror?.close();

@@ -119,3 +119,14 @@ export class UpstreamError extends StreamtuneError {
     super('upstream_failed', message, { context, cause: opts.cause, retriable: opts.retriable ?? true });
   }
 }
+
+/**
+ * Another process took over what this one wrote for (a trainer's partition moved
+ * while it was paused or cut off): the broker refused its transaction, nothing it
+ * wrote since counts. Not retriable by this process: it must start over.
+ */
+export class FencedError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    super('fenced', message, { context, cause });
+  }
+}

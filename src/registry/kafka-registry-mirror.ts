@@ -78,6 +78,12 @@ export class KafkaRegistryMirror {
       this.started = true;
       await this.consumer.connect();
       await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
+      // Transaction markers and aborted records are never handed to eachMessage, but the position moves past them.
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const next = Number(payload.lastOffset) + 1;
+        if (next > (this.read.get(payload.partition) ?? 0)) this.read.set(payload.partition, next);
+        this.checkTargets();
+      });
       await this.consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {

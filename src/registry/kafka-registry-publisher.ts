@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import kafkajs, { type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka, type Message } from 'kafkajs';
 import { ClosedError, ConfigError, InvalidInputError, type RegistryConfig } from '../core/index.js';
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
@@ -105,19 +105,7 @@ export class KafkaRegistryPublisher {
   private async publishNow(model: string, version: string): Promise<RegistryManifest> {
     await this.ensureTopic();
     const dir = this.o.store.versionDir(model, version);
-    const manifest: RegistryManifest = { format: 1, model, version, files: [], publishedAt: new Date().toISOString() };
-    for (const name of await this.o.store.files(model, version)) {
-      const data = await fs.readFile(path.join(dir, name));
-      const chunks = splitChunks(data, this.chunkBytes);
-      const hashes = chunks.map(sha256);
-      // One chunk per request: a broker checks its message limit against a whole batch.
-      for (const [i, chunk] of chunks.entries()) {
-        await this.producer.send(this.o.topic, [{ key: chunkKey(model, version, name, i, hashes[i]!), value: chunk }]);
-      }
-      manifest.files.push({ name, size: data.length, sha256: sha256(data), chunks: hashes });
-    }
-    await this.producer.send(this.o.topic, [{ key: manifestKey(model, version), value: JSON.stringify(manifest) }]);
-    return manifest;
+    return sendVersionRecords((messages) => this.producer.send(this.o.topic, messages), { model, version, dir, files: await this.o.store.files(model, version) }, this.chunkBytes);
   }
 
   /**
@@ -154,6 +142,32 @@ export class KafkaRegistryPublisher {
     });
     return this.ready;
   }
+}
+
+/** A version's files in a directory (its place in the store, or a staged copy not installed yet). */
+export interface VersionFiles {
+  model: string;
+  version: string;
+  dir: string;
+  files: string[];
+}
+
+/**
+ * Sends a version as registry records through `send`: each file in chunks keyed
+ * by their sha256 (one chunk per call: a broker checks its message limit against
+ * a whole request), then the manifest with every file's size and sha256.
+ */
+export async function sendVersionRecords(send: (messages: Message[]) => Promise<unknown>, v: VersionFiles, chunkBytes: number): Promise<RegistryManifest> {
+  const manifest: RegistryManifest = { format: 1, model: v.model, version: v.version, files: [], publishedAt: new Date().toISOString() };
+  for (const name of v.files) {
+    const data = await fs.readFile(path.join(v.dir, name));
+    const chunks = splitChunks(data, chunkBytes);
+    const hashes = chunks.map(sha256);
+    for (const [i, chunk] of chunks.entries()) await send([{ key: chunkKey(v.model, v.version, name, i, hashes[i]!), value: chunk }]);
+    manifest.files.push({ name, size: data.length, sha256: sha256(data), chunks: hashes });
+  }
+  await send([{ key: manifestKey(v.model, v.version), value: JSON.stringify(manifest) }]);
+  return manifest;
 }
 
 /**

@@ -15,6 +15,15 @@ const ABANDONED_AFTER_MS = 3_600_000;
 const LATEST = 'LATEST';
 const STATE = 'state.json';
 
+export interface SaveOptions {
+  /**
+   * Runs once the version is complete in its temporary folder, before it is
+   * installed under its name: publishing it where the next owner reads it (the
+   * registry topic). When it throws, nothing is installed and the error is thrown.
+   */
+  beforeInstall?(staged: { model: string; version: string; dir: string; files: string[] }, meta: VersionMeta): Promise<void>;
+}
+
 /**
  * Model versions on disk: `<root>/<model>/versions/v<N>/{model.json,weights.bin,meta.json}`
  * and `<root>/<model>/LATEST`. A version is written into a temporary directory and
@@ -38,7 +47,7 @@ export class VersionStore {
    * newest servable version) unless `info.promotion.promoted` is false.
    * `extras` are more files for the version directory (e.g. trainer state).
    */
-  async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}): Promise<VersionMeta> {
+  async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}, opts: SaveOptions = {}): Promise<VersionMeta> {
     const versionsDir = path.join(this.modelDir(model), 'versions');
     // A checkpoint of a model deleted meanwhile must not bring it back (only a new root may create a model).
     if (info.parent !== null && !(await this.exists(model))) {
@@ -47,15 +56,17 @@ export class VersionStore {
     await fs.mkdir(versionsDir, { recursive: true });
     const tmp = path.join(versionsDir, `.tmp-${HOST}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     try {
-      return await this.saveFrom(tmp, model, learner, info, extras);
+      return await this.saveFrom(tmp, model, learner, info, extras, opts);
     } catch (err) {
       // A failed save (full disk, …) must not keep its partial bytes: the next one needs the space.
       await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      // The hook's own failure (a refused publish, a fence) goes up as it is: nothing was installed.
+      if (err instanceof HookFailure) throw err.cause;
       throw new ModelSaveError(`cannot save a version of "${model}" in ${versionsDir}: ${(err as Error).message}`, { model, path: tmp }, err);
     }
   }
 
-  private async saveFrom(tmp: string, model: string, learner: Learner, info: NewVersion, extras: Record<string, string>): Promise<VersionMeta> {
+  private async saveFrom(tmp: string, model: string, learner: Learner, info: NewVersion, extras: Record<string, string>, opts: SaveOptions): Promise<VersionMeta> {
     const versionsDir = path.dirname(tmp);
     await learner.save(fileIOHandler(tmp));
     for (const [name, content] of Object.entries(extras)) await writeDurable(path.join(tmp, path.basename(name)), content);
@@ -71,11 +82,21 @@ export class VersionStore {
         ...info,
       };
       await writeDurable(path.join(tmp, META), JSON.stringify(meta, null, 2));
+      if (opts.beforeInstall) {
+        const staged = { model, version, dir: tmp, files: (await fs.readdir(tmp)).sort() };
+        await opts.beforeInstall(staged, meta).catch((err: unknown) => Promise.reject(new HookFailure(err)));
+      }
       try {
         await fs.rename(tmp, path.join(versionsDir, version));
       } catch (err) {
+        const taken = (err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST';
+        // Published before install: the mirror may have installed these very bytes first.
+        if (taken && opts.beforeInstall) {
+          await fs.rm(tmp, { recursive: true, force: true });
+          return meta;
+        }
         // Another writer took this number first: take the next one.
-        if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        if (taken) continue;
         throw err;
       }
       await syncDir(versionsDir);
@@ -276,4 +297,8 @@ export class VersionStore {
     await fs.mkdir(this.modelDir(model), { recursive: true });
     await writeFileAtomic(path.join(this.modelDir(model), STATE), JSON.stringify(state, null, 2));
   }
+}
+
+class HookFailure {
+  constructor(readonly cause: unknown) {}
 }

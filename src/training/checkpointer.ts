@@ -1,7 +1,7 @@
 import type { TrainingConfig } from '../core/index.js';
 import type { GoodRecord } from '../features/index.js';
 import type { Learner } from '../learners/index.js';
-import type { VersionMeta, VersionStore } from '../registry/index.js';
+import type { StagedVersion, VersionMeta, VersionStore } from '../registry/index.js';
 import type { PromotionGuardrail, RollbackRequest } from './promotion-guardrail.js';
 
 const MAX_TS_SAMPLE = 1000;
@@ -25,8 +25,14 @@ export interface CheckpointerOptions {
   regime: string;
   training: Pick<TrainingConfig, 'versionEverySteps' | 'versionEveryMs'>;
   guardrail: PromotionGuardrail;
-  /** Commits group offsets once the checkpoint that includes them is durable. */
-  commit(offsets: Record<string, string>): Promise<void>;
+  /**
+   * Commits group offsets once the checkpoint that includes them is durable; with
+   * `commitsBeforeInstall`, it gets the version (still in its temporary folder)
+   * to publish with them, and the version is installed only once it resolves.
+   */
+  commit(offsets: Record<string, string>, staged?: StagedVersion): Promise<void>;
+  /** The registry topic is where the next owner reads versions: publish and commit before the local install. */
+  commitsBeforeInstall?: boolean;
   /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   /** The serving version degraded after its promotion: serving should go back to `to`. */
@@ -103,9 +109,11 @@ export class Checkpointer {
         promotion,
       },
       s.extras,
+      // The version and the offsets past its events reach the registry topic in one transaction, before the version is installed here.
+      this.o.commitsBeforeInstall ? { beforeInstall: (staged, m) => this.o.commit(m.offsets, { ...staged, offsets: m.offsets }) } : {},
     );
     // The weights that include these events are durable: only now may the group move past them.
-    await this.o.commit(meta.offsets);
+    if (!this.o.commitsBeforeInstall) await this.o.commit(meta.offsets);
     await guardrail.decided(meta, promotion);
     if (rollback) {
       await guardrail.rolledBack(rollback);

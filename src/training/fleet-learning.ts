@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { KafkaConfig, TrainingConfig } from '../core/index.js';
 import { DeadLetterSink, KafkaSource, ensureTopics } from '../ingest/index.js';
-import type { VersionStore } from '../registry/index.js';
+import type { RegistryTransactions, StagedVersion, VersionStore } from '../registry/index.js';
 import { runSteps } from './step-loop.js';
 import { TrainerFleet, type TrainerFleetOptions } from './trainer-fleet.js';
 
@@ -12,6 +12,13 @@ export interface FleetLearningOptions extends Pick<TrainerFleetOptions, 'default
   /** The `training` config section, whole (see `trainingConfig()` for one with defaults). */
   training: TrainingConfig;
   store: VersionStore;
+  /**
+   * The registry on Kafka: checkpoints and the offsets past their events go to the
+   * registry topic in one transaction per labels partition, fenced per partition;
+   * `sync` catches the local registry up with the topic (a new owner restores from it).
+   * Absent: the local registry is the bar, offsets are committed by the consumer.
+   */
+  registry?: { transactions: RegistryTransactions; sync(): Promise<void> };
 }
 
 /** A running trainer of many models. */
@@ -48,7 +55,14 @@ export async function startFleetLearning(o: FleetLearningOptions): Promise<Fleet
     topic: topics.labelsTopic,
     deadLetters: dlq,
     ack: (r) => source.ack(r),
-    commit: (offsets) => source.commitOffsets(offsets),
+    commitsBeforeInstall: o.registry !== undefined,
+    commit: (offsets, versions) => (o.registry ? commitInTransactions(o.registry.transactions, topics.labelsTopic, offsets, versions) : source.commitOffsets(offsets)),
+    owned: async (partitions) => {
+      if (!o.registry) return;
+      // Fence first, then read the registry: whatever the previous owner committed before the fence is seen.
+      await o.registry.transactions.own(partitions);
+      await o.registry.sync();
+    },
   });
   const source: KafkaSource = new KafkaSource(o.kafka, {
     topic: topics.labelsTopic,
@@ -76,4 +90,24 @@ export async function startFleetLearning(o: FleetLearningOptions): Promise<Fleet
         fleet.dispose();
       })()),
   };
+}
+
+/**
+ * Commits per labels partition, one transaction each: a version goes with the
+ * lowest partition its offsets name (models are keyed to one partition), and
+ * every partition's group offset with its own transaction.
+ */
+async function commitInTransactions(tx: RegistryTransactions, labelsTopic: string, offsets: Record<string, string>, versions: readonly StagedVersion[]): Promise<void> {
+  const partitionOf = (key: string): number | null => (key.startsWith(`${labelsTopic}/`) ? Number(key.slice(labelsTopic.length + 1)) : null);
+  const byPartition = new Map<number, { versions: StagedVersion[]; offset: string | null }>();
+  const entry = (p: number) => byPartition.get(p) ?? byPartition.set(p, { versions: [], offset: null }).get(p)!;
+  for (const [key, offset] of Object.entries(offsets)) {
+    const p = partitionOf(key);
+    if (p !== null) entry(p).offset = offset;
+  }
+  for (const v of versions) {
+    const parts = Object.keys(v.offsets).map(partitionOf).filter((p): p is number => p !== null);
+    entry(parts.length > 0 ? Math.min(...parts) : ([...byPartition.keys()][0] ?? 0)).versions.push(v);
+  }
+  for (const [p, { versions: vs, offset }] of [...byPartition].sort((a, b) => a[0] - b[0])) await tx.commit(p, vs, offset);
 }

@@ -3,7 +3,7 @@ import type { DecodedRecord, DecodeTarget } from '../features/index.js';
 import type { DeadLetter, RawRecord } from '../ingest/index.js';
 import { type Example, type Learner } from '../learners/index.js';
 import { SelfTrainingLearner } from '../regimes/index.js';
-import type { VersionMeta, VersionStore } from '../registry/index.js';
+import type { StagedVersion, VersionMeta, VersionStore } from '../registry/index.js';
 import { OnlineTrainer } from './online-trainer.js';
 import type { RollbackRequest } from './promotion-guardrail.js';
 import type { TrainerStats } from './trainer-stats.js';
@@ -33,12 +33,14 @@ export interface MemberDeps {
   ack(record: RawRecord): void;
   onStats?(stats: TrainerStats): void;
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  /** Checkpoints are published with their offsets before they are installed locally (registry on Kafka). */
+  commitsBeforeInstall?: boolean;
 }
 
 /** What the fleet decides for a member: when its checkpoints count, whether one may be written, where its rollbacks go. */
 export interface MemberHooks {
-  /** A checkpoint of this model is durable. */
-  commit(): Promise<void>;
+  /** A checkpoint of this model is durable, or (`commitsBeforeInstall`) is to be published: `staged`. */
+  commit(staged?: StagedVersion): Promise<void>;
   mayCheckpoint(): boolean;
   onRollback(r: RollbackRequest): void;
   now: () => number;
@@ -74,7 +76,8 @@ export async function openMember(
     holdout: await o.holdout?.(model, learner),
     deadLetters: o.deadLetters,
     ack: (r) => o.ack(r),
-    commit: hooks.commit,
+    commit: (_offsets, staged) => hooks.commit(staged),
+    commitsBeforeInstall: o.commitsBeforeInstall,
     mayCheckpoint: hooks.mayCheckpoint,
     onStats: o.onStats,
     onVersion: o.onVersion,

@@ -4,7 +4,7 @@ import type { DecodedRecord, GoodRecord } from '../features/index.js';
 import type { DeadLetter, RawRecord } from '../ingest/index.js';
 import type { Example, Learner } from '../learners/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
-import { Checkpointer } from './checkpointer.js';
+import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { PromotionGuardrail, type RollbackRequest } from './promotion-guardrail.js';
 import { RecentIds } from './recent-ids.js';
@@ -30,8 +30,9 @@ export interface OnlineTrainerOptions {
   holdout?: Example[];
   deadLetters: { send(letters: DeadLetter[]): Promise<void> };
   ack(record: RawRecord): void;
-  /** Commits group offsets once the checkpoint that includes them is durable. */
-  commit(offsets: Record<string, string>): Promise<void>;
+  /** Commits group offsets once the checkpoint that includes them is durable (see {@link CheckpointerOptions.commit}). */
+  commit: CheckpointerOptions['commit'];
+  commitsBeforeInstall?: boolean;
   onStats?(stats: TrainerStats): void;
   /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
@@ -88,6 +89,7 @@ export class OnlineTrainer {
       training,
       guardrail: this.guardrail,
       commit: opts.commit,
+      commitsBeforeInstall: opts.commitsBeforeInstall,
       onVersion: opts.onVersion,
       onRollback: opts.onRollback,
       now: opts.now ?? Date.now,

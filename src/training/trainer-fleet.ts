@@ -1,4 +1,5 @@
-import { ModelNotFoundError, type TrainingConfig } from '../core/index.js';
+import { FencedError, ModelNotFoundError, type TrainingConfig } from '../core/index.js';
+import type { StagedVersion } from '../registry/index.js';
 import type { BadRecord, DecodedRecord } from '../features/index.js';
 import { tpKey, type RawRecord } from '../ingest/index.js';
 import { CommitFloor } from './commit-floor.js';
@@ -23,8 +24,17 @@ export interface TrainerFleetOptions extends MemberDeps {
   training: TrainingConfig;
   /** The model of events that name none (the `model` config key). */
   defaultModel: string;
-  /** Commits group offsets (`topic/partition` → next offset); see {@link CommitFloor}. */
-  commit(offsets: Record<string, string>): Promise<void>;
+  /**
+   * Commits group offsets (`topic/partition` → next offset; see {@link CommitFloor}),
+   * with the versions to publish first when `commitsBeforeInstall` (one transaction
+   * per partition on the registry topic).
+   */
+  commit(offsets: Record<string, string>, versions: StagedVersion[]): Promise<void>;
+  /**
+   * Runs when the group gave this member its partitions, before any model restores
+   * a checkpoint: fence the previous owner, catch the local registry up.
+   */
+  owned?(partitions: number[]): Promise<void>;
   onRollback?(r: ModelRollback): void;
   /** A model was loaded from the registry (first event for it), or unloaded. */
   onModel?(e: { model: string; action: 'loaded' | 'unloaded' | 'dropped'; version: string | null; reason: string }): void;
@@ -60,6 +70,7 @@ export class TrainerFleet {
   /** `topic/partition` keys this member reads (null before the first assignment: nothing arrives then). */
   private assigned: Set<string> | null = null;
   private assignmentChanged = false;
+  private assignedPartitions: number[] = [];
   /** Models whose newest version failed to load, and until when they are not tried again. */
   private readonly broken = new Map<string, number>();
   private rebalancing = false;
@@ -91,13 +102,14 @@ export class TrainerFleet {
   /** The group gave this member these partitions of the topic (takes effect at the next step). */
   assign(topic: string, partitions: readonly number[]): void {
     this.assigned = new Set(partitions.map((p) => tpKey(topic, p)));
+    this.assignedPartitions = [...partitions];
     this.assignmentChanged = true;
     this.rebalancing = false;
   }
 
   /** Routes, decodes and learns one micro-batch of raw records; an empty batch is a clock tick. */
   async step(batch: readonly RawRecord[]): Promise<void> {
-    if (this.assignmentChanged) this.applyAssignment();
+    if (this.assignmentChanged) await this.applyAssignment();
     const now = this.now();
     const routed = new Map<string, DecodedRecord[]>();
     const letters: BadRecord[] = [];
@@ -202,10 +214,10 @@ export class TrainerFleet {
     }
     const version = restored.meta.version;
     const member = await openMember(model, restored, this.o, {
-      // Everything this model took on is in the checkpoint just made durable.
-      commit: async () => {
+      // Everything this model took on is in the checkpoint just made durable (or about to be published, with the offsets).
+      commit: async (staged) => {
         this.floor.clean(model);
-        await this.commit();
+        await this.commit(staged);
       },
       mayCheckpoint: () => this.mayCheckpoint(model),
       onRollback: (r) => this.o.onRollback?.({ model, ...r }),
@@ -225,8 +237,9 @@ export class TrainerFleet {
   }
 
   /** After a (re)assignment: drop models whose unsaved learning is on a lost partition; the others restore the newest checkpoint. */
-  private applyAssignment(): void {
+  private async applyAssignment(): Promise<void> {
     this.assignmentChanged = false;
+    await this.o.owned?.(this.assignedPartitions);
     this.committed = '';
     const assigned = this.assigned ?? new Set<string>();
     for (const [model, member] of [...this.members]) {
@@ -297,18 +310,20 @@ export class TrainerFleet {
   }
 
   /** Commits what the {@link CommitFloor} allows on the partitions this member reads; a failed commit is retried later (reading again is safe). */
-  private async commit(): Promise<void> {
+  private async commit(staged?: StagedVersion): Promise<void> {
     this.lastCommitAt = this.now();
-    if (this.rebalancing) return;
+    if (this.rebalancing && !staged) return;
     const assigned = this.assigned;
     const offsets = Object.fromEntries(Object.entries(this.floor.offsets()).filter(([k]) => !assigned || assigned.has(k)));
     const key = JSON.stringify(offsets);
-    if (key === this.committed || key === '{}') return;
+    if (!staged && (key === this.committed || key === '{}')) return;
     try {
-      await this.o.commit(offsets);
+      await this.o.commit(offsets, staged ? [staged] : []);
       this.committed = key;
       this.totals.commits++;
     } catch (err) {
+      // A version not published stops this trainer (restarted, it learns those events again); so does a fence.
+      if (staged || err instanceof FencedError) throw err;
       this.o.log?.(`committing offsets ${key} failed (retried with the next checkpoint): ${(err as Error).message}`, 'warn');
     }
   }

@@ -1,0 +1,170 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { ClosedError, FencedError } from '../core/index.js';
+import { ensureRegistryTopic, sendVersionRecords, type VersionFiles } from './kafka-registry-publisher.js';
+import { DEFAULT_CHUNK_BYTES } from './registry-records.js';
+
+/** A checkpoint complete in its temporary folder, and the offsets (`topic/partition` → next) its weights include. */
+export interface StagedVersion extends VersionFiles {
+  offsets: Record<string, string>;
+}
+
+export interface RegistryTransactionsOptions {
+  kafka: Kafka;
+  /** The compacted registry topic versions are published to. */
+  registryTopic: string;
+  /** The labels topic whose partitions the trainers of `groupId` split. */
+  labelsTopic: string;
+  /** The trainers' consumer group: offsets are committed for it inside each transaction. */
+  groupId: string;
+  /** @defaultValue 524288 */
+  chunkBytes?: number;
+  /**
+   * How long a transaction may stay open: one cut short by a paused or dead
+   * trainer holds back readers of the registry topic at most this long.
+   * @defaultValue 30_000
+   */
+  transactionTimeoutMs?: number;
+}
+
+/** Kafka error types that mean another producer with this transactional id took over. */
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_TXN_STATE']);
+
+/**
+ * The fence between trainers of one group when versions travel through the
+ * registry topic: one transactional producer per labels partition, with the
+ * transactional id `<groupId>.<labelsTopic>.<partition>`. A trainer that is
+ * assigned a partition initialises its producer before it restores anything
+ * ({@link own}); the broker then aborts whatever the previous owner left open
+ * and refuses every later write of it. Each checkpoint goes out as one
+ * transaction ({@link commit}): the version's chunks and manifest and the group
+ * offsets past its events, all or nothing. Readers of the registry topic read
+ * committed records only, so a fenced trainer's version is never loaded, two
+ * versions never share a name, and offsets never pass events that the next
+ * owner cannot load.
+ *
+ * @example
+ * const tx = new RegistryTransactions({ kafka, registryTopic: 'streamtune.registry', labelsTopic: 'streamtune.labels', groupId: 'streamtune-trainer' });
+ * await tx.own([0, 2]);                       // on assignment, before restoring checkpoints
+ * await tx.commit(0, [staged], '1234');       // a checkpoint of a model on partition 0
+ */
+export class RegistryTransactions {
+  private readonly producers = new Map<number, { producer: Producer; ready: Promise<void> }>();
+  private topicReady: Promise<void> | undefined;
+  private closed = false;
+  private owned = new Set<number>();
+  /** Transactions run one at a time (a producer has at most one open). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly o: RegistryTransactionsOptions) {}
+
+  /** The transactional id of a labels partition. */
+  transactionalId(partition: number): string {
+    return `${this.o.groupId}.${this.o.labelsTopic}.${partition}`;
+  }
+
+  /**
+   * Takes these partitions over: initialises their producers (which fences any
+   * other holder and aborts its open transaction) and lets go of the others.
+   */
+  own(partitions: readonly number[]): Promise<void> {
+    return this.enqueue(async () => {
+      this.owned = new Set(partitions);
+      for (const [p, { producer }] of [...this.producers]) {
+        if (partitions.includes(p)) continue;
+        this.producers.delete(p);
+        await producer.disconnect().catch(() => undefined);
+      }
+      for (const p of partitions) await this.producer(p);
+    });
+  }
+
+  /**
+   * One transaction on `partition`'s producer: every version of `versions`
+   * (chunks, then manifest), then the group's offset for the partition when
+   * given. Throws a {@link FencedError} when another trainer owns the partition
+   * now; any other failure aborts the transaction and is thrown as it is.
+   */
+  commit(partition: number, versions: readonly VersionFiles[], offset: string | null): Promise<void> {
+    return this.enqueue(async () => {
+      if (versions.length === 0 && offset === null) return;
+      this.topicReady ??= ensureRegistryTopic(this.o.kafka, this.o.registryTopic, this.o.chunkBytes ?? DEFAULT_CHUNK_BYTES).catch((err: unknown) => {
+        this.topicReady = undefined;
+        throw err;
+      });
+      await this.topicReady;
+      // Only a partition this trainer was given: a producer made for another would fence its owner.
+      if (!this.owned.has(partition)) throw new FencedError(`partition ${partition} of ${this.o.labelsTopic} is not this trainer's`, { partition, topic: this.o.labelsTopic });
+      const producer = await this.producer(partition);
+      const context = { partition, topic: this.o.labelsTopic, transactionalId: this.transactionalId(partition) };
+      let txn;
+      try {
+        txn = await producer.transaction();
+        for (const v of versions) await sendVersionRecords((messages) => txn!.send({ topic: this.o.registryTopic, acks: -1, messages }), v, this.o.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+        if (offset !== null) {
+          await txn.sendOffsets({ consumerGroupId: this.o.groupId, topics: [{ topic: this.o.labelsTopic, partitions: [{ partition, offset }] }] });
+        }
+        await txn.commit();
+      } catch (err) {
+        if (txn?.isActive()) await txn.abort().catch(() => undefined);
+        if (isFenced(err)) {
+          // The producer is dead for good: a new one (on a new assignment) starts over.
+          this.producers.delete(partition);
+          this.owned.delete(partition);
+          await producer.disconnect().catch(() => undefined);
+          throw new FencedError(`partition ${partition} of ${this.o.labelsTopic} belongs to another trainer now: this trainer's writes for it are refused`, context, err);
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** Disconnects every producer (open transactions are aborted by the broker). Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    const all = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(all.map(({ producer }) => producer.disconnect().catch(() => undefined)));
+  }
+
+  private async producer(partition: number): Promise<Producer> {
+    let entry = this.producers.get(partition);
+    if (!entry) {
+      const producer = this.o.kafka.producer({
+        transactionalId: this.transactionalId(partition),
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        transactionTimeout: this.o.transactionTimeoutMs ?? 30_000,
+      });
+      const ready = (async () => {
+        await producer.connect();
+        // kafkajs initialises a transactional id on its first transaction: an empty one fences the previous holder now.
+        const txn = await producer.transaction();
+        await txn.abort();
+      })();
+      entry = { producer, ready };
+      this.producers.set(partition, entry);
+      ready.catch(() => this.producers.get(partition) === entry && this.producers.delete(partition));
+    }
+    await entry.ready;
+    return entry.producer;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ClosedError('the registry transactions'));
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Whether a kafkajs error (or its cause) says the producer was fenced. */
+export function isFenced(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type && FENCED.has(e.type)) return true;
+    if (e instanceof FencedError) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}

@@ -1,0 +1,177 @@
+/**
+ * The fence between trainers when versions travel through the registry topic: a
+ * trainer paused (SIGSTOP) past the group's session timeout loses its partition
+ * to a standby on another "machine" (its own empty directory); resumed, it can
+ * neither publish a version nor commit an offset. Every version name on the
+ * registry topic has one manifest, and the newest version learned every event
+ * exactly once.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { TrainerProcess } from '../../src/app/trainer-process.js';
+import { loadConfig, seededRandom } from '../../src/core/index.js';
+import { createKafka, ensureTopics, EventProducer, type LabelEvent } from '../../src/ingest/index.js';
+import { DenseClassifier } from '../../src/learners/index.js';
+import { KafkaRegistryPublisher, parseRegistryKey, startRegistryMirror, VersionStore } from '../../src/registry/index.js';
+import { expectExactlyOnce, lineage } from '../helpers/lineage.js';
+import { alive } from '../helpers/processes.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+import { uniq, waitFor } from '../helpers/wait-for.js';
+
+const brokers = inject('kafkaBrokers').split(',');
+const kafka = createKafka(brokers, 'streamtune-zombie-test');
+const TOTAL = 1200;
+
+function events(from: number, n: number): LabelEvent[] {
+  const rand = seededRandom(from + 7);
+  return Array.from({ length: n }, (_, i) => {
+    const x = [rand() * 2 - 1, rand() * 2 - 1];
+    return { id: `z${from + i}`, input: { features: x }, label: x[0]! > x[1]! ? 'a' : 'b' };
+  });
+}
+
+/** Every committed record of the registry topic (read_committed: aborted transactions are skipped). */
+async function registryRecords(topic: string): Promise<{ key: string; value: Buffer | null }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: `zombie-reader-${uniq()}` });
+  const got: { key: string; value: Buffer | null }[] = [];
+  const position = new Map<number, number>();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => position.set(payload.partition, Number(payload.lastOffset) + 1));
+  await consumer.run({ eachMessage: async ({ message }) => void got.push({ key: message.key?.toString() ?? '', value: message.value }) });
+  try {
+    await waitFor('the registry topic read to its end', () => ends.every((e) => Number(e.high) === 0 || (position.get(e.partition) ?? 0) >= Number(e.high)), 30_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+describe('registry.mode kafka: a trainer paused past the session timeout is fenced', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  });
+
+  it('the resumed trainer publishes nothing and commits nothing; no version name has two manifests; every event is learned once', async () => {
+    const backend = await useTestBackend();
+    const dirs = await Promise.all(['seed', 'a', 'b', 'reader'].map((n) => fs.mkdtemp(path.join(os.tmpdir(), `st-zombie-${n}-`))));
+    for (const d of dirs) cleanup.push(() => fs.rm(d, { recursive: true, force: true }));
+    const [seedDir, dirA, dirB, readerDir] = dirs as [string, string, string, string];
+    const id = uniq();
+    const registryTopic = `test.zombie.registry.${id}`;
+    const labelsTopic = `test.zombie.labels.${id}`;
+    const base = {
+      model: 'z',
+      backend,
+      registry: { mode: 'kafka' as const, topic: registryTopic, chunkBytes: 512 * 1024 },
+      kafka: { brokers, labelsTopic, dlqTopic: `test.zombie.dlq.${id}`, modelsTopic: `test.zombie.models.${id}`, groupId: `zombie-${id}`, sessionTimeoutMs: 6000 },
+      // No dedupe: exactly-once must come from the offsets and the fence alone.
+      training: { maxBatchSize: 16, maxBatchWaitMs: 20, versionEverySteps: 3, versionEveryMs: 200, dedupeWindow: 0, guardrail: { enabled: false } },
+    };
+    // The base version reaches the cluster from a machine of its own.
+    const seedStore = new VersionStore(seedDir);
+    const seed = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['a', 'b'], hiddenUnits: [] });
+    await seedStore.save('z', seed, { parent: null, regime: 'test-batch', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    seed.dispose();
+    const publisher = new KafkaRegistryPublisher({ kafka, topic: registryTopic, store: seedStore });
+    await publisher.publish('z', 'v1');
+    await publisher.close();
+    await ensureTopics(kafka, [{ topic: labelsTopic, numPartitions: 1 }]);
+
+    const writes: { trainer: string; version: string; at: number }[] = [];
+    const logs: string[] = [];
+    const start = async (name: string, dir: string): Promise<TrainerProcess> => {
+      const t = new TrainerProcess(loadConfig({ overrides: { ...base, registryDir: dir } }));
+      t.on('version', (m) => writes.push({ trainer: name, version: m.meta.version, at: Date.now() }));
+      t.on('log', (m) => logs.push(`${name}: ${m.line}`));
+      await t.start();
+      cleanup.push(async () => {
+        if (t.pid && alive(t.pid)) process.kill(t.pid, 'SIGCONT');
+        await t.stop();
+      });
+      return t;
+    };
+    const a = await start('a', dirA);
+    const b = await start('b', dirB);
+
+    const producer = new EventProducer(kafka, labelsTopic);
+    cleanup.push(() => producer.close());
+    let sent = 0;
+    const send = async (n: number): Promise<void> => {
+      await producer.send(events(sent, n));
+      sent += n;
+    };
+    // Events flow until one trainer (the partition's owner) has checkpointed.
+    while (writes.length === 0 && sent < TOTAL / 2) {
+      await send(20);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitFor('a first checkpoint', () => writes.length > 0, 30_000);
+    const owner = writes[0]!.trainer;
+    const [zombie, standby] = owner === 'a' ? [a, b] : [b, a];
+    const standbyName = owner === 'a' ? 'b' : 'a';
+
+    // The owner stops mid-stream with events in hand; the standby takes the partition once the session times out.
+    await send(40);
+    await new Promise((r) => setTimeout(r, 150));
+    process.kill(zombie.pid!, 'SIGSTOP');
+    const pausedAt = Date.now();
+    while (sent < TOTAL * 0.75) {
+      await send(20);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitFor('the standby to checkpoint after the pause', () => writes.some((w) => w.trainer === standbyName && w.at > pausedAt), 90_000);
+
+    // Resumed: whatever it still holds, it may write nothing that counts.
+    process.kill(zombie.pid!, 'SIGCONT');
+    const resumedAt = Date.now();
+    while (sent < TOTAL) await send(Math.min(20, TOTAL - sent));
+
+    // A reader on a fresh directory sees what the cluster holds.
+    const readerStore = new VersionStore(readerDir);
+    const mirror = await startRegistryMirror(kafka, { registry: base.registry }, readerStore);
+    cleanup.push(async () => mirror?.close());
+    await waitFor(
+      `a version with all ${TOTAL} events on the registry topic`,
+      async () => {
+        await mirror!.sync();
+        const v = await readerStore.newest('z');
+        return v !== null && (await readerStore.meta('z', v)).examplesSeen >= TOTAL;
+      },
+      120_000,
+    );
+    await standby.stop();
+    await zombie.stop().catch(() => undefined);
+    await mirror!.sync();
+
+    // No fork: each version name has exactly one manifest on the topic.
+    const manifests = new Map<string, Set<string>>();
+    for (const r of await registryRecords(registryTopic)) {
+      const key = parseRegistryKey(r.key);
+      if (key?.kind !== 'manifest' || !r.value) continue;
+      const files = JSON.stringify((JSON.parse(r.value.toString()) as { files: unknown }).files);
+      manifests.set(key.version, (manifests.get(key.version) ?? new Set()).add(files));
+    }
+    if (process.env.ZOMBIE_DEBUG) console.log(logs.join('\n'), JSON.stringify(writes));
+    const forks = [...manifests].filter(([, f]) => f.size > 1).map(([v]) => v);
+    expect(forks).toEqual([]);
+    // The resumed trainer's writes after the resume never reached the topic under their names with other bytes,
+    // and the cluster's lineage learned each event exactly once.
+    const chain = await lineage(readerStore, 'z');
+    expectExactlyOnce(chain, `${labelsTopic}/0`, TOTAL);
+    const zombieName = owner;
+    const zombieAfter = writes.filter((w) => w.trainer === zombieName && w.at > resumedAt).map((w) => w.version);
+    const inChain = new Set(chain.map((v) => v.version));
+    for (const v of zombieAfter) {
+      // A name the zombie wrote locally after the resume is in the cluster's lineage only as the standby's version.
+      if (inChain.has(v)) expect(writes.some((w) => w.trainer === standbyName && w.version === v)).toBe(true);
+    }
+  });
+});
