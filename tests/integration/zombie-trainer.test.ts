@@ -173,5 +173,5 @@ describe('registry.mode kafka: a trainer paused past the session timeout is fenc
       // A name the zombie wrote locally after the resume is in the cluster's lineage only as the standby's version.
       if (inChain.has(v)) expect(writes.some((w) => w.trainer === standbyName && w.version === v)).toBe(true);
     }
-  });
+  }, 300_000);
 });
