@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
 import { selectBackend, ConfigError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
-import { createKafka, probeBrokers } from '../ingest/index.js';
+import { checkBrokers, createKafka } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
@@ -193,7 +193,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.metrics.trainerUp.set({ model }, 0);
     const supervisor = new TrainerSupervisor({
       create: () => new TrainerProcess(config),
-      probe: () => probeBrokers(config.kafka.brokers),
+      probe: () => checkBrokers(config.kafka.brokers),
       logger: this.logger.child({ model }),
     });
     this.supervisor = supervisor;

@@ -39,7 +39,7 @@ export interface TrainerSupervisorEvents {
  * failure again at debug level, so an outage is one line), and the recovery.
  *
  * @example
- * const sup = new TrainerSupervisor({ create: () => new TrainerProcess(config), probe: () => probeBrokers(brokers), logger });
+ * const sup = new TrainerSupervisor({ create: () => new TrainerProcess(config), probe: () => checkBrokers(brokers), logger });
  * sup.on('up', (t) => console.log(`trainer ${t.pid} consuming`));
  * await sup.start(); // after the first attempt, whatever its outcome
  */

@@ -51,10 +51,10 @@ export function stopLocalBroker(env: NodeJS.ProcessEnv = process.env, clean = fa
 export async function usableBrokers(configured: string[]): Promise<string[]> {
   if (configured.length === 0) return ensureLocalBroker();
   try {
-    await checkBrokers(configured);
+    await checkBrokers(configured, { retries: 1 });
   } catch (err) {
     if (!(err instanceof BrokerError)) throw err;
-    throw new BrokerError(`${err.message}: start a broker there (\`npm run kafka:up\` runs one on 127.0.0.1:19092), or give the right ones with --brokers HOST:PORT or KAFKA_BROKERS`, err.context, err);
+    throw new BrokerError(`no Kafka broker answers at ${configured.join(',')} (${err.context.reason}): start a broker there (\`npm run kafka:up\` runs one on 127.0.0.1:19092), or give the right ones with --brokers HOST:PORT or KAFKA_BROKERS`, err.context, err);
   }
   return configured;
 }

@@ -1,5 +1,4 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
-import { BrokerError } from '../core/index.js';
 
 // Known-benign kafkajs notices: the v2 partitioner note, and the idempotent
 // producer's note about bounded retries (we prefer failing to retrying forever).
@@ -28,27 +27,4 @@ export function createKafka(brokers: string[], clientId = 'streamtune', log: (li
     // failed-over broker long before production (~50 s in all) does.
     retry: { retries, initialRetryTime: 200, maxRetryTime: 30_000, factor: 0.2, multiplier: 2 },
   });
-}
-
-/**
- * Asks the brokers for the cluster's metadata once, without retries (the trainer
- * supervisor's probe; `checkBrokers` is the CLI's check with a short retry): resolves when
- * one answers, rejects at once with a {@link BrokerError} naming them when none
- * does (so a caller can back off on its own schedule instead of kafkajs' ~45 s of retries).
- *
- * @example
- * await probeBrokers(['127.0.0.1:9092']); // BrokerError: Kafka broker 127.0.0.1:9092 unreachable: Connection error: …
- */
-export async function probeBrokers(brokers: string[], timeoutMs = 5000): Promise<void> {
-  const kafka = new Kafka({ clientId: 'streamtune-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-  } catch (err) {
-    const which = brokers.length === 1 ? `broker ${brokers[0]}` : `brokers ${brokers.join(',')}`;
-    throw new BrokerError(`Kafka ${which} unreachable: ${(err as Error).message}`, { brokers: brokers.join(',') }, err);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
 }

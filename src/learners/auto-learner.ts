@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, PreconditionError, RollingWindow } from '../core/index.js';
 import { OnlineStandardizer, type FeatureSpec, type StandardizerState } from '../features/index.js';
-import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
+import { describeLearner, type Json, type LearnOptions, type Learner, type ModelDescription, type Prediction, type StepResult, type Task } from './learner.js';
 import { defaultCandidates, type CandidateSpec } from './auto-candidates.js';
 import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
 import { saveModels, unpackHandlers } from '../tensors/index.js';
@@ -278,14 +278,7 @@ export class AutoLearner implements Learner {
   }
 
   describe(): ModelDescription {
-    return {
-      className: this.className,
-      task: this.config.task,
-      inputKind: this.featureSpec.kind,
-      inputDim: this.featureSpec.dim,
-      labels: [...this.config.labels],
-      parameters: this.candidates.reduce((s, c) => s + c.describe().parameters, 0),
-    };
+    return describeLearner(this, this.config.task, this.config.labels, this.candidates.reduce((s, c) => s + c.describe().parameters, 0));
   }
 
   dispose(): void {

@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { labelIndexOf } from './class-labels.js';
+import { classPredictions } from './class-labels.js';
 import { loadFloat64State, saveFloat64State } from '../tensors/index.js';
-import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
+import type { Prediction } from './learner.js';
 import { registerLearner } from './learner-registry.js';
+import { SinglePassLearner } from './single-pass-learner.js';
 
 /** Parameters of {@link GaussianNaiveBayes}; all JSON, all saved. */
 export interface GaussianNbConfig {
@@ -24,29 +24,23 @@ export interface GaussianNbConfig {
  * await nb.learn([[0], [0.2], [5], [5.3]], ['lo', 'lo', 'hi', 'hi']);
  * nb.predict([[4.8]])[0].label; // 'hi'
  */
-export class GaussianNaiveBayes implements Learner {
+export class GaussianNaiveBayes extends SinglePassLearner<GaussianNbConfig> {
   static readonly className = 'GaussianNaiveBayes';
   readonly className = GaussianNaiveBayes.className;
-  readonly predictsWhileLearning = true;
-  /** Counts are exact after one pass; another epoch would count every example again. */
-  readonly singlePass = true;
-  readonly featureSpec: FeatureSpec;
-  private readonly config: Required<GaussianNbConfig>;
-  /** Per class: examples, and per feature the mean and Welford's M2 (class-major). */
+  /** Per class: examples, then per feature the mean and Welford's M2 (class-major); the saved state, as it is. */
+  private readonly state: Float64Array;
   private readonly counts: Float64Array;
   private readonly means: Float64Array;
   private readonly m2: Float64Array;
 
   constructor(config: GaussianNbConfig, state?: Float64Array) {
-    if (config.labels.length < 2) throw new ConfigError('labels', 'a classifier needs at least 2 labels');
-    this.config = { varSmoothing: 1e-9, ...config };
-    this.featureSpec = config.featureSpec;
+    super({ varSmoothing: 1e-9, ...config }, 'classification');
     const k = config.labels.length;
     const dim = config.featureSpec.dim;
-    const s = state ?? new Float64Array(k + 2 * k * dim);
-    this.counts = s.subarray(0, k);
-    this.means = s.subarray(k, k + k * dim);
-    this.m2 = s.subarray(k + k * dim);
+    this.state = state ?? new Float64Array(k + 2 * k * dim);
+    this.counts = this.state.subarray(0, k);
+    this.means = this.state.subarray(k, k + k * dim);
+    this.m2 = this.state.subarray(k + k * dim);
   }
 
   predict(x: readonly (readonly number[])[]): Prediction[] {
@@ -73,13 +67,7 @@ export class GaussianNaiveBayes implements Learner {
       const top = Math.max(...logp);
       const probs = logp.map((l) => (Number.isFinite(top) ? Math.exp(l - top) : 1));
       const z = probs.reduce((a, b) => a + b, 0);
-      const scores: Record<string, number> = {};
-      let best = 0;
-      labels.forEach((l, c) => {
-        scores[l] = probs[c]! / z;
-        if (probs[c]! > probs[best]!) best = c;
-      });
-      return { label: labels[best]!, confidence: scores[labels[best]!]!, scores };
+      return classPredictions(probs.map((p) => p / z), labels)[0]!;
     });
   }
 
@@ -89,12 +77,10 @@ export class GaussianNaiveBayes implements Learner {
     return n > 1 ? this.m2[c * this.featureSpec.dim + j]! / n : 0;
   }
 
-  async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult> {
-    if (opts?.repeat) return { loss: 0, examples: 0 };
-    const before = this.predict(x);
+  protected learnRows(x: readonly (readonly number[])[], targets: readonly number[], weights?: readonly number[]): void {
     const dim = this.featureSpec.dim;
     x.forEach((row, n) => {
-      const c = labelIndexOf(this.config.labels, y[n]!);
+      const c = targets[n]!;
       // Weighted Welford: an example of weight w counts as w examples.
       const w = weights?.[n] ?? 1;
       const count = this.counts[c]! + w;
@@ -106,41 +92,18 @@ export class GaussianNaiveBayes implements Learner {
         this.m2[i]! += w * d * (row[j]! - this.means[i]!);
       }
     });
-    const wrong = before.filter((p, n) => p.label !== String(y[n])).length;
-    return { loss: x.length ? wrong / x.length : 0, examples: x.length, predicted: before.map((p) => p.label!) };
   }
 
-  getConfig(): { [k: string]: Json } {
-    return JSON.parse(JSON.stringify(this.config)) as { [k: string]: Json };
+  protected parameterCount(): number {
+    return this.state.length;
   }
 
   async save(handler: tf.io.IOHandler): Promise<void> {
-    const k = this.config.labels.length;
-    const dim = this.featureSpec.dim;
-    const state = new Float64Array(k + 2 * k * dim);
-    state.set(this.counts, 0);
-    state.set(this.means, k);
-    state.set(this.m2, k + k * dim);
-    await saveFloat64State(handler, 'streamtune-gaussian-nb', { gaussianNb: {} }, state);
+    await saveFloat64State(handler, 'streamtune-gaussian-nb', { gaussianNb: {} }, this.state);
   }
 
   static async load(config: GaussianNbConfig, handler: tf.io.IOHandler): Promise<GaussianNaiveBayes> {
     return new GaussianNaiveBayes(config, (await loadFloat64State(handler)).state);
-  }
-
-  describe(): ModelDescription {
-    return {
-      className: this.className,
-      task: 'classification',
-      inputKind: this.featureSpec.kind,
-      inputDim: this.featureSpec.dim,
-      labels: [...this.config.labels],
-      parameters: this.counts.length * (1 + 2 * this.featureSpec.dim),
-    };
-  }
-
-  dispose(): void {
-    // Plain arrays: nothing to release.
   }
 }
 

@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, ModelLoadError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { labelIndexOf } from './class-labels.js';
 import { loadFloat64State, saveFloat64State } from '../tensors/index.js';
 import { argmax, leafOf, majorityScores, naiveBayesLogScores, newLeaf, observe, softmaxInPlace, STATS_PER_CLASS, type HtLeaf, type HtNode } from './hoeffding-node.js';
 import { decideSplit } from './hoeffding-split.js';
-import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
+import type { Prediction } from './learner.js';
 import { registerLearner } from './learner-registry.js';
+import { SinglePassLearner } from './single-pass-learner.js';
 
 /** How a leaf predicts: majority class, naive Bayes, or whichever has been more accurate at that leaf. */
 export type LeafPrediction = 'mc' | 'nb' | 'nba';
@@ -54,28 +54,21 @@ const BRANCH_SIZE = 3;
  * await ht.learn([[0, 1], [0.1, 0], [0.9, 1], [1, 0]], ['lo', 'lo', 'hi', 'hi']);
  * ht.predict([[0.95, 0.5]])[0].label; // 'hi'
  */
-export class HoeffdingTreeClassifier implements Learner {
+export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConfig> {
   static readonly className = 'HoeffdingTreeClassifier';
   readonly className = HoeffdingTreeClassifier.className;
-  readonly predictsWhileLearning = true;
-  /** Leaf statistics are exact after one pass; another epoch would count every example again. */
-  readonly singlePass = true;
-  readonly featureSpec: FeatureSpec;
-  private readonly config: Required<HoeffdingTreeConfig>;
   private root: HtNode;
   /** Scratch space for one row's class scores. */
   private readonly scratch: Float64Array;
 
   constructor(config: HoeffdingTreeConfig, root?: HtNode) {
-    this.config = { gracePeriod: 200, delta: 1e-7, tieThreshold: 0.05, maxDepth: 20, leafPrediction: 'nba', ...config };
+    super({ gracePeriod: 200, delta: 1e-7, tieThreshold: 0.05, maxDepth: 20, leafPrediction: 'nba', ...config }, 'classification');
     const { labels, gracePeriod, delta, tieThreshold, maxDepth, leafPrediction } = this.config;
-    if (labels.length < 2) throw new ConfigError('labels', 'a classifier needs at least 2 labels');
     if (!(gracePeriod > 0)) throw new ConfigError('gracePeriod', `gracePeriod must be positive, got ${gracePeriod}`);
     if (!(delta > 0 && delta < 1)) throw new ConfigError('delta', `delta must be in (0, 1), got ${delta}`);
     if (!(tieThreshold >= 0)) throw new ConfigError('tieThreshold', `tieThreshold must be at least 0, got ${tieThreshold}`);
     if (!Number.isInteger(maxDepth) || maxDepth < 0) throw new ConfigError('maxDepth', `maxDepth must be an integer ≥ 0, got ${maxDepth}`);
     if (!['mc', 'nb', 'nba'].includes(leafPrediction)) throw new ConfigError('leafPrediction', `leafPrediction must be 'mc', 'nb' or 'nba', got ${String(leafPrediction)}`);
-    this.featureSpec = config.featureSpec;
     this.root = root ?? newLeaf(0, labels.length, this.featureSpec.dim);
     this.scratch = new Float64Array(labels.length);
   }
@@ -100,19 +93,12 @@ export class HoeffdingTreeClassifier implements Learner {
     if (!(useNb && naiveBayesLogScores(leaf, row, out) && softmaxInPlace(out))) majorityScores(leaf, out);
   }
 
-  async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult> {
-    if (opts?.repeat) return { loss: 0, examples: 0 };
-    const labels = this.config.labels;
-    // Check every label before learning any row, so a bad batch changes nothing.
-    const targets = y.map((v) => labelIndexOf(labels, v));
-    const before = this.predict(x);
+  protected learnRows(x: readonly (readonly number[])[], targets: readonly number[], weights?: readonly number[]): void {
     x.forEach((row, n) => {
       const w = weights?.[n] ?? 1;
       // An example of weight 0 carries nothing (and a negative or NaN one would corrupt the counts).
       if (w > 0) this.learnOne(row, targets[n]!, w);
     });
-    const wrong = before.filter((p, n) => p.label !== labels[targets[n]!]).length;
-    return { loss: x.length ? wrong / x.length : 0, examples: x.length, predicted: before.map((p) => p.label!) };
   }
 
   private learnOne(row: readonly number[], c: number, w: number): void {
@@ -159,10 +145,6 @@ export class HoeffdingTreeClassifier implements Learner {
     return out;
   }
 
-  getConfig(): { [k: string]: Json } {
-    return JSON.parse(JSON.stringify(this.config)) as { [k: string]: Json };
-  }
-
   async save(handler: tf.io.IOHandler): Promise<void> {
     const state = encodeTree(this.root, this.config.labels.length, this.featureSpec.dim);
     const { nodes, leaves } = this.shape();
@@ -175,22 +157,11 @@ export class HoeffdingTreeClassifier implements Learner {
     return new HoeffdingTreeClassifier(config, decodeTree(state, config.labels.length, config.featureSpec.dim));
   }
 
-  describe(): ModelDescription {
+  /** Two numbers per branch (feature, threshold); class weights and Gaussian statistics per leaf. */
+  protected parameterCount(): number {
     const { leaves, nodes } = this.shape();
     const k = this.config.labels.length;
-    return {
-      className: this.className,
-      task: 'classification',
-      inputKind: this.featureSpec.kind,
-      inputDim: this.featureSpec.dim,
-      labels: [...this.config.labels],
-      // Two numbers per branch (feature, threshold); class weights and Gaussian statistics per leaf.
-      parameters: 2 * (nodes - leaves) + leaves * (2 * k + this.featureSpec.dim * k * STATS_PER_CLASS),
-    };
-  }
-
-  dispose(): void {
-    // Plain arrays: nothing to release.
+    return 2 * (nodes - leaves) + leaves * (2 * k + this.featureSpec.dim * k * STATS_PER_CLASS);
   }
 }
 

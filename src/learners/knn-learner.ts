@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { labelIndexOf } from './class-labels.js';
-import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult, Task } from './learner.js';
+import type { Prediction, Task } from './learner.js';
 import { registerLearner } from './learner-registry.js';
+import { SinglePassLearner } from './single-pass-learner.js';
 
 /** Parameters of {@link KnnLearner}; all JSON, all saved. */
 export interface KnnConfig {
@@ -31,14 +31,9 @@ export interface KnnConfig {
  * await knn.learn([[0, 0], [5, 5]], ['a', 'b']);
  * knn.predict([[0.2, 0.1]])[0].label; // 'a'
  */
-export class KnnLearner implements Learner {
+export class KnnLearner extends SinglePassLearner<KnnConfig> {
   static readonly className = 'KnnLearner';
   readonly className = KnnLearner.className;
-  readonly predictsWhileLearning = true;
-  /** Each example joins the window once: another epoch would fill it with copies. */
-  readonly singlePass = true;
-  readonly featureSpec: FeatureSpec;
-  private readonly config: Required<KnnConfig>;
   private readonly xs: Float32Array;
   private readonly ys: Float32Array;
   /** Examples stored (≤ windowSize), and the slot the next one goes to. */
@@ -46,12 +41,10 @@ export class KnnLearner implements Learner {
   private head = 0;
 
   constructor(config: KnnConfig, state?: { x: Float32Array; y: Float32Array; count: number; head: number }) {
-    this.config = { labels: [], k: 5, windowSize: 1000, p: 2, ...config };
-    const { k, windowSize, task, labels } = this.config;
+    super({ labels: [], k: 5, windowSize: 1000, p: 2, ...config }, config.task);
+    const { k, windowSize } = this.config;
     if (!Number.isInteger(k) || k < 1) throw new ConfigError('k', `k must be a positive integer, got ${k}`);
     if (!Number.isInteger(windowSize) || windowSize < 1) throw new ConfigError('windowSize', `windowSize must be a positive integer, got ${windowSize}`);
-    if (task === 'classification' && labels.length < 2) throw new ConfigError('labels', 'a classifier needs at least 2 labels');
-    this.featureSpec = config.featureSpec;
     this.xs = state?.x ?? new Float32Array(windowSize * this.featureSpec.dim);
     this.ys = state?.y ?? new Float32Array(windowSize);
     this.count = state?.count ?? 0;
@@ -112,30 +105,20 @@ export class KnnLearner implements Learner {
     return best;
   }
 
-  async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], _weights?: readonly number[], opts?: LearnOptions): Promise<StepResult> {
-    if (opts?.repeat) return { loss: 0, examples: 0 };
-    const { task, labels, windowSize } = this.config;
+  /** Each example joins the window once (weights are not used): the oldest ones make room. */
+  protected learnRows(x: readonly (readonly number[])[], targets: readonly number[]): void {
+    const windowSize = this.config.windowSize;
     const dim = this.featureSpec.dim;
-    // Prequential predictions first, from the window before this batch joins it.
-    const before = this.predict(x);
-    const targets = y.map((v) => (task === 'regression' ? Number(v) : labelIndexOf(labels, v)));
     x.forEach((row, n) => {
       this.xs.set(row, this.head * dim);
       this.ys[this.head] = targets[n]!;
       this.head = (this.head + 1) % windowSize;
       this.count = Math.min(this.count + 1, windowSize);
     });
-    let loss = 0;
-    before.forEach((p, n) => (loss += task === 'regression' ? Math.abs((p.value ?? 0) - Number(y[n])) : p.label === String(y[n]) ? 0 : 1));
-    return {
-      loss: x.length ? loss / x.length : 0,
-      examples: x.length,
-      ...(task === 'regression' ? { predictedValues: before.map((p) => p.value!) } : { predicted: before.map((p) => p.label!) }),
-    };
   }
 
-  getConfig(): { [k: string]: Json } {
-    return JSON.parse(JSON.stringify(this.config)) as { [k: string]: Json };
+  protected parameterCount(): number {
+    return this.count * (this.featureSpec.dim + 1);
   }
 
   async save(handler: tf.io.IOHandler): Promise<void> {
@@ -167,21 +150,6 @@ export class KnnLearner implements Learner {
     x.set(data.subarray(0, count * dim));
     y.set(data.subarray(count * dim, count * dim + count));
     return new KnnLearner(config, { x, y, count, head });
-  }
-
-  describe(): ModelDescription {
-    return {
-      className: this.className,
-      task: this.config.task,
-      inputKind: this.featureSpec.kind,
-      inputDim: this.featureSpec.dim,
-      labels: [...this.config.labels],
-      parameters: this.count * (this.featureSpec.dim + 1),
-    };
-  }
-
-  dispose(): void {
-    // Plain arrays: nothing to release.
   }
 }
 

@@ -23,6 +23,17 @@ export interface ModelDescription {
   parameters: number;
 }
 
+/**
+ * A learner's {@link ModelDescription}: what its class and input spec say, with
+ * its task, labels and parameter count.
+ *
+ * @example
+ * describeLearner(nb, 'classification', ['ham', 'spam'], 12); // { className: 'MultinomialNaiveBayes', task: 'classification', inputKind: 'text', inputDim: 4, labels: ['ham', 'spam'], parameters: 12 }
+ */
+export function describeLearner(learner: Pick<Learner, 'className' | 'featureSpec'>, task: Task, labels: readonly string[], parameters: number): ModelDescription {
+  return { className: learner.className, task, inputKind: learner.featureSpec.kind, inputDim: learner.featureSpec.dim, labels: [...labels], parameters };
+}
+
 /** Result of one learning step. */
 export interface StepResult {
   loss: number;

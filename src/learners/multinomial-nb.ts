@@ -1,10 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { labelIndexOf } from './class-labels.js';
+import { classPredictions } from './class-labels.js';
 import { loadFloat64State, saveFloat64State } from '../tensors/index.js';
-import type { Json, LearnOptions, Learner, ModelDescription, Prediction, StepResult } from './learner.js';
+import type { Prediction } from './learner.js';
 import { registerLearner } from './learner-registry.js';
+import { SinglePassLearner } from './single-pass-learner.js';
 
 /** Parameters of {@link MultinomialNaiveBayes}; all JSON, all saved. */
 export interface MultinomialNbConfig {
@@ -25,29 +26,23 @@ export interface MultinomialNbConfig {
  * await nb.learn([[1, 0, 0, 0], [0, 0, 2, 1]], ['ham', 'spam']);
  * nb.predict([[0, 0, 1, 0]])[0].label; // 'spam'
  */
-export class MultinomialNaiveBayes implements Learner {
+export class MultinomialNaiveBayes extends SinglePassLearner<MultinomialNbConfig> {
   static readonly className = 'MultinomialNaiveBayes';
   readonly className = MultinomialNaiveBayes.className;
-  readonly predictsWhileLearning = true;
-  /** Counts are exact after one pass; another epoch would count every document again. */
-  readonly singlePass = true;
-  readonly featureSpec: FeatureSpec;
-  private readonly config: Required<MultinomialNbConfig>;
-  /** Per class: documents seen, total feature weight, then the weight of each feature (class-major). */
+  /** Per class: documents seen, total feature weight, then the weight of each feature (class-major); the saved state, as it is. */
+  private readonly state: Float64Array;
   private readonly docs: Float64Array;
   private readonly totals: Float64Array;
   private readonly counts: Float64Array;
 
   constructor(config: MultinomialNbConfig, state?: Float64Array) {
-    if (config.labels.length < 2) throw new ConfigError('labels', 'a classifier needs at least 2 labels');
-    this.config = { alpha: 1, ...config };
+    super({ alpha: 1, ...config }, 'classification');
     if (!(this.config.alpha > 0)) throw new ConfigError('alpha', `alpha must be positive, got ${this.config.alpha}`);
-    this.featureSpec = config.featureSpec;
     const k = config.labels.length;
-    const s = state ?? new Float64Array(2 * k + k * config.featureSpec.dim);
-    this.docs = s.subarray(0, k);
-    this.totals = s.subarray(k, 2 * k);
-    this.counts = s.subarray(2 * k);
+    this.state = state ?? new Float64Array(2 * k + k * config.featureSpec.dim);
+    this.docs = this.state.subarray(0, k);
+    this.totals = this.state.subarray(k, 2 * k);
+    this.counts = this.state.subarray(2 * k);
   }
 
   /**
@@ -85,22 +80,14 @@ export class MultinomialNaiveBayes implements Learner {
       const top = Math.max(...logp);
       const probs = logp.map((l) => Math.exp(l - top));
       const z = probs.reduce((a, b) => a + b, 0);
-      const scores: Record<string, number> = {};
-      let best = 0;
-      labels.forEach((l, c) => {
-        scores[l] = probs[c]! / z;
-        if (probs[c]! > probs[best]!) best = c;
-      });
-      return { label: labels[best]!, confidence: scores[labels[best]!]!, scores };
+      return classPredictions(probs.map((p) => p / z), labels)[0]!;
     });
   }
 
-  async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult> {
-    if (opts?.repeat) return { loss: 0, examples: 0 };
-    const before = this.predict(x);
+  protected learnRows(x: readonly (readonly number[])[], targets: readonly number[], weights?: readonly number[]): void {
     const dim = this.featureSpec.dim;
     x.forEach((row, n) => {
-      const c = labelIndexOf(this.config.labels, y[n]!);
+      const c = targets[n]!;
       const w = weights?.[n] ?? 1;
       this.docs[c]! += w;
       for (const { j, v } of this.termWeights(row)) {
@@ -108,40 +95,18 @@ export class MultinomialNaiveBayes implements Learner {
         this.totals[c]! += w * v;
       }
     });
-    const wrong = before.filter((p, n) => p.label !== String(y[n])).length;
-    return { loss: x.length ? wrong / x.length : 0, examples: x.length, predicted: before.map((p) => p.label!) };
   }
 
-  getConfig(): { [k: string]: Json } {
-    return JSON.parse(JSON.stringify(this.config)) as { [k: string]: Json };
+  protected parameterCount(): number {
+    return this.state.length;
   }
 
   async save(handler: tf.io.IOHandler): Promise<void> {
-    const k = this.config.labels.length;
-    const state = new Float64Array(2 * k + k * this.featureSpec.dim);
-    state.set(this.docs, 0);
-    state.set(this.totals, k);
-    state.set(this.counts, 2 * k);
-    await saveFloat64State(handler, 'streamtune-multinomial-nb', { multinomialNb: {} }, state);
+    await saveFloat64State(handler, 'streamtune-multinomial-nb', { multinomialNb: {} }, this.state);
   }
 
   static async load(config: MultinomialNbConfig, handler: tf.io.IOHandler): Promise<MultinomialNaiveBayes> {
     return new MultinomialNaiveBayes(config, (await loadFloat64State(handler)).state);
-  }
-
-  describe(): ModelDescription {
-    return {
-      className: this.className,
-      task: 'classification',
-      inputKind: this.featureSpec.kind,
-      inputDim: this.featureSpec.dim,
-      labels: [...this.config.labels],
-      parameters: this.counts.length + 2 * this.docs.length,
-    };
-  }
-
-  dispose(): void {
-    // Plain arrays: nothing to release.
   }
 }
 

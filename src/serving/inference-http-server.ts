@@ -8,7 +8,7 @@ import type { Metrics } from '../ops/index.js';
 import { encodeRestInfer, parseRestInfer, REST_FIELD_NAMES } from './oip-rest-codec.js';
 import { OIP_SERVER, type OpenInference } from './open-inference.js';
 import { httpsOptions, type TlsFiles } from './server-credentials.js';
-import { toHttpStatus, toStatus } from './to-status.js';
+import { toStatus } from './to-status.js';
 import { recordCall } from './unary-handler.js';
 
 export interface InferenceHttpOptions {
@@ -140,7 +140,7 @@ export class InferenceHttpServer {
       code = s.code;
       // A body over the size limit is 413 (gRPC says RESOURCE_EXHAUSTED for both).
       const tooLarge = err instanceof OverloadedError && err.context.limitBytes !== undefined;
-      answer = json(tooLarge ? 413 : toHttpStatus(s.code), { error: s.details });
+      answer = json(tooLarge ? 413 : s.httpStatus, { error: s.details });
     }
     this.metrics.predictInflight.dec({ method: route.method });
     recordCall(this.metrics, route.method, started, code);

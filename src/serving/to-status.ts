@@ -1,44 +1,31 @@
 import * as grpc from '@grpc/grpc-js';
-import { InvalidInputError, ModelNotFoundError, StreamtuneError } from '../core/index.js';
+import { StreamtuneError } from '../core/index.js';
 
-const BY_CODE: Record<string, grpc.status> = {
-  closed: grpc.status.UNAVAILABLE,
-  overloaded: grpc.status.RESOURCE_EXHAUSTED,
-  deadline_exceeded: grpc.status.DEADLINE_EXCEEDED,
-  unauthenticated: grpc.status.UNAUTHENTICATED,
-  permission_denied: grpc.status.PERMISSION_DENIED,
-  failed_precondition: grpc.status.FAILED_PRECONDITION,
+/**
+ * The one mapping from a streamtune error's `code` to what a caller sees: its
+ * gRPC status and, for the REST endpoints (KServe v2 answers errors as
+ * `{"error": …}`), that status's HTTP counterpart.
+ */
+const STATUS_BY_CODE: Record<string, { code: grpc.status; httpStatus: number }> = {
+  invalid_input: { code: grpc.status.INVALID_ARGUMENT, httpStatus: 400 },
+  model_not_found: { code: grpc.status.NOT_FOUND, httpStatus: 404 },
+  closed: { code: grpc.status.UNAVAILABLE, httpStatus: 503 },
+  overloaded: { code: grpc.status.RESOURCE_EXHAUSTED, httpStatus: 429 },
+  deadline_exceeded: { code: grpc.status.DEADLINE_EXCEEDED, httpStatus: 504 },
+  unauthenticated: { code: grpc.status.UNAUTHENTICATED, httpStatus: 401 },
+  permission_denied: { code: grpc.status.PERMISSION_DENIED, httpStatus: 403 },
+  failed_precondition: { code: grpc.status.FAILED_PRECONDITION, httpStatus: 400 },
 };
 
-/** Maps an error to the gRPC status the caller sees; only this edge knows gRPC codes. */
-export function toStatus(err: unknown): { code: grpc.status; details: string } {
-  if (err instanceof InvalidInputError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
-  if (err instanceof ModelNotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
-  if (err instanceof StreamtuneError && BY_CODE[err.code] !== undefined) return { code: BY_CODE[err.code]!, details: err.message };
-  return { code: grpc.status.INTERNAL, details: `internal error: ${(err as Error).message ?? String(err)}` };
-}
-
-/** The HTTP status of a gRPC status, for the REST endpoints (KServe v2 answers errors as `{"error": …}`). */
-export function toHttpStatus(code: grpc.status): number {
-  switch (code) {
-    case grpc.status.OK:
-      return 200;
-    case grpc.status.INVALID_ARGUMENT:
-    case grpc.status.FAILED_PRECONDITION:
-      return 400;
-    case grpc.status.UNAUTHENTICATED:
-      return 401;
-    case grpc.status.NOT_FOUND:
-      return 404;
-    case grpc.status.RESOURCE_EXHAUSTED:
-      return 429;
-    case grpc.status.CANCELLED:
-      return 499;
-    case grpc.status.UNAVAILABLE:
-      return 503;
-    case grpc.status.DEADLINE_EXCEEDED:
-      return 504;
-    default:
-      return 500;
-  }
+/**
+ * Maps an error to the gRPC status (and HTTP status) the caller sees; only this
+ * edge knows those codes. Anything else is INTERNAL (500).
+ *
+ * @example
+ * toStatus(new ModelNotFoundError('no model "iris"')); // { code: grpc.status.NOT_FOUND, httpStatus: 404, details: 'no model "iris"' }
+ */
+export function toStatus(err: unknown): { code: grpc.status; httpStatus: number; details: string } {
+  const known = err instanceof StreamtuneError ? STATUS_BY_CODE[err.code] : undefined;
+  if (known) return { ...known, details: (err as StreamtuneError).message };
+  return { code: grpc.status.INTERNAL, httpStatus: 500, details: `internal error: ${(err as Error).message ?? String(err)}` };
 }
