@@ -9,3 +9,4 @@ export * from './typed-emitter.js';
 export * from './rolling-window.js';
 export * from './load-config.js';
 export * from './training-config.js';
+export * from './serial-queue.js';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import kafkajs, { type Kafka, type Message } from 'kafkajs';
-import { ClosedError, ConfigError, InvalidInputError, type RegistryConfig } from '../core/index.js';
+import { ConfigError, InvalidInputError, SerialQueue, type RegistryConfig } from '../core/index.js';
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
 import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
@@ -76,8 +76,8 @@ export class KafkaRegistryPublisher {
   private readonly producer: LazyProducer;
   private readonly chunkBytes: number;
   private ready: Promise<void> | undefined;
-  /** The last publish queued: publishes run one after the other, in the order asked. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Publishes run one after the other, in the order asked. */
+  private readonly queue = new SerialQueue('the registry publisher');
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: KafkaRegistryPublisherOptions) {
@@ -99,7 +99,7 @@ export class KafkaRegistryPublisher {
    * the same bytes.
    */
   publish(model: string, version: string): Promise<RegistryManifest> {
-    return this.enqueue(() => this.publishNow(model, version));
+    return this.queue.run(() => this.publishNow(model, version));
   }
 
   private async publishNow(model: string, version: string): Promise<RegistryManifest> {
@@ -114,7 +114,7 @@ export class KafkaRegistryPublisher {
    * unpin, rollback), not after every version, or a stale copy would win.
    */
   publishState(model: string): Promise<void> {
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       await this.ensureTopic();
       const state = await this.o.store.readState(model);
       await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(state) }]);
@@ -123,15 +123,8 @@ export class KafkaRegistryPublisher {
 
   /** Finishes the publishes asked for, then disconnects (idempotent; concurrent calls share one promise). */
   close(): Promise<void> {
-    this.closing ??= this.queue.then(() => this.producer.close());
+    this.closing ??= this.queue.close().then(() => this.producer.close());
     return this.closing;
-  }
-
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closing) return Promise.reject(new ClosedError('the registry publisher'));
-    const run = this.queue.then(work);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Checks the topic once; a failure (broker away, a misconfigured topic) is tried again on the next call. */

@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import { ClosedError, FencedError } from '../core/index.js';
+import { FencedError, SerialQueue } from '../core/index.js';
 import { ensureRegistryTopic, sendVersionRecords, type VersionFiles } from './kafka-registry-publisher.js';
 import { DEFAULT_CHUNK_BYTES } from './registry-records.js';
 
@@ -50,10 +50,9 @@ const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIO
 export class RegistryTransactions {
   private readonly producers = new Map<number, { producer: Producer; ready: Promise<void> }>();
   private topicReady: Promise<void> | undefined;
-  private closed = false;
   private owned = new Set<number>();
   /** Transactions run one at a time (a producer has at most one open). */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue('the registry transactions');
 
   constructor(private readonly o: RegistryTransactionsOptions) {}
 
@@ -67,7 +66,7 @@ export class RegistryTransactions {
    * other holder and aborts its open transaction) and lets go of the others.
    */
   own(partitions: readonly number[]): Promise<void> {
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       this.owned = new Set(partitions);
       for (const [p, { producer }] of [...this.producers]) {
         if (partitions.includes(p)) continue;
@@ -85,7 +84,7 @@ export class RegistryTransactions {
    * now; any other failure aborts the transaction and is thrown as it is.
    */
   commit(partition: number, versions: readonly VersionFiles[], offset: string | null): Promise<void> {
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       if (versions.length === 0 && offset === null) return;
       this.topicReady ??= ensureRegistryTopic(this.o.kafka, this.o.registryTopic, this.o.chunkBytes ?? DEFAULT_CHUNK_BYTES).catch((err: unknown) => {
         this.topicReady = undefined;
@@ -120,8 +119,7 @@ export class RegistryTransactions {
 
   /** Disconnects every producer (open transactions are aborted by the broker). Idempotent. */
   async close(): Promise<void> {
-    this.closed = true;
-    await this.queue.catch(() => undefined);
+    await this.queue.close();
     const all = [...this.producers.values()];
     this.producers.clear();
     await Promise.all(all.map(({ producer }) => producer.disconnect().catch(() => undefined)));
@@ -151,12 +149,6 @@ export class RegistryTransactions {
     return entry.producer;
   }
 
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new ClosedError('the registry transactions'));
-    const run = this.queue.then(work);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
 }
 
 /** Whether a kafkajs error (or its cause) says the producer was fenced. */

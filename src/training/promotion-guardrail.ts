@@ -141,29 +141,13 @@ export class PromotionGuardrail {
       // Held to the best promoted so far, not only to the current one, so that a run
       // of candidates each a little worse (e.g. slowly poisoned labels) cannot creep down.
       const reference = Math.max(c.holdoutScore, this.bestHoldout);
-      const promoted = score >= reference - tolerance;
-      return {
-        promoted,
-        mode: 'holdout',
-        candidate: score,
-        serving: reference,
-        servingVersion: c.meta.version,
-        events: this.opts.holdout.length,
-        reason: promoted ? 'not worse on the holdout set' : `holdout accuracy ${score.toFixed(3)} is more than ${tolerance} below ${reference.toFixed(3)} (best promoted)`,
-      };
+      return compared('holdout', score, reference, tolerance, { servingVersion: c.meta.version, events: this.opts.holdout.length }, 'not worse on the holdout set', (d) =>
+        `holdout accuracy ${d} below ${reference.toFixed(3)} (best promoted)`);
     }
     if (events < this.minEvents) return { promoted: true, mode: 'prequential', candidate: -1, serving: -1, ...base, reason: `only ${events} events to compare on (need ${this.minEvents})` };
-    const cand = this.candHits / events;
     const serv = this.champHits / events;
-    const promoted = cand >= serv - tolerance;
-    return {
-      promoted,
-      mode: 'prequential',
-      candidate: cand,
-      serving: serv,
-      ...base,
-      reason: promoted ? 'not worse on the same recent events' : `accuracy ${cand.toFixed(3)} is more than ${tolerance} below the serving version's ${serv.toFixed(3)} on the same ${events} events`,
-    };
+    return compared('prequential', this.candHits / events, serv, tolerance, base, 'not worse on the same recent events', (d) =>
+      `accuracy ${d} below the serving version's ${serv.toFixed(3)} on the same ${events} events`);
   }
 
   /** Records the decision for the saved version; a promoted one becomes the champion. */
@@ -192,4 +176,18 @@ export class PromotionGuardrail {
     this.champion?.learner.dispose();
     this.champion = null;
   }
+}
+
+/** A decision from two scores: promoted unless the candidate is more than `tolerance` below the reference. */
+function compared(
+  mode: 'holdout' | 'prequential',
+  candidate: number,
+  serving: number,
+  tolerance: number,
+  base: { servingVersion: string | null; events: number },
+  okReason: string,
+  worse: (drop: string) => string,
+): PromotionDecision {
+  const promoted = candidate >= serving - tolerance;
+  return { promoted, mode, candidate, serving, ...base, reason: promoted ? okReason : worse(`${candidate.toFixed(3)} is more than ${tolerance}`) };
 }
