@@ -1,6 +1,6 @@
 import { MODEL_NAME } from '../core/index.js';
 import { decodeParsed, rejectedRecord, type BadRecord, type DecodedRecord, type DecodeTarget } from '../features/index.js';
-import { decodeEvent, type RawRecord } from '../ingest/index.js';
+import { decodeEvent, type DeadLetter, type RawRecord } from '../ingest/index.js';
 
 /** Where a record goes: its model's member and the decoded event, or the dead letter it becomes. */
 export type Routed<M> = { ok: true; model: string; member: M; decoded: DecodedRecord } | { ok: false; model: string; bad: BadRecord };
@@ -42,4 +42,18 @@ export async function routeRecord<M extends { target: DecodeTarget }>(record: Ra
     return { ok: false, model, bad: { ok: false, record, reason: 'unknown_model', message } };
   }
   return { ok: true, model, member, decoded: decodeParsed(record, event, member.target) };
+}
+
+/** Sends records to the dead-letter topic with their reasons, acks them, and counts them by reason. */
+export async function deadLetter(
+  letters: readonly BadRecord[],
+  o: { deadLetters: { send(letters: DeadLetter[]): Promise<void> }; ack(record: RawRecord): void },
+): Promise<Record<string, number>> {
+  await o.deadLetters.send(letters.map((b) => ({ record: b.record, reason: b.reason, message: b.message })));
+  const byReason: Record<string, number> = {};
+  for (const b of letters) {
+    byReason[b.reason] = (byReason[b.reason] ?? 0) + 1;
+    o.ack(b.record);
+  }
+  return byReason;
 }

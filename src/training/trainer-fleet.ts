@@ -1,9 +1,11 @@
-import { FencedError, ModelNotFoundError, type TrainingConfig } from '../core/index.js';
+import { ModelNotFoundError, type TrainingConfig } from '../core/index.js';
 import type { StagedVersion } from '../registry/index.js';
 import type { BadRecord, DecodedRecord } from '../features/index.js';
 import { tpKey, type RawRecord } from '../ingest/index.js';
 import { CommitFloor } from './commit-floor.js';
-import { routeRecord } from './route-record.js';
+import { FleetCommits } from './fleet-commits.js';
+import { GroupAssignment } from './group-assignment.js';
+import { deadLetter, routeRecord } from './route-record.js';
 import { openMember, restoreNewest, type Member, type MemberDeps } from './fleet-member.js';
 import { rejectedStats } from './trainer-stats.js';
 import type { OnlineTrainer } from './online-trainer.js';
@@ -67,21 +69,16 @@ export class TrainerFleet {
   private readonly members = new Map<string, Member>();
   private readonly floor = new CommitFloor();
   private readonly now: () => number;
-  /** `topic/partition` keys this member reads (null before the first assignment: nothing arrives then). */
-  private assigned: Set<string> | null = null;
-  private assignmentChanged = false;
-  private assignedPartitions: number[] = [];
+  private readonly group = new GroupAssignment();
   /** Models whose newest version failed to load, and until when they are not tried again. */
   private readonly broken = new Map<string, number>();
-  private rebalancing = false;
-  private committed = '';
-  private lastCommitAt: number;
+  private readonly commits: FleetCommits;
   /** Totals since start (for summaries and tests). */
-  readonly totals = { routed: 0, unknownModel: 0, wrongModel: 0, rejected: 0, dropped: 0, loaded: 0, unloaded: 0, discarded: 0, commits: 0 };
+  readonly totals = { routed: 0, unknownModel: 0, wrongModel: 0, rejected: 0, dropped: 0, loaded: 0, unloaded: 0, discarded: 0 };
 
   constructor(private readonly o: TrainerFleetOptions) {
     this.now = o.now ?? Date.now;
-    this.lastCommitAt = this.now();
+    this.commits = new FleetCommits({ commit: o.commit, log: o.log, now: this.now }, this.floor, this.group);
   }
 
   /** Names of the models loaded now. */
@@ -96,27 +93,25 @@ export class TrainerFleet {
 
   /** The group is rebalancing: no checkpoint until the new assignment is known (a partition may move to another trainer). */
   revoke(): void {
-    this.rebalancing = true;
+    this.group.revoke();
   }
 
   /** The group gave this member these partitions of the topic (takes effect at the next step). */
   assign(topic: string, partitions: readonly number[]): void {
-    this.assigned = new Set(partitions.map((p) => tpKey(topic, p)));
-    this.assignedPartitions = [...partitions];
-    this.assignmentChanged = true;
-    this.rebalancing = false;
+    this.group.assign(topic, partitions);
   }
 
   /** Routes, decodes and learns one micro-batch of raw records; an empty batch is a clock tick. */
   async step(batch: readonly RawRecord[]): Promise<void> {
-    if (this.assignmentChanged) await this.applyAssignment();
+    const change = this.group.takeChange();
+    if (change) await this.applyAssignment(change);
     const now = this.now();
     const routed = new Map<string, DecodedRecord[]>();
     const letters: BadRecord[] = [];
     const missing = new Set<string>();
     for (const record of batch) {
       const key = tpKey(record.topic, record.partition);
-      if (this.assigned && !this.assigned.has(key)) {
+      if (!this.group.reads(key)) {
         // Fetched before this member lost the partition: its new reader has it from the committed offset.
         this.o.ack(record);
         this.totals.dropped++;
@@ -144,10 +139,15 @@ export class TrainerFleet {
       list.push(decoded);
       this.totals.routed++;
     }
-    if (letters.length > 0) await this.deadLetter(letters);
+    if (letters.length > 0) {
+      const byReason = await deadLetter(letters, this.o);
+      // Records no model took on are reported as the default model's rejects.
+      this.o.onStats?.(rejectedStats(this.o.defaultModel, this.o.topic, byReason));
+      this.totals.rejected += letters.length;
+    }
     for (const record of batch) {
       const key = tpKey(record.topic, record.partition);
-      if (!this.assigned || this.assigned.has(key)) this.floor.passed(key, record.offset);
+      if (this.group.reads(key)) this.floor.passed(key, record.offset);
     }
     for (const [model, list] of routed) {
       const member = this.members.get(model);
@@ -172,7 +172,7 @@ export class TrainerFleet {
       if (member.trainer.unsaved === 0 && member.pending.length === 0) this.floor.clean(model);
     }
     await this.unloadIdle(now);
-    if (now - this.lastCommitAt >= this.o.training.versionEveryMs) await this.commit();
+    if (now - this.commits.lastAt >= this.o.training.versionEveryMs) await this.commits.commit();
   }
 
   /** Learns the events held for each model, saves a checkpoint of every model that learned since its last one, then commits (on close). */
@@ -184,7 +184,7 @@ export class TrainerFleet {
       if (!(await this.deletedOn(model, () => member.trainer.saveVersion()))) continue;
       if (member.trainer.unsaved === 0) this.floor.clean(model);
     }
-    await this.commit();
+    await this.commits.commit();
   }
 
   /** Releases every model (learners and guardrail copies). */
@@ -217,7 +217,7 @@ export class TrainerFleet {
       // Everything this model took on is in the checkpoint just made durable (or about to be published, with the offsets).
       commit: async (staged) => {
         this.floor.clean(model);
-        await this.commit(staged);
+        await this.commits.commit(staged);
       },
       mayCheckpoint: () => this.mayCheckpoint(model),
       onRollback: (r) => this.o.onRollback?.({ model, ...r }),
@@ -231,17 +231,14 @@ export class TrainerFleet {
 
   /** A checkpoint may be written only while every partition the model learned from since its last one is still this member's. */
   private mayCheckpoint(model: string): boolean {
-    if (this.rebalancing) return false;
-    const assigned = this.assigned;
-    return assigned === null || this.floor.partitionsOf(model).every((k) => assigned.has(k));
+    return !this.group.rebalancing && this.floor.partitionsOf(model).every((k) => this.group.reads(k));
   }
 
   /** After a (re)assignment: drop models whose unsaved learning is on a lost partition; the others restore the newest checkpoint. */
-  private async applyAssignment(): Promise<void> {
-    this.assignmentChanged = false;
-    await this.o.owned?.(this.assignedPartitions);
-    this.committed = '';
-    const assigned = this.assigned ?? new Set<string>();
+  private async applyAssignment(partitions: number[]): Promise<void> {
+    await this.o.owned?.(partitions);
+    this.commits.forget();
+    const assigned = this.group.assigned;
     for (const [model, member] of [...this.members]) {
       if (this.floor.partitionsOf(model).some((k) => !assigned.has(k))) {
         this.release(model);
@@ -297,34 +294,5 @@ export class TrainerFleet {
     member.trainer.learner.dispose();
   }
 
-  /** Dead-letters records no model took on, and reports them as the default model's rejects. */
-  private async deadLetter(letters: BadRecord[]): Promise<void> {
-    await this.o.deadLetters.send(letters.map((b) => ({ record: b.record, reason: b.reason, message: b.message })));
-    const rejected: Record<string, number> = {};
-    for (const b of letters) {
-      rejected[b.reason] = (rejected[b.reason] ?? 0) + 1;
-      this.o.ack(b.record);
-    }
-    this.totals.rejected += letters.length;
-    this.o.onStats?.(rejectedStats(this.o.defaultModel, this.o.topic, rejected));
-  }
 
-  /** Commits what the {@link CommitFloor} allows on the partitions this member reads; a failed commit is retried later (reading again is safe). */
-  private async commit(staged?: StagedVersion): Promise<void> {
-    this.lastCommitAt = this.now();
-    if (this.rebalancing && !staged) return;
-    const assigned = this.assigned;
-    const offsets = Object.fromEntries(Object.entries(this.floor.offsets()).filter(([k]) => !assigned || assigned.has(k)));
-    const key = JSON.stringify(offsets);
-    if (!staged && (key === this.committed || key === '{}')) return;
-    try {
-      await this.o.commit(offsets, staged ? [staged] : []);
-      this.committed = key;
-      this.totals.commits++;
-    } catch (err) {
-      // A version not published stops this trainer (restarted, it learns those events again); so does a fence.
-      if (staged || err instanceof FencedError) throw err;
-      this.o.log?.(`committing offsets ${key} failed (retried with the next checkpoint): ${(err as Error).message}`, 'warn');
-    }
-  }
 }

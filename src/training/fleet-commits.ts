@@ -1,0 +1,54 @@
+import { FencedError } from '../core/index.js';
+import type { StagedVersion } from '../registry/index.js';
+import type { CommitFloor } from './commit-floor.js';
+import type { GroupAssignment } from './group-assignment.js';
+
+export interface FleetCommitsOptions {
+  /** Commits group offsets, with the versions to publish first (see TrainerFleetOptions.commit). */
+  commit(offsets: Record<string, string>, versions: StagedVersion[]): Promise<void>;
+  log?(line: string, level?: 'info' | 'warn'): void;
+  now: () => number;
+}
+
+/**
+ * A trainer fleet's group commits: what the {@link CommitFloor} allows on the
+ * partitions this member reads, never during a rebalance, never the same offsets
+ * twice. A failed offsets-only commit is logged and retried with the next one
+ * (reading again is safe); a commit that carries a version, or a fence, throws.
+ */
+export class FleetCommits {
+  private last = '';
+  /** When the last commit was tried. */
+  lastAt: number;
+  count = 0;
+
+  constructor(
+    private readonly o: FleetCommitsOptions,
+    private readonly floor: CommitFloor,
+    private readonly group: GroupAssignment,
+  ) {
+    this.lastAt = o.now();
+  }
+
+  /** Forgets what was committed (after a reassignment, the same offsets may need committing again). */
+  forget(): void {
+    this.last = '';
+  }
+
+  async commit(staged?: StagedVersion): Promise<void> {
+    this.lastAt = this.o.now();
+    if (this.group.rebalancing && !staged) return;
+    const offsets = Object.fromEntries(Object.entries(this.floor.offsets()).filter(([k]) => this.group.reads(k)));
+    const key = JSON.stringify(offsets);
+    if (!staged && (key === this.last || key === '{}')) return;
+    try {
+      await this.o.commit(offsets, staged ? [staged] : []);
+      this.last = key;
+      this.count++;
+    } catch (err) {
+      // A version not published stops the trainer (restarted, it learns those events again); so does a fence.
+      if (staged || err instanceof FencedError) throw err;
+      this.o.log?.(`committing offsets ${key} failed (retried with the next checkpoint): ${(err as Error).message}`, 'warn');
+    }
+  }
+}
