@@ -4,7 +4,7 @@
  * reports stats and new versions to its parent over IPC and stops cleanly (last
  * version of each model saved, offsets committed) on a `stop` message.
  */
-import { loadConfig, ModelNotFoundError, selectBackend, type Config } from '../core/index.js';
+import { loadConfig, ModelNotFoundError, selectBackend, StreamtuneError, type Config } from '../core/index.js';
 import { createKafka, readEventsJsonl } from '../ingest/index.js';
 import { ensureModelsTopic, ModelAnnouncer, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startFleetLearning } from '../training/fleet-learning.js';
@@ -19,6 +19,15 @@ import { needsConv, type Example } from '../learners/index.js';
  */
 const send = (m: TrainerMessage): void => {
   if (process.connected) process.send!(m, undefined, {}, () => undefined);
+};
+
+/**
+ * The `error` message for `err`: a streamtune error keeps its code and flag, so the
+ * parent tells a bad setting (not retriable) from a broker that went away.
+ */
+const failure = (err: unknown, prefix = ''): TrainerMessage => {
+  const message = `${prefix}${(err as Error)?.message ?? String(err)}`;
+  return err instanceof StreamtuneError ? { type: 'error', message, code: err.code, retriable: err.retriable } : { type: 'error', message };
 };
 
 /** Set once learning runs: saves, commits and exits. */
@@ -124,7 +133,7 @@ async function main(): Promise<void> {
       send({ type: 'stopped' });
       process.exit(0);
     } catch (err) {
-      send({ type: 'error', message: `stopping: ${(err as Error).message}` });
+      send(failure(err, 'stopping: '));
       process.exit(1);
     }
   };
@@ -133,13 +142,13 @@ async function main(): Promise<void> {
   // The server handles Ctrl-C and sends `stop`; do not die first.
   process.on('SIGINT', () => undefined);
   fl.done.catch((err: unknown) => {
-    send({ type: 'error', message: (err as Error).message });
+    send(failure(err));
     process.exit(1);
   });
 }
 
 main().catch((err: unknown) => {
-  send({ type: 'error', message: (err as Error).message });
+  send(failure(err));
   process.exitCode = 1;
   setTimeout(() => process.exit(1), 100).unref();
 });

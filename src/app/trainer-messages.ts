@@ -13,7 +13,8 @@ export type TrainerMessage =
   | { type: 'rollback'; model: string; from: string; to: string; reason: string }
   /** A line for the server's log; `warn` for what an operator should see (kafkajs errors, failed announcements). */
   | { type: 'log'; line: string; level?: 'info' | 'warn' }
-  | { type: 'error'; message: string }
+  /** `code` and `retriable` of a streamtune error (a bad setting: not retriable); none for any other error. */
+  | { type: 'error'; message: string; code?: string; retriable?: boolean }
   | { type: 'stopped' };
 
 /** Messages from the server to its trainer process. */

@@ -62,7 +62,11 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
     super();
   }
 
-  /** Forks the trainer and resolves once it consumes (or rejects with its error). */
+  /**
+   * Forks the trainer and resolves once it consumes, or rejects with its error:
+   * the trainer's own `code` and `retriable` flag when it failed on a streamtune
+   * error (a bad setting is not retriable), else retriable.
+   */
   start(timeoutMs = 120_000): Promise<void> {
     const { file, execArgv } = entry();
     const child = fork(file, [], {
@@ -72,7 +76,7 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
     });
     this.child = child;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StreamtuneError('trainer_timeout', `trainer did not start within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new StreamtuneError('trainer_timeout', `trainer did not start within ${timeoutMs} ms`, { retriable: true })), timeoutMs);
       // One case per message type, so each emit is checked against TrainerProcessEvents.
       child.on('message', (m: TrainerMessage) => {
         switch (m.type) {
@@ -87,7 +91,8 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
           case 'error':
             clearTimeout(timer);
             this.emit('error-message', m.message);
-            reject(new StreamtuneError('trainer_failed', `trainer failed: ${m.message}`));
+            // The trainer's own error code and flag: a bad setting is not retriable, a broker error is.
+            reject(new StreamtuneError(m.code ?? 'trainer_failed', `trainer failed: ${m.message}`, { retriable: m.retriable ?? true }));
             break;
           case 'stats':
             this.emit('stats', m);
@@ -109,7 +114,7 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
         this.emit('exit', code, signal);
-        reject(new StreamtuneError('trainer_exited', `trainer exited (code ${code}, signal ${signal}) before it was ready`));
+        reject(new StreamtuneError('trainer_exited', `trainer exited (code ${code}, signal ${signal}) before it was ready`, { retriable: true }));
       });
     });
   }

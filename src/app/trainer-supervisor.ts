@@ -15,6 +15,15 @@ export interface TrainerSupervisorOptions {
   stableAfterMs?: number;
   /** How long a trainer may take to start consuming. @defaultValue 120_000 */
   startTimeoutMs?: number;
+  /**
+   * Whether a failed start is the user's to fix (a bad setting, a registry with no
+   * model), so that retrying cannot help. Asked until a trainer first consumes;
+   * when it says so, supervision ends with `gave-up`.
+   * @defaultValue never: every failure is retried (a server serves on whatever learning does)
+   */
+  fatalAtStart?: (err: unknown) => boolean;
+  /** What goes on while no trainer consumes, for the failed-start warning. @defaultValue 'serving goes on' */
+  meanwhile?: string;
 }
 
 /** What a {@link TrainerSupervisor} emits. */
@@ -25,6 +34,8 @@ export interface TrainerSupervisorEvents {
   up: (trainer: TrainerProcess) => void;
   /** A running trainer exited; the next one starts in `delayMs`. */
   exited: (e: { code: number | null; signal: NodeJS.Signals | null; delayMs: number }) => void;
+  /** The first start failed on the user's mistake (see `fatalAtStart`): supervision has ended. */
+  'gave-up': (err: unknown) => void;
 }
 
 /**
@@ -33,7 +44,8 @@ export interface TrainerSupervisorEvents {
  * after 1 s, 2 s, 4 s … at most 30 s; the backoff starts over once a trainer
  * makes progress (saves a version) or runs for a minute. Before each start the
  * broker is asked, so an outage costs a cheap probe per attempt, not a trainer
- * fork. It never gives up and never throws: serving goes on while learning waits.
+ * fork. It never throws, and gives up only on a first start that `fatalAtStart`
+ * calls the user's mistake: serving (or `streamtune learn`) goes on while learning waits.
  *
  * Logs: a trainer exit at error level, a failed attempt at warn level (the same
  * failure again at debug level, so an outage is one line), and the recovery.
@@ -46,6 +58,7 @@ export interface TrainerSupervisorEvents {
 export class TrainerSupervisor extends TypedEmitter<TrainerSupervisorEvents> {
   private current: TrainerProcess | undefined;
   private loop: Promise<void> | undefined;
+  private started: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
@@ -58,11 +71,12 @@ export class TrainerSupervisor extends TypedEmitter<TrainerSupervisorEvents> {
     return this.current;
   }
 
-  /** Starts supervising; resolves once the first attempt consumes or has failed. */
+  /** Starts supervising; resolves once the first attempt consumes or has failed. Idempotent. */
   start(): Promise<void> {
-    return new Promise((settled) => {
-      this.loop ??= this.run(settled);
+    this.started ??= new Promise((settled) => {
+      this.loop = this.run(settled);
     });
+    return this.started;
   }
 
   private delay(failures: number): number {
@@ -73,6 +87,7 @@ export class TrainerSupervisor extends TypedEmitter<TrainerSupervisorEvents> {
     const { logger } = this.o;
     let failures = 0;
     let problem = '';
+    let everUp = false;
     while (!this.closing) {
       let delayMs: number;
       try {
@@ -93,6 +108,7 @@ export class TrainerSupervisor extends TypedEmitter<TrainerSupervisorEvents> {
         }
         if (problem) logger.info(`trainer consuming again after ${failures} failed attempt(s)`, { event: 'trainer_recovered' });
         problem = '';
+        everUp = true;
         const upAt = Date.now();
         this.emit('up', trainer);
         settled();
@@ -104,11 +120,15 @@ export class TrainerSupervisor extends TypedEmitter<TrainerSupervisorEvents> {
         this.emit('exited', { code, signal, delayMs });
       } catch (err) {
         if (this.closing) break;
+        if (!everUp && this.o.fatalAtStart?.(err)) {
+          this.emit('gave-up', err);
+          break;
+        }
         delayMs = this.delay(failures++);
         const error = err as Error;
         // One line per kind of failure, not one per attempt: an outage of an hour is one warning.
         const log = error.message === problem ? logger.debug.bind(logger) : logger.warn.bind(logger);
-        log(`trainer not started: ${error.message}; serving goes on, learning starts when this is fixed (next attempt in ${delayMs} ms, then every ≤ ${this.delay(99) / 1000} s)`, {
+        log(`trainer not started: ${error.message}; ${this.o.meanwhile ?? 'serving goes on'}, learning starts when this is fixed (next attempt in ${delayMs} ms, then every ≤ ${this.delay(99) / 1000} s)`, {
           event: 'trainer_start_failed',
           attempt: failures,
         });

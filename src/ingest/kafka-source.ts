@@ -27,6 +27,8 @@ export interface KafkaSourceOptions {
   onPartitions?: (partitions: number[]) => void;
   /** Called when the group starts a rebalance: this member may lose partitions. */
   onRebalancing?: () => void;
+  /** How often a topic the brokers do not know yet is asked for again. @defaultValue 1000 */
+  topicRetryMs?: number;
 }
 
 /**
@@ -101,7 +103,7 @@ export class KafkaSource {
       this.consumer.on(this.consumer.events.REBALANCING, () => this.opts.onRebalancing?.());
       (async () => {
         await this.consumer.connect();
-        await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
+        if (!(await this.subscribeWhenKnown())) return;
         await this.consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -136,6 +138,28 @@ export class KafkaSource {
         });
       })().catch((err: unknown) => subscriber.error(err));
     });
+  }
+
+  /**
+   * Subscribes once the brokers know the topic: on a fresh cluster the broker asked
+   * may hear of a topic just created a little after the one that created it, and a
+   * topic someone else creates may come later still. Waits (one warning, then a
+   * try every `topicRetryMs`) until then or until `stop()`; false when stopped first.
+   */
+  private async subscribeWhenKnown(): Promise<boolean> {
+    const { topic } = this.opts;
+    for (let told = false; ; told = true) {
+      try {
+        await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
+        return true;
+      } catch (err) {
+        const type = (err as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+        if (!told) this.consumer.logger().warn(`topic ${topic} not known to the brokers yet (${type}): waiting for it`, { topic });
+      }
+      await new Promise((r) => setTimeout(r, this.opts.topicRetryMs ?? 1000));
+      if (this.stopped) return false;
+    }
   }
 
   /** Marks a record done, so the consumer may fetch more. */

@@ -1,5 +1,6 @@
-import { TrainerProcess } from '../../app/index.js';
-import { loadConfig, ConfigError } from '../../core/index.js';
+import { TrainerProcess, TrainerSupervisor } from '../../app/index.js';
+import { loadConfig, loggerFromEnv, ConfigError, StreamtuneError } from '../../core/index.js';
+import { probeBrokers } from '../../ingest/index.js';
 import { type Command, commonOverrides } from '../args.js';
 import { usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
@@ -18,7 +19,14 @@ saves a checkpoint version (weights + Kafka offsets) every N steps or T ms, anno
 the models topic for replicas started with \`streamtune serve --follow\`.
 Scale out: run several in one group (same \`kafka.groupId\`); events are partitioned by model, so
 the group splits the models, and when one trainer dies the others take its partitions
-over, each model from its last checkpoint. Ctrl-C saves and commits.
+over, each model from its last checkpoint.
+
+The trainer runs in a child process that learn restarts whenever it dies (after 1 s,
+2 s, … at most 30 s; one line says why), from each model's newest checkpoint; a labels
+topic the brokers do not know yet is waited for, and a broker that goes away is asked
+again until it answers. learn exits non-zero only on a mistake of yours, found at start
+(a bad flag or config key, brokers that do not answer, a registry with no model), in one
+line that names it. Ctrl-C (or SIGTERM) saves, commits and exits 0.
 
 Example:
   KAFKA_BROKERS=127.0.0.1:19092 streamtune learn --model digits --registry /shared/registry
@@ -29,20 +37,43 @@ Example:
     const overrides = commonOverrides(values);
     if (typeof values.models === 'string') overrides.training = { models: values.models.split(',').filter(Boolean) };
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
+    const logger = loggerFromEnv(process.env);
     if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'learning needs Kafka brokers (--brokers or KAFKA_BROKERS)');
     await usableBrokers(config.kafka.brokers);
-    const trainer = new TrainerProcess(config);
+    const supervisor = new TrainerSupervisor({
+      create: () => new TrainerProcess(config),
+      probe: () => probeBrokers(config.kafka.brokers),
+      logger,
+      meanwhile: 'learn keeps running',
+      // Only a setting the user got wrong ends learn (a streamtune error that is not retriable:
+      // a bad key, an unusable backend, no model in the registry), and only at the first start.
+      fatalAtStart: (err) => err instanceof StreamtuneError && !err.retriable,
+    });
     let learned = 0;
-    trainer.on('stats', (m) => (learned += m.stats.learned));
-    trainer.on('version', (m) =>
-      process.stderr.write(`checkpoint ${m.meta.model}@${m.meta.version}: ${m.meta.examplesSeen} examples, offsets ${JSON.stringify(m.meta.offsets)}\n`),
-    );
-    trainer.on('log', (m) => process.stderr.write(`${m.line}\n`));
-    const stopped = onShutdown(() => trainer.stop());
-    await trainer.start();
-    process.stderr.write(`learning ${trainer.models.join(', ')} (and models added later) from ${config.kafka.labelsTopic} (backend ${trainer.backend}, pid ${trainer.pid}); Ctrl-C stops\n`);
-    await Promise.race([stopped, new Promise<void>((resolve) => trainer.once('exit', () => resolve()))]);
-    process.stderr.write(`stopped after learning ${learned} events\n`);
+    let starts = 0;
+    supervisor.on('spawned', (trainer) => {
+      trainer.on('stats', (m) => (learned += m.stats.learned));
+      trainer.on('version', (m) => logger.info(`checkpoint ${m.meta.model}@${m.meta.version}: ${m.meta.examplesSeen} examples, offsets ${JSON.stringify(m.meta.offsets)}`));
+      trainer.on('log', (m) => (m.level === 'warn' ? logger.warn(m.line) : logger.info(m.line)));
+      // Why a running trainer is about to exit; a failed start is the supervisor's to report.
+      trainer.on('error-message', (message) => {
+        if (trainer.ready) logger.error(`trainer error: ${message}`, { event: 'trainer_error' });
+      });
+    });
+    supervisor.on('up', (trainer) => {
+      if (starts++ === 0) {
+        logger.info(`learning ${trainer.models.join(', ')} (and models added later) from ${config.kafka.labelsTopic} (backend ${trainer.backend}, pid ${trainer.pid}); Ctrl-C stops`, { event: 'trainer_up', pid: trainer.pid });
+      } else {
+        logger.info(`trainer restarted (pid ${trainer.pid}): learning again from each model's newest checkpoint`, { event: 'trainer_up', pid: trainer.pid, restarts: starts - 1 });
+      }
+    });
+    // Listened to before anything can happen: a mistake found at start ends learn with its error line.
+    const gaveUp = new Promise<never>((_, reject) => supervisor.once('gave-up', reject));
+    const stopped = onShutdown(() => supervisor.close());
+    const ended = Promise.race([stopped, gaveUp]);
+    await supervisor.start();
+    await ended;
+    logger.info(`stopped after learning ${learned} events`);
     return 0;
   },
 };
