@@ -1,6 +1,6 @@
 import { TrainerProcess, TrainerSupervisor } from '../../app/index.js';
 import { loadConfig, loggerFromEnv, ConfigError, StreamtuneError } from '../../core/index.js';
-import { probeBrokers } from '../../ingest/index.js';
+import { checkBrokers } from '../../ingest/index.js';
 import { type Command, commonOverrides } from '../args.js';
 import { usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
@@ -42,7 +42,7 @@ Example:
     await usableBrokers(config.kafka.brokers);
     const supervisor = new TrainerSupervisor({
       create: () => new TrainerProcess(config),
-      probe: () => probeBrokers(config.kafka.brokers),
+      probe: () => checkBrokers(config.kafka.brokers),
       logger,
       meanwhile: 'learn keeps running',
       // Only a setting the user got wrong ends learn (a streamtune error that is not retriable:
