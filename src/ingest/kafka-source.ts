@@ -101,6 +101,11 @@ export class KafkaSource {
         else this.seekTo(offsets);
       });
       this.consumer.on(this.consumer.events.REBALANCING, () => this.opts.onRebalancing?.());
+      // kafkajs restarts a crashed consumer itself unless the error is not retriable; then it stops
+      // for good, and the stream must end with that error (the trainer exits and is restarted).
+      this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart && !this.stopped) subscriber.error(payload.error);
+      });
       (async () => {
         await this.consumer.connect();
         if (!(await this.subscribeWhenKnown())) return;
