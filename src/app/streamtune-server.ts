@@ -7,11 +7,12 @@ import { checkBrokers, createKafka } from '../ingest/index.js';
 import { ensureModelsTopic, ModelFollower, startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
-import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
+import type { TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
 import { ServedModels } from './served-models.js';
 import { TrainerProcess } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
+import { relayTrainer } from './trainer-relay.js';
 import { needsConv } from '../learners/index.js';
 
 
@@ -197,7 +198,9 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       logger: this.logger.child({ model }),
     });
     this.supervisor = supervisor;
-    supervisor.on('spawned', (trainer) => this.relay(trainer));
+    supervisor.on('spawned', (trainer) =>
+      relayTrainer(trainer, { config, metrics: this.metrics, logger: this.logger, operatorLog: this.operatorLog, models: this.models, onStats: (st) => this.emit('stats', st) }),
+    );
     supervisor.on('up', (trainer) => {
       this.metrics.trainerUp.set({ model }, 1);
       this.log(`trainer consuming ${config.kafka.labelsTopic} from ${config.kafka.brokers.join(',')} (backend ${trainer.backend}, pid ${trainer.pid})`);
@@ -214,55 +217,6 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     });
     void this.startLagMonitor();
     await supervisor.start();
-  }
-
-  /** Relays one trainer process's messages to metrics, logs, swaps and rollbacks. */
-  private relay(trainer: TrainerProcess): void {
-    const { config } = this;
-    trainer.on('stats', (m) => {
-      applyStats(this.metrics, m.stats);
-      // The step awaited the dead-letter producer before it sent its stats: these records are in the topic.
-      const dead = Object.values(m.stats.rejected).reduce((a, b) => a + b, 0);
-      if (dead > 0) this.metrics.dlqMessages.inc({ topic: config.kafka.dlqTopic }, dead);
-      this.operatorLog.stats(m.stats, this.fleet.has(m.stats.model) ? (this.fleet.get(m.stats.model).holder.version ?? '') : '');
-      this.emit('stats', m.stats);
-    });
-    trainer.on('version', (m) => {
-      const model = m.meta.model;
-      this.metrics.versionsCreated.inc({ model });
-      if (!this.models.wants(model)) return;
-      void this.models.addModel(model, { waitForVersion: true }).then(async (served) => {
-        if (!served) return;
-        if (m.meta.promotion?.promoted === false) {
-          const p = m.meta.promotion;
-          if (!p.reason.startsWith('serving version rolled back')) this.metrics.guardrailRejections.inc({ model });
-          this.logger.warn(`${model}@${m.meta.version} not promoted (${p.mode}: candidate ${p.candidate.toFixed(3)} vs serving ${p.serving.toFixed(3)}): ${p.reason}`, {
-            event: 'rejection',
-            model,
-            version: m.meta.version,
-          });
-          served.control.noteRejected(m.meta);
-          return;
-        }
-        await this.models.swapNewest(served, m.meta.version, m.eventTimestamps ?? []);
-      });
-    });
-    trainer.on('rollback', (m) => {
-      const model = m.model ?? config.model;
-      if (!this.fleet.has(model)) return;
-      this.metrics.rollbacks.inc({ model, trigger: 'guardrail' });
-      this.logger.warn(`rolling back ${model} from ${m.from} to ${m.to}: ${m.reason}`, { event: 'rollback_requested', model, version: m.to, previous: m.from });
-      this.fleet
-        .get(model)
-        .control.rollback(m.reason, m.to)
-        .catch((err: unknown) => this.logger.error(`rollback failed: ${(err as Error).message}`, { event: 'rollback_failed', model }));
-    });
-    trainer.on('log', (m) => (m.level === 'warn' ? this.logger.warn(`trainer: ${m.line}`) : this.log(`trainer: ${m.line}`)));
-    // A trainer that fails before it consumes is reported by the supervisor, once per kind of failure.
-    trainer.on('error-message', (message) => {
-      if (trainer.ready) this.logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model });
-    });
-    trainer.on('ready', (m) => this.metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1));
   }
 
   /** Consumer lag from the broker's offsets; a broker that cannot answer now is retried at each interval. */
