@@ -33,6 +33,8 @@ export interface CheckpointerOptions {
   commit(offsets: Record<string, string>, staged?: StagedVersion): Promise<void>;
   /** The registry topic is where the next owner reads versions: publish and commit before the local install. */
   commitsBeforeInstall?: boolean;
+  /** Otherwise: checks, just before a version is installed, that this trainer still owns what it learned from (throws if not). */
+  fence?(): Promise<void>;
   /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   /** The serving version degraded after its promotion: serving should go back to `to`. */
@@ -110,7 +112,9 @@ export class Checkpointer {
       },
       s.extras,
       // The version and the offsets past its events reach the registry topic in one transaction, before the version is installed here.
-      this.o.commitsBeforeInstall ? { beforeInstall: (staged, m) => this.o.commit(m.offsets, { ...staged, offsets: m.offsets }) } : {},
+      this.o.commitsBeforeInstall
+        ? { beforeInstall: (staged, m) => this.o.commit(m.offsets, { ...staged, offsets: m.offsets }) }
+        : { beforeInstall: async () => this.o.fence?.() },
     );
     // The weights that include these events are durable: only now may the group move past them.
     if (!this.o.commitsBeforeInstall) await this.o.commit(meta.offsets);

@@ -3,6 +3,9 @@ import type { StagedVersion } from '../registry/index.js';
 import type { CommitFloor } from './commit-floor.js';
 import type { GroupAssignment } from './group-assignment.js';
 
+/** Group coordinator errors that mean this member is not (or no longer) the owner of its partitions. */
+const STALE_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+
 export interface FleetCommitsOptions {
   /** Commits group offsets, with the versions to publish first (see TrainerFleetOptions.commit). */
   commit(offsets: Record<string, string>, versions: StagedVersion[]): Promise<void>;
@@ -33,6 +36,25 @@ export class FleetCommits {
   /** Forgets what was committed (after a reassignment, the same offsets may need committing again). */
   forget(): void {
     this.last = '';
+  }
+
+  /**
+   * Commits the floor again, even unchanged: the group coordinator refuses a
+   * member of an older generation, so a trainer that lost its partitions (paused,
+   * cut off) learns it here, before it installs a checkpoint. Throws a
+   * {@link FencedError} then.
+   */
+  async probe(): Promise<void> {
+    if (this.group.rebalancing) throw new FencedError('the group is rebalancing: no checkpoint until the new assignment is known');
+    const offsets = Object.fromEntries(Object.entries(this.floor.offsets()).filter(([k]) => this.group.reads(k)));
+    if (Object.keys(offsets).length === 0) return;
+    try {
+      await this.o.commit(offsets, []);
+    } catch (err) {
+      const type = (err as { type?: string }).type ?? '';
+      if (STALE_MEMBER.has(type)) throw new FencedError(`the group refused this trainer's commit (${type}): its partitions belong to another member now`, {}, err);
+      throw err;
+    }
   }
 
   async commit(staged?: StagedVersion): Promise<void> {

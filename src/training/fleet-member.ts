@@ -42,6 +42,8 @@ export interface MemberHooks {
   /** A checkpoint of this model is durable, or (`commitsBeforeInstall`) is to be published: `staged`. */
   commit(staged?: StagedVersion): Promise<void>;
   mayCheckpoint(): boolean;
+  /** Just before a checkpoint is installed (see CheckpointerOptions.fence). */
+  fence(): Promise<void>;
   onRollback(r: RollbackRequest): void;
   now: () => number;
 }
@@ -78,6 +80,7 @@ export async function openMember(
     ack: (r) => o.ack(r),
     commit: (_offsets, staged) => hooks.commit(staged),
     commitsBeforeInstall: o.commitsBeforeInstall,
+    fence: hooks.fence,
     mayCheckpoint: hooks.mayCheckpoint,
     onStats: o.onStats,
     onVersion: o.onVersion,

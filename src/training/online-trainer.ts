@@ -33,6 +33,7 @@ export interface OnlineTrainerOptions {
   /** Commits group offsets once the checkpoint that includes them is durable (see {@link CheckpointerOptions.commit}). */
   commit: CheckpointerOptions['commit'];
   commitsBeforeInstall?: boolean;
+  fence?: CheckpointerOptions['fence'];
   onStats?(stats: TrainerStats): void;
   /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
@@ -90,6 +91,7 @@ export class OnlineTrainer {
       guardrail: this.guardrail,
       commit: opts.commit,
       commitsBeforeInstall: opts.commitsBeforeInstall,
+      fence: opts.fence,
       onVersion: opts.onVersion,
       onRollback: opts.onRollback,
       now: opts.now ?? Date.now,

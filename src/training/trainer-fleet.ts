@@ -220,6 +220,8 @@ export class TrainerFleet {
         await this.commits.commit(staged);
       },
       mayCheckpoint: () => this.mayCheckpoint(model),
+      // Without transactions, the group coordinator is the fence: it refuses a commit from a member that lost its partitions.
+      fence: () => this.commits.probe(),
       onRollback: (r) => this.o.onRollback?.({ model, ...r }),
       now: this.now,
     });

@@ -53,13 +53,13 @@ async function registryRecords(topic: string): Promise<{ key: string; value: Buf
   return got;
 }
 
-describe('registry.mode kafka: a trainer paused past the session timeout is fenced', () => {
+describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused past the session timeout is fenced', (mode) => {
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   });
 
-  it('the resumed trainer publishes nothing and commits nothing; no version name has two manifests; every event is learned once', async () => {
+  it('the resumed trainer publishes nothing and commits nothing; no version name has two manifests, no version two children; every event is learned once', async () => {
     const backend = await useTestBackend();
     const dirs = await Promise.all(['seed', 'a', 'b', 'reader'].map((n) => fs.mkdtemp(path.join(os.tmpdir(), `st-zombie-${n}-`))));
     for (const d of dirs) cleanup.push(() => fs.rm(d, { recursive: true, force: true }));
@@ -70,19 +70,21 @@ describe('registry.mode kafka: a trainer paused past the session timeout is fenc
     const base = {
       model: 'z',
       backend,
-      registry: { mode: 'kafka' as const, topic: registryTopic, chunkBytes: 512 * 1024 },
+      registry: { mode, topic: registryTopic, chunkBytes: 512 * 1024 },
       kafka: { brokers, labelsTopic, dlqTopic: `test.zombie.dlq.${id}`, modelsTopic: `test.zombie.models.${id}`, groupId: `zombie-${id}`, sessionTimeoutMs: 6000 },
       // No dedupe: exactly-once must come from the offsets and the fence alone.
       training: { maxBatchSize: 16, maxBatchWaitMs: 20, versionEverySteps: 3, versionEveryMs: 200, dedupeWindow: 0, guardrail: { enabled: false } },
     };
-    // The base version reaches the cluster from a machine of its own.
-    const seedStore = new VersionStore(seedDir);
+    // kafka: the base version reaches the cluster from a machine of its own; dir: both trainers share one registry.
+    const seedStore = new VersionStore(mode === 'kafka' ? seedDir : dirA);
     const seed = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['a', 'b'], hiddenUnits: [] });
     await seedStore.save('z', seed, { parent: null, regime: 'test-batch', backend, examplesSeen: 0, metrics: {}, offsets: {} });
     seed.dispose();
-    const publisher = new KafkaRegistryPublisher({ kafka, topic: registryTopic, store: seedStore });
-    await publisher.publish('z', 'v1');
-    await publisher.close();
+    if (mode === 'kafka') {
+      const publisher = new KafkaRegistryPublisher({ kafka, topic: registryTopic, store: seedStore });
+      await publisher.publish('z', 'v1');
+      await publisher.close();
+    }
     await ensureTopics(kafka, [{ topic: labelsTopic, numPartitions: 1 }]);
 
     const writes: { trainer: string; version: string; at: number }[] = [];
@@ -99,7 +101,7 @@ describe('registry.mode kafka: a trainer paused past the session timeout is fenc
       return t;
     };
     const a = await start('a', dirA);
-    const b = await start('b', dirB);
+    const b = await start('b', mode === 'kafka' ? dirB : dirA);
 
     const producer = new EventProducer(kafka, labelsTopic);
     cleanup.push(() => producer.close());
@@ -134,14 +136,14 @@ describe('registry.mode kafka: a trainer paused past the session timeout is fenc
     const resumedAt = Date.now();
     while (sent < TOTAL) await send(Math.min(20, TOTAL - sent));
 
-    // A reader on a fresh directory sees what the cluster holds.
-    const readerStore = new VersionStore(readerDir);
+    // A reader on a fresh directory sees what the cluster holds (dir: the shared directory).
+    const readerStore = new VersionStore(mode === 'kafka' ? readerDir : dirA);
     const mirror = await startRegistryMirror(kafka, { registry: base.registry }, readerStore);
     cleanup.push(async () => mirror?.close());
     await waitFor(
-      `a version with all ${TOTAL} events on the registry topic`,
+      `a version with all ${TOTAL} events in the registry`,
       async () => {
-        await mirror!.sync();
+        await mirror?.sync();
         const v = await readerStore.newest('z');
         return v !== null && (await readerStore.meta('z', v)).examplesSeen >= TOTAL;
       },
@@ -149,11 +151,11 @@ describe('registry.mode kafka: a trainer paused past the session timeout is fenc
     );
     await standby.stop();
     await zombie.stop().catch(() => undefined);
-    await mirror!.sync();
+    await mirror?.sync();
 
-    // No fork: each version name has exactly one manifest on the topic.
+    // No fork: each version name has exactly one manifest on the topic, and no version has two children.
     const manifests = new Map<string, Set<string>>();
-    for (const r of await registryRecords(registryTopic)) {
+    for (const r of mode === 'kafka' ? await registryRecords(registryTopic) : []) {
       const key = parseRegistryKey(r.key);
       if (key?.kind !== 'manifest' || !r.value) continue;
       const files = JSON.stringify((JSON.parse(r.value.toString()) as { files: unknown }).files);
@@ -162,6 +164,12 @@ describe('registry.mode kafka: a trainer paused past the session timeout is fenc
     if (process.env.ZOMBIE_DEBUG) console.log(logs.join('\n'), JSON.stringify(writes));
     const forks = [...manifests].filter(([, f]) => f.size > 1).map(([v]) => v);
     expect(forks).toEqual([]);
+    const children = new Map<string, string[]>();
+    for (const v of await readerStore.list('z')) {
+      const parent = (await readerStore.meta('z', v)).parent;
+      if (parent) children.set(parent, [...(children.get(parent) ?? []), v]);
+    }
+    expect([...children].filter(([, c]) => c.length > 1)).toEqual([]);
     // The resumed trainer's writes after the resume never reached the topic under their names with other bytes,
     // and the cluster's lineage learned each event exactly once.
     const chain = await lineage(readerStore, 'z');
