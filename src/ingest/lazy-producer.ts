@@ -1,7 +1,8 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 
 /**
- * An idempotent kafkajs producer that connects on first send and closes once
+ * An idempotent kafkajs producer that connects on first send (again on the next
+ * one when that connect failed) and closes once
  * (concurrent `close()` calls share one promise). Writes wait for all in-sync
  * replicas (acks=all), one request in flight, so order per partition holds.
  */
@@ -16,7 +17,12 @@ export class LazyProducer {
 
   async send(topic: string, messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
-    await (this.connected ??= this.producer.connect());
+    // A failed connect is not kept: the next send connects again (the broker may be back).
+    this.connected ??= this.producer.connect().catch((err: unknown) => {
+      this.connected = undefined;
+      throw err;
+    });
+    await this.connected;
     await this.producer.send({ topic, acks: -1, messages });
   }
 

@@ -23,4 +23,23 @@ describe('LazyProducer (every producer of the project: events, dead letters, mod
     expect(sent.map((r) => r.acks)).toEqual([-1, -1]);
     await Promise.all([p.close(), p.close()]);
   });
+
+  it('connects again on the next send after a failed connect (a broker away at the first send)', async () => {
+    let connects = 0;
+    const sent: ProducerRecord[] = [];
+    const kafka = {
+      producer: () => ({
+        connect: async () => {
+          if (++connects === 1) throw new Error('broker away');
+        },
+        disconnect: async () => undefined,
+        send: async (r: ProducerRecord) => void sent.push(r),
+      }),
+    } as unknown as Kafka;
+    const p = new LazyProducer(kafka);
+    await expect(p.send('t', [{ key: 'a', value: '1' }])).rejects.toThrow('broker away');
+    await p.send('t', [{ key: 'b', value: '2' }]);
+    expect([connects, sent.length]).toEqual([2, 1]);
+    await p.close();
+  });
 });
