@@ -5,6 +5,7 @@ import { ConfigError, InvalidInputError, SerialQueue, type RegistryConfig } from
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
 import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
+import type { VersionState } from './version-meta.js';
 import type { VersionStore } from './version-store.js';
 
 /**
@@ -109,15 +110,17 @@ export class KafkaRegistryPublisher {
   }
 
   /**
-   * Publishes the model's operator state (pinned, rejected versions) as this
-   * store's `state.json` holds it: call it where that state is changed (pin,
-   * unpin, rollback), not after every version, or a stale copy would win.
+   * Publishes the model's operator state (pinned, rejected versions): `state` as
+   * the change that made it saved it (a mirror may meanwhile have written an older
+   * record into `state.json`), else as this store's `state.json` holds it. Call it
+   * where that state is changed (pin, unpin, rollback), not after every version,
+   * or a stale copy would win.
    */
-  publishState(model: string): Promise<void> {
+  publishState(model: string, state?: VersionState): Promise<void> {
     return this.queue.run(async () => {
       await this.ensureTopic();
-      const state = await this.o.store.readState(model);
-      await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(state) }]);
+      const value = state ?? (await this.o.store.readState(model));
+      await this.producer.send(this.o.topic, [{ key: stateKey(model), value: JSON.stringify(value) }]);
     });
   }
 
