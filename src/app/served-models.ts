@@ -1,7 +1,7 @@
 import { ModelNotFoundError, TypedEmitter, type Config, type Logger } from '../core/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { initCounters, type Metrics } from '../ops/index.js';
-import { ModelFleet, ModelHolder, VersionControl, type ServedModel } from '../serving/index.js';
+import { ModelFleet, ModelHolder, VersionControl, type OperatorChange, type ServedModel } from '../serving/index.js';
 import type { OperatorLog } from './operator-log.js';
 
 /** What {@link ServedModels} emits. */
@@ -32,6 +32,8 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
   readonly fleet: ModelFleet;
   /** Backend label for `streamtune_model_info`. */
   backend = '';
+  /** Where every model's pins, unpins and rollbacks made here go (see `VersionControl.share`); unset: nowhere. */
+  share: ((change: OperatorChange) => Promise<void>) | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Per model: the newest version waiting to be swapped in, and the event times it brings. */
@@ -102,6 +104,7 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
     // No line function here: every change is logged once, from its model event.
     const control = new VersionControl(holder, this.store, this.metrics);
     control.backend = this.backend;
+    control.share = async (change) => this.share?.(change);
     control.on('model-event', (e) => this.operatorLog.modelEvent(e));
     control.on('swapped', (meta) => {
       this.emit('changed');

@@ -4,11 +4,12 @@ import { LabelRequestPublisher } from '../labelling/index.js';
 import { selectBackend, ConfigError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
 import { checkBrokers, createKafka } from '../ingest/index.js';
-import { ensureModelsTopic, ModelFollower, startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
+import { startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
 import type { TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
+import { ReplicaSync } from './replica-sync.js';
 import { ServedModels } from './served-models.js';
 import { TrainerProcess } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
@@ -48,7 +49,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   readonly models: ServedModels;
   grpc: PredictionServer | undefined;
   private supervisor: TrainerSupervisor | undefined;
-  private follower: ModelFollower | undefined;
+  private replicas: ReplicaSync | undefined;
   private mirror: KafkaRegistryMirror | null = null;
   private lagMonitor: ConsumerLagMonitor | undefined;
   /** Structured logger (STREAMTUNE_LOG_LEVEL / STREAMTUNE_LOG_FORMAT unless one is passed). */
@@ -134,6 +135,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     }
     this.grpc = new PredictionServer(this.fleet, this.metrics, { ...config.serving, backend: choice.backend, onPredictions: this.labelRequests?.observer });
     await this.grpc.start();
+    // Pins, unpins and rollbacks made here reach the other servers, and theirs reach this one.
+    if (config.kafka.brokers.length > 0) this.replicas = new ReplicaSync({ config, models: this.models, store: this.store, mirror: this.mirror, by: `${os.hostname()}:${this.grpc.port}`, logger: this.logger });
     const others = this.fleet.size - (this.fleet.has(config.model) ? 1 : 0);
     this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'}${others > 0 ? ` and ${others} more: ${this.fleet.names().filter((n) => n !== config.model).slice(0, 5).join(', ')}${others > 5 ? ', …' : ''}` : ''})`);
     if (this.grpc.rest) this.log(`KServe v2 REST on ${this.grpc.rest.url}/v2`);
@@ -146,39 +149,14 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.models.startScanning();
 
     if (config.serving.follow) {
-      await this.startFollowing();
+      if (!this.replicas) throw new ConfigError('serving.follow', 'following needs Kafka brokers (kafka.brokers / KAFKA_BROKERS)');
+      await this.replicas.start();
     } else if (config.training.enabled && config.kafka.brokers.length > 0) {
       await this.startTrainer();
     } else if (config.training.enabled) {
       this.log('online learning off: no Kafka brokers configured');
     }
-  }
-
-  /**
-   * Serving replica mode: no trainer here; versions announced on the models
-   * topic are loaded from the shared registry and hot-swapped in, newest wins.
-   */
-  private async startFollowing(): Promise<void> {
-    const { config } = this;
-    if (config.kafka.brokers.length === 0) throw new ConfigError('serving.follow', 'following needs Kafka brokers (kafka.brokers / KAFKA_BROKERS)');
-    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-follower`, (l) => this.logger.warn(l));
-    await ensureModelsTopic(kafka, config.kafka.modelsTopic);
-    const follower = new ModelFollower(kafka, config.kafka.modelsTopic, `${config.kafka.groupId}-follower-${os.hostname()}-${process.pid}-${Date.now()}`);
-    this.follower = follower;
-    const num = (v: string | null): number => (v ? Number(v.replace(/^v/, '')) : 0);
-    await follower.start(async (a) => {
-      if (!this.models.wants(a.model)) return;
-      if (this.mirror) await this.mirror.waitForVersion(a.model, a.version).catch((err: unknown) => this.log(`${a.model}@${a.version}: ${(err as Error).message}`));
-      const m = await this.models.addModel(a.model, { waitForVersion: true }).catch(() => undefined);
-      if (!m) return;
-      if (a.action === 'rollback') {
-        if (a.version !== m.holder.version) await m.control.rollback(a.reason ?? 'announced rollback', a.version).catch(() => undefined);
-        return;
-      }
-      if (num(a.version) <= num(m.holder.version)) return;
-      await m.control.offer(a.version).catch(() => undefined);
-    }, this.log);
-    this.log(`following ${config.kafka.modelsTopic} for ${config.serving.models.length > 0 ? config.serving.models.join(', ') : 'every model'}`);
+    if (!config.serving.follow) this.replicas?.startInBackground();
   }
 
   /**
@@ -251,7 +229,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
         ['gRPC server', () => this.grpc?.close()],
         ['label requests', () => this.labelRequests?.close()],
         ['trainer', () => this.supervisor?.close()],
-        ['follower', () => this.follower?.close()],
+        ['replicas', () => this.replicas?.close()],
         ['registry mirror', () => this.mirror?.close()],
         ['lag monitor', () => this.lagMonitor?.close()],
         ['models', () => this.models.close()],

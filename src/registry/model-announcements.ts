@@ -2,7 +2,13 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { LazyProducer } from '../ingest/lazy-producer.js';
 import { ensureTopics } from '../ingest/topics.js';
 
-/** A promoted version, as announced on the compacted models topic (key = model). */
+/**
+ * What the compacted models topic carries about a model: a promoted version
+ * (key `<model>`), a trainer's request to roll back (key `<model>`), or an
+ * operator's change of the model's state made on one server (key
+ * `<model>/operator`, so compaction keeps the newest promotion and the newest
+ * operator change of each model).
+ */
 export interface ModelAnnouncement {
   model: string;
   version: string;
@@ -11,17 +17,27 @@ export interface ModelAnnouncement {
   parent: string | null;
   metrics: Record<string, number>;
   createdAt: string;
-  /** `promote` (default): serve this version; `rollback`: the serving version degraded, go back to this one. */
-  action?: 'promote' | 'rollback';
+  /**
+   * `promote` (default): serve this version. `rollback` without `by`: a trainer's
+   * guardrail saw the serving version degrade, go back to this one. `pin`, `unpin`,
+   * `rollback` with `by`: an operator changed the model's state (`version` is what
+   * that server serves since).
+   */
+  action?: 'promote' | 'rollback' | 'pin' | 'unpin';
   reason?: string;
+  /** The server that took an operator's call (`host:port`); set on operator changes only. Servers read the new state from their registry. */
+  by?: string;
 }
+
+/** Operator changes are keyed apart from promotions: compaction keeps the newest of each. */
+export const announcementKey = (a: ModelAnnouncement): string => (a.by ? `${a.model}/operator` : a.model);
 
 /** The models topic keeps only the newest announcement per model. */
 export async function ensureModelsTopic(kafka: Kafka, topic: string): Promise<void> {
   await ensureTopics(kafka, [{ topic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
 }
 
-/** Announces promoted versions so every serving replica can load them. */
+/** Announces promoted versions and operator changes so every serving replica applies them. */
 export class ModelAnnouncer {
   private readonly producer: LazyProducer;
 
@@ -33,7 +49,7 @@ export class ModelAnnouncer {
   }
 
   announce(a: ModelAnnouncement): Promise<void> {
-    return this.producer.send(this.topic, [{ key: a.model, value: JSON.stringify(a) }]);
+    return this.producer.send(this.topic, [{ key: announcementKey(a), value: JSON.stringify(a) }]);
   }
 
   close(): Promise<void> {

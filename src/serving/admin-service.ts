@@ -3,7 +3,8 @@ import type { Metrics } from '../ops/index.js';
 import { requireBearer, type AdminAuth } from './admin-auth.js';
 import type { PredictionEngine } from './prediction-engine.js';
 import { unaryHandler } from './unary-handler.js';
-import type { AdminResult, VersionControl } from './version-control.js';
+import type { AdminResult } from './model-event.js';
+import type { VersionControl } from './version-control.js';
 import type { WireAdminResponse } from './wire-types.js';
 
 /**

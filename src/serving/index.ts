@@ -3,6 +3,7 @@ export * from './admin-service.js';
 export * from './diagnostics-service.js';
 export * from './dynamic-batcher.js';
 export * from './inference-http-server.js';
+export * from './model-event.js';
 export * from './model-fleet.js';
 export * from './model-holder.js';
 export * from './oip-rest-codec.js';

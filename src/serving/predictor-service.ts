@@ -6,7 +6,7 @@ import type { ServedModel } from './model-fleet.js';
 import type { RequestInput, PredictionEngine } from './prediction-engine.js';
 import { toStatus } from './to-status.js';
 import { deadlineOf, recordCall, unaryHandler } from './unary-handler.js';
-import type { ModelEvent, VersionControlEvents } from './version-control.js';
+import type { ModelEvent, VersionControlEvents } from './model-event.js';
 import type {
   WireInstance,
   WireModelEvent,

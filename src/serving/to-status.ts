@@ -10,6 +10,7 @@ const STATUS_BY_CODE: Record<string, { code: grpc.status; httpStatus: number }> 
   invalid_input: { code: grpc.status.INVALID_ARGUMENT, httpStatus: 400 },
   model_not_found: { code: grpc.status.NOT_FOUND, httpStatus: 404 },
   closed: { code: grpc.status.UNAVAILABLE, httpStatus: 503 },
+  broker_unavailable: { code: grpc.status.UNAVAILABLE, httpStatus: 503 },
   overloaded: { code: grpc.status.RESOURCE_EXHAUSTED, httpStatus: 429 },
   deadline_exceeded: { code: grpc.status.DEADLINE_EXCEEDED, httpStatus: 504 },
   unauthenticated: { code: grpc.status.UNAUTHENTICATED, httpStatus: 401 },

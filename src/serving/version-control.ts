@@ -1,17 +1,8 @@
 import { ModelNotFoundError, PreconditionError, TypedEmitter } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import type { VersionMeta, VersionState, VersionStore } from '../registry/index.js';
+import type { AdminResult, ModelEvent, OperatorChange, VersionControlEvents } from './model-event.js';
 import type { ModelHolder } from './model-holder.js';
-
-/** What happened to a model's serving version (streamed by `WatchModel`). */
-export interface ModelEvent {
-  type: 'current' | 'promotion' | 'candidate' | 'rejected' | 'pin' | 'unpin' | 'rollback' | 'swap_failed';
-  model: string;
-  version: string;
-  previous: string;
-  time: string;
-  reason: string;
-}
 
 export type VersionStateName = 'serving' | 'pinned' | 'candidate' | 'rejected' | 'retired';
 
@@ -21,30 +12,15 @@ export interface VersionInfo {
   loaded: boolean;
 }
 
-/** Outcome of an admin call. */
-export interface AdminResult {
-  version: string;
-  previous: string;
-  pinned: string;
-}
-
-/** What a {@link VersionControl} emits. */
-export interface VersionControlEvents {
-  /** Every change (promotion, candidate, rejection, pin, unpin, rollback, failed swap): what `WatchModel` streams. */
-  'model-event': (event: ModelEvent) => void;
-  /** The serving version changed. */
-  swapped: (meta: VersionMeta) => void;
-  /** A version could not be loaded or warmed; the current one keeps serving. */
-  'swap-failed': (err: unknown) => void;
-}
-
 /**
  * Decides which loaded version serves: new versions are promoted unless a version
  * is pinned (then they are loaded as candidates); operators pin, unpin and roll
  * back. Every change is serialized (one at a time), loads and warms before it
  * switches, persists the operator state in the version store and is announced as
- * a `model-event`. `swapped` (meta) fires whenever the serving version changes,
- * `swap-failed` (error) when a version could not be loaded.
+ * a `model-event`; an operator's change made here then goes to {@link share}
+ * (the other replicas), and one made on any replica comes in by
+ * {@link applyState}. `swapped` (meta) fires whenever the serving version
+ * changes, `swap-failed` (error) when a version could not be loaded.
  *
  * @example
  * const control = new VersionControl(holder, store, metrics);
@@ -58,6 +34,12 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
   private chain: Promise<unknown> = Promise.resolve();
   /** Backend label for `streamtune_model_info`. */
   backend = '';
+  /**
+   * Where a pin, unpin or rollback made here goes once its state is saved (the
+   * models topic, so every replica applies it); its failure is the caller's.
+   * Unset: the change stays on this server.
+   */
+  share: ((change: OperatorChange) => Promise<void>) | undefined;
   /** The `streamtune_model_info` series this model set last. */
   private infoLabels: { model: string; version: string; backend: string } | undefined;
 
@@ -174,7 +156,7 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
       this.metrics.pins.inc({ model: this.model, action: 'pin' });
       this.announce('pin', version, previous, '');
       return this.result(previous);
-    });
+    }).then((r) => this.shared('pin', r));
   }
 
   /** A candidate the trainer's guardrail did not promote: recorded and announced, never served. */
@@ -194,26 +176,26 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
     return this.serialized(async () => {
       const previous = this.holder.version ?? '';
       await this.saveState({ ...this.state, pinned: null });
-      let newest: string | undefined;
-      for (const v of (await this.store.list(this.model)).reverse()) {
-        if (!(await this.isBad(v))) {
-          newest = v;
-          break;
-        }
-      }
+      const newest = await this.newestGood();
       if (newest && newest !== previous) await this.install(newest, true, false);
       this.metrics.pins.inc({ model: this.model, action: 'unpin' });
       this.announce('unpin', this.holder.version ?? '', previous, '');
       return this.result(previous);
-    });
+    }).then((r) => this.shared('unpin', r));
+  }
+
+  private async newestGood(): Promise<string | undefined> {
+    for (const v of (await this.store.list(this.model)).reverse()) if (!(await this.isBad(v))) return v;
+    return undefined;
   }
 
   /**
    * Rejects the serving version and serves and pins the previous good one (or
-   * `to`, e.g. the version the trainer's guardrail chose).
+   * `to`, e.g. the version the trainer's guardrail chose). `share: false`: a
+   * rollback every replica carries out itself (a trainer's announced request).
    */
-  rollback(reason = '', to?: string): Promise<AdminResult> {
-    return this.serialized(async () => {
+  rollback(reason = '', to?: string, opts: { share?: boolean } = {}): Promise<AdminResult> {
+    const done = this.serialized(async () => {
       const current = this.holder.version;
       if (!current) throw new PreconditionError(`model "${this.model}" serves nothing to roll back`);
       const bad = async (v: string): Promise<boolean> => v === current || (await this.isBad(v));
@@ -229,6 +211,31 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
       this.announce('rollback', target, current, reason);
       return this.result(current);
     });
+    return opts.share === false ? done : done.then((r) => this.shared('rollback', r, reason));
+  }
+
+  /**
+   * An operator changed this model's state on a replica (this one, or another):
+   * `state` is what this replica's registry holds now. Serves the pinned version,
+   * else the newest good one, and announces `type` as a `model-event` when
+   * anything changed here. Nothing is saved: the state came from the registry.
+   */
+  applyState(state: VersionState, type: OperatorChange['type'], reason: string): Promise<AdminResult> {
+    return this.serialized(async () => {
+      const previous = this.holder.version ?? '';
+      const same = state.pinned === this.state.pinned && state.rejected.join() === this.state.rejected.join();
+      this.state = state;
+      const target = state.pinned ?? (await this.newestGood());
+      if (target && target !== previous) await this.install(target, true, false);
+      if (!same || target !== previous) this.announce(type, this.holder.version ?? '', previous, reason);
+      return this.result(previous);
+    });
+  }
+
+  /** Hands a change made here to {@link share}; resolves with its result once shared. */
+  private async shared(type: OperatorChange['type'], r: AdminResult, reason = ''): Promise<AdminResult> {
+    await this.share?.({ type, model: this.model, version: r.version, reason, state: { pinned: this.state.pinned, rejected: [...this.state.rejected] } });
+    return r;
   }
 
   /** Every saved version with its state, oldest first. */
