@@ -107,7 +107,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     const { config } = this;
     if (config.serving.follow && config.kafka.brokers.length > 0) {
       // registry.mode kafka: this replica's own directory, filled from the cluster before the first versions are chosen.
-      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
+      const kafka = createKafka(config.kafka, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
       this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log, models: config.serving.models });
     }
     const names = await this.models.atStart();
@@ -127,7 +127,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
     const al = config.activeLearning;
     if (al.enabled && config.kafka.brokers.length > 0) {
-      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.logger.warn(l));
+      const kafka = createKafka(config.kafka, `${config.kafka.clientId}-label-requests`, (l) => this.logger.warn(l));
       const count = (outcome: 'published' | 'lost', n: number): void => this.metrics.labelRequests.inc({ outcome }, n);
       this.labelRequests = new LabelRequestPublisher(kafka, al.topic, al, (l) => this.log(l), count);
       await this.labelRequests.start();
@@ -172,7 +172,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.metrics.trainerUp.set({ model }, 0);
     const supervisor = new TrainerSupervisor({
       create: () => new TrainerProcess(config),
-      probe: () => checkBrokers(config.kafka.brokers),
+      probe: () => checkBrokers(config.kafka),
       logger: this.logger.child({ model }),
     });
     this.supervisor = supervisor;
@@ -201,7 +201,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   private async startLagMonitor(): Promise<void> {
     const { config } = this;
     // No retries: a broker that is away is asked again at the next interval.
-    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l), 0);
+    const kafka = createKafka(config.kafka, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l), 0);
     const monitor = new ConsumerLagMonitor(kafka, this.metrics.consumerLag, {
       topic: config.kafka.labelsTopic,
       groupId: config.kafka.groupId,

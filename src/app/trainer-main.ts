@@ -59,7 +59,7 @@ async function modelsAtStart(store: VersionStore, allowed: readonly string[]): P
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
   const store = new VersionStore(config.registryDir);
-  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
+  const kafka = createKafka(config.kafka, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
   // registry.mode kafka: versions come from the cluster (an empty directory is enough) and go back to it.
   const mirror = await startRegistryMirror(kafka, config, store, { log: (line) => send({ type: 'log', line }), models: config.training.models });
   const publisher = registryPublisher(kafka, config, store);
