@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
 import { selectBackend, ConfigError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
-import { checkBrokers, createKafka } from '../ingest/index.js';
+import { checkBrokers, createKafka, kafkaSecurity } from '../ingest/index.js';
 import { startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
@@ -105,6 +105,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
   async start(): Promise<void> {
     const { config } = this;
+    // A TLS or SASL file that cannot be used stops the start, naming its key (clients made later would only log it).
+    if (config.kafka.brokers.length > 0) kafkaSecurity(config.kafka);
     if (config.serving.follow && config.kafka.brokers.length > 0) {
       // registry.mode kafka: this replica's own directory, filled from the cluster before the first versions are chosen.
       const kafka = createKafka(config.kafka, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));

@@ -104,6 +104,11 @@ describe('Kafka over SASL_SSL (client certificates required; SASL PLAIN and SCRA
       await streamtune(['produce', file, '--topic', topic], { STREAMTUNE_KAFKA_CA_FILE: pki.otherCaFile }),
       new RegExp(`^streamtune produce: Kafka broker ${b} is not trusted \\(self-signed certificate in certificate chain\\): set kafka\\.ssl\\.caFile \\(STREAMTUNE_KAFKA_CA_FILE\\) to the CA that signed its certificate$`),
     );
+    // A file that cannot be read stops serve at start, naming its key.
+    oneLine(
+      await streamtune(['serve', '--port', '0', '--http-port', '0', '--metrics-port', '0', '--registry', path.join(dir, 'none')], { STREAMTUNE_KAFKA_CA_FILE: path.join(dir, 'missing.pem') }),
+      /^streamtune serve: invalid configuration "kafka\.ssl\.caFile": cannot read .*missing\.pem: no such file or directory/,
+    );
   });
 
   it('a training server (trainer process, registry transactions, dead letters, lag) and a following replica (registry mirror, label requests) work over SASL_SSL', async () => {
