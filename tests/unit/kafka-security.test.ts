@@ -7,6 +7,8 @@ import { ConfigError, loadConfig } from '../../src/core/index.js';
 import { brokerFailure, kafkaSecurity } from '../../src/ingest/index.js';
 import { makeTestPki, type TestPki } from '../helpers/test-pki.js';
 
+const SRC = path.resolve(import.meta.dirname, '..', '..', 'src');
+
 /** The message of the ConfigError `f` throws. */
 function configError(f: () => unknown): string {
   try {
@@ -96,6 +98,18 @@ describe('kafka.ssl and kafka.sasl', () => {
       throw new Error('nothing to ask for');
     };
     expect(loadConfig({ overrides: await trainerOverrides(launch.env, ask) }).kafka.sasl).toEqual(fromFile.kafka.sasl);
+  });
+
+  it('every Kafka client in src is made from the configured connection (brokers with ssl and sasl), not a bare broker list', () => {
+    const offenders: string[] = [];
+    for (const rel of fs.readdirSync(SRC, { recursive: true }) as string[]) {
+      if (!rel.endsWith('.ts')) continue;
+      const text = fs.readFileSync(path.join(SRC, rel), 'utf8').replace(/^\s*(\*|\/\/).*$/gm, '');
+      // The two factories; the demo runs on the local broker, which is plaintext.
+      if (/ingest\/(kafka-client|check-brokers)\.ts$/.test(rel) || rel.endsWith('app/demo.ts')) continue;
+      for (const m of text.matchAll(/(createKafka|checkBrokers|usableBrokers)\(\s*[\w.!?]*\.brokers\b|new Kafka\(/g)) offenders.push(`${rel}: ${m[0]}`);
+    }
+    expect(offenders).toEqual([]);
   });
 
   it('a failed connection says whether the broker was unreachable or refused us, and what to change', () => {
