@@ -22,7 +22,8 @@ export interface CheckBrokersOptions {
  * a {@link BrokerAuthError} when a broker answered but TLS or the SASL login
  * failed (not retriable), else a {@link BrokerError}. Its `context` holds the
  * `brokers` and the `reason` in a few words (`connection refused`, `unknown host`,
- * `no answer in time`, `login refused`, `certificate not trusted`, …). Clients otherwise retry for about a minute, logging every
+ * `no answer in time`, `login refused`, `certificate not trusted`, …). Clients
+ * otherwise retry for about a minute, logging every
  * attempt; a command line tool calls this first and fails fast, and the trainer
  * supervisor calls it before each start, so an outage costs a cheap check.
  *
@@ -40,7 +41,7 @@ export async function checkBrokers(connection: KafkaConnection | string[], opts:
     logLevel: logLevel.NOTHING,
     // Short enough that a retry fits in the deadline: a live broker accepts a connection in milliseconds.
     connectionTimeout: Math.min(2000, timeoutMs),
-    // A TLS handshake and a SASL exchange are a few round trips: the same bound.
+    // A SASL exchange is a few round trips: the same bound as a request.
     authenticationTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retry: { retries, initialRetryTime: 300, maxRetryTime: 1000 },
