@@ -42,6 +42,12 @@ RUN_DIR=${KAFKA_RUN_DIR:-$CACHE_DIR/kafka-run}
 START_TIMEOUT_S=${KAFKA_START_TIMEOUT_S:-90}
 STOP_TIMEOUT_S=${KAFKA_STOP_TIMEOUT_S:-20}
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}
+SASL_SSL=0
+[[ ${KAFKA_SASL_SSL:-0} == 1 ]] && SASL_SSL=1
+SSL_CLIENT_AUTH=${KAFKA_SSL_CLIENT_AUTH:-none}
+# The client listener's name is its security protocol.
+LISTENER=PLAINTEXT
+((SASL_SSL)) && LISTENER=SASL_SSL
 
 # Everything a broker or cluster owns lives in its run dir, so they never share
 # state. A single broker's files sit in the run dir itself (as they always have);
@@ -110,7 +116,7 @@ Commands:
   help            Show this message.
 
 Environment (defaults in brackets):
-  KAFKA_PORT [19092]            client (PLAINTEXT) port on $HOST (node 1's)
+  KAFKA_PORT [19092]            client (PLAINTEXT, or SASL_SSL) port on $HOST (node 1's)
   KAFKA_CONTROLLER_PORT [19093] KRaft controller port on $HOST (node 1's)
                                 (pick ports below 32768, outside Linux's
                                 ephemeral range, so no client socket holds them)
@@ -124,6 +130,21 @@ Environment (defaults in brackets):
   KAFKA_EXTRA_PROPERTIES        extra server.properties lines, appended verbatim
                                 (to every node's), e.g. broker.session.timeout.ms=4000
                                 for a faster failover when a node dies
+
+TLS and SASL (a listener like a managed Kafka's; brokers talk to each other on it too):
+  KAFKA_SASL_SSL [0]            1: the client port speaks SASL_SSL instead of PLAINTEXT
+  KAFKA_SSL_KEYSTORE            the brokers' key and certificate (its names must include
+                                $HOST: brokers connect to each other by that address)
+  KAFKA_SSL_KEYSTORE_PASSWORD   its password; KAFKA_SSL_KEYSTORE_TYPE [PKCS12]
+  KAFKA_SSL_TRUSTSTORE          the CA(s) brokers trust (each other, and client
+                                certificates); KAFKA_SSL_TRUSTSTORE_PASSWORD,
+                                KAFKA_SSL_TRUSTSTORE_TYPE [PKCS12]
+  KAFKA_SSL_CLIENT_AUTH [none]  none, requested or required (mTLS)
+  KAFKA_SASL_USERS_FILE         lines NAME:PASSWORD; each user may log in with PLAIN,
+                                SCRAM-SHA-256 and SCRAM-SHA-512. SCRAM users are
+                                written when the run dir's storage is formatted (its
+                                first 'up'); add later ones with
+                                'cli kafka.admin.ConfigCommand --alter --add-config'
 EOF
 }
 
@@ -292,7 +313,7 @@ broker_pid() {
 # from the current environment if it was started with other settings).
 configured_port() {
   if [[ -f $PROPS ]]; then
-    sed -n 's#^advertised\.listeners=PLAINTEXT://[^:]*:\([0-9]*\).*#\1#p' "$PROPS"
+    sed -n 's#^advertised\.listeners=[A-Z_]*://[^:]*:\([0-9]*\).*#\1#p' "$PROPS"
   else
     printf '%s\n' "$NODE_PORT"
   fi
@@ -336,11 +357,11 @@ write_config() {
 process.roles=broker,controller
 node.id=$NODE
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://$HOST:$NODE_PORT,CONTROLLER://$HOST:$NODE_CTRL_PORT
-advertised.listeners=PLAINTEXT://$HOST:$NODE_PORT
-inter.broker.listener.name=PLAINTEXT
+listeners=$LISTENER://$HOST:$NODE_PORT,CONTROLLER://$HOST:$NODE_CTRL_PORT
+advertised.listeners=$LISTENER://$HOST:$NODE_PORT
+inter.broker.listener.name=$LISTENER
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,$LISTENER:$LISTENER
 log.dirs=$DATA_DIR
 
 num.partitions=1
@@ -360,9 +381,93 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 log.retention.bytes=1073741824
 CONF
+  if ((SASL_SSL)); then
+    # Passwords are in the file: only its owner may read it.
+    chmod 600 "$PROPS"
+    write_security_config >>"$PROPS"
+  fi
   if [[ -n ${KAFKA_EXTRA_PROPERTIES:-} ]]; then
     printf '\n# From KAFKA_EXTRA_PROPERTIES\n%s\n' "$KAFKA_EXTRA_PROPERTIES" >>"$PROPS"
   fi
+}
+
+# ----------------------------------------------------- TLS and SASL ----
+
+# Checks the KAFKA_SASL_SSL settings before anything is written or started.
+check_security_settings() {
+  ((SASL_SSL)) || return 0
+  local var
+  for var in KAFKA_SSL_KEYSTORE KAFKA_SSL_KEYSTORE_PASSWORD KAFKA_SSL_TRUSTSTORE KAFKA_SSL_TRUSTSTORE_PASSWORD KAFKA_SASL_USERS_FILE; do
+    [[ -n ${!var:-} ]] || die "KAFKA_SASL_SSL=1 needs $var (see help)"
+  done
+  for var in KAFKA_SSL_KEYSTORE KAFKA_SSL_TRUSTSTORE KAFKA_SASL_USERS_FILE; do
+    [[ -r ${!var} ]] || die "$var: cannot read ${!var}"
+  done
+  [[ $SSL_CLIENT_AUTH =~ ^(none|requested|required)$ ]] || die "KAFKA_SSL_CLIENT_AUTH must be none, requested or required, got '$SSL_CLIENT_AUTH'"
+  # Characters that would end a JAAS string or a StorageTool --add-scram entry.
+  local name password n=0 bad='[",=[:space:]]|\[|\]'
+  while IFS=: read -r name password || [[ -n $name ]]; do
+    [[ -z $name || $name == \#* ]] && continue
+    [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "KAFKA_SASL_USERS_FILE: user name '$name' may hold only letters, digits, '.', '_' and '-'"
+    [[ -n $password && ! $password =~ $bad ]] || die "KAFKA_SASL_USERS_FILE: the password of '$name' is empty or holds a quote, comma, '=', bracket or space"
+    n=$((n + 1))
+  done <"$KAFKA_SASL_USERS_FILE"
+  ((n > 0)) || die "KAFKA_SASL_USERS_FILE holds no NAME:PASSWORD line"
+}
+
+# The users of KAFKA_SASL_USERS_FILE, one "name password" per line.
+sasl_users() {
+  local name password
+  while IFS=: read -r name password || [[ -n $name ]]; do
+    [[ -z $name || $name == \#* ]] || printf '%s %s\n' "$name" "$password"
+  done <"$KAFKA_SASL_USERS_FILE"
+}
+
+# The password brokers log in to each other with (PLAIN user "broker"), made
+# once per run dir so every node of a cluster shares it.
+broker_password() {
+  local file=$RUN_DIR/broker-sasl.password
+  if [[ ! -s $file ]]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$file")
+  fi
+  cat "$file"
+}
+
+# server.properties lines for the SASL_SSL listener.
+write_security_config() {
+  local own users="" name password
+  own=$(broker_password)
+  while read -r name password; do
+    users+=" user_$name=\"$password\""
+  done < <(sasl_users)
+  cat <<CONF
+
+# SASL_SSL listener (KAFKA_SASL_SSL=1)
+ssl.keystore.location=$KAFKA_SSL_KEYSTORE
+ssl.keystore.password=$KAFKA_SSL_KEYSTORE_PASSWORD
+ssl.keystore.type=${KAFKA_SSL_KEYSTORE_TYPE:-PKCS12}
+ssl.truststore.location=$KAFKA_SSL_TRUSTSTORE
+ssl.truststore.password=$KAFKA_SSL_TRUSTSTORE_PASSWORD
+ssl.truststore.type=${KAFKA_SSL_TRUSTSTORE_TYPE:-PKCS12}
+# SASL_SSL listeners take client authentication only with their prefix (KIP-684).
+listener.name.sasl_ssl.ssl.client.auth=$SSL_CLIENT_AUTH
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=PLAIN
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="$own" user_broker="$own"$users;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+CONF
+}
+
+# StorageTool arguments that write the SCRAM users into a new metadata log.
+scram_format_args() {
+  ((SASL_SSL)) || return 0
+  local name password mech
+  while read -r name password; do
+    for mech in SCRAM-SHA-256 SCRAM-SHA-512; do
+      printf '%s\n' --add-scram "$mech=[name=$name,password=$password]"
+    done
+  done < <(sasl_users)
 }
 
 ensure_cluster_id() {
@@ -381,7 +486,9 @@ format_storage() {
   # Formatting costs a JVM start (~1-2 s); callers skip it when the data dir
   # already is formatted. --ignore-formatted makes it harmless either way.
   log "formatting storage in $DATA_DIR (cluster id $(<"$CLUSTER_ID_FILE"))"
-  run_tool kafka.tools.StorageTool format -t "$(<"$CLUSTER_ID_FILE")" -c "$PROPS" --ignore-formatted >&2 ||
+  local scram=()
+  mapfile -t scram < <(scram_format_args)
+  run_tool kafka.tools.StorageTool format -t "$(<"$CLUSTER_ID_FILE")" -c "$PROPS" --ignore-formatted "${scram[@]}" >&2 ||
     die "formatting storage failed (StorageTool output above; config $PROPS)"
 }
 
@@ -473,6 +580,7 @@ cmd_up() {
   done
   check_port_number KAFKA_PORT "$PORT"
   check_port_number KAFKA_CONTROLLER_PORT "$CTRL_PORT"
+  check_security_settings
   # Only a node of an existing cluster can be started on its own.
   [[ -z $only || -n $(recorded_brokers) ]] || die "no cluster in $RUN_DIR: run 'up --brokers N' first"
   fetch
@@ -645,7 +753,7 @@ cmd_down() {
       select_node "$i"
       clean_node
     done
-    rm -f "$CLUSTER_ID_FILE" "$CLUSTER_ID_FILE.tmp" "$BROKERS_FILE" "$LOCK_FILE"
+    rm -f "$CLUSTER_ID_FILE" "$CLUSTER_ID_FILE.tmp" "$BROKERS_FILE" "$LOCK_FILE" "$RUN_DIR/broker-sasl.password"
     rmdir "$RUN_DIR" 2>/dev/null || true
     log "removed broker data in $RUN_DIR"
   fi

@@ -10,13 +10,14 @@
  * await app.start();
  * app.on('swap', (meta) => console.log(`serving ${meta.version}`));
  *
- * const producer = new EventProducer(createKafka(['127.0.0.1:9092']), app.config.kafka.labelsTopic);
+ * // The configured brokers, with kafka.ssl and kafka.sasl when set.
+ * const producer = new EventProducer(createKafka(app.config.kafka), app.config.kafka.labelsTopic);
  * await producer.send([{ id: 'e1', input: { features: [0.1, 0.9] }, label: 'a' }]);
  */
 
 // Producing label events.
 export { EventProducer, createKafka, labelEventSchema, eventInputSchema, MAX_EVENT_BYTES } from './ingest/index.js';
-export type { LabelEvent, EventInput, Label } from './ingest/index.js';
+export type { LabelEvent, EventInput, Label, KafkaConnection } from './ingest/index.js';
 
 // The learner protocol, its registry (rebuilds saved learners by class name) and the built-in learners.
 export {
@@ -71,6 +72,7 @@ export {
   ModelLoadError,
   ModelSaveError,
   BrokerError,
+  BrokerAuthError,
   ClosedError,
   OverloadedError,
   DeadlineExceededError,

@@ -62,7 +62,7 @@ export class ReplicaSync {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: ReplicaSyncOptions) {
-    this.kafka = createKafka(o.config.kafka.brokers, `${o.config.kafka.clientId}-follower`, (l) => o.logger.warn(l));
+    this.kafka = createKafka(o.config.kafka, `${o.config.kafka.clientId}-follower`, (l) => o.logger.warn(l));
     this.announcer = new ModelAnnouncer(this.kafka, o.config.kafka.modelsTopic);
     this.publisher = registryPublisher(this.kafka, o.config, o.store);
     this.mirror = o.mirror;

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
 import { selectBackend, ConfigError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
-import { checkBrokers, createKafka } from '../ingest/index.js';
+import { checkBrokers, createKafka, kafkaSecurity } from '../ingest/index.js';
 import { startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
@@ -105,9 +105,11 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
   async start(): Promise<void> {
     const { config } = this;
+    // A TLS or SASL file that cannot be used stops the start, naming its key (clients made later would only log it).
+    if (config.kafka.brokers.length > 0) kafkaSecurity(config.kafka);
     if (config.serving.follow && config.kafka.brokers.length > 0) {
       // registry.mode kafka: this replica's own directory, filled from the cluster before the first versions are chosen.
-      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
+      const kafka = createKafka(config.kafka, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
       this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log, models: config.serving.models });
     }
     const names = await this.models.atStart();
@@ -127,7 +129,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
     const al = config.activeLearning;
     if (al.enabled && config.kafka.brokers.length > 0) {
-      const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-label-requests`, (l) => this.logger.warn(l));
+      const kafka = createKafka(config.kafka, `${config.kafka.clientId}-label-requests`, (l) => this.logger.warn(l));
       const count = (outcome: 'published' | 'lost', n: number): void => this.metrics.labelRequests.inc({ outcome }, n);
       this.labelRequests = new LabelRequestPublisher(kafka, al.topic, al, (l) => this.log(l), count);
       await this.labelRequests.start();
@@ -172,7 +174,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.metrics.trainerUp.set({ model }, 0);
     const supervisor = new TrainerSupervisor({
       create: () => new TrainerProcess(config),
-      probe: () => checkBrokers(config.kafka.brokers),
+      probe: () => checkBrokers(config.kafka),
       logger: this.logger.child({ model }),
     });
     this.supervisor = supervisor;
@@ -201,7 +203,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   private async startLagMonitor(): Promise<void> {
     const { config } = this;
     // No retries: a broker that is away is asked again at the next interval.
-    const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l), 0);
+    const kafka = createKafka(config.kafka, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l), 0);
     const monitor = new ConsumerLagMonitor(kafka, this.metrics.consumerLag, {
       topic: config.kafka.labelsTopic,
       groupId: config.kafka.groupId,

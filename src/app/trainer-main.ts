@@ -9,6 +9,7 @@ import { createKafka, readEventsJsonl } from '../ingest/index.js';
 import { ensureModelsTopic, ModelAnnouncer, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startFleetLearning } from '../training/fleet-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
+import { trainerOverrides, type TrainerSecrets } from './trainer-secrets.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
 import { needsConv, type Example } from '../learners/index.js';
 
@@ -56,10 +57,22 @@ async function modelsAtStart(store: VersionStore, allowed: readonly string[]): P
   return allowed.length > 0 ? present.filter((m) => allowed.includes(m)) : present;
 }
 
+/** The secrets the server held back from this process's environment (an inline SASL password). */
+const askSecrets = (): Promise<TrainerSecrets> =>
+  new Promise((resolve) => {
+    const answer = (m: ServerMessage): void => {
+      if (m.type !== 'secrets') return;
+      process.off('message', answer);
+      resolve(m.secrets);
+    };
+    process.on('message', answer);
+    send({ type: 'secrets' });
+  });
+
 async function main(): Promise<void> {
-  const config: Config = loadConfig({ overrides: JSON.parse(process.env.STREAMTUNE_TRAINER_CONFIG ?? '{}') as Record<string, unknown> });
+  const config: Config = loadConfig({ overrides: await trainerOverrides(process.env, askSecrets) });
   const store = new VersionStore(config.registryDir);
-  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
+  const kafka = createKafka(config.kafka, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
   // registry.mode kafka: versions come from the cluster (an empty directory is enough) and go back to it.
   const mirror = await startRegistryMirror(kafka, config, store, { log: (line) => send({ type: 'log', line }), models: config.training.models });
   const publisher = registryPublisher(kafka, config, store);

@@ -1,5 +1,6 @@
 import type { VersionMeta } from '../registry/index.js';
 import type { TrainerStats } from '../training/trainer-stats.js';
+import type { TrainerSecrets } from './trainer-secrets.js';
 
 /** Messages from the trainer process to the server that started it. */
 export type TrainerMessage =
@@ -15,7 +16,9 @@ export type TrainerMessage =
   | { type: 'log'; line: string; level?: 'info' | 'warn' }
   /** `code` and `retriable` of a streamtune error (a bad setting: not retriable); none for any other error. */
   | { type: 'error'; message: string; code?: string; retriable?: boolean }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  /** Asks for the secrets its environment left out (see trainerLaunch), before it loads its config. */
+  | { type: 'secrets' };
 
 /** Messages from the server to its trainer process. */
-export type ServerMessage = { type: 'stop' };
+export type ServerMessage = { type: 'stop' } | { type: 'secrets'; secrets: TrainerSecrets };

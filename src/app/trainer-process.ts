@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/index.js';
 import { StreamtuneError, TypedEmitter } from '../core/index.js';
 import type { TrainerMessage } from './trainer-messages.js';
+import { trainerLaunch } from './trainer-secrets.js';
 
 type Message<T extends TrainerMessage['type']> = Extract<TrainerMessage, { type: T }>;
 
@@ -69,9 +70,11 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
    */
   start(timeoutMs = 120_000): Promise<void> {
     const { file, execArgv } = entry();
+    // No secret in the child's environment: an inline password goes over IPC when the trainer asks.
+    const { env, secrets } = trainerLaunch(this.config, process.env);
     const child = fork(file, [], {
       execArgv: [...execArgv, ...trainerNodeFlags(this.config.training)],
-      env: { ...process.env, STREAMTUNE_TRAINER_CONFIG: JSON.stringify(this.config) },
+      env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
@@ -108,6 +111,9 @@ export class TrainerProcess extends TypedEmitter<TrainerProcessEvents> {
             break;
           case 'stopped':
             this.emit('stopped', m);
+            break;
+          case 'secrets':
+            if (child.connected) child.send({ type: 'secrets', secrets });
             break;
         }
       });

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrokerError } from '../core/index.js';
-import { checkBrokers } from '../ingest/index.js';
+import { BrokerError, ConfigError } from '../core/index.js';
+import { checkBrokers, type KafkaConnection } from '../ingest/index.js';
 
 /** scripts/kafka.sh of this checkout or package (from src/cli or dist/cli). */
 export const KAFKA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'kafka.sh');
@@ -41,20 +41,27 @@ export function stopLocalBroker(env: NodeJS.ProcessEnv = process.env, clean = fa
 }
 
 /**
- * The brokers a command talks to: the configured ones, checked to answer within a
- * few seconds (else a BrokerError naming them and what to do), or with none
- * configured, the local broker (started if needed).
+ * The connection a command uses: the configured brokers (with `kafka.ssl` and
+ * `kafka.sasl`), checked to answer within a few seconds (else an error naming
+ * them and what to do: start a broker, or fix the TLS or SASL setting that
+ * failed), or with none configured, the local broker (started if needed; it is
+ * plaintext, so TLS or SASL settings without brokers are refused).
  *
  * @example
- * const brokers = await usableBrokers(config.kafka.brokers);
+ * const kafka = createKafka(await usableBrokers(config.kafka), 'streamtune-producer');
  */
-export async function usableBrokers(configured: string[]): Promise<string[]> {
-  if (configured.length === 0) return ensureLocalBroker();
+export async function usableBrokers(connection: KafkaConnection): Promise<KafkaConnection> {
+  const configured = connection.brokers;
+  if (configured.length === 0) {
+    if (connection.sasl || connection.ssl?.enabled) throw new ConfigError('kafka.brokers', `kafka.${connection.sasl ? 'sasl' : 'ssl'} is set but no brokers are: give them with --brokers HOST:PORT or KAFKA_BROKERS (the local broker is plaintext)`);
+    return { brokers: await ensureLocalBroker() };
+  }
   try {
-    await checkBrokers(configured, { retries: 1 });
+    await checkBrokers(connection, { retries: 1 });
   } catch (err) {
-    if (!(err instanceof BrokerError)) throw err;
+    // A broker that answered and refused (BrokerAuthError), or hung up, was named by the check already.
+    if (!(err instanceof BrokerError) || err.context.reason === 'connection closed') throw err;
     throw new BrokerError(`no Kafka broker answers at ${configured.join(',')} (${err.context.reason}): start a broker there (\`npm run kafka:up\` runs one on 127.0.0.1:19092), or give the right ones with --brokers HOST:PORT or KAFKA_BROKERS`, err.context, err);
   }
-  return configured;
+  return connection;
 }

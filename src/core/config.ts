@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-config.js';
 import { modelName, port, trainingSchema } from './training-config.js';
 
 export const configSchema = z
@@ -37,6 +38,10 @@ export const configSchema = z
         groupId: z.string().min(1).default('streamtune-trainer'),
         /** How long a dead trainer holds its partitions before a standby takes over (broker minimum 6000). */
         sessionTimeoutMs: z.number().int().min(6000).default(10_000),
+        /** TLS to the brokers, for every client streamtune opens (see docs/security.md, "Kafka"). */
+        ssl: kafkaSslSchema.optional(),
+        /** SASL login (PLAIN, SCRAM-SHA-256/512) for every client streamtune opens. */
+        sasl: kafkaSaslSchema.optional(),
       })
       .strict()
       .prefault({}),

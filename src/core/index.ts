@@ -1,4 +1,5 @@
 export * from './config.js';
+export * from './kafka-security-config.js';
 export * from './file-io-handler.js';
 export * from './listen-error.js';
 export * from './logger.js';

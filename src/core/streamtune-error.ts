@@ -67,6 +67,18 @@ export class BrokerError extends StreamtuneError {
   }
 }
 
+/**
+ * A broker answered but the connection's security failed: its certificate is not
+ * trusted, it refused ours, or it refused the SASL login. Not retriable: the same
+ * settings fail the same way (a password file that is rewritten is read again by
+ * the next client). `context.reason` says which in a few words.
+ */
+export class BrokerAuthError extends StreamtuneError {
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    super('broker_auth_failed', message, { context, cause });
+  }
+}
+
 /** The component is closing or closed and takes no new work. */
 export class ClosedError extends StreamtuneError {
   constructor(what: string) {

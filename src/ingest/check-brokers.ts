@@ -1,5 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { BrokerError } from '../core/index.js';
+import { BrokerAuthError, BrokerError } from '../core/index.js';
+import { brokerFailure } from './broker-failure.js';
+import { asConnection, kafkaSecurity, type KafkaConnection } from './kafka-security.js';
 
 /** How long {@link checkBrokers} waits, and how often it tries again. */
 export interface CheckBrokersOptions {
@@ -13,36 +15,34 @@ export interface CheckBrokersOptions {
   retries?: number;
 }
 
-/** The cause of a failed connection in a few words. */
-function causeOf(err: unknown): string {
-  const text = [err, (err as { cause?: unknown })?.cause, (err as { originalError?: unknown })?.originalError]
-    .map((e) => (e as Error | undefined)?.message ?? '')
-    .join(' ');
-  if (/ECONNREFUSED/.test(text)) return 'connection refused';
-  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'unknown host';
-  if (/timeout|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/i.test(text)) return 'no answer in time';
-  return (err as Error)?.message ?? String(err);
-}
-
 /**
- * Asks the brokers for the cluster's metadata, within `timeoutMs`, and throws a
- * {@link BrokerError} naming them when none answers: its `context` holds the
+ * Asks the brokers for the cluster's metadata, within `timeoutMs`, with the TLS
+ * and SASL settings of `connection` (the `kafka` config section, or a bare broker
+ * list for plaintext), and throws an error naming them when none answers:
+ * a {@link BrokerAuthError} when a broker answered but TLS or the SASL login
+ * failed (not retriable), else a {@link BrokerError}. Its `context` holds the
  * `brokers` and the `reason` in a few words (`connection refused`, `unknown host`,
- * `no answer in time`). Clients otherwise retry for about a minute, logging every
+ * `no answer in time`, `login refused`, `certificate not trusted`, …). Clients
+ * otherwise retry for about a minute, logging every
  * attempt; a command line tool calls this first and fails fast, and the trainer
  * supervisor calls it before each start, so an outage costs a cheap check.
  *
  * @example
- * await checkBrokers(['127.0.0.1:9092'], { retries: 1 }); // BrokerError: Kafka broker 127.0.0.1:9092 unreachable: Connection error: …
+ * await checkBrokers(config.kafka, { retries: 1 }); // BrokerAuthError: Kafka broker 127.0.0.1:9093 refused the SASL SCRAM-SHA-512 login of "alice": …
  */
-export async function checkBrokers(brokers: string[], opts: CheckBrokersOptions = {}): Promise<void> {
+export async function checkBrokers(connection: KafkaConnection | string[], opts: CheckBrokersOptions = {}): Promise<void> {
   const { timeoutMs = 5000, retries = 0 } = opts;
+  const c = asConnection(connection);
+  const { brokers } = c;
   const kafka = new Kafka({
     clientId: 'streamtune-broker-check',
     brokers,
+    ...kafkaSecurity(c),
     logLevel: logLevel.NOTHING,
     // Short enough that a retry fits in the deadline: a live broker accepts a connection in milliseconds.
     connectionTimeout: Math.min(2000, timeoutMs),
+    // A SASL exchange is a few round trips: the same bound as a request.
+    authenticationTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retry: { retries, initialRetryTime: 300, maxRetryTime: 1000 },
   });
@@ -60,8 +60,12 @@ export async function checkBrokers(brokers: string[], opts: CheckBrokersOptions 
       timeout,
     ]);
   } catch (err) {
-    const which = brokers.length === 1 ? `broker ${brokers[0]}` : `brokers ${brokers.join(',')}`;
-    throw new BrokerError(`Kafka ${which} unreachable: ${(err as Error).message}`, { brokers: brokers.join(','), reason: causeOf(err) }, err);
+    const failure = brokerFailure(err, c);
+    // A security failure names the broker that refused (a login error does not say, so the list does).
+    const which = failure.security && failure.broker ? `broker ${failure.broker}` : brokers.length === 1 ? `broker ${brokers[0]}` : `brokers ${brokers.join(',')}`;
+    const context = { brokers: brokers.join(','), reason: failure.reason };
+    const message = `Kafka ${which} ${failure.detail}`;
+    throw failure.security ? new BrokerAuthError(message, context, err) : new BrokerError(message, context, err);
   } finally {
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);

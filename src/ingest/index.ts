@@ -3,6 +3,8 @@ export * from './decode-event.js';
 export * from './event-producer.js';
 export * from './check-brokers.js';
 export * from './kafka-client.js';
+export * from './kafka-security.js';
+export * from './broker-failure.js';
 export * from './kafka-source.js';
 export * from './label-event.js';
 export * from './lazy-producer.js';

@@ -1,19 +1,28 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { asConnection, kafkaSecurity, type KafkaConnection } from './kafka-security.js';
 
 // Known-benign kafkajs notices: the v2 partitioner note, and the idempotent
 // producer's note about bounded retries (we prefer failing to retrying forever).
 const BENIGN = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
 
 /**
- * Creates a kafkajs client. kafkajs logs are routed to our logger at warn level
+ * Creates a kafkajs client: every Kafka client streamtune opens comes from here.
+ * `connection` is the `kafka` config section (brokers, with `ssl` and `sasl` when
+ * set: their files are read now, see {@link kafkaSecurity}), or a bare broker list
+ * for plaintext. kafkajs logs are routed to our logger at warn level
  * and above: its info chatter (joins, rebalances) is noise in a CLI. `retries`:
  * how often a failed request is retried (with backoff from 200 ms) before it throws;
  * a poller that asks again anyway wants few.
+ *
+ * @example
+ * const kafka = createKafka(config.kafka, `${config.kafka.clientId}-producer`);
  */
-export function createKafka(brokers: string[], clientId = 'streamtune', log: (line: string) => void = (l) => process.stderr.write(`${l}\n`), retries = 8): Kafka {
+export function createKafka(connection: KafkaConnection | string[], clientId = 'streamtune', log: (line: string) => void = (l) => process.stderr.write(`${l}\n`), retries = 8): Kafka {
+  const c = asConnection(connection);
   return new Kafka({
     clientId,
-    brokers,
+    brokers: c.brokers,
+    ...kafkaSecurity(c),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -14,14 +14,17 @@ export interface PrivateBroker {
   destroy(): Promise<void>;
 }
 
-/** Starts a broker with `scripts/kafka.sh` on free ports below the ephemeral range. */
-export async function startPrivateBroker(tag: string): Promise<PrivateBroker> {
+/**
+ * Starts a broker with `scripts/kafka.sh` on free ports below the ephemeral range;
+ * `env` adds settings of the script (e.g. KAFKA_SASL_SSL=1 and its keystores).
+ */
+export async function startPrivateBroker(tag: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<PrivateBroker> {
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), `st-broker-${tag}-`));
   let lastError: unknown;
   for (let attempt = 0; attempt < 4; attempt++) {
     // 21000-28998, clear of the shared (19092), CI (19192) and test (29092) brokers.
     const port = 21_000 + 2 * Math.floor(Math.random() * 4000);
-    const env = { ...process.env, KAFKA_RUN_DIR: runDir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
+    const env = { ...process.env, ...extraEnv, KAFKA_RUN_DIR: runDir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
     try {
       const brokers = await ensureLocalBroker(env);
       return {

@@ -30,7 +30,7 @@ Example:
       process.stderr.write('0/4 no KAFKA_BROKERS set: starting the local broker (scripts/kafka.sh up)…\n');
       brokers = await ensureLocalBroker(process.env, (l) => process.stderr.write(`    ${l}\n`));
     } else {
-      await usableBrokers(brokers);
+      await usableBrokers({ brokers });
     }
     process.stderr.write(`    Kafka at ${brokers.join(',')}\n`);
     const demo = await runDemo({

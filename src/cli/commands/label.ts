@@ -32,9 +32,9 @@ Example:
     const shape = values['feature-shape'] as string | undefined;
     const dims = shape === undefined ? undefined : /^([1-9]\d*)x([1-9]\d*)$/.exec(shape);
     if (dims === null) throw new ConfigError('--feature-shape', `"${shape}" is not ROWSxCOLS (e.g. 8x8)`);
-    const brokers = await usableBrokers(config.kafka.brokers);
+    const connection = await usableBrokers(config.kafka);
     const topic = (values['requests-topic'] as string | undefined) ?? config.activeLearning.topic;
-    const server = new LabellingServer(createKafka(brokers, `${config.kafka.clientId}-labelling`), {
+    const server = new LabellingServer(createKafka(connection, `${config.kafka.clientId}-labelling`), {
       topic,
       groupId: (values.group as string | undefined) ?? 'streamtune-labellers',
       labelsTopic: config.kafka.labelsTopic,

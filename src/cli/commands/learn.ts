@@ -39,10 +39,10 @@ Example:
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
     const logger = loggerFromEnv(process.env);
     if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'learning needs Kafka brokers (--brokers or KAFKA_BROKERS)');
-    await usableBrokers(config.kafka.brokers);
+    await usableBrokers(config.kafka);
     const supervisor = new TrainerSupervisor({
       create: () => new TrainerProcess(config),
-      probe: () => checkBrokers(config.kafka.brokers),
+      probe: () => checkBrokers(config.kafka),
       logger,
       meanwhile: 'learn keeps running',
       // Only a setting the user got wrong ends learn (a streamtune error that is not retriable:

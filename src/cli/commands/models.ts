@@ -6,6 +6,7 @@ import { createKafka } from '../../ingest/index.js';
 import { type Command, commonOverrides } from '../args.js';
 import { callRpc, defaultAddress } from '../admin-client.js';
 import { UsageError } from '../cli-failure.js';
+import { usableBrokers } from '../local-broker.js';
 
 const ACTIONS = {
   list: ['streamtune.v1.Predictor', 'ListVersions'],
@@ -94,6 +95,11 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
   if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
   const labels = typeof values.labels === 'string' ? values.labels.split(',').map((s) => s.trim()).filter(Boolean) : [];
   if (task === 'regression' && labels.length > 0) throw new ConfigError('--labels', 'a regression model has no labels');
+  if (config.registry.mode === 'kafka') {
+    if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'registry.mode kafka publishes the new model to the cluster: give --brokers or KAFKA_BROKERS');
+    // Brokers that do not answer, or refuse the login, are one line before the model is made.
+    await usableBrokers(config.kafka);
+  }
   const { backend } = await selectBackend(config.backend, { conv: /^(image|audio)/.test(values.input) });
   const meta = await createModel({
     store,
@@ -107,8 +113,7 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
   });
   // registry.mode kafka: the new model reaches every trainer and replica through the registry topic.
   if (config.registry.mode === 'kafka') {
-    if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'registry.mode kafka publishes the new model to the cluster: give --brokers or KAFKA_BROKERS');
-    const publisher = registryPublisher(createKafka(config.kafka.brokers, `${config.kafka.clientId}-models`), config, store)!;
+    const publisher = registryPublisher(createKafka(config.kafka, `${config.kafka.clientId}-models`), config, store)!;
     try {
       await publisher.publish(model, meta.version);
     } finally {

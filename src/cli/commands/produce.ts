@@ -73,11 +73,12 @@ Examples:
     const rate = intFlag(values, 'rate');
     // The input first: a file that cannot be read is reported before any broker is asked.
     const { events, rejected } = await readInput(values, file);
-    const brokers = await usableBrokers(config.kafka.brokers);
+    const connection = await usableBrokers(config.kafka);
+    const { brokers } = connection;
     for (const r of rejected) process.stderr.write(`${r.source}: rejected (${r.reason}): ${r.message}\n`);
     // Media events are up to ~1 MB each and a Kafka request is capped near 1 MB: send them in small batches.
     const batch = intFlag(values, 'batch') ?? (events.some((e) => 'image' in e.input || 'audio' in e.input) ? 10 : 100);
-    const kafka = createKafka(brokers, `${config.kafka.clientId}-producer`);
+    const kafka = createKafka(connection, `${config.kafka.clientId}-producer`);
     await ensureTopics(kafka, [{ topic }]);
     // Partitioned by model: events naming no model go to (and are keyed by) the configured one.
     const producer = new EventProducer(kafka, topic, { defaultModel: config.model });

@@ -44,7 +44,7 @@ Example:
     // A replica that follows the models topic has nothing to serve without the brokers: say so
     // in seconds. A server that learns serves anyway and starts learning when they answer
     // (its trainer supervisor warns once, naming them).
-    if (config.kafka.brokers.length > 0 && config.serving.follow) await usableBrokers(config.kafka.brokers);
+    if (config.kafka.brokers.length > 0 && config.serving.follow) await usableBrokers(config.kafka);
     const app = new StreamtuneServer(config);
     app.on('swap', (m) =>
       process.stderr.write(`swapped in ${config.model}@${m.version} (parent ${m.parent ?? '-'})\n`),
