@@ -62,7 +62,9 @@ export class ReplicaSync {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: ReplicaSyncOptions) {
-    this.kafka = createKafka(o.config.kafka, `${o.config.kafka.clientId}-follower`, (l) => o.logger.warn(l));
+    // A server that trains follows operator changes in the background: its client's retries while the
+    // broker is away are debug lines (startInBackground says it once); a replica's are warnings.
+    this.kafka = createKafka(o.config.kafka, `${o.config.kafka.clientId}-follower`, (l) => (o.config.serving.follow ? o.logger.warn(l) : o.logger.debug(l)));
     this.announcer = new ModelAnnouncer(this.kafka, o.config.kafka.modelsTopic);
     this.publisher = registryPublisher(this.kafka, o.config, o.store);
     this.mirror = o.mirror;
