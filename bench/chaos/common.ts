@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { DATA_DIR } from '../../src/app/demo.js';
 import { parseBackendPreference, selectBackend } from '../../src/core/index.js';
 import { readEventsJsonl, type LabelEvent } from '../../src/ingest/index.js';
+import { childPids } from '../../tests/helpers/processes.js';
 import { sleep, type BenchRun } from '../bench-run.js';
 import { chaosStream } from './events.js';
 
@@ -64,6 +65,21 @@ export function startCli(run: BenchRun, name: string, args: string[], env: NodeJ
   return child;
 }
 
+/**
+ * The trainer process that `streamtune serve` or `streamtune learn` (pid `parent`)
+ * runs now. Not simply its first child: tsx's esbuild service may be one too.
+ */
+export function trainerPidOf(parent: number | undefined): number | undefined {
+  if (parent === undefined) return undefined;
+  return childPids(parent).find((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trainer-main');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Polls `check` every 100 ms; false (and a progress line) when `timeoutMs` passes first. */
 export async function waitUntil(log: (line: string) => void, what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -82,9 +98,11 @@ export async function saveStarting(versionsDir: string, timeoutMs = 30_000): Pro
     return await new Promise<string | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), timeoutMs);
       watcher.on('change', (_, name) => {
-        if (String(name).startsWith('.tmp-')) {
+        const tmp = path.join(versionsDir, String(name));
+        // A folder that appeared (the same event reports one renamed away when a save ends).
+        if (String(name).startsWith('.tmp-') && fs.existsSync(tmp)) {
           clearTimeout(timer);
-          resolve(path.join(versionsDir, String(name)));
+          resolve(tmp);
         }
       });
     });

@@ -21,9 +21,9 @@ import { ensureLocalBroker, stopLocalBroker } from '../../src/cli/local-broker.j
 import { createKafka, ensureTopics } from '../../src/ingest/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
-import { alive, childPids } from '../../tests/helpers/processes.js';
+import { alive } from '../../tests/helpers/processes.js';
 import { freePort, sleep, type BenchRun } from '../bench-run.js';
-import { chaosData, digitFeatures, maxRecovery, MODEL, saveStarting, startCli, waitUntil as waitFor, type ChaosOptions } from './common.js';
+import { chaosData, digitFeatures, maxRecovery, MODEL, saveStarting, startCli, trainerPidOf, waitUntil as waitFor, type ChaosOptions } from './common.js';
 import { BAD_KIND_COUNT } from './events.js';
 import { countOutcome } from './outcome.js';
 import { predictLoop } from './predict-client.js';
@@ -83,7 +83,7 @@ export async function runSingle(run: BenchRun, o: ChaosOptions): Promise<void> {
 
   let serve = startServe('serve', serveConfig);
   const replica = startServe('replica', replicaConfig);
-  const trainerPid = (): number | undefined => (serve.pid ? childPids(serve.pid)[0] : undefined);
+  const trainerPid = (): number | undefined => trainerPidOf(serve.pid);
   await waitUntil('the trainer to consume', async () => (await metricsOf(metricsA))?.up === 1, 180_000);
   log(`serve (pid ${serve.pid}) learning, trainer pid ${trainerPid()}; replica (pid ${replica.pid}) following`);
 
