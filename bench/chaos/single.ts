@@ -1,5 +1,5 @@
 /**
- * bench:chaos on one machine (see run.ts): streamtune
+ * bench:chaos, the single-machine topology (the default; see run.ts): streamtune
  * as an operator runs it on one machine — `streamtune serve` (learning) and a
  * `serve --follow` replica, as CLI processes, on one broker of the benchmark's
  * own, sharing one registry directory — while a client calls Predict (trying the
