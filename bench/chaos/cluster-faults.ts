@@ -14,7 +14,7 @@ import { allInSync, leaderOf, partitionOwner, type TrainerLogs } from './cluster
 import { saveStarting, waitUntil as waitFor } from './common.js';
 import type { Producing } from './producer.js';
 
-const FAULTS = ['trainer-kill', 'trainer-kill', 'trainer-kill-in-save', 'trainer-kill-in-save', 'trainer-stop', 'trainer-stop', 'labels-leader', 'registry-leader', 'replica'];
+export const FAULTS = ['trainer-kill', 'trainer-kill', 'trainer-kill-in-save', 'trainer-kill-in-save', 'trainer-stop', 'trainer-stop', 'labels-leader', 'registry-leader', 'replica'];
 /** How long a killed broker stays down. */
 const BROKER_DOWN_MS = 15_000;
 const RECOVERY_TIMEOUT_MS = 300_000;
@@ -109,7 +109,7 @@ export async function runClusterFaults(o: {
     await sleep(1000);
     o.logs.poll();
     if (fenced()) result.zombies++;
-    log(`resumed trainer ${t}: ${fenced() ? 'its write was refused (fenced)' : 'no refused write in its log'}; its trainer is now pid ${cluster.trainerPid(t)}`);
+    log(`resumed trainer ${t}: ${fenced() ? 'its write was refused (fenced)' : 'no refused write in its log'}; its trainer is now ${cluster.trainerPid(t) ?? 'restarting'}`);
   };
 
   const killBroker = async (topic: string): Promise<void> => {

@@ -35,7 +35,7 @@ import { KafkaRegistryPublisher, startRegistryMirror, VersionStore } from '../..
 import { PredictorClient } from '../../src/serving/index.js';
 import { freePort, sleep, stopChild, type BenchRun } from '../bench-run.js';
 import { SESSION_MS, startClusterProcesses } from './cluster-processes.js';
-import { runClusterFaults } from './cluster-faults.js';
+import { FAULTS, runClusterFaults } from './cluster-faults.js';
 import { partitionOwner, TrainerLogs } from './cluster-watch.js';
 import { chaosData, digitFeatures, maxRecovery, MODEL, waitUntil as waitFor, type ChaosOptions } from './common.js';
 import { BAD_KIND_COUNT } from './events.js';
@@ -102,7 +102,7 @@ export async function runCluster(run: BenchRun, o: ChaosOptions): Promise<void> 
   log(`trainers ${cluster.trainerNames.map((t) => `${t} (pid ${cluster.trainerPid(t)})`).join(', ')}; replicas serving`);
 
   const predict = predictLoop({ clients, features: (i) => digitFeatures(digits, i), rotate: true, ready: async () => undefined });
-  const faults = { left: 9 };
+  const faults = { left: FAULTS.length };
   // A fault takes ~30 s here (a broker restart more, a trainer kill less).
   const producing = produceChaos({ kafka, topic: topics.labelsTopic, stream, total: N, faultsLeft: () => faults.left, secondsPerFault: 30, log });
   const result = await runClusterFaults({ run, kafka, rand: o.rand, cluster, logs, producing, total: N, faults, topics: { labels: topics.labelsTopic, registry: registryTopic, groupId }, serving, log });
