@@ -1,16 +1,16 @@
 /**
  * What the process-level benchmarks (bench:chaos, bench:scale) share: a work
- * directory, a Kafka broker of their own on ports of their own, the child
+ * directory, a Kafka broker (or cluster) of their own on ports of their own, the child
  * processes they start, progress lines on stderr, and one cleanup (also on
  * Ctrl-C) that kills the children, stops the broker and removes the work
  * directory unless `keep`.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stopLocalBroker } from '../src/cli/local-broker.js';
+import { KAFKA_SCRIPT, stopLocalBroker } from '../src/cli/local-broker.js';
 import { alive, childPids } from '../tests/helpers/processes.js';
 
 export interface BenchRun {
@@ -18,6 +18,11 @@ export interface BenchRun {
   kafkaPort: number;
   /** Environment for scripts/kafka.sh (via ensureLocalBroker / stopLocalBroker) naming this run's broker. */
   brokerEnv: NodeJS.ProcessEnv;
+  /**
+   * Runs `scripts/kafka.sh <args>` on this run's broker or cluster (e.g. `up --brokers 3`,
+   * `stop-node 2 --kill`, `start-node 2`) and returns its stdout; fails with the end of its stderr.
+   */
+  kafkaScript(args: string[]): Promise<string>;
   /** Children to kill at cleanup. */
   processes: Set<ChildProcess>;
   log(line: string): void;
@@ -42,7 +47,16 @@ export function benchRun(name: string, keep: boolean): BenchRun {
     else log(`kept ${work}`);
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  return { work, kafkaPort, brokerEnv, processes, log, cleanup };
+  const kafkaScript = (args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('bash', [KAFKA_SCRIPT, ...args], { env: brokerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let [out, err] = ['', ''];
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kafka.sh ${args.join(' ')} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`))));
+    });
+  return { work, kafkaPort, brokerEnv, kafkaScript, processes, log, cleanup };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -54,4 +68,13 @@ export async function freePort(): Promise<number> {
   const { port } = srv.address() as net.AddressInfo;
   await new Promise((r) => srv.close(r));
   return port;
+}
+
+/** SIGTERM, then SIGKILL of the child and its own children if it has not exited within `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(graceMs)]);
+  if (child.pid && alive(child.pid)) for (const pid of [...childPids(child.pid), child.pid]) process.kill(pid, 'SIGKILL');
 }

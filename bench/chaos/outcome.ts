@@ -4,10 +4,11 @@
  * (which source offsets were dead-lettered, with which reason), the version
  * lineage from the newest version back to the base (examples learned per step,
  * and the offsets each step covers) and the newest version's dedupe state (the
- * ids its weights learned).
+ * ids its weights learned); with the registry on Kafka, also the version
+ * manifests on the registry topic (forks).
  */
 import type { Kafka } from 'kafkajs';
-import type { VersionMeta, VersionStore } from '../../src/registry/index.js';
+import { parseRegistryKey, type VersionMeta, type VersionStore } from '../../src/registry/index.js';
 import { TRAINER_STATE_FILE } from '../../src/training/index.js';
 
 export interface Outcome {
@@ -114,4 +115,45 @@ export async function countOutcome(kafka: Kafka, o: { labelsTopic: string; dlqTo
     lineage_mismatches: mismatches,
     versions: chain.length,
   };
+}
+
+/**
+ * Version names with two different manifests among the committed records of a
+ * registry topic (read committed, as mirrors read it: a fenced trainer's aborted
+ * transaction does not count). Manifests are compared by their files, not by
+ * when they were published: a version published again with the same bytes is no fork.
+ */
+export async function countForks(kafka: Kafka, topic: string, timeoutMs = 120_000): Promise<{ forks: string[]; manifests: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = (await admin.fetchTopicOffsets(topic)).filter((p) => Number(p.high) > 0);
+  await admin.disconnect();
+  const files = new Map<string, Set<string>>();
+  let manifests = 0;
+  const position = new Map<number, number>();
+  const consumer = kafka.consumer({ groupId: `bench-chaos-forks-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  // Transaction markers and aborted records never reach eachMessage, but the position moves past them.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => position.set(payload.partition, Number(payload.lastOffset) + 1));
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ message }) => {
+      const key = parseRegistryKey(message.key?.toString() ?? '');
+      if (key?.kind !== 'manifest' || !message.value) return;
+      manifests++;
+      const id = `${key.model}@${key.version}`;
+      files.set(id, (files.get(id) ?? new Set()).add(JSON.stringify((JSON.parse(message.value.toString()) as { files: unknown }).files)));
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!ends.every((e) => (position.get(e.partition) ?? 0) >= Number(e.high))) {
+      if (Date.now() > deadline) throw new Error(`${topic} was not read to its end within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return { forks: [...files].filter(([, f]) => f.size > 1).map(([v]) => v), manifests };
 }

@@ -1,308 +1,39 @@
 /**
- * Chaos benchmark (`npm run -s bench:chaos [-- --events N] [--seed S] [--keep]`):
- * streamtune as an operator runs it — `streamtune serve` (learning) and a
- * `serve --follow` replica, as CLI processes, on a broker of the benchmark's own —
- * while a client calls Predict (trying the other replica when one is down, as a
- * load balancer would) and a producer streams N events (default 100,000) with
- * bad events of 11 kinds, adjacent oversize ones among them. Meanwhile, one
- * fault at a time, each waited out before the next:
- *   - 12 SIGKILLs of the trainer: 6 at random moments, 6 as a checkpoint save starts;
- *   - 2 SIGKILLs of the learning `serve`, started again 2 s later as an operator would;
- *   - 1 broker stop of 22 s.
- * Nobody intervenes otherwise. At the end it counts from the broker and the
- * registry's version lineage and dedupe state (bench/chaos/outcome.ts) and prints
- * one JSON object on stdout; progress goes to stderr. Never a test: numbers only.
+ * Chaos benchmark (`npm run -s bench:chaos [-- --topology single|cluster] [--events N] [--seed S] [--keep]`):
+ * streamtune's CLI processes as an operator runs them, with faults injected one
+ * at a time (each waited out before the next) while a producer streams events
+ * with bad ones of 11 kinds and a client calls Predict. Nobody intervenes
+ * otherwise. At the end it counts what was learned, lost and learned twice from
+ * the broker and the registry's version lineage (outcome.ts) and prints one
+ * JSON object on stdout; progress goes to stderr. Never a test: numbers only.
+ *
+ * - `single` (default; single.ts): one machine, one broker, a shared registry
+ *   directory; `streamtune serve` (learning) and a `serve --follow` replica;
+ *   100,000 events by default.
+ * - `cluster` (cluster.ts): machines that share no disk, on loopback: 3 brokers,
+ *   `registry.mode: kafka`, 2 `streamtune learn` trainers in one group and 2
+ *   `serve --follow` replicas, each with its own registry directory; 20,000
+ *   events by default.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATA_DIR } from '../../src/app/demo.js';
-import { trainBase } from '../../src/app/train-base.js';
-import { ensureLocalBroker, stopLocalBroker } from '../../src/cli/local-broker.js';
-import { parseBackendPreference, seededRandom, selectBackend } from '../../src/core/index.js';
-import { createKafka, ensureTopics, readEventsJsonl } from '../../src/ingest/index.js';
-import { VersionStore } from '../../src/registry/index.js';
-import { PredictorClient } from '../../src/serving/index.js';
-import { alive, childPids } from '../../tests/helpers/processes.js';
-import { benchRun, freePort, sleep } from '../bench-run.js';
-import { BAD_KIND_COUNT, chaosStream } from './events.js';
-import { countOutcome } from './outcome.js';
+import { seededRandom } from '../../src/core/index.js';
+import { benchRun } from '../bench-run.js';
+import { runCluster } from './cluster.js';
+import { runSingle } from './single.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, seed: { type: 'string' }, keep: { type: 'boolean' } } });
-const N = Number(values.events ?? 100_000);
-const rand = seededRandom(Number(values.seed ?? 11));
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const MODEL = 'digits';
-const started = Date.now();
-const { work, kafkaPort, brokerEnv, processes, log, cleanup } = benchRun('chaos', values.keep === true);
-
-log(`${N} events; work dir ${work}; starting a broker of our own on 127.0.0.1:${kafkaPort}`);
-const brokers = await ensureLocalBroker(brokerEnv);
-const kafka = createKafka(brokers, 'streamtune-bench-chaos', () => undefined);
-const id = Date.now().toString(36);
-const topics = { labelsTopic: `chaos.labels.${id}`, dlqTopic: `chaos.dlq.${id}`, modelsTopic: `chaos.models.${id}` };
-await ensureTopics(kafka, [{ topic: topics.labelsTopic }, { topic: topics.dlqTopic }]);
-
-const { backend } = await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND), { conv: false });
-const [base, digits] = await Promise.all(['base', 'stream'].map(async (n) => (await readEventsJsonl(path.join(DATA_DIR, `${n}.jsonl`))).events));
-const store = new VersionStore(path.join(work, 'registry'));
-await trainBase({ model: MODEL, store, events: base!, backend, epochs: 10 });
-const stream = chaosStream(N, digits!);
-const reasons = new Map<string, string>();
-for (let i = 0; i < N; i++) {
-  const e = stream.at(i);
-  if (e.reason) reasons.set(e.key, e.reason);
+const { values } = parseArgs({ options: { topology: { type: 'string' }, events: { type: 'string' }, seed: { type: 'string' }, keep: { type: 'boolean' } } });
+const topology = values.topology ?? 'single';
+if (topology !== 'single' && topology !== 'cluster') {
+  process.stderr.write(`bench:chaos: --topology is single or cluster, not "${topology}"\n`);
+  process.exit(2);
 }
-
-const [grpcA, metricsA, grpcB, metricsB] = [await freePort(), await freePort(), await freePort(), await freePort()];
-const config = (grpc: number, metrics: number, follow: boolean): string => {
-  const file = path.join(work, `${follow ? 'replica' : 'serve'}.json`);
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      model: MODEL,
-      registryDir: store.root,
-      backend,
-      kafka: { brokers, ...topics, groupId: `chaos-${id}`, sessionTimeoutMs: 6000 },
-      serving: { port: grpc, follow, http: { port: 0 } },
-      metrics: { port: metrics },
-      // Every valid id stays in the dedupe state: the outcome is counted from it.
-      training: { dedupeWindow: N + 1000 },
-    }),
-  );
-  return file;
-};
-const serveConfig = config(grpcA, metricsA, false);
-const replicaConfig = config(grpcB, metricsB, true);
-
-/** `streamtune serve` as a user starts it; its log lines go to a file in the work dir. */
-function startServe(name: string, file: string): ChildProcess {
-  const out = fs.openSync(path.join(work, `${name}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--config', file], {
-    cwd: ROOT,
-    // The environment outranks the config file: KAFKA_BROKERS must name our broker, not one the caller set.
-    env: { ...process.env, STREAMTUNE_LOG_FORMAT: 'json', KAFKA_BROKERS: brokers.join(',') },
-    stdio: ['ignore', out, out],
-  });
-  processes.add(child);
-  return child;
+const options = { events: Number(values.events ?? (topology === 'cluster' ? 20_000 : 100_000)), rand: seededRandom(Number(values.seed ?? 11)) };
+const run = benchRun('chaos', values.keep === true);
+try {
+  await (topology === 'cluster' ? runCluster(run, options) : runSingle(run, options));
+} catch (err) {
+  run.log(`failed: ${(err as Error).stack ?? String(err)}`);
+  await run.cleanup();
+  process.exit(1);
 }
-
-async function metricsOf(port: number): Promise<{ up: number; examples: number } | null> {
-  try {
-    const body = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    const num = (re: RegExp): number => Number(re.exec(body)?.[1] ?? 0);
-    return { up: num(/^streamtune_trainer_up\{[^}]*\} (\d+)$/m), examples: num(/^streamtune_train_examples_total\{[^}]*\} (\d+)$/m) };
-  } catch {
-    return null;
-  }
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(100);
-  }
-  log(`gave up waiting for ${what} after ${timeoutMs / 1000} s`);
-  return false;
-}
-
-let serve = startServe('serve', serveConfig);
-const replica = startServe('replica', replicaConfig);
-const trainerPid = (): number | undefined => (serve.pid ? childPids(serve.pid)[0] : undefined);
-await waitUntil('the trainer to consume', async () => (await metricsOf(metricsA))?.up === 1, 180_000);
-log(`serve (pid ${serve.pid}) learning, trainer pid ${trainerPid()}; replica (pid ${replica.pid}) following`);
-
-// ------------------------------------------------------ predict client ----
-const clients = [new PredictorClient(`127.0.0.1:${grpcA}`), new PredictorClient(`127.0.0.1:${grpcB}`)];
-const predict = { calls: 0, failed: 0, failovers: 0, errors: new Map<string, number>(), stop: false };
-const predicting = (async () => {
-  await waitUntil('the replica to serve', async () => !!(await clients[1]!.getModel().catch(() => null)), 180_000);
-  while (!predict.stop) {
-    const features = (digits![predict.calls % digits!.length]!.input as { features: number[] }).features;
-    predict.calls++;
-    let answered = false;
-    for (const [i, client] of clients.entries()) {
-      try {
-        await client.predict([{ features }], { deadlineMs: 3000 });
-        if (i > 0) predict.failovers++;
-        answered = true;
-        break;
-      } catch (err) {
-        if (i === clients.length - 1) {
-          const msg = (err as Error).message.slice(0, 120);
-          predict.errors.set(msg, (predict.errors.get(msg) ?? 0) + 1);
-        }
-      }
-    }
-    if (!answered) predict.failed++;
-    await sleep(10);
-  }
-})();
-
-// ------------------------------------------------------------ producer ----
-const FAULTS = ['broker', ...Array<string>(6).fill('trainer-random'), ...Array<string>(6).fill('trainer-in-save'), 'serve', 'serve'];
-for (let i = FAULTS.length - 1; i > 0; i--) {
-  const j = Math.floor(rand() * (i + 1));
-  [FAULTS[i], FAULTS[j]] = [FAULTS[j]!, FAULTS[i]!];
-}
-let faultsLeft = FAULTS.length;
-let produced = 0;
-const producing = (async () => {
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  while (produced < N) {
-    // Valid events in batches; a bad event alone (two oversize ones would not fit one request).
-    const batch = [stream.at(produced)];
-    while (!batch[0]!.reason && batch.length < 100 && produced + batch.length < N && !stream.at(produced + batch.length).reason) batch.push(stream.at(produced + batch.length));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await producer.send({ topic: topics.labelsTopic, acks: -1, messages: batch.map((e) => ({ key: e.key, value: e.value })) });
-        break;
-      } catch (err) {
-        if (attempt === 0) log(`producer: ${(err as Error).message}; retrying every second`);
-        await sleep(1000);
-      }
-    }
-    produced += batch.length;
-    // Spread 85% of the events over the faults (~20 s each), so learning runs through every one.
-    if (faultsLeft > 0) await sleep((batch.length / Math.max(5, (N * 0.85 - produced) / (faultsLeft * 20))) * 1000);
-  }
-  await producer.disconnect();
-  log(`produced ${N} events (${stream.bad} bad)`);
-})();
-
-// -------------------------------------------------------------- faults ----
-const counts = { trainer_kills: 0, trainer_kills_in_save: 0, serve_kills: 0, broker_restarts: 0 };
-const recoveries: number[] = [];
-let unrecovered = 0;
-const versionsDir = path.join(store.root, MODEL, 'versions');
-
-/** Seconds from `t0` until the serve's trainer (a new one, unless `samePidOk`) consumes and learns again. */
-async function recovery(t0: number, before: { examples: number; pid: number | undefined }, samePidOk = false): Promise<void> {
-  const ok = await waitUntil(
-    'recovery',
-    async () => {
-      const m = await metricsOf(metricsA);
-      const pid = trainerPid();
-      if (!m || m.up !== 1 || pid === undefined || (!samePidOk && pid === before.pid)) return false;
-      // With every event produced there may be nothing left to learn: a consuming trainer is recovered.
-      return m.examples > before.examples || produced >= N;
-    },
-    300_000,
-  );
-  if (ok) recoveries.push((Date.now() - t0) / 1000);
-  else unrecovered++;
-}
-
-async function killTrainer(inSave: boolean): Promise<void> {
-  let pid = trainerPid();
-  let tmp: string | undefined;
-  if (inSave) {
-    // Kill as a checkpoint save begins: its temporary folder just appeared.
-    const watcher = fs.watch(versionsDir);
-    tmp = await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 30_000);
-      watcher.on('change', (_, name) => {
-        if (String(name).startsWith('.tmp-')) {
-          clearTimeout(timer);
-          resolve(path.join(versionsDir, String(name)));
-        }
-      });
-    });
-    watcher.close();
-    pid = trainerPid();
-  } else await sleep(500 + rand() * 4500);
-  if (pid === undefined) return;
-  const before = { examples: (await metricsOf(metricsA))?.examples ?? 0, pid };
-  process.kill(pid, 'SIGKILL');
-  const t0 = Date.now();
-  counts.trainer_kills++;
-  // The rename into versions/v<N> had not happened yet: the kill cut the save short.
-  if (tmp && fs.existsSync(tmp)) counts.trainer_kills_in_save++;
-  log(`killed trainer ${pid}${tmp ? ` during a checkpoint save (${fs.existsSync(tmp) ? 'cut short' : 'it had just finished'})` : ''}`);
-  await recovery(t0, before);
-}
-
-for (const fault of FAULTS) {
-  await sleep(1000 + rand() * 3000);
-  if (fault === 'trainer-random' || fault === 'trainer-in-save') await killTrainer(fault === 'trainer-in-save');
-  else if (fault === 'serve') {
-    const pid = serve.pid!;
-    const trainer = trainerPid();
-    process.kill(pid, 'SIGKILL');
-    const t0 = Date.now();
-    counts.serve_kills++;
-    log(`killed serve ${pid} (its trainer ${trainer} is orphaned); restarting it in 2 s`);
-    await sleep(2000);
-    serve = startServe('serve', serveConfig);
-    await recovery(t0, { examples: 0, pid: trainer });
-    log(`orphaned trainer ${trainer} ${trainer !== undefined && alive(trainer) ? 'still running' : 'gone'}`);
-  } else {
-    const before = { examples: 0, pid: trainerPid() };
-    log('stopping the broker for 22 s');
-    await stopLocalBroker(brokerEnv);
-    await sleep(22_000);
-    await ensureLocalBroker(brokerEnv);
-    const t0 = Date.now();
-    counts.broker_restarts++;
-    before.examples = (await metricsOf(metricsA))?.examples ?? 0;
-    log('broker back');
-    await recovery(t0, before, true);
-  }
-  faultsLeft--;
-  log(`${fault}: recovered in ${recoveries.at(-1)?.toFixed(1) ?? '?'} s (${produced}/${N} produced)`);
-}
-
-await producing;
-// Learned to the end: the newest checkpoint covers the whole topic (its last events are valid ones).
-const admin = kafka.admin();
-await admin.connect();
-const end = (await admin.fetchTopicOffsets(topics.labelsTopic))[0]!.high;
-await admin.disconnect();
-await waitUntil(
-  'the last checkpoint',
-  async () => {
-    const v = await store.newest(MODEL);
-    return !!v && (await store.meta(MODEL, v)).offsets[`${topics.labelsTopic}/0`] === end;
-  },
-  600_000,
-);
-predict.stop = true;
-await predicting;
-for (const c of clients) c.close();
-for (const p of [serve, replica]) {
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  await exited;
-}
-const outcome = await countOutcome(kafka, { ...topics, store, model: MODEL, reasons });
-if (predict.errors.size > 0) log(`predict errors: ${JSON.stringify(Object.fromEntries(predict.errors))}`);
-await cleanup();
-
-process.stdout.write(
-  `${JSON.stringify({
-    events: outcome.events,
-    trainer_kills: counts.trainer_kills,
-    serve_kills: counts.serve_kills,
-    broker_restarts: counts.broker_restarts,
-    bad_events: outcome.bad_events,
-    bad_kinds: BAD_KIND_COUNT,
-    dead_lettered: outcome.dead_lettered,
-    learned: outcome.learned,
-    learned_twice: outcome.learned_twice,
-    lost: outcome.lost,
-    predict_calls: predict.calls,
-    predict_failed: predict.failed,
-    max_recovery_s: recoveries.length ? Math.round(Math.max(...recoveries) * 10) / 10 : null,
-    unrecovered,
-    trainer_kills_in_save: counts.trainer_kills_in_save,
-    predict_failovers: predict.failovers,
-    versions: outcome.versions,
-    lineage_mismatches: outcome.lineage_mismatches,
-    duration_s: Math.round((Date.now() - started) / 1000),
-  })}\n`,
-);
 process.exit(0);
