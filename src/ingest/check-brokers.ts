@@ -31,8 +31,21 @@ export interface CheckBrokersOptions {
  * await checkBrokers(config.kafka, { retries: 1 }); // BrokerAuthError: Kafka broker 127.0.0.1:9093 refused the SASL SCRAM-SHA-512 login of "alice": …
  */
 export async function checkBrokers(connection: KafkaConnection | string[], opts: CheckBrokersOptions = {}): Promise<void> {
-  const { timeoutMs = 5000, retries = 0 } = opts;
   const c = asConnection(connection);
+  if (c.brokers.length <= 1) return checkOne(c, opts);
+  // Each broker on its own, at once: one that answers is enough (a client would bootstrap from it), whichever
+  // is listed first. When none does, the first broker's failure is the one reported, a security failure first.
+  const results = await Promise.allSettled(c.brokers.map((b) => checkOne({ ...c, brokers: [b] }, opts)));
+  if (results.some((r) => r.status === 'fulfilled')) return;
+  const errors = results.map((r) => (r as PromiseRejectedResult).reason as Error);
+  const security = errors.find((e) => e instanceof BrokerAuthError);
+  if (security) throw security;
+  const first = errors[0] as BrokerError;
+  throw new BrokerError(`Kafka brokers ${c.brokers.join(',')} ${first.message.replace(/^Kafka broker \S+ /, '')}`, { ...first.context, brokers: c.brokers.join(',') }, first.cause);
+}
+
+async function checkOne(c: ReturnType<typeof asConnection>, opts: CheckBrokersOptions): Promise<void> {
+  const { timeoutMs = 5000, retries = 0 } = opts;
   const { brokers } = c;
   const kafka = new Kafka({
     clientId: 'streamtune-broker-check',
