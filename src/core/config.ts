@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-config.js';
+import { loopbackUnlessTls, tlsFilesSchema } from './network-config.js';
 import { modelName, port, trainingSchema } from './training-config.js';
 
 export const configSchema = z
@@ -81,14 +82,7 @@ export const configSchema = z
         /** Serve plaintext on a non-loopback host (e.g. inside a container network). Without TLS and without this, only loopback. */
         allowPlaintextNetwork: z.boolean().default(false),
         /** TLS: server certificate and key (PEM files); with clientCaFile, clients must present a certificate it signed (mTLS). */
-        tls: z
-          .object({
-            certFile: z.string().min(1),
-            keyFile: z.string().min(1),
-            clientCaFile: z.string().min(1).optional(),
-          })
-          .strict()
-          .optional(),
+        tls: tlsFilesSchema.optional(),
         /** The Open Inference Protocol (KServe v2) over HTTP/REST, on serving.host with serving.tls. */
         http: z
           .object({
@@ -113,16 +107,7 @@ export const configSchema = z
           .prefault({}),
       })
       .strict()
-      .superRefine((s, ctx) => {
-        const loopback = s.host === '127.0.0.1' || s.host === 'localhost' || s.host === '::1';
-        if (!loopback && !s.tls && !s.allowPlaintextNetwork) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['tls'],
-            message: `plaintext gRPC is served on loopback only, and so is REST: set serving.tls (certFile, keyFile) to serve on "${s.host}", or serving.allowPlaintextNetwork=true`,
-          });
-        }
-      })
+      .superRefine(loopbackUnlessTls('serving', 'plaintext gRPC is served on loopback only, and so is REST'))
       .prefault({}),
     metrics: z
       .object({

@@ -11,3 +11,5 @@ export * from './rolling-window.js';
 export * from './load-config.js';
 export * from './training-config.js';
 export * from './serial-queue.js';
+export * from './network-config.js';
+export * from './tls-files.js';

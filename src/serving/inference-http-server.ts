@@ -3,11 +3,10 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { InvalidInputError, listenError, OverloadedError } from '../core/index.js';
+import { httpsOptions, InvalidInputError, listenError, OverloadedError, type TlsFiles } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import { encodeRestInfer, parseRestInfer, REST_FIELD_NAMES } from './oip-rest-codec.js';
 import { OIP_SERVER, type OpenInference } from './open-inference.js';
-import { httpsOptions, type TlsFiles } from './server-credentials.js';
 import { toStatus } from './to-status.js';
 import { recordCall } from './unary-handler.js';
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { listenError, TypedEmitter } from '../core/index.js';
+import { listenError, TypedEmitter, type TlsFiles } from '../core/index.js';
 import { initCounters, type Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
@@ -14,7 +14,7 @@ import { PredictionEngine, type PredictionObserver } from './prediction-engine.j
 import { predictorService, serviceConstructor } from './proto.js';
 import { reflectionPackageDefinition } from './reflection-descriptors.js';
 import { predictorHandlers, type ServingLifecycleEvents } from './predictor-service.js';
-import { serverCredentials, type TlsFiles } from './server-credentials.js';
+import { serverCredentials } from './server-credentials.js';
 
 export interface PredictionServerOptions {
   /** @defaultValue '127.0.0.1' */
