@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HTTP_LIMITS } from './create-http-server.js';
 import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-config.js';
 import { loopbackUnlessTls, tlsFilesSchema } from './network-config.js';
 import { modelName, port, trainingSchema } from './training-config.js';
@@ -89,8 +90,19 @@ export const configSchema = z
             enabled: z.boolean().default(true),
             /** 0 picks a free port. Triton's HTTP port. */
             port: port.default(8000),
+            /** A connection that sends nothing for this long is closed (a request being answered is not). */
+            idleTimeoutMs: z.number().int().min(1).default(HTTP_LIMITS.idleTimeoutMs),
+            /** A request's headers must all arrive within this (else 408). */
+            headersTimeoutMs: z.number().int().min(1).default(HTTP_LIMITS.headersTimeoutMs),
+            /** A whole request, body included, must arrive within this (else 408); at least headersTimeoutMs. */
+            requestTimeoutMs: z.number().int().min(1).default(HTTP_LIMITS.requestTimeoutMs),
+            /** A keep-alive connection is closed this long after its last answer. */
+            keepAliveTimeoutMs: z.number().int().min(1).default(HTTP_LIMITS.keepAliveTimeoutMs),
+            /** Open connections at most; more are closed as they arrive. */
+            maxConnections: z.number().int().min(1).default(HTTP_LIMITS.maxConnections),
           })
           .strict()
+          .refine((h) => h.requestTimeoutMs >= h.headersTimeoutMs, { path: ['requestTimeoutMs'], message: 'must be at least serving.http.headersTimeoutMs' })
           .prefault({}),
         batching: z
           .object({

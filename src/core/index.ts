@@ -13,3 +13,4 @@ export * from './training-config.js';
 export * from './serial-queue.js';
 export * from './network-config.js';
 export * from './tls-files.js';
+export * from './create-http-server.js';

@@ -1,9 +1,8 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { httpsOptions, InvalidInputError, listenError, OverloadedError, type TlsFiles } from '../core/index.js';
+import { createHttpServer, InvalidInputError, listenError, OverloadedError, type HttpLimits, type TlsFiles } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import { encodeRestInfer, parseRestInfer, REST_FIELD_NAMES } from './oip-rest-codec.js';
 import { OIP_SERVER, type OpenInference } from './open-inference.js';
@@ -21,6 +20,8 @@ export interface InferenceHttpOptions {
   maxBodyBytes?: number;
   /** How long `close()` lets in-flight requests finish. @defaultValue 5000 */
   drainTimeoutMs?: number;
+  /** Idle, header, request and keep-alive timeouts and the connection cap. @defaultValue {@link HTTP_LIMITS} */
+  limits?: Partial<HttpLimits>;
 }
 
 /** What a route answers: a status, a body (JSON, or JSON and binary tensors) and its headers. */
@@ -82,7 +83,7 @@ export class InferenceHttpServer {
     private readonly opts: InferenceHttpOptions = {},
   ) {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
-    this.server = opts.tls ? https.createServer(httpsOptions(opts.tls), handler) : http.createServer(handler);
+    this.server = createHttpServer(handler, { tls: opts.tls, tlsSection: 'serving.tls', limits: opts.limits });
   }
 
   /** `http(s)://host:port`. */

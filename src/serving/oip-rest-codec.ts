@@ -22,6 +22,34 @@ type Json = Record<string, unknown>;
 const bad = (field: string, message: string): InvalidInputError => new InvalidInputError('bad_request', field, `${field}: ${message}`);
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Deepest nesting of arrays and objects in a REST body: a tensor of rank ~28 still fits in `inputs[i].data`. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Refuses a body nested deeper than `max` arrays and objects, naming the field
+ * (its first three levels: `inputs[0].data`). Iterative, because what reads the
+ * body next (flattening `data`, `String(name)`) recurses and would overflow the
+ * stack on 100,000 levels; JSON.parse itself does not.
+ */
+function checkDepth(root: unknown, max: number): void {
+  const stack: [unknown, number, string][] = [[root, 1, '']];
+  while (stack.length > 0) {
+    const [value, depth, field] = stack.pop()!;
+    if (depth > max) throw bad(field || 'body', `nested more than ${max} levels of arrays and objects deep`);
+    const named = depth <= 3;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const c: unknown = value[i];
+        if (typeof c === 'object' && c !== null) stack.push([c, depth + 1, named ? `${field}[${i}]` : field]);
+      }
+    } else {
+      for (const [k, c] of Object.entries(value as Json)) {
+        if (typeof c === 'object' && c !== null) stack.push([c, depth + 1, named ? (field ? `${field}.${k}` : k) : field]);
+      }
+    }
+  }
+}
+
 /** Row-major flattening of `data`, which the spec allows flat or nested. */
 function flatten(data: unknown[], out: unknown[] = []): unknown[] {
   for (const d of data) {
@@ -68,6 +96,7 @@ export function parseRestInfer(body: Buffer, headerLength: number | undefined, m
     throw bad('body', `not JSON: ${(err as Error).message}`);
   }
   if (!isObject(parsed)) throw bad('body', 'must be a JSON object with "inputs"');
+  checkDepth(parsed, MAX_JSON_DEPTH);
   if (!Array.isArray(parsed.inputs) || parsed.inputs.length === 0) throw bad('inputs', 'must be a non-empty array of tensors');
   const params = isObject(parsed.parameters) ? parsed.parameters : {};
   let offset = headerLength ?? body.length;

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { listenError, TypedEmitter, type TlsFiles } from '../core/index.js';
+import { listenError, TypedEmitter, type HttpLimits, type TlsFiles } from '../core/index.js';
 import { initCounters, type Metrics } from '../ops/index.js';
 import { adminHandlers } from './admin-service.js';
 import { diagnosticsHandlers } from './diagnostics-service.js';
@@ -38,8 +38,8 @@ export interface PredictionServerOptions {
   batching?: Omit<DynamicBatcherOptions, 'onBatch' | 'onDrop' | 'now'>;
   /** Sees every answered prediction (active learning samples the uncertain ones). */
   onPredictions?: PredictionObserver;
-  /** The Open Inference Protocol over HTTP/REST on its own port (same host and TLS); off when absent. */
-  http?: { enabled: boolean; port: number };
+  /** The Open Inference Protocol over HTTP/REST on its own port (same host and TLS) and its connection limits; off when absent. */
+  http?: { enabled: boolean; port: number } & Partial<HttpLimits>;
 }
 
 let reflectionCache: ReturnType<typeof reflectionPackageDefinition> | undefined;
@@ -108,6 +108,7 @@ export class PredictionServer {
         tls: opts.tls,
         maxBodyBytes: opts.maxReceiveMessageBytes,
         drainTimeoutMs: opts.drainTimeoutMs,
+        limits: opts.http,
       });
     }
     // Every RPC's counter series at 0 for every code (as go-grpc-prometheus does), REST included: same method names.
