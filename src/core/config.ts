@@ -127,8 +127,13 @@ export const configSchema = z
         port: port.default(9464),
         /** How often the server asks the broker for the trainer group's lag (streamtune_consumer_lag_messages). */
         consumerLagIntervalMs: z.number().int().min(100).default(5000),
+        /** Serve plaintext metrics on a non-loopback host. Without TLS and without this, only loopback. */
+        allowPlaintextNetwork: z.boolean().default(false),
+        /** HTTPS for /metrics: certificate and key (PEM files); with clientCaFile, scrapers must present a certificate it signed. */
+        tls: tlsFilesSchema.optional(),
       })
       .strict()
+      .superRefine(loopbackUnlessTls('metrics', 'plaintext metrics are served on loopback only'))
       .prefault({}),
     training: trainingSchema,
   })

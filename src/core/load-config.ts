@@ -33,6 +33,7 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_HTTP: { path: ['serving', 'http', 'enabled'], type: 'boolean' },
   STREAMTUNE_METRICS_HOST: { path: ['metrics', 'host'], type: 'string' },
   STREAMTUNE_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
+  STREAMTUNE_METRICS_ALLOW_PLAINTEXT_NETWORK: { path: ['metrics', 'allowPlaintextNetwork'], type: 'boolean' },
   STREAMTUNE_ADMIN_TOKEN: { path: ['serving', 'adminToken'], type: 'string' },
   STREAMTUNE_ALLOW_UNAUTHENTICATED_ADMIN: { path: ['serving', 'allowUnauthenticatedAdmin'], type: 'boolean' },
   STREAMTUNE_GRPC_ALLOW_PLAINTEXT_NETWORK: { path: ['serving', 'allowPlaintextNetwork'], type: 'boolean' },

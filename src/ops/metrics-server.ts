@@ -1,10 +1,12 @@
-import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { listenError } from '../core/index.js';
+import { createHttpServer, listenError, type TlsFiles } from '../core/index.js';
 
 /**
- * Serves `GET /metrics` (Prometheus text format) and `GET /healthz` over HTTP.
+ * Serves `GET /metrics` (Prometheus text format) and `GET /healthz` over HTTP, or
+ * HTTPS with `tls` (the `metrics` config section: plaintext off loopback only when
+ * `metrics.allowPlaintextNetwork` says so). Idle connections are closed and
+ * connections capped as on every port ({@link createHttpServer}).
  *
  * @example
  * const srv = await startMetricsServer(metrics.registry, { port: 9464 });
@@ -12,9 +14,9 @@ import { listenError } from '../core/index.js';
  */
 export async function startMetricsServer(
   registry: Registry,
-  opts: { host?: string; port?: number } = {},
+  opts: { host?: string; port?: number; tls?: TlsFiles } = {},
 ): Promise<{ url: string; port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+  const server = createHttpServer((req, res) => {
     if (req.method === 'GET' && req.url?.startsWith('/metrics')) {
       registry.metrics().then(
         (body) => {
@@ -33,7 +35,7 @@ export async function startMetricsServer(
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found: try /metrics\n');
     }
-  });
+  }, { tls: opts.tls, tlsSection: 'metrics.tls' });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(listenError('metrics.port', `${host}:${opts.port ?? 0}`, err)));
@@ -42,7 +44,7 @@ export async function startMetricsServer(
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}/metrics`,
+    url: `${opts.tls ? 'https' : 'http'}://${host}:${port}/metrics`,
     port,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

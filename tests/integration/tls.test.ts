@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/index.js';
+import { createMetrics, startMetricsServer } from '../../src/ops/index.js';
 import { PredictorClient } from '../../src/serving/index.js';
 import { startServingFixture, type ServingFixture } from '../helpers/serving-fixture.js';
 
@@ -80,6 +81,24 @@ describe('TLS', () => {
     const withCert = { ca, cert: await fs.readFile(client.cert), key: await fs.readFile(client.key) };
     expect(await httpsGet(`${mtls.app.grpc!.rest!.url}/v2/health/ready`, withCert)).toBe(200);
     await expect(httpsGet(`${mtls.app.grpc!.rest!.url}/v2/health/ready`, { ca })).rejects.toThrow();
+  });
+
+  it('metrics are HTTPS with metrics.tls (and mTLS with its client CA)', async () => {
+    const ca = await fs.readFile(server.cert);
+    const registry = createMetrics({ defaultMetrics: false }).registry;
+    const plain = await startMetricsServer(registry, { port: 0, tls: { certFile: server.cert, keyFile: server.key } });
+    const mutual = await startMetricsServer(registry, { port: 0, tls: { certFile: server.cert, keyFile: server.key, clientCaFile: client.cert } });
+    try {
+      expect(plain.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(await httpsGet(plain.url, { ca })).toBe(200);
+      await expect(fetch(plain.url.replace('https:', 'http:'))).rejects.toThrow();
+      expect(await httpsGet(mutual.url, { ca, cert: await fs.readFile(client.cert), key: await fs.readFile(client.key) })).toBe(200);
+      await expect(httpsGet(mutual.url, { ca })).rejects.toThrow();
+    } finally {
+      await plain.close();
+      await mutual.close();
+    }
+    await expect(startMetricsServer(registry, { port: 0, tls: { certFile: path.join(dir, 'none.crt'), keyFile: server.key } })).rejects.toThrow(/^invalid configuration "metrics\.tls\.certFile": cannot read/);
   });
 
   it('refuses plaintext on a non-loopback host unless asked, naming the key', () => {
