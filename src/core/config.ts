@@ -135,6 +135,23 @@ export const configSchema = z
       .strict()
       .superRefine(loopbackUnlessTls('metrics', 'plaintext metrics are served on loopback only'))
       .prefault({}),
+    /** The labelling page of `streamtune label` (see docs/labelling.md). */
+    labelling: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8080),
+        /** The login token of the page; empty: a new random one at each start, printed as a login URL. */
+        token: z.string().refine((t) => t === '' || t.length >= 16, 'at least 16 characters (or empty: a random one each start)').default(''),
+        /** Origins the page is also reached at (a reverse proxy's `https://label.example.com`); its own address is always allowed. */
+        origins: z.array(z.url({ protocol: /^https?$/ })).default([]),
+        /** Serve the page in plaintext on a non-loopback host. Without TLS and without this, only loopback. */
+        allowPlaintextNetwork: z.boolean().default(false),
+        /** HTTPS: certificate and key (PEM files); with clientCaFile, browsers must present a certificate it signed. */
+        tls: tlsFilesSchema.optional(),
+      })
+      .strict()
+      .superRefine(loopbackUnlessTls('labelling', 'the plaintext labelling page is served on loopback only'))
+      .prefault({}),
     training: trainingSchema,
   })
   .strict();

@@ -34,6 +34,8 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_METRICS_HOST: { path: ['metrics', 'host'], type: 'string' },
   STREAMTUNE_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
   STREAMTUNE_METRICS_ALLOW_PLAINTEXT_NETWORK: { path: ['metrics', 'allowPlaintextNetwork'], type: 'boolean' },
+  STREAMTUNE_LABEL_TOKEN: { path: ['labelling', 'token'], type: 'string' },
+  STREAMTUNE_LABEL_ALLOW_PLAINTEXT_NETWORK: { path: ['labelling', 'allowPlaintextNetwork'], type: 'boolean' },
   STREAMTUNE_ADMIN_TOKEN: { path: ['serving', 'adminToken'], type: 'string' },
   STREAMTUNE_ALLOW_UNAUTHENTICATED_ADMIN: { path: ['serving', 'allowUnauthenticatedAdmin'], type: 'boolean' },
   STREAMTUNE_GRPC_ALLOW_PLAINTEXT_NETWORK: { path: ['serving', 'allowPlaintextNetwork'], type: 'boolean' },

@@ -7,5 +7,7 @@ export * from './label-request.js';
 export * from './labelling-page.js';
 export * from './labelling-queue.js';
 export * from './labelling-server.js';
+export * from './labelling-sessions.js';
+export * from './origin-guard.js';
 export * from './uncertainty-sampler.js';
 export * from './uncertainty.js';

@@ -1,19 +1,7 @@
-/**
- * The labelling page: plain HTML and JS, served as one string (no build step).
- * Shows the next request as a person reads it (the server's `view` says how):
- * text as text, an image as the image (small ones scaled up, pixels kept sharp),
- * audio as a player above its spectrogram, a feature vector with a declared
- * shape as a greyscale image, any other vector as a table; then the model's
- * guess and confidence. A class button or its number key labels it, `s` skips.
- * Counts and the model's accuracy on labelled items refresh live.
- */
-export const LABELLING_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>streamtune · labelling</title>
-<style>
-  body { font: 16px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
+import { createHash } from 'node:crypto';
+
+/** The page's style sheet (inline: its hash is in the CSP). */
+const STYLE = `  body { font: 16px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
   header { background: #1d2330; color: #fff; padding: 10px 20px; display: flex; justify-content: space-between; }
   main { max-width: 720px; margin: 24px auto; background: #fff; border-radius: 8px; padding: 24px; box-shadow: 0 1px 3px #0002; }
   #input img { border: 1px solid #ccc; display: block; }
@@ -29,23 +17,13 @@ export const LABELLING_PAGE = `<!doctype html>
   #skip { margin-top: 12px; padding: 6px 12px; }
   kbd { background: #eee; border-radius: 3px; padding: 0 4px; font-size: 13px; }
   #empty { color: #777; }
-</style>
-</head>
-<body>
-<header><strong>streamtune labelling</strong><span id="stats">labelled 0 · accuracy –</span></header>
-<main>
-  <div id="empty">Waiting for uncertain predictions…</div>
-  <div id="item" hidden>
-    <div id="meta"></div>
-    <div id="input"></div>
-    <div id="guess"></div>
-    <div id="classes"></div>
-    <button id="skip">Skip <kbd>s</kbd></button>
-  </div>
-</main>
-<script>
-const labeller = sessionStorage.labeller || (sessionStorage.labeller = Math.random().toString(36).slice(2));
+  #login { max-width: 720px; margin: 24px auto; background: #fff; border-radius: 8px; padding: 24px; }
+  #login-error { color: #b00; }
+`;
+
+const SCRIPT = `const labeller = sessionStorage.labeller || (sessionStorage.labeller = Math.random().toString(36).slice(2));
 let item = null;
+let loggedIn = true;
 const $ = (id) => document.getElementById(id);
 function el(tag, props) { return Object.assign(document.createElement(tag), props || {}); }
 function caption(text) { return el('div', { className: 'caption', textContent: text }); }
@@ -96,9 +74,22 @@ function show(next, view) {
     classes.append(b);
   });
 }
+/** A call of the page's API; a 401 (no session, or it ended) shows the login form. */
+async function api(path, body) {
+  const r = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (r.status === 401) { loggedIn = false; $('login').hidden = false; $('main').hidden = true; }
+  return r;
+}
 async function post(path, body) {
-  const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return r.ok;
+  return (await api(path, body)).ok;
+}
+async function login(token) {
+  const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  loggedIn = r.ok;
+  $('login').hidden = r.ok;
+  $('main').hidden = !r.ok;
+  $('login-error').textContent = r.ok ? '' : 'Wrong token: use the one streamtune label printed, or STREAMTUNE_LABEL_TOKEN.';
+  if (r.ok) { poll(); stats(); }
 }
 async function answer(kind, label) {
   if (!item) return;
@@ -108,13 +99,17 @@ async function answer(kind, label) {
   await poll();
 }
 async function poll() {
-  if (item) return;
-  const r = await fetch('/api/next?labeller=' + labeller);
+  if (item || !loggedIn) return;
+  const r = await api('/api/next?labeller=' + labeller);
+  if (!r.ok) return;
   const next = await r.json();
   show(next.item, next.view);
 }
 async function stats() {
-  const s = await (await fetch('/api/stats')).json();
+  if (!loggedIn) return;
+  const r = await api('/api/stats');
+  if (!r.ok) return;
+  const s = await r.json();
   $('stats').textContent = 'labelled ' + s.labelled + ' · skipped ' + s.skipped + ' · waiting ' + s.pending + ' · model accuracy on labelled ' + (s.accuracy === null ? '–' : Math.round(s.accuracy * 100) + '%');
 }
 document.addEventListener('keydown', (e) => {
@@ -125,10 +120,79 @@ document.addEventListener('keydown', (e) => {
   if (i >= 0 && i < labels.length) answer('label', labels[i]);
 });
 $('skip').onclick = () => answer('skip');
+$('login').onsubmit = (e) => { e.preventDefault(); login($('token').value); };
+// The login URL carries the token in its fragment, which is never sent to a server
+// nor in a Referer: it is posted once and removed from the address bar and history.
+const fragment = new URLSearchParams(location.hash.slice(1)).get('token');
+if (fragment) { history.replaceState(null, '', location.pathname); login(fragment); }
+else { poll(); stats(); }
 setInterval(poll, 500);
 setInterval(stats, 500);
-poll(); stats();
-</script>
+`;
+
+/**
+ * The labelling page: plain HTML and JS, served as one string (no build step).
+ * Shows the next request as a person reads it (the server's `view` says how):
+ * text as text, an image as the image (small ones scaled up, pixels kept sharp),
+ * audio as a player above its spectrogram, a feature vector with a declared
+ * shape as a greyscale image, any other vector as a table; then the model's
+ * guess and confidence. A class button or its number key labels it, `s` skips.
+ * Counts and the model's accuracy on labelled items refresh live. Without a
+ * session it shows a login form; the login URL's `#token=` fragment logs in by itself.
+ */
+export const LABELLING_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>streamtune · labelling</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><strong>streamtune labelling</strong><span id="stats">labelled 0 · accuracy –</span></header>
+<form id="login" hidden>
+  <p>Log in with the labelling page's token: open the login URL <code>streamtune label</code> printed, or type the token (<code>STREAMTUNE_LABEL_TOKEN</code>).</p>
+  <input id="token" type="password" autocomplete="current-password" aria-label="login token" required>
+  <button type="submit">Log in</button>
+  <p id="login-error"></p>
+</form>
+<main id="main">
+  <div id="empty">Waiting for uncertain predictions…</div>
+  <div id="item" hidden>
+    <div id="meta"></div>
+    <div id="input"></div>
+    <div id="guess"></div>
+    <div id="classes"></div>
+    <button id="skip">Skip <kbd>s</kbd></button>
+  </div>
+</main>
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;
+
+const sha256 = (s: string): string => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+
+/**
+ * Headers of every answer of the labelling server. The CSP allows the page's own
+ * inline style and script by their hashes and nothing else: no other script, no
+ * framing (also X-Frame-Options), pictures from the server or inline `data:`,
+ * calls to the server only.
+ */
+export const LABELLING_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'none'",
+    `script-src ${sha256(SCRIPT)}`,
+    `style-src ${sha256(STYLE)}`,
+    "img-src 'self' data:",
+    'media-src data:',
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};

@@ -1,7 +1,7 @@
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
-import { InvalidInputError } from '../core/index.js';
+import { createHttpServer, InvalidInputError, listenError, type TlsFiles } from '../core/index.js';
 import type { EventInput } from '../ingest/index.js';
 import { ensureTopics, EventProducer } from '../ingest/index.js';
 import { audioSpectrogramPng } from './audio-spectrogram.js';
@@ -9,7 +9,9 @@ import { featureImagePng } from './feature-image.js';
 import { inputView } from './input-view.js';
 import type { LabelRequest } from './label-request.js';
 import { LabellingQueue, type LabellingQueueOptions } from './labelling-queue.js';
-import { LABELLING_PAGE } from './labelling-page.js';
+import { LABELLING_HEADERS, LABELLING_PAGE } from './labelling-page.js';
+import { LabellingSessions } from './labelling-sessions.js';
+import { OriginGuard } from './origin-guard.js';
 
 export interface LabellingServerOptions extends LabellingQueueOptions {
   /** Topic the labels go to (the trainer's labels topic). */
@@ -18,6 +20,12 @@ export interface LabellingServerOptions extends LabellingQueueOptions {
   host?: string;
   /** 0 picks a free port. @defaultValue 0 */
   port?: number;
+  /** The login token; empty or absent: a random one, in {@link LabellingServer.loginUrl}. @defaultValue '' */
+  token?: string;
+  /** HTTPS with these files (needed off loopback unless plaintext is allowed: see `labelling` in the config). */
+  tls?: TlsFiles;
+  /** Origins the page is also reached at, e.g. through a reverse proxy (`https://label.example.com`). @defaultValue [] */
+  origins?: readonly string[];
   /**
    * `[rows, cols]` of the feature vectors (e.g. `[8, 8]` for the digits): a
    * vector of that length is drawn as a greyscale image, any other as a table.
@@ -47,6 +55,10 @@ const MAX_CACHED_VIEWS = 64;
  * `/features.png` the pictures of audio and shaped feature inputs,
  * `POST /api/label {id, label}` produces a label event with the request's id,
  * model and input, `POST /api/skip {id}`, `GET /api/stats` the live counts.
+ * The API needs a session: `POST /api/login {token}` sets its cookie
+ * ({@link LabellingSessions}), `POST /api/logout` ends it. Requests from other
+ * sites are refused ({@link OriginGuard}); every answer carries the page's CSP
+ * and anti-framing headers.
  *
  * @example
  * const s = new LabellingServer(kafka, { topic: 'streamtune.label-requests', groupId: 'streamtune-labellers', labelsTopic: 'streamtune.labels', port: 8080 });
@@ -56,6 +68,11 @@ export class LabellingServer {
   private readonly queue: LabellingQueue;
   private readonly producer: EventProducer;
   private readonly server: http.Server;
+  private readonly token: string;
+  /** True when no token was given and a random one was made for this run (only then may {@link loginUrl} be printed). */
+  readonly tokenGenerated: boolean;
+  private sessions: LabellingSessions | undefined;
+  private guard: OriginGuard | undefined;
   private readonly stats = { labelled: 0, skipped: 0, agreed: 0 };
   private readonly spectrograms = new Map<string, Promise<Buffer>>();
   private closing: Promise<void> | undefined;
@@ -67,19 +84,43 @@ export class LabellingServer {
   ) {
     this.queue = new LabellingQueue(kafka, opts);
     this.producer = new EventProducer(kafka, opts.labelsTopic);
-    this.server = http.createServer((req, res) => {
+    this.tokenGenerated = !opts.token;
+    this.token = opts.token || LabellingSessions.randomToken();
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      for (const [k, v] of Object.entries(LABELLING_HEADERS)) res.setHeader(k, v);
       // Status codes are chosen here, at the edge, from the error's class.
       this.route(req, res).catch((err: Error) => send(res, statusOf(err), { error: err.message }));
-    });
+    };
+    this.server = createHttpServer(handler, { tls: opts.tls, tlsSection: 'labelling.tls' });
+  }
+
+  /**
+   * The page with the login token in its fragment (which browsers never send to
+   * a server): opening it logs in. Empty before `start`. Print it only when the
+   * token was generated here ({@link LabellingServer.tokenGenerated}).
+   */
+  get loginUrl(): string {
+    return this.url ? `${this.url}#token=${this.token}` : '';
   }
 
   async start(): Promise<void> {
     // The page may start before the server has published anything (or been started).
     await ensureTopics(this.kafka, [{ topic: this.opts.topic }, { topic: this.opts.labelsTopic }]);
     await this.queue.start();
-    await new Promise<void>((resolve) => this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', resolve));
+    const host = this.opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err: Error): void => reject(listenError('labelling.port', `${host}:${this.opts.port ?? 0}`, err));
+      this.server.once('error', failed);
+      this.server.listen(this.opts.port ?? 0, host, () => {
+        this.server.off('error', failed);
+        resolve();
+      });
+    });
     const a = this.server.address() as AddressInfo;
-    this.url = `http://${a.address}:${a.port}/`;
+    this.guard = new OriginGuard({ port: a.port, tls: !!this.opts.tls, origins: this.opts.origins });
+    // Browsers send a host's cookies to all its ports: the port in the name keeps two labelling servers' sessions apart.
+    this.sessions = new LabellingSessions({ token: this.token, cookieName: `streamtune_label_${a.port}`, secure: !!this.opts.tls });
+    this.url = `${this.opts.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/`;
   }
 
   /** Partitions of the requests topic this server consumes (0 until its group has joined). */
@@ -93,11 +134,33 @@ export class LabellingServer {
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { guard, sessions } = this;
+    if (!guard || !sessions) return send(res, 503, { error: 'starting' });
+    const refusal = guard.refusal(req);
+    if (refusal) {
+      req.resume();
+      return send(res, 403, { error: refusal });
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(LABELLING_PAGE);
       return;
+    }
+    if (req.method === 'POST' && url.pathname === '/api/login') {
+      const cookie = sessions.login(((await readJson(req)) as { token?: unknown }).token);
+      if (!cookie) return send(res, 401, { error: 'wrong login token' });
+      res.setHeader('set-cookie', cookie);
+      return send(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && url.pathname === '/api/logout') {
+      req.resume();
+      res.setHeader('set-cookie', sessions.logout(req.headers.cookie));
+      return send(res, 200, { ok: true });
+    }
+    if (!sessions.valid(req.headers.cookie)) {
+      req.resume();
+      return send(res, 401, { error: 'log in first: open the login URL `streamtune label` printed, or POST /api/login {"token": …}' });
     }
     if (req.method === 'GET' && url.pathname === '/api/next') {
       const item = this.queue.next(url.searchParams.get('labeller') || 'anonymous');
@@ -123,6 +186,11 @@ export class LabellingServer {
       return;
     }
     if (req.method === 'POST' && (url.pathname === '/api/label' || url.pathname === '/api/skip')) {
+      // A JSON body needs a CORS preflight from another origin, which this server never grants.
+      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+        req.resume();
+        return send(res, 415, { error: 'Content-Type must be application/json' });
+      }
       const body = (await readJson(req)) as { id?: unknown; label?: unknown };
       if (typeof body.id !== 'string') return send(res, 400, { error: 'body needs "id"' });
       const item = this.queue.peek(body.id);
@@ -132,7 +200,8 @@ export class LabellingServer {
         this.spectrograms.delete(body.id);
         return send(res, 200, { ok: true });
       }
-      if (typeof body.label !== 'string' || !(body.label in item.scores)) {
+      // Own keys only: "constructor" or "__proto__" are in every object, not classes of the model.
+      if (typeof body.label !== 'string' || !Object.hasOwn(item.scores, body.label)) {
         return send(res, 400, { error: `label must be one of ${Object.keys(item.scores).join(', ')}` });
       }
       // Taken before the send so a second click cannot label it twice; put back if the send fails.
@@ -183,7 +252,7 @@ function statusOf(err: Error): number {
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
 }
 

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
@@ -160,7 +162,7 @@ describe('the labelling page in a real browser', () => {
 
     browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
     const page = await browser.newPage();
-    await page.goto(labelling.url);
+    await page.goto(labelling.loginUrl);
     const seen = new Set<string>();
     for (let n = 0; n < ITEMS; n++) {
       await page.locator('#item').waitFor({ state: 'visible' });
@@ -203,6 +205,84 @@ describe('the labelling page in a real browser', () => {
     await page.close();
   });
 
+  it('logs in with the login URL and labels; a post from another site is refused with 403, the page cannot be framed, nothing reaches Kafka', async () => {
+    const requests = `test.lab.xsite.requests.${id}`;
+    const labels = `test.lab.xsite.labels.${id}`;
+    await ensureTopics(kafka, [{ topic: requests }, { topic: labels }]);
+    const guarded = new LabellingServer(kafka, { topic: requests, groupId: `xsite-labellers-${id}`, labelsTopic: labels });
+    await guarded.start();
+    // The attacker's site: another origin and another site (127.0.0.2), posting to the page's API as a form and by fetch, and framing it.
+    const target = new URL('/api/label', guarded.url).href;
+    const evilPage = `<!doctype html><body>
+<form id="f" method="POST" action="${target}" enctype="text/plain"><input name='{"id":"xsite-1","label":"no","pad":"' value='"}'></form>
+<iframe id="frame" src="${guarded.url}"></iframe>
+<script>
+fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: '{"id":"xsite-1","label":"no"}' });
+</script></body>`;
+    const evil = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(evilPage));
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.2', resolve));
+    try {
+      const producer = kafka.producer();
+      await producer.connect();
+      const item: LabelRequest = { id: 'xsite-1', model: 'm', version: 'v1', input: { text: 'is this spam?' }, predicted: 'yes', scores: { yes: 0.5, no: 0.5 }, uncertainty: 1, ts: Date.now() };
+      await producer.send({ topic: requests, messages: [{ key: item.id, value: JSON.stringify(item) }] });
+      await producer.disconnect();
+      await waitFor('the request buffered', () => guarded.current().pending === 1, 20_000);
+
+      browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
+      // Without a session the page asks for the token.
+      const stranger = await browser.newPage();
+      await stranger.goto(guarded.url);
+      await stranger.locator('#login').waitFor({ state: 'visible' });
+      expect(await stranger.locator('#item').isVisible()).toBe(false);
+      await stranger.locator('#token').fill('not the token');
+      await stranger.locator('#login button').click();
+      await expect.poll(() => stranger.locator('#login-error').textContent()).toMatch(/^Wrong token/);
+      await stranger.close();
+
+      const page = await browser.newPage();
+      await page.goto(guarded.loginUrl);
+      await waitFor('the item on the page', async () => ((await page.locator('#meta').textContent()) ?? '').includes('request xsite-1'), 10_000);
+      expect(page.url()).toBe(guarded.url); // the token left the address bar
+      const cookie = (await browser.cookies(guarded.url)).find((c) => c.name === `streamtune_label_${new URL(guarded.url).port}`);
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+      // The logged-in labeller visits the attacker's page in the same browser.
+      const attacker = await browser.newPage();
+      // The server's answers to the attacker's requests as the browser's network layer saw them
+      // (the browser hides them from the attacker's script, and from page events, as it should).
+      const cdp = await browser.newCDPSession(attacker);
+      await cdp.send('Network.enable');
+      const urls = new Map<string, string>();
+      const answers: number[] = [];
+      cdp.on('Network.requestWillBeSent', (e) => void urls.set(e.requestId, e.request.url));
+      cdp.on('Network.responseReceivedExtraInfo', (e) => void (urls.get(e.requestId) === target && answers.push((e as { statusCode?: number }).statusCode ?? 0)));
+      await attacker.goto(`http://127.0.0.2:${(evil.address() as AddressInfo).port}/`);
+      await waitFor('the server to answer the fetch', () => answers.length >= 1, 10_000);
+      expect(answers).toEqual([403]);
+      // Framing is refused (frame-ancestors 'none', X-Frame-Options): the frame shows an error, not the page.
+      const framed = attacker.frames().find((f) => f.parentFrame() !== null)!;
+      await waitFor('the frame to be refused', () => framed.url().startsWith('chrome-error:'), 10_000);
+      const submitted = attacker.waitForResponse((r) => r.url() === target);
+      await attacker.locator('#f').evaluate((f) => (f as unknown as { submit(): void }).submit());
+      expect((await submitted).status()).toBe(403);
+      await waitFor('the server to answer the form', () => answers.length >= 2, 10_000);
+      expect(answers).toEqual([403, 403]);
+      await attacker.close();
+      expect(guarded.current()).toMatchObject({ labelled: 0, pending: 1 });
+
+      // The labeller's own click goes through: the only label event is theirs.
+      await page.locator('#classes button[data-label="yes"]').click();
+      await waitFor('the label', () => guarded.current().labelled === 1, 10_000);
+      expect((await readTopic(labels, 1)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e.label])).toEqual([['xsite-1', 'yes']]);
+      await page.close();
+    } finally {
+      evil.closeAllConnections(); // the browser keeps them alive
+      await new Promise<void>((resolve) => evil.close(() => resolve()));
+      await guarded.close();
+    }
+  });
+
   it('shows an image as the image, audio as a player with its spectrogram, an 8×8 feature vector as a picture; labels reach Kafka', async () => {
     const mediaRequests = `test.lab.media.requests.${id}`;
     const mediaLabels = `test.lab.media.labels.${id}`;
@@ -227,7 +307,7 @@ describe('the labelling page in a real browser', () => {
 
       browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
       const page = await browser.newPage();
-      await page.goto(media.url);
+      await page.goto(media.loginUrl);
       const shot = async (name: string): Promise<void> => {
         await page.screenshot({ path: path.join(dir, name), fullPage: true });
         expect((await fs.stat(path.join(dir, name))).size).toBeGreaterThan(5000);
