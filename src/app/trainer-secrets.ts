@@ -11,7 +11,7 @@ export interface TrainerSecrets {
  * hold a secret: kept out of its environment, which any process of the same
  * user can read in /proc/PID/environ, and which crash reporters and `ps e` show.
  */
-const SECRET_ENV = ['STREAMTUNE_KAFKA_SASL_PASSWORD', 'STREAMTUNE_ADMIN_TOKEN'];
+const SECRET_ENV = ['STREAMTUNE_KAFKA_SASL_PASSWORD', 'STREAMTUNE_ADMIN_TOKEN', 'STREAMTUNE_LABEL_TOKEN'];
 
 /** Set in the trainer's environment when it must ask for {@link TrainerSecrets} before it loads its config. */
 export const SECRETS_FLAG = 'STREAMTUNE_TRAINER_SECRETS';
@@ -20,7 +20,7 @@ export const SECRETS_FLAG = 'STREAMTUNE_TRAINER_SECRETS';
  * How the trainer is launched without a secret in its environment: the config
  * as JSON in STREAMTUNE_TRAINER_CONFIG with an inline SASL password left out
  * (returned in `secrets`, for the IPC channel, which only the two processes
- * share) and the admin token blanked (serving's, not the trainer's); the parent's
+ * share) and the admin and labelling tokens blanked (the server's, not the trainer's); the parent's
  * variables without {@link SECRET_ENV}. Files (`passwordFile`, `keyFile`) travel
  * as paths and the trainer reads them itself.
  *
@@ -40,7 +40,7 @@ export function trainerLaunch(config: Config, parentEnv: NodeJS.ProcessEnv): { e
     kafka = { ...kafka, sasl: sasl as typeof kafka.sasl };
     env[SECRETS_FLAG] = 'ipc';
   }
-  const shared = { ...config, kafka, serving: { ...config.serving, adminToken: '' } };
+  const shared = { ...config, kafka, serving: { ...config.serving, adminToken: '' }, labelling: { ...config.labelling, token: '' } };
   env.STREAMTUNE_TRAINER_CONFIG = JSON.stringify(shared);
   return { env, secrets };
 }

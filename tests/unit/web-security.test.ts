@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/index.js';
+import { trainerLaunch } from '../../src/app/trainer-secrets.js';
+import { loadConfig, type Config } from '../../src/core/index.js';
 import { LabellingSessions, OriginGuard } from '../../src/labelling/index.js';
 
 const refused = (f: () => unknown): string => {
@@ -40,6 +41,21 @@ describe('every port: plaintext on loopback only unless TLS or an explicit allow
     expect(loadConfig({ env: { STREAMTUNE_LABEL_TOKEN: 'a'.repeat(16) } }).labelling.token).toBe('a'.repeat(16));
     expect(refused(() => loadConfig({ overrides: { labelling: { origins: ['javascript:alert(1)'] } } }))).toMatch(/"labelling\.origins\.0"/);
     expect(loadConfig({ overrides: { labelling: { origins: ['https://label.example.com'] } } }).labelling.origins).toEqual(['https://label.example.com']);
+  });
+});
+
+describe('the trainer process gets no server secret', () => {
+  it('drops the admin and labelling tokens from its environment and from its configuration', () => {
+    const env = { STREAMTUNE_ADMIN_TOKEN: 'admin-secret-123', STREAMTUNE_LABEL_TOKEN: 'label-secret-1234', KAFKA_BROKERS: 'k:9092', PATH: '/bin' };
+    const config = loadConfig({ env });
+    expect([config.serving.adminToken, config.labelling.token]).toEqual(['admin-secret-123', 'label-secret-1234']);
+    const child = trainerLaunch(config, env).env;
+    expect(JSON.stringify(child)).not.toMatch(/admin-secret-123|label-secret-1234/);
+    expect(child).toMatchObject({ KAFKA_BROKERS: 'k:9092', PATH: '/bin' });
+    const trainerConfig = JSON.parse(child.STREAMTUNE_TRAINER_CONFIG!) as Config;
+    // What the trainer needs is whole: the same config but for the two blanked secrets.
+    expect(loadConfig({ overrides: trainerConfig as never })).toEqual({ ...config, serving: { ...config.serving, adminToken: '' }, labelling: { ...config.labelling, token: '' } });
+    expect(env.STREAMTUNE_LABEL_TOKEN).toBe('label-secret-1234'); // the server's own environment is untouched
   });
 });
 
