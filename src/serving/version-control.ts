@@ -145,7 +145,10 @@ export class VersionControl extends TypedEmitter<VersionControlEvents> {
   pin(version: string): Promise<AdminResult> {
     return this.serialized(async () => {
       if (!(await this.metaOf(version))) {
-        throw new ModelNotFoundError(`model "${this.model}" has no version "${version}" (versions: ${(await this.store.list(this.model)).join(', ')})`, {
+        // The newest few only: the answer goes to any admin caller, and a long history makes a long message.
+        const all = await this.store.list(this.model);
+        const newest = all.length > 5 ? `newest of ${all.length}: ${all.slice(-5).join(', ')}` : `versions: ${all.join(', ') || 'none'}`;
+        throw new ModelNotFoundError(`model "${this.model}" has no version "${version}" (${newest})`, {
           model: this.model,
           version,
         });

@@ -66,6 +66,14 @@ describe('ModelAdmin is secure by default (issue 11, D3)', () => {
     admin.close();
   });
 
+  it('Pin of an unknown version is NOT_FOUND naming the newest few versions, not the whole history (issue 22)', async () => {
+    fx = await startServingFixture({ versions: 12, serving: { adminToken: TOKEN } });
+    const admin = clientOf('streamtune.v1.ModelAdmin', fx.app.grpc!.address);
+    const e = await failure(unary(admin, 'Pin', { version: 'v99' }, { metadata: bearer(TOKEN) }));
+    admin.close();
+    expect(e).toMatchObject({ code: grpc.status.NOT_FOUND, details: 'model "m" has no version "v99" (newest of 12: v8, v9, v10, v11, v12)' });
+  });
+
   it('a configured token is required whatever its length; the right one passes', async () => {
     fx = await startServingFixture({ versions: 3, serving: { adminToken: TOKEN, allowUnauthenticatedAdmin: true } });
     const admin = clientOf('streamtune.v1.ModelAdmin', fx.app.grpc!.address);
