@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
-import { ClosedError, DeadlineExceededError, type RegistryConfig } from '../core/index.js';
+import { ClosedError, DeadlineExceededError, type RegistryConfig, type RetentionConfig } from '../core/index.js';
 import { ensureRegistryTopic } from './kafka-registry-publisher.js';
 import { RegistryAssembler, type RegistryAssemblerOptions } from './registry-assembler.js';
 import type { VersionStore } from './version-store.js';
@@ -14,6 +14,12 @@ export interface KafkaRegistryMirrorOptions extends RegistryAssemblerOptions {
    * @defaultValue `streamtune-registry-mirror-<host>-<pid>-<ms>`
    */
   groupId?: string;
+  /**
+   * The `registry.retention` section: once caught up at start, local versions the
+   * topic no longer holds (their tombstones were compacted away while this mirror
+   * was not running) are removed when the rule drops them. Absent: they stay.
+   */
+  retention?: RetentionConfig;
 }
 
 /**
@@ -24,6 +30,7 @@ export interface KafkaRegistryMirrorOptions extends RegistryAssemblerOptions {
  * {@link RegistryAssembler}: a version is written (temporary directory, then
  * rename) once complete and verified; versions the store has are skipped;
  * incomplete or corrupt ones are not written, and a log line says why.
+ * Deletions follow the topic's tombstones ({@link RegistryAssembler}).
  *
  * @example
  * const mirror = new KafkaRegistryMirror({ kafka, topic: 'streamtune.registry', store, onVersion: (m, v) => console.log(m, v) });
@@ -42,6 +49,8 @@ export class KafkaRegistryMirror {
   private failCaughtUp!: (err: Error) => void;
   private started = false;
   private closing: Promise<void> | undefined;
+  /** The assembler's work (records, the pruning after the first catch-up), one piece at a time. */
+  private work: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: KafkaRegistryMirrorOptions) {
     this.assembler = new RegistryAssembler({
@@ -58,7 +67,9 @@ export class KafkaRegistryMirror {
         ends: new Map(),
         reached: () => {
           this.assembler.reportIncomplete(`after reading ${this.o.topic} to its end`);
-          resolve();
+          const retention = this.o.retention;
+          if (!retention) return resolve();
+          void this.serial(() => this.assembler.pruneUnlisted(retention)).then(resolve, reject);
         },
         failed: reject,
       });
@@ -87,7 +98,7 @@ export class KafkaRegistryMirror {
       await this.consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
-          await this.assembler.add(message.key?.toString() ?? null, message.value, `at offset ${message.offset} of ${this.o.topic}/${partition}`);
+          await this.serial(() => this.assembler.add(message.key?.toString() ?? null, message.value, `at offset ${message.offset} of ${this.o.topic}/${partition}`));
           this.read.set(partition, Number(message.offset) + 1);
           this.checkTargets();
         },
@@ -156,6 +167,12 @@ export class KafkaRegistryMirror {
     return this.closing;
   }
 
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.work.then(fn);
+    this.work = run.catch(() => undefined);
+    return run;
+  }
+
   private arrived(id: string): void {
     for (const w of this.waiters.get(id) ?? []) w.done();
     this.waiters.delete(id);
@@ -194,13 +211,14 @@ export class KafkaRegistryMirror {
  */
 export async function startRegistryMirror(
   kafka: Kafka,
-  config: { registry: RegistryConfig },
+  config: { registry: Pick<RegistryConfig, 'mode' | 'topic'> & Partial<RegistryConfig> },
   store: VersionStore,
-  hooks: Pick<KafkaRegistryMirrorOptions, 'onVersion' | 'onState' | 'log' | 'groupId' | 'models'> = {},
+  hooks: Pick<KafkaRegistryMirrorOptions, 'onVersion' | 'onState' | 'onRemoved' | 'log' | 'groupId' | 'models'> = {},
 ): Promise<KafkaRegistryMirror | null> {
   if (config.registry.mode !== 'kafka') return null;
   const { models, ...rest } = hooks;
-  const mirror = new KafkaRegistryMirror({ kafka, topic: config.registry.topic, store, ...(models && models.length > 0 ? { models } : {}), ...rest });
+  const { topic, retention } = config.registry;
+  const mirror = new KafkaRegistryMirror({ kafka, topic, store, ...(retention ? { retention } : {}), ...(models && models.length > 0 ? { models } : {}), ...rest });
   try {
     await mirror.start();
     await mirror.caughtUp();

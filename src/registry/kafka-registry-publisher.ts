@@ -124,6 +124,19 @@ export class KafkaRegistryPublisher {
     });
   }
 
+  /**
+   * Writes tombstones (null values) for `keys`, in order, acknowledged by all
+   * in-sync replicas: compaction then frees every record under them. Queued
+   * behind the publishes asked for before.
+   */
+  tombstone(keys: readonly string[]): Promise<void> {
+    return this.queue.run(async () => {
+      if (keys.length === 0) return;
+      await this.ensureTopic();
+      for (let at = 0; at < keys.length; at += 500) await this.producer.send(this.o.topic, keys.slice(at, at + 500).map((key) => ({ key, value: null })));
+    });
+  }
+
   /** Finishes the publishes asked for, then disconnects (idempotent; concurrent calls share one promise). */
   close(): Promise<void> {
     this.closing ??= this.queue.close().then(() => this.producer.close());
@@ -164,6 +177,19 @@ export async function sendVersionRecords(send: (messages: Message[]) => Promise<
   }
   await send([{ key: manifestKey(v.model, v.version), value: JSON.stringify(manifest) }]);
   return manifest;
+}
+
+/**
+ * The keys {@link sendVersionRecords} gives a version's records, rebuilt from its
+ * files (manifest first, then every chunk): what a tombstone of the version must name.
+ */
+export async function versionRecordKeys(v: VersionFiles, chunkBytes: number): Promise<string[]> {
+  const keys = [manifestKey(v.model, v.version)];
+  for (const name of v.files) {
+    const chunks = splitChunks(await fs.readFile(path.join(v.dir, name)), chunkBytes);
+    chunks.forEach((chunk, i) => keys.push(chunkKey(v.model, v.version, name, i, sha256(chunk))));
+  }
+  return keys;
 }
 
 /**
