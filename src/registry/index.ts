@@ -7,5 +7,6 @@ export * from './registry-records.js';
 export * from './registry-retention.js';
 export * from './registry-transactions.js';
 export * from './retention-plan.js';
+export * from './unpublish-model.js';
 export * from './version-meta.js';
 export * from './version-store.js';
