@@ -10,7 +10,10 @@ import type { VersionStore } from './version-store.js';
 
 /**
  * Creates the registry topic when missing: compacted (each key's newest record
- * is kept forever), with room for a 1 MiB chunk. An existing topic is checked:
+ * is kept forever), with room for a 1 MiB chunk, in segments of at most 256 MiB
+ * or an hour — compaction never touches the segment being written, so that is
+ * as long as the records of versions removed by retention (tombstoned) stay on
+ * disk. An existing topic is checked:
  * one that retention may empty, or whose message limit is below `chunkBytes`,
  * fails with a {@link ConfigError} naming the key to change.
  */
@@ -21,6 +24,8 @@ export async function ensureRegistryTopic(kafka: Kafka, topic: string, chunkByte
       configEntries: [
         { name: 'cleanup.policy', value: 'compact' },
         { name: 'max.message.bytes', value: String(REGISTRY_MAX_MESSAGE_BYTES) },
+        { name: 'segment.bytes', value: String(256 * 1024 * 1024) },
+        { name: 'segment.ms', value: '3600000' },
       ],
     },
   ]);
