@@ -40,7 +40,7 @@ export interface KafkaRegistryMirrorOptions extends RegistryAssemblerOptions {
 export class KafkaRegistryMirror {
   readonly assembler: RegistryAssembler;
   private readonly consumer: Consumer;
-  private readonly waiters = new Map<string, { done: () => void; fail: (err: Error) => void }[]>();
+  private readonly waiters = new Map<string, { done: (present: boolean) => void; fail: (err: Error) => void }[]>();
   /** Next offset to read per partition. */
   private readonly read = new Map<number, number>();
   /** Points to reach: end offsets per partition, and who waits for them. */
@@ -56,8 +56,12 @@ export class KafkaRegistryMirror {
     this.assembler = new RegistryAssembler({
       ...o,
       onVersion: async (model, version) => {
-        this.arrived(`${model}/${version}`);
+        this.settle(`${model}/${version}`, true);
         await o.onVersion?.(model, version);
+      },
+      onRemoved: async (model, version) => {
+        for (const id of [...this.waiters.keys()]) if (version ? id === `${model}/${version}` : id.startsWith(`${model}/`)) this.settle(id, false);
+        await o.onRemoved?.(model, version);
       },
     });
     this.consumer = o.kafka.consumer({ groupId: o.groupId ?? `streamtune-registry-mirror-${os.hostname()}-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
@@ -131,17 +135,21 @@ export class KafkaRegistryMirror {
   }
 
   /**
-   * Resolves once `model@version` is in the local store (at once if it is already);
-   * a serving replica awaits it before loading an announced version.
+   * Resolves true once `model@version` is in the local store (at once if it is
+   * already), false as soon as it is known never to come: removed from the topic
+   * (registry.retention, `models delete`), or missing from it below a newer
+   * version of the model. A serving replica awaits it before loading an
+   * announced version.
    */
-  async waitForVersion(model: string, version: string, timeoutMs = 60_000): Promise<void> {
-    if (await this.assembler.has(model, version)) return;
+  async waitForVersion(model: string, version: string, timeoutMs = 60_000): Promise<boolean> {
+    if (await this.assembler.has(model, version)) return true;
+    if (this.assembler.gone(model, version)) return false;
     if (this.closing) throw new ClosedError('the registry mirror');
     const id = `${model}/${version}`;
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => {
+    return new Promise<boolean>((resolve, reject) => {
+      const done = (present: boolean): void => {
         clearTimeout(timer);
-        resolve();
+        resolve(present);
       };
       const fail = (err: Error): void => {
         clearTimeout(timer);
@@ -150,8 +158,8 @@ export class KafkaRegistryMirror {
       };
       const timer = setTimeout(() => fail(new DeadlineExceededError(`${model}@${version} did not arrive on ${this.o.topic} within ${timeoutMs} ms`, { model, version, topic: this.o.topic })), timeoutMs);
       this.waiters.set(id, [...(this.waiters.get(id) ?? []), { done, fail }]);
-      // It may have been written while this call looked.
-      void this.assembler.has(model, version).then((h) => h && done(), fail);
+      // It may have been written (or removed) while this call looked.
+      void this.assembler.has(model, version).then((h) => (h ? done(true) : this.assembler.gone(model, version) && done(false)), fail);
     });
   }
 
@@ -173,8 +181,8 @@ export class KafkaRegistryMirror {
     return run;
   }
 
-  private arrived(id: string): void {
-    for (const w of this.waiters.get(id) ?? []) w.done();
+  private settle(id: string, present: boolean): void {
+    for (const w of this.waiters.get(id) ?? []) w.done(present);
     this.waiters.delete(id);
   }
 

@@ -91,6 +91,18 @@ export class RegistryAssembler {
   }
 
   /**
+   * Whether `model@version` is known never to come: the topic holds newer versions
+   * of the model but not this one (removed, or never published). Records are read
+   * in offset order and versions are published in the order of their numbers, so
+   * one below a version read would have been read before it.
+   */
+  gone(model: string, version: string): boolean {
+    const versions = this.onTopic.get(model);
+    if (!versions || versions.has(version)) return false;
+    return [...versions.keys()].some((v) => Number(v.slice(1)) > Number(version.slice(1)));
+  }
+
+  /**
    * Removes local versions the topic no longer holds, numbered below the newest
    * one it holds, that the retention rule drops: versions whose tombstones this
    * registry never read (compacted away while it was not running).

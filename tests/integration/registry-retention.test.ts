@@ -1,19 +1,21 @@
 /**
  * Version retention with the registry on Kafka: a trainer keeps its newest
  * versions (registry.retention), the versions it drops disappear from its
- * directory, from a mirror's directory on another "machine", and from the
- * registry topic (a tombstone for every key); `streamtune models delete` in
- * registry.mode kafka removes the model from the mirror and leaves no live key.
+ * directory, from the directory of a serving replica on another "machine" (its
+ * registry mirror), and from the registry topic (a tombstone for every key);
+ * `streamtune models delete` in registry.mode kafka removes the model from the
+ * replica's directory and from what it serves, and leaves no live key.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { TrainerProcess } from '../../src/app/trainer-process.js';
 import { loadConfig, seededRandom } from '../../src/core/index.js';
 import { createKafka, ensureTopics, EventProducer, type LabelEvent } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { KafkaRegistryPublisher, parseRegistryKey, registryManifestSchema, manifestKeys, startRegistryMirror, stateKey, VersionStore } from '../../src/registry/index.js';
+import { KafkaRegistryPublisher, manifestKeys, parseRegistryKey, registryManifestSchema, stateKey, VersionStore } from '../../src/registry/index.js';
 import { runCli } from '../helpers/processes.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
@@ -59,11 +61,11 @@ describe('registry retention with the registry on Kafka', () => {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   });
 
-  it('versions beyond retention leave the trainer, a mirror and the topic; models delete removes the model from the mirror', async () => {
+  it('versions beyond retention leave the trainer, a replica and the topic; models delete removes the model from the replica', async () => {
     const backend = await useTestBackend();
     const dirs = await Promise.all(['seed', 'trainer', 'mirror', 'cli'].map((n) => fs.mkdtemp(path.join(os.tmpdir(), `st-retention-${n}-`))));
     for (const d of dirs) cleanup.push(() => fs.rm(d, { recursive: true, force: true }));
-    const [seedDir, trainerDir, mirrorDir, cliDir] = dirs as [string, string, string, string];
+    const [seedDir, trainerDir, replicaDir, cliDir] = dirs as [string, string, string, string];
     const id = uniq();
     const base = {
       model: 'r',
@@ -84,10 +86,12 @@ describe('registry retention with the registry on Kafka', () => {
     await publisher.close();
     await ensureTopics(kafka, [{ topic: base.kafka.labelsTopic, numPartitions: 1 }]);
 
-    const mirrorStore = new VersionStore(mirrorDir);
+    // A serving replica on another machine: it mirrors the registry topic into its own directory.
     const mirrorLog: string[] = [];
-    const mirror = await startRegistryMirror(kafka, loadConfig({ overrides: { ...base, registryDir: mirrorDir } }), mirrorStore, { log: (l) => mirrorLog.push(l) });
-    cleanup.push(async () => mirror?.close());
+    const replica = new StreamtuneServer(loadConfig({ overrides: { ...base, registryDir: replicaDir, serving: { port: 0, http: { port: 0 }, follow: true, modelScanMs: 300 }, metrics: { port: 0 } } }), (l) => mirrorLog.push(l));
+    await replica.start();
+    cleanup.push(() => replica.close());
+    const mirrorStore = replica.store;
     expect(await mirrorStore.list('r')).toEqual(['v1']);
 
     const trainerStore = new VersionStore(trainerDir);
@@ -119,10 +123,11 @@ describe('registry retention with the registry on Kafka', () => {
     // The trainer's directory: the newest three (LATEST is the newest, its rollback target the one before).
     await waitFor(`the trainer's directory down to ${kept.join(', ')}`, async () => JSON.stringify(await trainerStore.list('r')) === JSON.stringify(kept), 30_000);
     expect(logs.some((l) => /^retention: removed \d+ version\(s\) of r here and on test\.retention\.registry/.test(l))).toBe(true);
-    // The mirror on another machine follows the tombstones.
-    await waitFor(`the mirror's directory down to ${kept.join(', ')}`, async () => JSON.stringify(await mirrorStore.list('r')) === JSON.stringify(kept), 30_000);
+    // The replica on another machine follows the tombstones, and serves the newest version.
+    await waitFor(`the replica's directory down to ${kept.join(', ')}`, async () => JSON.stringify(await mirrorStore.list('r')) === JSON.stringify(kept), 30_000);
     expect(await mirrorStore.latest('r')).toBe(newest);
-    expect(mirrorLog.some((l) => /^registry: removed r\/v1 \(deleted on the topic\)/.test(l))).toBe(true);
+    expect(mirrorLog.some((l) => l.includes('registry: removed r/v1 (deleted on the topic)'))).toBe(true);
+    await waitFor(`the replica to serve ${newest}`, () => replica.fleet.has('r') && replica.fleet.get('r').holder.version === newest, 30_000);
 
     // The topic: every key of every removed version ends in a tombstone; the kept ones are whole.
     const records = await newestRecords(base.registry.topic);
@@ -143,7 +148,7 @@ describe('registry retention with the registry on Kafka', () => {
       for (const key of manifestKeys(manifest)) expect(records.get(key)).not.toBeNull();
     }
 
-    // `models delete` in registry.mode kafka, from a machine of its own: the mirror removes the model.
+    // `models delete` in registry.mode kafka, from a machine of its own: the replica removes the model and stops serving it.
     await trainer.stop();
     const configFile = path.join(cliDir, 'streamtune.json');
     await fs.writeFile(configFile, JSON.stringify({ registryDir: path.join(cliDir, 'registry'), registry: base.registry, kafka: base.kafka }));
@@ -151,8 +156,9 @@ describe('registry retention with the registry on Kafka', () => {
     const code = await new Promise((r) => deleted.child.once('exit', r));
     expect(code, deleted.lines.join('\n')).toBe(0);
     expect(JSON.parse(deleted.lines.find((l) => l.startsWith('{"model"'))!)).toMatchObject({ model: 'r', deleted: true, versions: KEEP });
-    await waitFor('the mirror to remove the model', async () => !(await mirrorStore.exists('r')), 30_000);
+    await waitFor('the replica to remove the model', async () => !(await mirrorStore.exists('r')), 30_000);
     expect(await mirrorStore.models()).toEqual([]);
+    await waitFor('the replica to stop serving the model', () => !replica.fleet.has('r'), 30_000);
     const after = await newestRecords(base.registry.topic);
     expect([...after].filter(([key, value]) => key.startsWith('r/') && value !== null).map(([key]) => key)).toEqual([]);
     expect(after.has(stateKey('r'))).toBe(true);

@@ -180,6 +180,10 @@ describe('RegistryAssembler and tombstones', () => {
     await feed(versionRecords('v2'));
     await feed(tombstones('v1'));
     expect(a.keysOf('m', 'v1')).toBeUndefined();
+    // A replica waiting for an announced version stops waiting for one the topic removed; not for one yet to come.
+    expect(a.gone('m', 'v1')).toBe(true);
+    expect(a.gone('m', 'v3')).toBe(false);
+    expect(a.gone('m', 'v2')).toBe(false);
   });
 
   it('removes a version whose manifest is tombstoned, but keeps the newest, latest or pinned one here until it is not', async () => {
