@@ -9,6 +9,8 @@ export interface PruneOptions {
   only?(version: string): boolean;
   /** Facts of versions read before, by `<model>/<version>` (versions never change, so they are read once). */
   facts?: Map<string, VersionFacts>;
+  /** Removes at most this many (the oldest first); the rest wait for the next call. @defaultValue no limit */
+  limit?: number;
   /** Runs with the versions about to be removed, before any is: when it throws, none is removed. */
   beforeRemove?(versions: string[]): Promise<void>;
 }
@@ -30,7 +32,7 @@ export async function pruneVersions(store: VersionStore, model: string, policy: 
     if (f) facts.push(f);
   }
   const plan = retentionPlan({ versions: facts, latest: await store.latest(model), state: await store.readState(model), nowMs: opts.nowMs ?? Date.now() }, policy);
-  const drop = opts.only ? plan.drop.filter((v) => opts.only!(v)) : plan.drop;
+  const drop = (opts.only ? plan.drop.filter((v) => opts.only!(v)) : plan.drop).slice(0, opts.limit ?? Infinity);
   if (drop.length === 0) return { removed: [], plan };
   await opts.beforeRemove?.(drop);
   const removed: string[] = [];

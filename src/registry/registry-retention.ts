@@ -4,6 +4,12 @@ import { pruneVersions } from './prune-versions.js';
 import type { VersionFacts } from './retention-plan.js';
 import type { VersionStore } from './version-store.js';
 
+/**
+ * Versions removed per pass at most: a registry that never had retention (thousands of
+ * versions) is pruned over the next checkpoints, not in one long pass in the trainer.
+ */
+const MAX_PER_PASS = 100;
+
 export interface RegistryRetentionOptions {
   store: VersionStore;
   /** The `registry.retention` config section. */
@@ -48,7 +54,7 @@ export class RegistryRetention {
     this.log = o.log ?? (() => undefined);
   }
 
-  /** Applies the rule to `model` (in the background of the caller: failures are logged, never thrown). */
+  /** Applies the rule to `model` (in the background of the caller: failures are logged, never thrown; at most 100 versions a pass). */
   afterVersion(model: string): Promise<void> {
     if (this.o.policy.keepVersions === 0) return Promise.resolve();
     const pass = this.passes.get(model);
@@ -78,21 +84,29 @@ export class RegistryRetention {
     const { removed } = await pruneVersions(store, model, this.o.policy, {
       nowMs: (this.o.now ?? Date.now)(),
       facts: this.facts,
+      limit: MAX_PER_PASS,
       beforeRemove: publisher ? (versions) => this.tombstone(model, versions) : undefined,
     });
     this.removed += removed.length;
     if (removed.length > 0) this.log(`retention: removed ${removed.length} version(s) of ${model}${publisher ? ` here and on ${publisher.topic}` : ''}: ${removed.join(', ')}`);
   }
 
-  /** Tombstones every key of these versions: the keys the topic holds, and those rebuilt from the files here. */
+  /**
+   * Tombstones every key of these versions: the keys the topic holds, as the mirror
+   * read them in the manifest, or else (a manifest it has not read) those rebuilt
+   * from the files here with this trainer's chunk size.
+   */
   private async tombstone(model: string, versions: string[]): Promise<void> {
-    const keys = new Set<string>();
+    const keys: string[] = [];
     for (const version of versions) {
-      const dir = this.o.store.versionDir(model, version);
+      const known = this.o.topicKeys?.(model, version);
+      if (known) {
+        keys.push(...known);
+        continue;
+      }
       const files = await this.o.store.files(model, version).catch(() => [] as string[]);
-      for (const k of await versionRecordKeys({ model, version, dir, files }, this.o.chunkBytes)) keys.add(k);
-      for (const k of this.o.topicKeys?.(model, version) ?? []) keys.add(k);
+      keys.push(...(await versionRecordKeys({ model, version, dir: this.o.store.versionDir(model, version), files }, this.o.chunkBytes)));
     }
-    await this.o.publisher!.tombstone([...keys]);
+    await this.o.publisher!.tombstone(keys);
   }
 }

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type RetentionConfig } from '../../src/core/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { pruneVersions, retentionPlan, VersionStore, type VersionFacts } from '../../src/registry/index.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+import { manifestKey, pruneVersions, RegistryRetention, retentionPlan, VersionStore, type KafkaRegistryPublisher, type VersionFacts } from '../../src/registry/index.js';
 
 const policy = (p: Partial<RetentionConfig> = {}): RetentionConfig => ({ ...loadConfig({}).registry.retention, ...p });
 const HOUR = 3_600_000;
@@ -67,6 +68,9 @@ describe('the retention rule', () => {
 describe('pruneVersions on a store', () => {
   let dir: string;
   let store: VersionStore;
+  beforeAll(async () => {
+    await useTestBackend();
+  });
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-retention-'));
     store = new VersionStore(dir);
@@ -116,5 +120,44 @@ describe('pruneVersions on a store', () => {
     await saveVersions(5, () => true);
     await expect(pruneVersions(store, 'm', policy({ keepVersions: 1, keepRollbackTargets: 0 }), { beforeRemove: () => Promise.reject(new Error('broker away')) })).rejects.toThrow('broker away');
     expect(await store.list('m')).toEqual(range(1, 5));
+  });
+
+  it('removes at most `limit` versions a call, the oldest first', async () => {
+    await saveVersions(8, () => true);
+    const { removed } = await pruneVersions(store, 'm', policy({ keepVersions: 2, keepRollbackTargets: 0 }), { limit: 4 });
+    expect(removed).toEqual(['v1', 'v2', 'v3', 'v4']);
+    expect(await store.list('m')).toEqual(['v5', 'v6', 'v7', 'v8']);
+  });
+
+  it('RegistryRetention tombstones every key of a removed version (the manifest first) before removing it, and nothing when that fails', async () => {
+    await saveVersions(5, () => true);
+    const sent: string[][] = [];
+    let refuse = true;
+    const publisher = { topic: 't', tombstone: async (keys: string[]) => (refuse ? Promise.reject(new Error('broker away')) : void sent.push(keys)) } as unknown as KafkaRegistryPublisher;
+    const log: string[] = [];
+    const retention = new RegistryRetention({
+      store,
+      policy: policy({ keepVersions: 2, keepRollbackTargets: 0 }),
+      publisher,
+      chunkBytes: 1024,
+      // The mirror read v1's manifest: those keys, as the topic holds them.
+      topicKeys: (m, v) => (v === 'v1' ? [manifestKey(m, v), `${m}/${v}/chunk/weights.bin/0/${'a'.repeat(64)}`] : undefined),
+      log: (l) => log.push(l),
+    });
+    await retention.afterVersion('m');
+    expect(await store.list('m')).toEqual(range(1, 5));
+    expect(log.at(-1)).toMatch(/retention of m failed .*broker away/);
+    refuse = false;
+    await retention.afterVersion('m');
+    expect(await store.list('m')).toEqual(['v4', 'v5']);
+    const keys = sent.flat();
+    expect(keys.slice(0, 2)).toEqual(['m/v1/manifest', `m/v1/chunk/weights.bin/0/${'a'.repeat(64)}`]);
+    // v2 and v3, rebuilt from their files: the manifest, then a chunk of each file.
+    for (const v of ['v2', 'v3']) {
+      const own = keys.filter((k) => k.startsWith(`m/${v}/`));
+      expect(own[0]).toBe(`m/${v}/manifest`);
+      expect(own.slice(1).map((k) => k.split('/')[3])).toEqual(expect.arrayContaining(['meta.json', 'model.json', 'weights.bin']));
+    }
+    expect(retention.removed).toBe(3);
   });
 });
