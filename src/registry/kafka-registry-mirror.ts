@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
-import { ClosedError, DeadlineExceededError, type RegistryConfig, type RetentionConfig } from '../core/index.js';
+import { ClosedError, DeadlineExceededError, SerialQueue, type RegistryConfig, type RetentionConfig } from '../core/index.js';
 import { ensureRegistryTopic } from './kafka-registry-publisher.js';
 import { RegistryAssembler, type RegistryAssemblerOptions } from './registry-assembler.js';
 import type { VersionStore } from './version-store.js';
@@ -50,7 +50,7 @@ export class KafkaRegistryMirror {
   private started = false;
   private closing: Promise<void> | undefined;
   /** The assembler's work (records, the pruning after the first catch-up), one piece at a time. */
-  private work: Promise<unknown> = Promise.resolve();
+  private readonly work = new SerialQueue('the registry mirror');
 
   constructor(private readonly o: KafkaRegistryMirrorOptions) {
     this.assembler = new RegistryAssembler({
@@ -73,7 +73,7 @@ export class KafkaRegistryMirror {
           this.assembler.reportIncomplete(`after reading ${this.o.topic} to its end`);
           const retention = this.o.retention;
           if (!retention) return resolve();
-          void this.serial(() => this.assembler.pruneUnlisted(retention)).then(resolve, reject);
+          void this.work.run(() => this.assembler.pruneUnlisted(retention)).then(resolve, reject);
         },
         failed: reject,
       });
@@ -102,7 +102,7 @@ export class KafkaRegistryMirror {
       await this.consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
-          await this.serial(() => this.assembler.add(message.key?.toString() ?? null, message.value, `at offset ${message.offset} of ${this.o.topic}/${partition}`));
+          await this.work.run(() => this.assembler.add(message.key?.toString() ?? null, message.value, `at offset ${message.offset} of ${this.o.topic}/${partition}`));
           this.read.set(partition, Number(message.offset) + 1);
           this.checkTargets();
         },
@@ -173,12 +173,6 @@ export class KafkaRegistryMirror {
       this.closing = this.consumer.disconnect();
     }
     return this.closing;
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.work.then(fn);
-    this.work = run.catch(() => undefined);
-    return run;
   }
 
   private settle(id: string, present: boolean): void {

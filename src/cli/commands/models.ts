@@ -130,7 +130,9 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
  */
 async function deleteFromTopic(config: Config, model: string, store: VersionStore): Promise<Record<string, unknown>> {
   if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'registry.mode kafka deletes the model from the cluster: give --brokers or KAFKA_BROKERS');
-  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-models`);
+  // Brokers that do not answer, or refuse the login, are one line before anything is deleted.
+  await usableBrokers(config.kafka);
+  const kafka = createKafka(config.kafka, `${config.kafka.clientId}-models`);
   const { tombstones, versions } = await unpublishModel(kafka, config.registry.topic, model);
   const here = await store.remove(model);
   if (versions.length === 0 && !here) throw new ConfigError('NAME', `model "${model}" is not on ${config.registry.topic} nor in ${config.registryDir}`);
