@@ -83,10 +83,11 @@ export async function runCluster(run: BenchRun, o: ChaosOptions): Promise<void> 
     config: {
       model: MODEL,
       backend,
-      registry: { topic: registryTopic },
+      // Every version stays: the outcome walks the whole lineage.
+      registry: { topic: registryTopic, retention: { keepVersions: 0 } },
       kafka: { brokers, ...topics, groupId, sessionTimeoutMs: SESSION_MS },
-      // Every valid id stays in the dedupe state (the outcome is counted from it); every checkpoint is promoted.
-      training: { dedupeWindow: N + 1000, guardrail: { enabled: false } },
+      // Every valid id stays in the dedupe state, exact at this rate (the outcome is counted from it); every checkpoint is promoted.
+      training: { dedupeWindow: N + 1000, dedupeFalsePositiveRate: 1e-9, guardrail: { enabled: false } },
     },
     grpcPorts,
     metricsPorts: [await freePort(), await freePort()],

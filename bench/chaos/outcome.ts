@@ -9,7 +9,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import { parseRegistryKey, type VersionMeta, type VersionStore } from '../../src/registry/index.js';
-import { TRAINER_STATE_FILE } from '../../src/training/index.js';
+import { DEDUPE_FILTER_FILE, DedupeFilter } from '../../src/training/index.js';
 
 export interface Outcome {
   /** Records in the labels topic (every id once, unless a producer retry wrote one twice). */
@@ -102,8 +102,10 @@ export async function countOutcome(kafka: Kafka, o: { labelsTopic: string; dlqTo
     if (v.examplesSeen - parent.examplesSeen !== span) mismatches++;
   }
   const newest = chain[0]!;
-  const state = JSON.parse((await o.store.readExtra(o.model, newest.version, TRAINER_STATE_FILE)) ?? '{"recentIds":[]}') as { recentIds: string[] };
-  const learnedIds = new Set(state.recentIds.filter((id) => good.has(id)));
+  // The run's dedupe filter holds every id with a false-positive rate of 1e-9: membership is exact here.
+  const bytes = await o.store.readExtraBytes(o.model, newest.version, DEDUPE_FILTER_FILE);
+  const seen = bytes ? DedupeFilter.fromBytes(Number.MAX_SAFE_INTEGER, 1e-9, bytes) : new DedupeFilter(0, 1e-9);
+  const learnedIds = new Set([...good].filter((id) => seen.has(id)));
   const total = newest.examplesSeen - chain.at(-1)!.examplesSeen;
   return {
     events: records.length,

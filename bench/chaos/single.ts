@@ -59,8 +59,10 @@ export async function runSingle(run: BenchRun, o: ChaosOptions): Promise<void> {
         kafka: { brokers, ...topics, groupId: `chaos-${id}`, sessionTimeoutMs: 6000 },
         serving: { port: grpc, follow, http: { port: 0 } },
         metrics: { port: metrics },
-        // Every valid id stays in the dedupe state: the outcome is counted from it.
-        training: { dedupeWindow: N + 1000 },
+        // Every valid id stays in the dedupe state, which is exact at this rate: the outcome is counted from it.
+        training: { dedupeWindow: N + 1000, dedupeFalsePositiveRate: 1e-9 },
+        // Every version stays: the outcome walks the whole lineage.
+        registry: { retention: { keepVersions: 0 } },
       }),
     );
     return file;

@@ -151,8 +151,10 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
   async scan(): Promise<void> {
     const present = new Set(await this.store.models());
     for (const name of present) if (this.wants(name) && !this.fleet.has(name)) await this.addModel(name).catch((err: unknown) => this.logger.warn(`model ${name} not served: ${(err as Error).message}`));
-    // A replica (follow) keeps models it learned of from announcements: its registry may fill later.
-    if (!this.config.serving.follow) for (const name of this.fleet.names()) if (!present.has(name) && !this.adding.has(name)) await this.removeModel(name);
+    // A replica (follow) keeps models it learned of from announcements while its registry may fill later,
+    // but not one it served a version of: that one was deleted (`models delete`, or a mirror following it).
+    const gone = (name: string): boolean => !present.has(name) && !this.adding.has(name) && (!this.config.serving.follow || this.fleet.get(name).holder.version !== null);
+    for (const name of this.fleet.names()) if (gone(name)) await this.removeModel(name);
   }
 
   /**

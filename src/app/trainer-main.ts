@@ -6,7 +6,7 @@
  */
 import { loadConfig, ModelNotFoundError, selectBackend, StreamtuneError, type Config } from '../core/index.js';
 import { createKafka, readEventsJsonl } from '../ingest/index.js';
-import { ensureModelsTopic, ModelAnnouncer, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
+import { ensureModelsTopic, ModelAnnouncer, RegistryRetention, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startFleetLearning } from '../training/fleet-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { trainerOverrides, type TrainerSecrets } from './trainer-secrets.js';
@@ -80,6 +80,15 @@ async function main(): Promise<void> {
   const transactions = mirror
     ? new RegistryTransactions({ kafka, registryTopic: config.registry.topic, labelsTopic: config.kafka.labelsTopic, groupId: config.kafka.groupId, chunkBytes: config.registry.chunkBytes })
     : null;
+  // After each checkpoint, the versions registry.retention drops go: from the topic (tombstones) first, then from here.
+  const retention = new RegistryRetention({
+    store,
+    policy: config.registry.retention,
+    publisher,
+    chunkBytes: config.registry.chunkBytes,
+    topicKeys: (model, version) => mirror?.assembler.keysOf(model, version),
+    log: (line) => send({ type: 'log', line }),
+  });
   const models = await modelsAtStart(store, config.training.models);
   // Models are loaded on their first event; a registry with none at all is a setup mistake.
   if (models.length === 0) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
@@ -124,6 +133,7 @@ async function main(): Promise<void> {
     onStats: (stats) => send({ type: 'stats', stats }),
     onVersion: (m, info) => {
       send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps });
+      void retention.afterVersion(m.model);
       // With the registry on Kafka the version is in the registry topic already (its checkpoint's transaction);
       // replicas following the models topic load promoted ones from their registry.
       if (m.promotion?.promoted === false) return;
@@ -139,6 +149,7 @@ async function main(): Promise<void> {
     stopping = true;
     try {
       await fl.close();
+      await retention.idle();
       await transactions?.close();
       await announcer.close();
       await publisher?.close();

@@ -23,6 +23,23 @@ export const configSchema = z
         topic: z.string().min(1).default('streamtune.registry'),
         /** Largest piece of a version file in one Kafka record, in bytes (the topic allows 1 MiB). */
         chunkBytes: z.number().int().min(1024).max(1024 * 1024).default(512 * 1024),
+        /**
+         * Which versions of each model are kept (see docs/operations.md, "Version retention"): the
+         * trainer that writes a model's versions removes the others after each checkpoint — from its
+         * directory and, in mode `kafka`, from the topic (tombstones), which every mirror follows.
+         * Always kept besides: the pinned version, the one LATEST names, and the newest.
+         */
+        retention: z
+          .object({
+            /** The newest versions kept per model; 0 keeps every version (no retention). */
+            keepVersions: z.number().int().min(0).default(20),
+            /** Rollback targets kept: the newest promoted, not rejected versions older than the pinned one, and as many older than LATEST. */
+            keepRollbackTargets: z.number().int().min(0).default(2),
+            /** Versions younger than this are kept too, whatever their number; 0: off. */
+            keepForMs: z.number().int().min(0).default(0),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -160,3 +177,4 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type KafkaConfig = Config['kafka'];
 export type RegistryConfig = Config['registry'];
+export type RetentionConfig = RegistryConfig['retention'];

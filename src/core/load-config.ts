@@ -18,6 +18,7 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_BACKEND: { path: ['backend'], type: 'string' },
   STREAMTUNE_REGISTRY_MODE: { path: ['registry', 'mode'], type: 'string' },
   STREAMTUNE_REGISTRY_TOPIC: { path: ['registry', 'topic'], type: 'string' },
+  STREAMTUNE_REGISTRY_KEEP_VERSIONS: { path: ['registry', 'retention', 'keepVersions'], type: 'number' },
   KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
   STREAMTUNE_KAFKA_SSL: { path: ['kafka', 'ssl', 'enabled'], type: 'boolean' },
   STREAMTUNE_KAFKA_CA_FILE: { path: ['kafka', 'ssl', 'caFile'], type: 'string' },

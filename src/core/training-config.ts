@@ -45,8 +45,14 @@ export const trainingSchema = z
     versionEverySteps: z.number().int().min(1).default(20),
     versionEveryMs: z.number().int().min(100).default(1000),
     accuracyWindow: z.number().int().min(1).default(500),
-    /** Event ids remembered to drop producer retries; 0 turns deduplication off. */
+    /**
+     * Event ids remembered to drop producer retries (at least the last this many, at most twice
+     * that); 0 turns deduplication off. Kept in a filter of fixed size saved with each version:
+     * ~4 bytes per id at the default false-positive rate (~396 KB for 100,000).
+     */
     dedupeWindow: z.number().int().min(0).default(100_000),
+    /** Chance that a fresh event is taken for a duplicate and not learned (the dedupe filter's false-positive rate). */
+    dedupeFalsePositiveRate: z.number().gt(0).max(0.1).default(0.001),
     /** Past examples kept to mix into steps (limits forgetting); 0 turns replay off. */
     replayCapacity: z.number().int().min(0).default(1000),
     /** Replayed examples per new example in a step. */

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
-import { ClosedError, DeadlineExceededError, type RegistryConfig } from '../core/index.js';
+import { ClosedError, DeadlineExceededError, SerialQueue, type RegistryConfig, type RetentionConfig } from '../core/index.js';
 import { ensureRegistryTopic } from './kafka-registry-publisher.js';
 import { RegistryAssembler, type RegistryAssemblerOptions } from './registry-assembler.js';
 import type { VersionStore } from './version-store.js';
@@ -14,6 +14,12 @@ export interface KafkaRegistryMirrorOptions extends RegistryAssemblerOptions {
    * @defaultValue `streamtune-registry-mirror-<host>-<pid>-<ms>`
    */
   groupId?: string;
+  /**
+   * The `registry.retention` section: once caught up at start, local versions the
+   * topic no longer holds (their tombstones were compacted away while this mirror
+   * was not running) are removed when the rule drops them. Absent: they stay.
+   */
+  retention?: RetentionConfig;
 }
 
 /**
@@ -24,6 +30,7 @@ export interface KafkaRegistryMirrorOptions extends RegistryAssemblerOptions {
  * {@link RegistryAssembler}: a version is written (temporary directory, then
  * rename) once complete and verified; versions the store has are skipped;
  * incomplete or corrupt ones are not written, and a log line says why.
+ * Deletions follow the topic's tombstones ({@link RegistryAssembler}).
  *
  * @example
  * const mirror = new KafkaRegistryMirror({ kafka, topic: 'streamtune.registry', store, onVersion: (m, v) => console.log(m, v) });
@@ -33,7 +40,7 @@ export interface KafkaRegistryMirrorOptions extends RegistryAssemblerOptions {
 export class KafkaRegistryMirror {
   readonly assembler: RegistryAssembler;
   private readonly consumer: Consumer;
-  private readonly waiters = new Map<string, { done: () => void; fail: (err: Error) => void }[]>();
+  private readonly waiters = new Map<string, { done: (present: boolean) => void; fail: (err: Error) => void }[]>();
   /** Next offset to read per partition. */
   private readonly read = new Map<number, number>();
   /** Points to reach: end offsets per partition, and who waits for them. */
@@ -42,13 +49,19 @@ export class KafkaRegistryMirror {
   private failCaughtUp!: (err: Error) => void;
   private started = false;
   private closing: Promise<void> | undefined;
+  /** The assembler's work (records, the pruning after the first catch-up), one piece at a time. */
+  private readonly work = new SerialQueue('the registry mirror');
 
   constructor(private readonly o: KafkaRegistryMirrorOptions) {
     this.assembler = new RegistryAssembler({
       ...o,
       onVersion: async (model, version) => {
-        this.arrived(`${model}/${version}`);
+        this.settle(`${model}/${version}`, true);
         await o.onVersion?.(model, version);
+      },
+      onRemoved: async (model, version) => {
+        for (const id of [...this.waiters.keys()]) if (version ? id === `${model}/${version}` : id.startsWith(`${model}/`)) this.settle(id, false);
+        await o.onRemoved?.(model, version);
       },
     });
     this.consumer = o.kafka.consumer({ groupId: o.groupId ?? `streamtune-registry-mirror-${os.hostname()}-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
@@ -58,7 +71,9 @@ export class KafkaRegistryMirror {
         ends: new Map(),
         reached: () => {
           this.assembler.reportIncomplete(`after reading ${this.o.topic} to its end`);
-          resolve();
+          const retention = this.o.retention;
+          if (!retention) return resolve();
+          void this.work.run(() => this.assembler.pruneUnlisted(retention)).then(resolve, reject);
         },
         failed: reject,
       });
@@ -87,7 +102,7 @@ export class KafkaRegistryMirror {
       await this.consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
-          await this.assembler.add(message.key?.toString() ?? null, message.value, `at offset ${message.offset} of ${this.o.topic}/${partition}`);
+          await this.work.run(() => this.assembler.add(message.key?.toString() ?? null, message.value, `at offset ${message.offset} of ${this.o.topic}/${partition}`));
           this.read.set(partition, Number(message.offset) + 1);
           this.checkTargets();
         },
@@ -120,17 +135,21 @@ export class KafkaRegistryMirror {
   }
 
   /**
-   * Resolves once `model@version` is in the local store (at once if it is already);
-   * a serving replica awaits it before loading an announced version.
+   * Resolves true once `model@version` is in the local store (at once if it is
+   * already), false as soon as it is known never to come: removed from the topic
+   * (registry.retention, `models delete`), or missing from it below a newer
+   * version of the model. A serving replica awaits it before loading an
+   * announced version.
    */
-  async waitForVersion(model: string, version: string, timeoutMs = 60_000): Promise<void> {
-    if (await this.assembler.has(model, version)) return;
+  async waitForVersion(model: string, version: string, timeoutMs = 60_000): Promise<boolean> {
+    if (await this.assembler.has(model, version)) return true;
+    if (this.assembler.gone(model, version)) return false;
     if (this.closing) throw new ClosedError('the registry mirror');
     const id = `${model}/${version}`;
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => {
+    return new Promise<boolean>((resolve, reject) => {
+      const done = (present: boolean): void => {
         clearTimeout(timer);
-        resolve();
+        resolve(present);
       };
       const fail = (err: Error): void => {
         clearTimeout(timer);
@@ -139,8 +158,8 @@ export class KafkaRegistryMirror {
       };
       const timer = setTimeout(() => fail(new DeadlineExceededError(`${model}@${version} did not arrive on ${this.o.topic} within ${timeoutMs} ms`, { model, version, topic: this.o.topic })), timeoutMs);
       this.waiters.set(id, [...(this.waiters.get(id) ?? []), { done, fail }]);
-      // It may have been written while this call looked.
-      void this.assembler.has(model, version).then((h) => h && done(), fail);
+      // It may have been written (or removed) while this call looked.
+      void this.assembler.has(model, version).then((h) => (h ? done(true) : this.assembler.gone(model, version) && done(false)), fail);
     });
   }
 
@@ -156,8 +175,8 @@ export class KafkaRegistryMirror {
     return this.closing;
   }
 
-  private arrived(id: string): void {
-    for (const w of this.waiters.get(id) ?? []) w.done();
+  private settle(id: string, present: boolean): void {
+    for (const w of this.waiters.get(id) ?? []) w.done(present);
     this.waiters.delete(id);
   }
 
@@ -194,13 +213,14 @@ export class KafkaRegistryMirror {
  */
 export async function startRegistryMirror(
   kafka: Kafka,
-  config: { registry: RegistryConfig },
+  config: { registry: Pick<RegistryConfig, 'mode' | 'topic'> & Partial<RegistryConfig> },
   store: VersionStore,
-  hooks: Pick<KafkaRegistryMirrorOptions, 'onVersion' | 'onState' | 'log' | 'groupId' | 'models'> = {},
+  hooks: Pick<KafkaRegistryMirrorOptions, 'onVersion' | 'onState' | 'onRemoved' | 'log' | 'groupId' | 'models'> = {},
 ): Promise<KafkaRegistryMirror | null> {
   if (config.registry.mode !== 'kafka') return null;
   const { models, ...rest } = hooks;
-  const mirror = new KafkaRegistryMirror({ kafka, topic: config.registry.topic, store, ...(models && models.length > 0 ? { models } : {}), ...rest });
+  const { topic, retention } = config.registry;
+  const mirror = new KafkaRegistryMirror({ kafka, topic, store, ...(retention ? { retention } : {}), ...(models && models.length > 0 ? { models } : {}), ...rest });
   try {
     await mirror.start();
     await mirror.caughtUp();

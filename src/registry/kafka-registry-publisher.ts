@@ -10,7 +10,10 @@ import type { VersionStore } from './version-store.js';
 
 /**
  * Creates the registry topic when missing: compacted (each key's newest record
- * is kept forever), with room for a 1 MiB chunk. An existing topic is checked:
+ * is kept forever), with room for a 1 MiB chunk, in segments of at most 256 MiB
+ * or an hour — compaction never touches the segment being written, so that is
+ * as long as the records of versions removed by retention (tombstoned) stay on
+ * disk. An existing topic is checked:
  * one that retention may empty, or whose message limit is below `chunkBytes`,
  * fails with a {@link ConfigError} naming the key to change.
  */
@@ -21,6 +24,8 @@ export async function ensureRegistryTopic(kafka: Kafka, topic: string, chunkByte
       configEntries: [
         { name: 'cleanup.policy', value: 'compact' },
         { name: 'max.message.bytes', value: String(REGISTRY_MAX_MESSAGE_BYTES) },
+        { name: 'segment.bytes', value: String(256 * 1024 * 1024) },
+        { name: 'segment.ms', value: '3600000' },
       ],
     },
   ]);
@@ -124,6 +129,19 @@ export class KafkaRegistryPublisher {
     });
   }
 
+  /**
+   * Writes tombstones (null values) for `keys`, in order, acknowledged by all
+   * in-sync replicas: compaction then frees every record under them. Queued
+   * behind the publishes asked for before.
+   */
+  tombstone(keys: readonly string[]): Promise<void> {
+    return this.queue.run(async () => {
+      if (keys.length === 0) return;
+      await this.ensureTopic();
+      for (let at = 0; at < keys.length; at += 500) await this.producer.send(this.o.topic, keys.slice(at, at + 500).map((key) => ({ key, value: null })));
+    });
+  }
+
   /** Finishes the publishes asked for, then disconnects (idempotent; concurrent calls share one promise). */
   close(): Promise<void> {
     this.closing ??= this.queue.close().then(() => this.producer.close());
@@ -164,6 +182,19 @@ export async function sendVersionRecords(send: (messages: Message[]) => Promise<
   }
   await send([{ key: manifestKey(v.model, v.version), value: JSON.stringify(manifest) }]);
   return manifest;
+}
+
+/**
+ * The keys {@link sendVersionRecords} gives a version's records, rebuilt from its
+ * files (manifest first, then every chunk): what a tombstone of the version must name.
+ */
+export async function versionRecordKeys(v: VersionFiles, chunkBytes: number): Promise<string[]> {
+  const keys = [manifestKey(v.model, v.version)];
+  for (const name of v.files) {
+    const chunks = splitChunks(await fs.readFile(path.join(v.dir, name)), chunkBytes);
+    chunks.forEach((chunk, i) => keys.push(chunkKey(v.model, v.version, name, i, sha256(chunk))));
+  }
+  return keys;
 }
 
 /**

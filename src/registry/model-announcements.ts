@@ -52,6 +52,11 @@ export class ModelAnnouncer {
     return this.producer.send(this.topic, [{ key: announcementKey(a), value: JSON.stringify(a) }]);
   }
 
+  /** Withdraws a deleted model's announcements, its promotion's and its operator change's (tombstones): replicas starting later never learn of it. */
+  withdraw(model: string): Promise<void> {
+    return this.producer.send(this.topic, [model, `${model}/operator`].map((key) => ({ key, value: null })));
+  }
+
   close(): Promise<void> {
     return this.producer.close();
   }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { parseRegistryKey, registryManifestSchema, sha256, type RegistryManifest } from './registry-records.js';
+import type { RetentionConfig } from '../core/index.js';
+import { manifestKeys, parseRegistryKey, registryManifestSchema, sha256, type RegistryKey, type RegistryManifest } from './registry-records.js';
+import { TombstoneRemovals } from './tombstone-removals.js';
 import { isVersionName, type VersionState } from './version-meta.js';
 import type { VersionStore } from './version-store.js';
 
@@ -19,6 +21,8 @@ export interface RegistryAssemblerOptions {
   onVersion?(model: string, version: string): void | Promise<void>;
   /** The operator state of a model was written into the local store. */
   onState?(model: string, state: VersionState): void | Promise<void>;
+  /** A version (or, `version` null, the whole model) deleted on the topic was removed from the local store. */
+  onRemoved?(model: string, version: string | null): void | Promise<void>;
   log?(line: string): void;
 }
 
@@ -40,6 +44,12 @@ interface Pending {
  * the manifest. Versions the store has are skipped; the others are not written,
  * and a log line says why. Records must be given one at a time.
  *
+ * Tombstones delete: a version whose manifest is tombstoned is removed from the
+ * store, unless it is the newest, latest or pinned one there (then it is removed
+ * once it no longer is); a tombstone of a model's state removes the model, and
+ * from then on only a new root version (no parent) brings the model back — a
+ * checkpoint of the deleted model that raced the deletion does not.
+ *
  * @example
  * const assembler = new RegistryAssembler({ store, onVersion: (m, v) => console.log(`${m}@${v}`) });
  * for (const r of records) await assembler.add(r.key, r.value, r.offset);
@@ -50,11 +60,15 @@ export class RegistryAssembler {
   private readonly maxBufferedBytes: number;
   private readonly pending = new Map<string, Pending>();
   private readonly present = new Set<string>();
+  /** Per model, the versions whose manifest the topic holds, with every key of their records. */
+  private readonly onTopic = new Map<string, Map<string, string[]>>();
+  private readonly removals: TombstoneRemovals;
   private buffered = 0;
 
   constructor(private readonly o: RegistryAssemblerOptions) {
     this.log = o.log ?? (() => undefined);
     this.maxBufferedBytes = o.maxBufferedBytes ?? 256 * 1024 * 1024;
+    this.removals = new TombstoneRemovals(o.store, this.log, o.onRemoved);
   }
 
   /** Bytes of chunks held for versions not written yet. */
@@ -71,6 +85,32 @@ export class RegistryAssembler {
     return true;
   }
 
+  /** The keys of every record of `model@version` on the topic, as its manifest lists them (undefined when no manifest was read). */
+  keysOf(model: string, version: string): readonly string[] | undefined {
+    return this.onTopic.get(model)?.get(version);
+  }
+
+  /**
+   * Whether `model@version` is known never to come: the topic holds newer versions
+   * of the model but not this one (removed, or never published). Records are read
+   * in offset order and versions are published in the order of their numbers, so
+   * one below a version read would have been read before it.
+   */
+  gone(model: string, version: string): boolean {
+    const versions = this.onTopic.get(model);
+    if (!versions || versions.has(version)) return false;
+    return [...versions.keys()].some((v) => Number(v.slice(1)) > Number(version.slice(1)));
+  }
+
+  /**
+   * Removes local versions the topic no longer holds, numbered below the newest
+   * one it holds, that the retention rule drops: versions whose tombstones this
+   * registry never read (compacted away while it was not running).
+   */
+  pruneUnlisted(policy: RetentionConfig): Promise<void> {
+    return this.removals.pruneUnlisted(this.onTopic, policy);
+  }
+
   /** Takes one record; resolves once anything it completes is written. `at` says where it was read, for log lines. */
   async add(rawKey: string | null, value: Buffer | null, at: string): Promise<void> {
     const key = rawKey === null ? null : parseRegistryKey(rawKey);
@@ -78,42 +118,90 @@ export class RegistryAssembler {
       this.log(`registry record ${at} ignored: key ${JSON.stringify(rawKey?.slice(0, 200) ?? null)} is not a registry key`);
       return;
     }
-    if (value === null || (this.o.models && !this.o.models.includes(key.model))) return;
+    if (this.o.models && !this.o.models.includes(key.model)) return;
     try {
-      if (key.kind === 'state') {
-        const state = stateSchema.parse(JSON.parse(value.toString('utf8')));
-        await this.o.store.writeState(key.model, state);
-        await this.o.onState?.(key.model, state);
-        return;
-      }
-      if (await this.has(key.model, key.version)) return;
-      const id = `${key.model}/${key.version}`;
-      const p = this.pending.get(id) ?? { chunks: new Map<string, Buffer>(), corrupt: new Set<string>(), bytes: 0 };
-      this.pending.set(id, p);
-      if (key.kind === 'chunk') {
-        const name = `${key.file}/${key.index}/${key.sha256}`;
-        const actual = sha256(value);
-        if (actual !== key.sha256) {
-          p.corrupt.add(name);
-          this.log(`registry: chunk ${key.index} of ${key.file} of ${id} (${at}) dropped as corrupt: its bytes hash to sha256 ${actual}, its key says ${key.sha256}`);
-          return;
-        }
-        if (p.chunks.has(name)) return;
-        p.corrupt.delete(name);
-        p.chunks.set(name, value);
-        p.bytes += value.length;
-        this.buffered += value.length;
-        if (p.manifest) await this.complete(id, p, false);
-        else this.evictOver(id);
-        return;
-      }
-      const manifest = registryManifestSchema.parse(JSON.parse(value.toString('utf8')));
-      if (manifest.model !== key.model || manifest.version !== key.version) throw new Error(`the manifest names ${manifest.model}/${manifest.version}`);
-      p.manifest = manifest;
-      await this.complete(id, p, true);
+      if (value === null) await this.tombstoned(key);
+      else if (key.kind === 'state') await this.stateRead(key.model, value);
+      else if (key.kind === 'manifest') await this.manifestRead(key.model, key.version, value);
+      else await this.chunkRead(key, value, at);
     } catch (err) {
       this.log(`registry record ${rawKey} (${at}) ignored: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`);
     }
+  }
+
+  private async stateRead(model: string, value: Buffer): Promise<void> {
+    const state = stateSchema.parse(JSON.parse(value.toString('utf8')));
+    await this.o.store.writeState(model, state);
+    await this.o.onState?.(model, state);
+    await this.removals.retry(model);
+  }
+
+  private async manifestRead(model: string, version: string, value: Buffer): Promise<void> {
+    const manifest = registryManifestSchema.parse(JSON.parse(value.toString('utf8')));
+    if (manifest.model !== model || manifest.version !== version) throw new Error(`the manifest names ${manifest.model}/${manifest.version}`);
+    // Known even for versions the store has: retention tombstones every key the topic holds.
+    const versions = this.onTopic.get(model) ?? new Map<string, string[]>();
+    this.onTopic.set(model, versions.set(version, manifestKeys(manifest)));
+    if (await this.has(model, version)) return;
+    const id = `${model}/${version}`;
+    const p = this.pendingOf(id);
+    p.manifest = manifest;
+    await this.complete(id, p, true);
+  }
+
+  private async chunkRead(key: Extract<RegistryKey, { kind: 'chunk' }>, value: Buffer, at: string): Promise<void> {
+    if (await this.has(key.model, key.version)) return;
+    const id = `${key.model}/${key.version}`;
+    const p = this.pendingOf(id);
+    const name = `${key.file}/${key.index}/${key.sha256}`;
+    const actual = sha256(value);
+    if (actual !== key.sha256) {
+      p.corrupt.add(name);
+      this.log(`registry: chunk ${key.index} of ${key.file} of ${id} (${at}) dropped as corrupt: its bytes hash to sha256 ${actual}, its key says ${key.sha256}`);
+      return;
+    }
+    if (p.chunks.has(name)) return;
+    p.corrupt.delete(name);
+    p.chunks.set(name, value);
+    p.bytes += value.length;
+    this.buffered += value.length;
+    if (p.manifest) await this.complete(id, p, false);
+    else this.evictOver(id);
+  }
+
+  private pendingOf(id: string): Pending {
+    const p = this.pending.get(id) ?? { chunks: new Map<string, Buffer>(), corrupt: new Set<string>(), bytes: 0 };
+    this.pending.set(id, p);
+    return p;
+  }
+
+  /** A tombstone: a chunk's drops it if held; a manifest's removes the version; the state's removes the model. */
+  private async tombstoned(key: RegistryKey): Promise<void> {
+    if (key.kind === 'state') return this.modelDeleted(key.model);
+    const id = `${key.model}/${key.version}`;
+    const p = this.pending.get(id);
+    if (key.kind === 'chunk') {
+      const name = `${key.file}/${key.index}/${key.sha256}`;
+      const chunk = p?.chunks.get(name);
+      if (p && chunk) {
+        p.chunks.delete(name);
+        p.bytes -= chunk.length;
+        this.buffered -= chunk.length;
+      }
+      return;
+    }
+    if (p) this.drop(id, p);
+    this.onTopic.get(key.model)?.delete(key.version);
+    this.present.delete(id);
+    await this.removals.removeVersion(key.model, key.version);
+  }
+
+  private async modelDeleted(model: string): Promise<void> {
+    const prefix = `${model}/`;
+    for (const [id, p] of [...this.pending]) if (id.startsWith(prefix)) this.drop(id, p);
+    for (const id of [...this.present]) if (id.startsWith(prefix)) this.present.delete(id);
+    this.onTopic.delete(model);
+    await this.removals.removeModel(model);
   }
 
   /** Logs every version whose manifest was read but which still lacks chunks, `when` (e.g. "after reading the topic to its end"). */
@@ -156,6 +244,10 @@ export class RegistryAssembler {
       }
       files[f.name] = data;
     }
+    if (!this.removals.mayInstall(m.model, files['meta.json'])) {
+      this.log(`registry: ${id} not written: a checkpoint of model ${m.model}, which was deleted`);
+      return;
+    }
     let written: boolean;
     try {
       written = await this.o.store.install(m.model, m.version, files);
@@ -165,6 +257,7 @@ export class RegistryAssembler {
     }
     this.present.add(id);
     if (!written) return;
+    await this.removals.retry(m.model);
     this.log(`registry: mirrored ${id} (${m.files.length} files, ${m.files.reduce((n, f) => n + f.size, 0)} bytes)`);
     try {
       await this.o.onVersion?.(m.model, m.version);

@@ -12,6 +12,10 @@ import { isVersionName } from './version-meta.js';
  * A chunk key names its content's sha256, so compaction only ever replaces a
  * chunk by identical bytes and never loses one a manifest needs, even when a
  * version is published twice. Model names and file names hold no `/`.
+ *
+ * A tombstone (null value) deletes what its key names: retention tombstones every
+ * key of a version it removes (manifest first); a tombstone of `<model>/state`
+ * deletes the whole model (`streamtune models delete`).
  */
 export type RegistryKey =
   | { kind: 'chunk'; model: string; version: string; file: string; index: number; sha256: string }
@@ -57,6 +61,14 @@ export function chunkKey(model: string, version: string, file: string, index: nu
 }
 
 export const manifestKey = (model: string, version: string): string => `${model}/${version}/manifest`;
+
+/**
+ * Every key of a version's records as its manifest lists them: the manifest's
+ * own first (a tombstone of it removes the version as a whole), then each chunk's.
+ */
+export function manifestKeys(m: RegistryManifest): string[] {
+  return [manifestKey(m.model, m.version), ...m.files.flatMap((f) => f.chunks.map((hash, i) => chunkKey(m.model, m.version, f.name, i, hash)))];
+}
 export const stateKey = (model: string): string => `${model}/state`;
 
 /**

@@ -1,17 +1,16 @@
 import type { Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { InvalidInputError, MODEL_NAME, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
+import { MODEL_NAME, ModelLoadError, ModelNotFoundError, ModelSaveError, fileIOHandler, syncDir, writeDurable, writeFileAtomic } from '../core/index.js';
 import { loadLearner, type Learner } from '../learners/index.js';
 // Regime learners register their class names when their module loads: a saved self-training or
 // encoder-head version must be loadable by every process that reads the registry.
 import '../regimes/index.js';
-import { HOST, processAlive, tmpOwner } from './temp-folders.js';
+import { installVersion } from './install-version.js';
+import { removeAbandonedTemps, tmpName } from './temp-folders.js';
 import { checkVersionName, isVersionName, type NewVersion, type VersionMeta, type VersionState } from './version-meta.js';
 
 const META = 'meta.json';
-/** No save takes an hour: a temporary folder that old is abandoned whoever wrote it. */
-const ABANDONED_AFTER_MS = 3_600_000;
 const LATEST = 'LATEST';
 const STATE = 'state.json';
 
@@ -47,14 +46,14 @@ export class VersionStore {
    * newest servable version) unless `info.promotion.promoted` is false.
    * `extras` are more files for the version directory (e.g. trainer state).
    */
-  async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string> = {}, opts: SaveOptions = {}): Promise<VersionMeta> {
+  async save(model: string, learner: Learner, info: NewVersion, extras: Record<string, string | Buffer> = {}, opts: SaveOptions = {}): Promise<VersionMeta> {
     const versionsDir = path.join(this.modelDir(model), 'versions');
     // A checkpoint of a model deleted meanwhile must not bring it back (only a new root may create a model).
     if (info.parent !== null && !(await this.exists(model))) {
       throw new ModelNotFoundError(`model "${model}" was deleted from the registry ${this.root}`, { model });
     }
     await fs.mkdir(versionsDir, { recursive: true });
-    const tmp = path.join(versionsDir, `.tmp-${HOST}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const tmp = path.join(versionsDir, tmpName());
     try {
       return await this.saveFrom(tmp, model, learner, info, extras, opts);
     } catch (err) {
@@ -66,7 +65,7 @@ export class VersionStore {
     }
   }
 
-  private async saveFrom(tmp: string, model: string, learner: Learner, info: NewVersion, extras: Record<string, string>, opts: SaveOptions): Promise<VersionMeta> {
+  private async saveFrom(tmp: string, model: string, learner: Learner, info: NewVersion, extras: Record<string, string | Buffer>, opts: SaveOptions): Promise<VersionMeta> {
     const versionsDir = path.dirname(tmp);
     await learner.save(fileIOHandler(tmp));
     for (const [name, content] of Object.entries(extras)) await writeDurable(path.join(tmp, path.basename(name)), content);
@@ -100,31 +99,18 @@ export class VersionStore {
         throw err;
       }
       await syncDir(versionsDir);
-      if (info.promotion?.promoted !== false) await writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
+      if (info.promotion?.promoted !== false) await this.markLatest(model, version);
       return meta;
     }
   }
 
   /**
-   * Removes the temporary folders of saves that will never finish: their process
-   * on this host is gone (killed mid-save), or they are older than an hour (any
-   * host). Saves of live processes are kept. Returns the names removed.
+   * Removes the temporary folders of saves (and removals) that will never finish:
+   * their process on this host is gone (killed mid-save), or they are older than
+   * an hour (any host). Those of live processes are kept. Returns the names removed.
    */
-  async removeAbandoned(model: string, now = Date.now()): Promise<string[]> {
-    const versionsDir = path.join(this.modelDir(model), 'versions');
-    const names = (await fs.readdir(versionsDir).catch(() => [] as string[])).filter((n) => n.startsWith('.tmp-'));
-    const removed: string[] = [];
-    for (const name of names) {
-      const dir = path.join(versionsDir, name);
-      const stat = await fs.stat(dir).catch(() => null);
-      if (!stat) continue;
-      const owner = tmpOwner(name);
-      const dead = owner !== null && owner.host === HOST && !processAlive(owner.pid);
-      if (!dead && now - stat.mtimeMs < ABANDONED_AFTER_MS) continue;
-      await fs.rm(dir, { recursive: true, force: true });
-      removed.push(name);
-    }
-    return removed;
+  removeAbandoned(model: string, now = Date.now()): Promise<string[]> {
+    return removeAbandonedTemps(path.join(this.modelDir(model), 'versions'), now);
   }
 
   private async highest(model: string): Promise<number> {
@@ -142,13 +128,14 @@ export class VersionStore {
     return n > 0 ? `v${n}` : null;
   }
 
-  /** An extra file saved with a version, or null when there is none. */
+  /** An extra file saved with a version (UTF-8 text), or null when there is none. */
   async readExtra(model: string, version: string, name: string): Promise<string | null> {
-    try {
-      return await fs.readFile(path.join(this.versionDir(model, version), path.basename(name)), 'utf8');
-    } catch {
-      return null;
-    }
+    return (await this.readExtraBytes(model, version, name))?.toString('utf8') ?? null;
+  }
+
+  /** The bytes of an extra file saved with a version, or null when there is none. */
+  readExtraBytes(model: string, version: string, name: string): Promise<Buffer | null> {
+    return fs.readFile(path.join(this.versionDir(model, version), path.basename(name))).catch(() => null);
   }
 
   /** The latest version of a model, or null when it has none. */
@@ -192,6 +179,26 @@ export class VersionStore {
     }
     await fs.rm(gone, { recursive: true, force: true });
     return true;
+  }
+
+  /**
+   * Removes one version (retention): renamed out of the version names at once,
+   * then deleted. Refused (`protected`, nothing removed) for the newest version
+   * (a trainer restores from it and numbers the next after it), the one LATEST
+   * names and the pinned one: removing those is removing the model.
+   */
+  async removeVersion(model: string, version: string): Promise<'removed' | 'absent' | 'protected'> {
+    const dir = this.versionDir(model, version);
+    if (version === (await this.newest(model)) || version === (await this.latest(model)) || version === (await this.readState(model)).pinned) return 'protected';
+    const gone = path.join(path.dirname(dir), tmpName());
+    try {
+      await fs.rename(dir, gone);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+      throw err;
+    }
+    await fs.rm(gone, { recursive: true, force: true });
+    return 'removed';
   }
 
   /** Versions of a model, oldest first. */
@@ -239,44 +246,14 @@ export class VersionStore {
     );
   }
 
-  /**
-   * Installs a version made by another store (a mirror of a remote registry)
-   * under its own name, as `save` writes one: files in a temporary directory,
-   * fsynced, renamed into place. Marks it latest, as `save` would have, when it
-   * was promoted and is newer than LATEST. Returns false, writing nothing, when
-   * that version exists already.
-   */
-  async install(model: string, version: string, files: Record<string, Buffer>): Promise<boolean> {
-    const dir = this.versionDir(model, version);
-    for (const name of Object.keys(files)) {
-      if (name !== path.basename(name) || name.startsWith('.')) throw new InvalidInputError('bad_file_name', 'file', `"${name.slice(0, 100)}" is not a version file name`, { model, version });
-    }
-    const metaBytes = files[META];
-    const meta = metaBytes ? (JSON.parse(metaBytes.toString('utf8')) as Partial<VersionMeta>) : null;
-    if (!meta || meta.model !== model || meta.version !== version) {
-      throw new InvalidInputError('bad_meta', META, `${model}@${version} has no ${META} naming that model and version`, { model, version });
-    }
-    if (await this.has(model, version)) return false;
-    const versionsDir = path.dirname(dir);
-    await fs.mkdir(versionsDir, { recursive: true });
-    const tmp = path.join(versionsDir, `.tmp-${HOST}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    try {
-      await fs.mkdir(tmp);
-      for (const [name, data] of Object.entries(files)) await writeDurable(path.join(tmp, name), data);
-      await syncDir(tmp);
-      await fs.rename(tmp, dir);
-    } catch (err) {
-      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
-      throw new ModelSaveError(`cannot install ${model}@${version} in ${versionsDir}: ${(err as Error).message}`, { model, path: tmp }, err);
-    }
-    await syncDir(versionsDir);
-    const latest = await this.latest(model);
-    if (meta.promotion?.promoted !== false && (!latest || !isVersionName(latest) || Number(latest.slice(1)) < Number(version.slice(1)))) {
-      await writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
-    }
-    return true;
+  /** Installs a version made by another store (a mirror of a remote registry): see {@link installVersion}. */
+  install(model: string, version: string, files: Record<string, Buffer>): Promise<boolean> {
+    return installVersion(this, model, version, files);
+  }
+
+  /** Makes `version` the latest (the newest servable version). */
+  markLatest(model: string, version: string): Promise<void> {
+    return writeFileAtomic(path.join(this.modelDir(model), LATEST), version);
   }
 
   /** The operator state of a model; no file means nothing pinned or rejected. */

@@ -14,8 +14,8 @@ export interface CheckpointState {
   metrics: Record<string, number>;
   /** Next offset per `topic/partition` the weights do not include. */
   offsets: Record<string, string>;
-  /** Extra files saved in the version directory (the trainer's dedupe state). */
-  extras: Record<string, string>;
+  /** Extra files saved in the version directory (the trainer's dedupe filter). */
+  extras: Record<string, string | Buffer>;
 }
 
 export interface CheckpointerOptions {

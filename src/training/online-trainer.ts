@@ -7,11 +7,13 @@ import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { PromotionGuardrail, type RollbackRequest } from './promotion-guardrail.js';
-import { RecentIds } from './recent-ids.js';
+import { DedupeFilter } from './dedupe-filter.js';
 import { ScoreAndLearn } from './score-and-learn.js';
 import type { TrainerStats } from './trainer-stats.js';
 
-/** File in each version directory with the trainer's own state (dedupe window). */
+/** File in each version directory with the trainer's dedupe filter ({@link DedupeFilter}). */
+export const DEDUPE_FILTER_FILE = 'dedupe-filter.bin';
+/** The older form of the trainer's state: the dedupe window's ids as JSON (`recentIds`), still read. */
 export const TRAINER_STATE_FILE = 'trainer-state.json';
 
 export interface OnlineTrainerOptions {
@@ -67,7 +69,7 @@ export class OnlineTrainer {
   private learnerRef: Learner;
   private parent: VersionMeta | null;
   private examplesSeen: number;
-  private recentIds: RecentIds;
+  private recentIds: DedupeFilter;
   private refreshRequested = false;
   /** Totals since start (for summaries and tests). */
   readonly totals = { consumed: 0, learned: 0, rejected: 0, unlabelled: 0, pseudoLabelled: 0, duplicates: 0, skipped: 0, drifts: 0, versions: 0, refreshes: 0 };
@@ -77,7 +79,7 @@ export class OnlineTrainer {
     this.learnerRef = opts.learner;
     this.parent = opts.parent;
     this.examplesSeen = opts.parent?.examplesSeen ?? 0;
-    this.recentIds = new RecentIds(training.dedupeWindow);
+    this.recentIds = new DedupeFilter(training.dedupeWindow, training.dedupeFalsePositiveRate);
     const g = training.guardrail;
     this.guardrail = new PromotionGuardrail(opts.store, opts.model, { enabled: g.enabled, tolerance: g.tolerance, minEvents: g.minEvents, rollbackThreshold: g.rollbackThreshold, holdout: opts.holdout });
     this.scorer = new ScoreAndLearn(training, this.guardrail);
@@ -128,13 +130,19 @@ export class OnlineTrainer {
     return this.offsets.positions();
   }
 
-  /** Restores the dedupe window from the checkpoint's state file and loads the serving version for the guardrail. */
+  /** Restores the dedupe filter from the checkpoint (or the ids of an older one) and loads the serving version for the guardrail. */
   async restoreState(): Promise<void> {
     await this.guardrail.init();
     if (!this.parent) return;
-    const raw = await this.opts.store.readExtra(this.opts.model, this.parent.version, TRAINER_STATE_FILE);
+    const { store, model, training } = this.opts;
+    const bytes = await store.readExtraBytes(model, this.parent.version, DEDUPE_FILTER_FILE);
+    if (bytes) {
+      this.recentIds = DedupeFilter.fromBytes(training.dedupeWindow, training.dedupeFalsePositiveRate, bytes);
+      return;
+    }
+    const raw = await store.readExtra(model, this.parent.version, TRAINER_STATE_FILE);
     const ids = raw ? ((JSON.parse(raw) as { recentIds?: string[] }).recentIds ?? []) : [];
-    this.recentIds = new RecentIds(this.opts.training.dedupeWindow, ids);
+    this.recentIds = DedupeFilter.fromIds(training.dedupeWindow, training.dedupeFalsePositiveRate, ids);
   }
 
   /** Asks the next step to restore the newest checkpoint first (partitions were (re)assigned). */
@@ -233,11 +241,10 @@ export class OnlineTrainer {
       if (!d.ok) continue;
       // An unlabelled event and the true label that comes for it later share the id: both are learned.
       const key = d.event.label === null ? `${d.event.id}\u0000unlabelled` : d.event.id;
-      if (this.recentIds.has(key)) {
+      if (this.recentIds.seen(key)) {
         duplicates++;
         continue;
       }
-      this.recentIds.add(key);
       (d.event.label === null ? unlabelled : labelled).push(d);
     }
     return { labelled, unlabelled, duplicates };
@@ -269,7 +276,7 @@ export class OnlineTrainer {
         ...(this.pseudoLabels.checked > 0 ? { pseudoLabelAccuracy: this.pseudoLabels.accuracy } : {}),
       },
       offsets: this.positions(),
-      extras: { [TRAINER_STATE_FILE]: JSON.stringify({ recentIds: this.recentIds.toArray() }) },
+      extras: this.opts.training.dedupeWindow > 0 ? { [DEDUPE_FILTER_FILE]: this.recentIds.toBytes() } : {},
     });
     if (meta) {
       this.parent = meta;

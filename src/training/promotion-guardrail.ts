@@ -120,10 +120,17 @@ export class PromotionGuardrail {
 
   private async previousPromoted(from: VersionMeta): Promise<string | null> {
     let v = from.parent;
-    while (v) {
+    while (v && (await this.store.has(this.model, v))) {
       const meta = await this.store.meta(this.model, v);
       if (meta.promotion?.promoted !== false) return v;
       v = meta.parent;
+    }
+    if (!v) return null;
+    // Retention removed part of the chain (it keeps the rollback targets): the newest promoted version below `from` left.
+    for (const w of (await this.store.list(this.model)).reverse()) {
+      if (Number(w.slice(1)) >= Number(from.version.slice(1))) continue;
+      const meta = await this.store.meta(this.model, w).catch(() => null);
+      if (meta && meta.promotion?.promoted !== false) return w;
     }
     return null;
   }

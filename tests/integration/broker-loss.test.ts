@@ -159,6 +159,8 @@ describe('a 3-broker cluster loses the leader of the labels partition in mid-str
         serving: { port: 0 },
         metrics: { port: 0, consumerLagIntervalMs: 1000 },
         training: { maxBatchSize: 16, maxBatchWaitMs: 50, versionEverySteps: 5, versionEveryMs: 500, guardrail: { enabled: false } },
+        // Every version stays: the test walks the whole lineage back to the base.
+        registry: { retention: { keepVersions: 0 } },
       },
     });
     const serverLog: string[] = [];

@@ -33,6 +33,8 @@ async function setup(tag: string): Promise<{ config: Config; store: VersionStore
       backend,
       kafka: { brokers, labelsTopic: `test.${tag}.labels.${id}`, dlqTopic: `test.${tag}.dlq.${id}`, groupId: `${tag}-${id}`, sessionTimeoutMs: 6000 },
       training: { maxBatchSize: 8, maxBatchWaitMs: 20, versionEverySteps: 3, versionEveryMs: 300 },
+      // Every version stays: the test walks the whole lineage back to the base.
+      registry: { retention: { keepVersions: 0 } },
     },
   });
   const store = new VersionStore(dir);

@@ -86,6 +86,8 @@ describe('a group of trainer processes learning many models (real broker, one tr
         kafka: { brokers, labelsTopic, dlqTopic, modelsTopic: `test.group.models.${id}`, groupId: `group-${id}`, sessionTimeoutMs: 6000 },
         // No dedupe: exactly-once must come from the offsets alone. No guardrail: nothing here is about promotion.
         training: { maxBatchSize: 32, maxBatchWaitMs: 20, versionEverySteps: 2, versionEveryMs: 300, dedupeWindow: 0, guardrail: { enabled: false } },
+        // Every version stays: the test walks each model's whole lineage back to its base.
+        registry: { retention: { keepVersions: 0 } },
       },
     });
     const store = new VersionStore(dir);

@@ -70,7 +70,8 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
     const base = {
       model: 'z',
       backend,
-      registry: { mode, topic: registryTopic, chunkBytes: 512 * 1024 },
+      // Every version stays (keepVersions 0): the test walks the cluster's whole lineage back to the base.
+      registry: { mode, topic: registryTopic, chunkBytes: 512 * 1024, retention: { keepVersions: 0, keepRollbackTargets: 2, keepForMs: 0 } },
       kafka: { brokers, labelsTopic, dlqTopic: `test.zombie.dlq.${id}`, modelsTopic: `test.zombie.models.${id}`, groupId: `zombie-${id}`, sessionTimeoutMs: 6000 },
       // No dedupe: exactly-once must come from the offsets and the fence alone.
       training: { maxBatchSize: 16, maxBatchWaitMs: 20, versionEverySteps: 3, versionEveryMs: 200, dedupeWindow: 0, guardrail: { enabled: false } },

@@ -8,10 +8,10 @@ import { chunkKey, manifestKey, RegistryAssembler, sha256, splitChunks, stateKey
 type Rec = { key: string; value: Buffer | null };
 
 /** The files of a version as a store holds them (the assembler never loads weights, so any bytes do). */
-function versionFiles(version: string, weightBytes: number, promoted = true): { [name: string]: Buffer } {
+function versionFiles(version: string, weightBytes: number, promoted = true, parent: string | null = null): { [name: string]: Buffer } {
   const weights = Buffer.alloc(weightBytes);
   for (let i = 0; i < weightBytes; i++) weights[i] = (i * 31 + Number(version.slice(1))) % 251;
-  const meta = { model: 'm', version, parent: null, offsets: { 'labels/0': '7' }, promotion: { promoted } };
+  const meta = { model: 'm', version, parent, offsets: { 'labels/0': '7' }, promotion: { promoted } };
   return { 'meta.json': Buffer.from(JSON.stringify(meta)), 'weights.bin': weights, 'trainer-state.json': Buffer.from('{"seen":[]}') };
 }
 
@@ -139,6 +139,102 @@ describe('RegistryAssembler', () => {
     expect(written).toEqual(['m@v2', 'm@v3', 'm@v1']);
     expect(await store.latest('m')).toBe('v2');
     expect(await store.newest('m')).toBe('v3');
+  });
+});
+
+describe('RegistryAssembler and tombstones', () => {
+  let dir: string;
+  let store: VersionStore;
+  let log: string[];
+  let removed: string[];
+  const tombstone = (key: string): Rec => ({ key, value: null });
+  const versionRecords = (v: string, opts: { promoted?: boolean; parent?: string | null } = {}): Rec[] => {
+    const { chunks, manifest } = records(v, versionFiles(v, 250, opts.promoted ?? true, opts.parent === undefined ? (v === 'v1' ? null : `v${Number(v.slice(1)) - 1}`) : opts.parent));
+    return [...chunks, manifest];
+  };
+  const tombstones = (v: string): Rec[] => {
+    const rs = versionRecords(v);
+    const manifest = rs.at(-1)!;
+    return [manifest, ...rs.slice(0, -1)].map((r) => tombstone(r.key));
+  };
+  let a: RegistryAssembler;
+  const feed = async (rs: Rec[]): Promise<void> => {
+    for (const [i, r] of rs.entries()) await a.add(r.key, r.value, `#${i}`);
+  };
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-tombstones-'));
+    store = new VersionStore(dir);
+    log = [];
+    removed = [];
+    a = new RegistryAssembler({ store, log: (l) => log.push(l), onRemoved: (m, v) => void removed.push(v ? `${m}@${v}` : m) });
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('knows every key of each version on the topic, from its manifest, until the version is tombstoned', async () => {
+    await feed(versionRecords('v1'));
+    const keys = versionRecords('v1').map((r) => r.key);
+    expect([...a.keysOf('m', 'v1')!].sort()).toEqual(keys.sort());
+    await feed(versionRecords('v2'));
+    await feed(tombstones('v1'));
+    expect(a.keysOf('m', 'v1')).toBeUndefined();
+    // A replica waiting for an announced version stops waiting for one the topic removed; not for one yet to come.
+    expect(a.gone('m', 'v1')).toBe(true);
+    expect(a.gone('m', 'v3')).toBe(false);
+    expect(a.gone('m', 'v2')).toBe(false);
+  });
+
+  it('removes a version whose manifest is tombstoned, but keeps the newest, latest or pinned one here until it is not', async () => {
+    for (const v of ['v1', 'v2', 'v3']) await feed(versionRecords(v));
+    await feed([...tombstones('v1'), ...tombstones('v3')]);
+    expect(await store.list('m')).toEqual(['v2', 'v3']);
+    expect(removed).toEqual(['m@v1']);
+    expect(log.some((l) => /m\/v3 was deleted on the topic; kept here while it is this registry's newest, latest or pinned version/.test(l))).toBe(true);
+    // v2 pinned, then tombstoned: kept while pinned.
+    await a.add(stateKey('m'), Buffer.from(JSON.stringify({ pinned: 'v2', rejected: [] })), 'pin');
+    await feed(tombstones('v2'));
+    expect(await store.list('m')).toEqual(['v2', 'v3']);
+    // A newer version arrives (v3 no longer newest nor latest), and the pin goes: both go.
+    await feed(versionRecords('v4'));
+    expect(await store.list('m')).toEqual(['v2', 'v4']);
+    await a.add(stateKey('m'), Buffer.from(JSON.stringify({ pinned: null, rejected: [] })), 'unpin');
+    expect(await store.list('m')).toEqual(['v4']);
+    expect(removed).toEqual(['m@v1', 'm@v3', 'm@v2']);
+  });
+
+  it('drops buffered chunks that get tombstoned', async () => {
+    const rs = versionRecords('v1');
+    await feed(rs.slice(0, -1));
+    expect(a.bufferedBytes).toBeGreaterThan(0);
+    await feed(rs.slice(0, -1).map((r) => tombstone(r.key)));
+    expect(a.bufferedBytes).toBe(0);
+  });
+
+  it('removes the model on a tombstone of its state, ignores a checkpoint of it that raced the deletion, and takes a new root version', async () => {
+    for (const v of ['v1', 'v2']) await feed(versionRecords(v));
+    await a.add(stateKey('m'), null, 'delete');
+    expect(await store.exists('m')).toBe(false);
+    expect(removed).toEqual(['m']);
+    await feed(versionRecords('v3'));
+    expect(await store.exists('m')).toBe(false);
+    expect(log.at(-1)).toMatch(/m\/v3 not written: a checkpoint of model m, which was deleted/);
+    // Created again (`models create`): a root version.
+    await feed(versionRecords('v1', { parent: null }));
+    expect(await store.list('m')).toEqual(['v1']);
+  });
+
+  it('prunes, once caught up, local versions the topic no longer holds that the retention rule drops', async () => {
+    const policy = { keepVersions: 2, keepRollbackTargets: 0, keepForMs: 0 };
+    for (const v of ['v1', 'v2', 'v3', 'v4', 'v5']) await feed(versionRecords(v));
+    // A fresh reader: the topic holds v4 and v5 only (v1–v3 tombstoned and compacted away while this one was down).
+    a = new RegistryAssembler({ store, log: (l) => log.push(l) });
+    for (const v of ['v4', 'v5']) await feed(versionRecords(v));
+    await store.writeState('m', { pinned: 'v1', rejected: [] });
+    await a.pruneUnlisted(policy);
+    expect(await store.list('m')).toEqual(['v1', 'v4', 'v5']);
+    expect(log.at(-1)).toMatch(/removed 2 version\(s\) of m that the topic no longer holds: v2, v3/);
   });
 });
 

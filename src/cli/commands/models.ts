@@ -1,7 +1,7 @@
 import { createModel } from '../../app/index.js';
-import { ConfigError, loadConfig, selectBackend } from '../../core/index.js';
+import { ConfigError, loadConfig, selectBackend, type Config } from '../../core/index.js';
 import type { Task } from '../../learners/index.js';
-import { registryPublisher, VersionStore } from '../../registry/index.js';
+import { ModelAnnouncer, registryPublisher, unpublishModel, VersionStore } from '../../registry/index.js';
 import { createKafka } from '../../ingest/index.js';
 import { type Command, commonOverrides } from '../args.js';
 import { callRpc, defaultAddress } from '../admin-client.js';
@@ -37,7 +37,9 @@ create, delete and names act on the registry directory: a model created there (o
 \`streamtune train --model NAME\`) is served and learned by running servers and trainers
 within a scan (serving.modelScanMs, 2 s by default) without a restart; a deleted one stops
 being served likewise. Label events name their model in their "model" field (records keyed
-by model, so one trainer of the group learns each model).
+by model, so one trainer of the group learns each model). With registry.mode kafka, create
+publishes the model to the registry topic and delete tombstones every record of it there
+(and its announcement), so every mirror removes it; stop sending its events first.
 
 Sends the admin token from STREAMTUNE_ADMIN_TOKEN as "authorization: Bearer <token>"
 (the server refuses admin calls when it has no token configured, unless it was
@@ -84,9 +86,7 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
   if (!name) throw new UsageError(`${action} needs the model's name, e.g. \`streamtune models ${action} churn\``);
   const model = loadConfig({ overrides: { model: name } }).model;
   if (action === 'delete') {
-    if (config.registry.mode === 'kafka') {
-      throw new ConfigError('registry.mode', 'a model cannot be deleted from the registry topic yet (versions there are kept); delete it in registry.mode dir, or stop sending its events');
-    }
+    if (config.registry.mode === 'kafka') return print(await deleteFromTopic(config, model, store));
     if (!(await store.remove(model))) throw new ConfigError('NAME', `model "${model}" is not in ${config.registryDir}`);
     return print({ model, deleted: true, registry: config.registryDir });
   }
@@ -121,4 +121,28 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
     }
   }
   return print({ model, version: meta.version, task, labels, input: meta.description.inputKind, regime: meta.regime, registry: config.registryDir, ...(config.registry.mode === 'kafka' ? { published: config.registry.topic } : {}) });
+}
+
+/**
+ * `models delete` in registry.mode kafka: tombstones every record of the model on
+ * the registry topic (mirrors remove it) and its announcement on the models
+ * topic (replicas starting later never learn of it); removes it here too.
+ */
+async function deleteFromTopic(config: Config, model: string, store: VersionStore): Promise<Record<string, unknown>> {
+  if (config.kafka.brokers.length === 0) throw new ConfigError('kafka.brokers', 'registry.mode kafka deletes the model from the cluster: give --brokers or KAFKA_BROKERS');
+  // Brokers that do not answer, or refuse the login, are one line before anything is deleted.
+  await usableBrokers(config.kafka);
+  const kafka = createKafka(config.kafka, `${config.kafka.clientId}-models`);
+  const { tombstones, versions } = await unpublishModel(kafka, config.registry.topic, model);
+  const here = await store.remove(model);
+  if (versions.length === 0 && !here) throw new ConfigError('NAME', `model "${model}" is not on ${config.registry.topic} nor in ${config.registryDir}`);
+  // Only a models topic that exists holds an announcement (deleting is no reason to create one).
+  const admin = kafka.admin();
+  await admin.connect();
+  const announced = await admin.listTopics().finally(() => admin.disconnect());
+  if (announced.includes(config.kafka.modelsTopic)) {
+    const announcer = new ModelAnnouncer(kafka, config.kafka.modelsTopic);
+    await announcer.withdraw(model).finally(() => announcer.close());
+  }
+  return { model, deleted: true, registry: config.registryDir, topic: config.registry.topic, versions: versions.length, tombstones };
 }
