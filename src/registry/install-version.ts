@@ -3,9 +3,16 @@ import * as path from 'node:path';
 import { InvalidInputError, ModelSaveError, syncDir, writeDurable } from '../core/index.js';
 import { tmpName } from './temp-folders.js';
 import { isVersionName, type VersionMeta } from './version-meta.js';
-import type { VersionStore } from './version-store.js';
 
 const META = 'meta.json';
+
+/** What installing needs of the store it installs into (the VersionStore; an interface here so this file does not import it back). */
+export interface InstallTarget {
+  versionDir(model: string, version: string): string;
+  has(model: string, version: string): Promise<boolean>;
+  latest(model: string): Promise<string | null>;
+  markLatest(model: string, version: string): Promise<void>;
+}
 
 /**
  * Installs a version made by another store (a mirror of a remote registry)
@@ -17,7 +24,7 @@ const META = 'meta.json';
  * @example
  * await installVersion(store, 'digits', 'v7', { 'meta.json': metaBytes, 'model.json': …, 'weights.bin': … });
  */
-export async function installVersion(store: VersionStore, model: string, version: string, files: Record<string, Buffer>): Promise<boolean> {
+export async function installVersion(store: InstallTarget, model: string, version: string, files: Record<string, Buffer>): Promise<boolean> {
   const dir = store.versionDir(model, version);
   for (const name of Object.keys(files)) {
     if (name !== path.basename(name) || name.startsWith('.')) throw new InvalidInputError('bad_file_name', 'file', `"${name.slice(0, 100)}" is not a version file name`, { model, version });
