@@ -1,6 +1,6 @@
 /**
  * The outside clients the API tests run, as users run them: grpcurl (Go), NVIDIA's
- * tritonclient (Python), curl. `.ci/run` installs them; a missing one is a test
+ * tritonclient (Python), curl, helm. `.ci/run` installs them; a missing one is a test
  * failure that says how to install it, never a skip.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -40,6 +40,15 @@ export function tritonPython(): string {
     );
   }
   return py;
+}
+
+/** helm (v4): `HELM_BIN`, else where scripts/setup-helm.sh builds it (the cache), else `$(go env GOPATH)/bin`, else PATH. */
+export function helmBin(): string {
+  const gopath = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).stdout?.trim() || path.join(os.homedir(), 'go');
+  const candidates = [process.env.HELM_BIN, path.join(cacheDir(), 'helm', 'helm'), path.join(gopath, 'bin', 'helm'), 'helm'].filter((c): c is string => !!c);
+  const bin = found(candidates, ['version', '--short']);
+  if (!bin) throw new Error(`helm is needed for this test and none of ${candidates.join(', ')} runs: bash scripts/setup-helm.sh (as .ci/run does), or set HELM_BIN`);
+  return bin;
 }
 
 /** curl: `CURL_BIN`, else PATH. */
