@@ -6,7 +6,7 @@ import type { Config } from '../core/index.js';
 import { checkBrokers, createKafka, kafkaSecurity } from '../ingest/index.js';
 import { startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
 import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
-import { ModelFleet, ModelHolder, PredictionServer, VersionControl } from '../serving/index.js';
+import { KafkaFeedbackSink, ModelFleet, ModelHolder, PredictionLog, PredictionServer, VersionControl } from '../serving/index.js';
 import type { TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
 import { ReplicaSync } from './replica-sync.js';
@@ -61,6 +61,9 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   private metricsServer: { close(): Promise<void> } | undefined;
   /** Active learning's publisher, when `activeLearning.enabled`. */
   labelRequests: LabelRequestPublisher | undefined;
+  /** The prediction log, when `feedback.log` logs any model (and brokers are configured). */
+  predictionLog: PredictionLog | undefined;
+  private feedbackSink: KafkaFeedbackSink | undefined;
   private closing: Promise<void> | undefined;
 
   /** The trainer process of the current attempt (undefined when the server does not train). */
@@ -135,7 +138,14 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       await this.labelRequests.start();
       this.log(`active learning: uncertain predictions (${al.strategy} ≥ ${al.threshold}, ≤ ${al.budgetPerMinute}/min) published on ${al.topic}`);
     }
-    this.grpc = new PredictionServer(this.fleet, this.metrics, { ...config.serving, backend: choice.backend, onPredictions: this.labelRequests?.observer });
+    await this.startFeedback();
+    this.grpc = new PredictionServer(this.fleet, this.metrics, {
+      ...config.serving,
+      backend: choice.backend,
+      onPredictions: this.labelRequests?.observer,
+      predictionLog: this.predictionLog,
+      feedback: this.feedbackSink,
+    });
     await this.grpc.start();
     // Pins, unpins and rollbacks made here reach the other servers, and theirs reach this one.
     if (config.kafka.brokers.length > 0) this.replicas = new ReplicaSync({ config, models: this.models, store: this.store, mirror: this.mirror, by: `${os.hostname()}:${this.grpc.port}`, logger: this.logger });
@@ -159,6 +169,20 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       this.log('online learning off: no Kafka brokers configured');
     }
     if (!config.serving.follow) this.replicas?.startInBackground();
+  }
+
+  /** With brokers: the Feedback RPC's sink, and the prediction log when it logs any model (see docs/feedback.md). */
+  private async startFeedback(): Promise<void> {
+    const { config } = this;
+    if (config.kafka.brokers.length === 0) return;
+    const kafka = createKafka(config.kafka, `${config.kafka.clientId}-feedback`, (l) => this.logger.warn(l));
+    this.feedbackSink = new KafkaFeedbackSink(kafka, config.kafka.labelsTopic);
+    const log = config.feedback.log;
+    if (!log.enabled && !Object.values(log.models).some(Boolean)) return;
+    const count = (outcome: 'logged' | 'dropped' | 'failed', n: number): void => this.metrics.predictionLog.inc({ outcome }, n);
+    this.predictionLog = new PredictionLog(kafka, { config: log, count, log: (l) => this.logger.warn(l) });
+    await this.predictionLog.start();
+    this.log(`prediction log: ${log.sampleRate * 100}% of calls${log.enabled ? '' : ` to ${Object.keys(log.models).filter((m) => log.models[m]).join(', ')}`} on ${log.topic}`);
   }
 
   /**
@@ -230,6 +254,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       const steps: [string, () => Promise<void> | void][] = [
         ['gRPC server', () => this.grpc?.close()],
         ['label requests', () => this.labelRequests?.close()],
+        ['prediction log', () => this.predictionLog?.close()],
+        ['feedback', () => this.feedbackSink?.close()],
         ['trainer', () => this.supervisor?.close()],
         ['replicas', () => this.replicas?.close()],
         ['registry mirror', () => this.mirror?.close()],

@@ -5,6 +5,7 @@ import { closest, describeFailure, serverCallError, UsageError } from './cli-fai
 import { healthcheckCommand } from './healthcheck.js';
 import { modelsCommand } from './commands/models.js';
 import { demoCommand } from './commands/demo.js';
+import { joinCommand } from './commands/join.js';
 import { labelCommand } from './commands/label.js';
 import { learnCommand } from './commands/learn.js';
 import { planCommand } from './commands/plan.js';
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCo
 COMMANDS.push(statusCommand, modelsCommand, reportCommand);
 COMMANDS.push(labelCommand);
 COMMANDS.push(healthcheckCommand);
+COMMANDS.push(joinCommand);
 /** Older names that run the same command (not listed in the help). */
 const ALIASES: Record<string, Command> = { admin: modelsCommand };
 

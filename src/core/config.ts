@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HTTP_LIMITS } from './create-http-server.js';
 import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-config.js';
 import { loopbackUnlessTls, tlsFilesSchema } from './network-config.js';
+import { feedbackSchema } from './feedback-config.js';
 import { modelName, port, trainingSchema } from './training-config.js';
 
 export const configSchema = z
@@ -170,6 +171,7 @@ export const configSchema = z
       .superRefine(loopbackUnlessTls('labelling', 'the plaintext labelling page is served on loopback only'))
       .prefault({}),
     training: trainingSchema,
+    feedback: feedbackSchema,
   })
   .strict();
 

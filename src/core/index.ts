@@ -14,3 +14,4 @@ export * from './serial-queue.js';
 export * from './network-config.js';
 export * from './tls-files.js';
 export * from './create-http-server.js';
+export * from './feedback-config.js';

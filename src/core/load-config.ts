@@ -45,6 +45,10 @@ export const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number
   STREAMTUNE_TLS_CLIENT_CA_FILE: { path: ['serving', 'tls', 'clientCaFile'], type: 'string' },
   STREAMTUNE_KEEP_WARM_VERSIONS: { path: ['serving', 'keepWarmVersions'], type: 'number' },
   STREAMTUNE_BATCHING: { path: ['serving', 'batching', 'enabled'], type: 'boolean' },
+  STREAMTUNE_PREDICTION_LOG: { path: ['feedback', 'log', 'enabled'], type: 'boolean' },
+  STREAMTUNE_PREDICTION_LOG_SAMPLE_RATE: { path: ['feedback', 'log', 'sampleRate'], type: 'number' },
+  STREAMTUNE_FEEDBACK_WINDOW_MS: { path: ['feedback', 'windowMs'], type: 'number' },
+  STREAMTUNE_FEEDBACK_METRICS_PORT: { path: ['feedback', 'metricsPort'], type: 'number' },
 };
 
 function coerce(key: string, raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {

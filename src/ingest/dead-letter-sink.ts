@@ -64,7 +64,7 @@ export class DeadLetterSink {
     let request: Message[] = [];
     let size = 0;
     for (const letter of letters) {
-      const m = fit(toMessage(letter), budget);
+      const m = fit(deadLetterMessage(letter), budget);
       const n = recordBytes(m);
       if (request.length > 0 && size + n > budget) {
         await this.producer.send(this.topic, request);
@@ -102,7 +102,8 @@ export class DeadLetterSink {
   }
 }
 
-function toMessage({ record, reason, message }: DeadLetter): Message {
+/** The dead-letter record of a letter (original key and bytes, reason and source in headers), for writers that send it in their own transaction. */
+export function deadLetterMessage({ record, reason, message }: DeadLetter): Message {
   const headers: IHeaders = {
     'streamtune-reason': reason,
     'streamtune-error': message.slice(0, 1000),

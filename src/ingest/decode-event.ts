@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../core/index.js';
-import { labelEventSchema, MAX_EVENT_BYTES, type LabelEvent } from './label-event.js';
+import { labelEventSchema, labelReferenceSchema, MAX_EVENT_BYTES, type LabelEvent, type LabelReference } from './label-event.js';
 
 /**
  * Parses and validates one label event from its raw bytes.
@@ -10,6 +10,20 @@ import { labelEventSchema, MAX_EVENT_BYTES, type LabelEvent } from './label-even
  * decodeEvent(Buffer.from('{"id":"a","input":{"features":[1,2]},"label":"x"}'));
  */
 export function decodeEvent(bytes: Buffer | string | null): LabelEvent {
+  const event = decodeLabelMessage(bytes);
+  if ('prediction_id' in event) throw new InvalidInputError('schema', 'input', 'field "input": a label by reference (prediction_id) is joined to its input by the feedback joiner first');
+  return event;
+}
+
+/**
+ * Parses a record of the labels topic: a complete {@link LabelEvent}, or a
+ * {@link LabelReference} (`prediction_id` instead of `input`, for the joiner).
+ * Throws as {@link decodeEvent} does.
+ *
+ * @example
+ * decodeLabelMessage('{"id":"f1","prediction_id":"p-42","label":"cat"}'); // a reference
+ */
+export function decodeLabelMessage(bytes: Buffer | string | null): LabelEvent | LabelReference {
   if (bytes === null || bytes.length === 0) {
     throw new InvalidInputError('empty', 'value', 'event value is empty');
   }
@@ -22,7 +36,9 @@ export function decodeEvent(bytes: Buffer | string | null): LabelEvent {
   } catch (err) {
     throw new InvalidInputError('bad_json', 'value', `event is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = labelEventSchema.safeParse(json);
+  // A reference is told by its prediction_id and no input; anything else is checked as a complete event.
+  const byReference = json !== null && typeof json === 'object' && 'prediction_id' in json && !('input' in json);
+  const parsed = (byReference ? labelReferenceSchema : labelEventSchema).safeParse(json);
   if (!parsed.success) {
     // JSON numbers out of double range (1e999, -1e999) parse to ±Infinity: name them
     // whatever field they are in, rather than report a type mismatch. Every number
@@ -38,7 +54,7 @@ export function decodeEvent(bytes: Buffer | string | null): LabelEvent {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'event';
     throw new InvalidInputError('schema', field, `field "${field}": ${issue.message}`);
   }
-  return parsed.data as LabelEvent;
+  return parsed.data as LabelEvent | LabelReference;
 }
 
 /** Where the first non-finite number in parsed JSON is (depth first), or null; no allocation on the common path. */

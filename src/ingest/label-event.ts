@@ -51,3 +51,52 @@ export interface LabelEvent {
   weight?: number;
   ts?: number;
 }
+
+/**
+ * A label sent by reference: the truth about a logged prediction (see the
+ * prediction log), without its input. The joiner turns it into a complete
+ * {@link LabelEvent}; trainers pass it by.
+ */
+export const labelReferenceSchema = z
+  .object({
+    id: z.string().min(1).max(256),
+    model: z.string().min(1).max(128).optional(),
+    prediction_id: z.string().min(1).max(256),
+    label: z.union([z.string().min(1).max(256), finite]),
+    weight: z.number().positive().optional(),
+    ts: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export interface LabelReference {
+  id: string;
+  model?: string;
+  prediction_id: string;
+  label: string | number;
+  weight?: number;
+  ts?: number;
+}
+
+/** One record of the prediction log (`streamtune.predictions`, key = id). */
+export interface PredictionRecord {
+  /** The prediction id returned to the caller. */
+  id: string;
+  model: string;
+  version: string;
+  input: EventInput;
+  /** The answer: a label and its confidence (classification) or a value (regression). */
+  output: { label?: string; confidence?: number; value?: number };
+  /** When it was answered, ms since epoch. */
+  ts: number;
+}
+
+export const predictionRecordSchema = z
+  .object({
+    id: z.string().min(1).max(256),
+    model: z.string().min(1).max(128),
+    version: z.string().min(1),
+    input: eventInputSchema,
+    output: z.object({ label: z.string().optional(), confidence: finite.optional(), value: finite.optional() }).strict(),
+    ts: z.number().int().nonnegative(),
+  })
+  .strict();

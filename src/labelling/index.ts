@@ -11,3 +11,6 @@ export * from './labelling-sessions.js';
 export * from './origin-guard.js';
 export * from './uncertainty-sampler.js';
 export * from './uncertainty.js';
+export * from './feedback-joiner.js';
+export * from './join-state.js';
+export * from './served-score.js';

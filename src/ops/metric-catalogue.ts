@@ -26,7 +26,7 @@ export interface MetricDef {
   /** Histogram buckets (base units). */
   buckets?: readonly number[];
   /** Dashboard/doc section. */
-  group: 'serving' | 'versions' | 'learning' | 'data quality' | 'process';
+  group: 'serving' | 'versions' | 'learning' | 'data quality' | 'feedback' | 'process';
   /** `prom-client` for its default process metrics (not defined by us, listed so the registry has no unknown metric). */
   origin?: 'prom-client';
 }
@@ -38,6 +38,9 @@ export const LABEL_REQUEST_OUTCOMES = ['published', 'lost'] as const;
 export const SWAP_RESULTS = ['ok', 'failed'] as const;
 export const ROLLBACK_TRIGGERS = ['guardrail', 'operator'] as const;
 export const PIN_ACTIONS = ['pin', 'unpin'] as const;
+export const PREDICTION_LOG_OUTCOMES = ['logged', 'dropped', 'failed'] as const;
+/** Delays of labels after their prediction: a second to a week. */
+const LABEL_DELAY_BUCKETS = [1, 10, 60, 600, 3600, 6 * 3600, 86_400, 3 * 86_400, 7 * 86_400];
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const FAST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
@@ -94,6 +97,15 @@ export const METRIC_CATALOGUE: readonly MetricDef[] = [
   { group: 'data quality', name: 'streamtune_events_duplicate_total', type: 'counter', labels: ['model'], values: { model: 'model' }, unit: 'events', help: 'Events whose id was already learned within the dedupe window (not learned again)' },
   { group: 'data quality', name: 'streamtune_events_skipped_total', type: 'counter', labels: ['model'], values: { model: 'model' }, unit: 'events', help: 'Records re-read after a restart or takeover that the restored checkpoint already includes' },
   { group: 'data quality', name: 'streamtune_drifts_total', type: 'counter', labels: ['model'], values: { model: 'model' }, unit: 'drifts', help: 'Concept drifts detected on the prequential error' },
+  { group: 'serving', name: 'streamtune_prediction_log_records_total', type: 'counter', labels: ['outcome'], values: { outcome: PREDICTION_LOG_OUTCOMES }, unit: 'predictions', help: `Predictions for the prediction log, by outcome (${PREDICTION_LOG_OUTCOMES.join(', ')}: dropped when the buffer was full, failed when the broker refused them)` },
+  // feedback: exported by the joiner (`streamtune join`), not by the server
+  { group: 'feedback', name: 'streamtune_feedback_joined_total', type: 'counter', labels: ['model'], values: { model: 'model' }, unit: 'labels', help: 'Labels by reference joined to their logged prediction and sent on the labels topic' },
+  { group: 'feedback', name: 'streamtune_feedback_unmatched_total', type: 'counter', labels: ['model'], values: { model: 'model' }, unit: 'labels', help: 'Labels by reference dead-lettered no_prediction: their window closed before their prediction was seen' },
+  { group: 'feedback', name: 'streamtune_feedback_duplicates_total', type: 'counter', labels: ['model'], values: { model: 'model' }, unit: 'labels', help: 'Labels by reference dead-lettered duplicate_feedback: their prediction was already labelled' },
+  { group: 'feedback', name: 'streamtune_feedback_pending_labels', type: 'gauge', labels: [], unit: 'labels', help: 'Labels by reference waiting for their prediction' },
+  { group: 'feedback', name: 'streamtune_feedback_label_delay_seconds', type: 'histogram', labels: ['model'], unit: 'seconds', help: 'Time from a prediction to the label joined to it', buckets: LABEL_DELAY_BUCKETS },
+  { group: 'feedback', name: 'streamtune_feedback_served_accuracy', type: 'gauge', labels: ['model', 'version'], unit: 'ratio', help: 'Share of joined predictions that were right, by the version that served them (classification; the newest versions of each model only)' },
+  { group: 'feedback', name: 'streamtune_feedback_served_mae', type: 'gauge', labels: ['model', 'version'], unit: 'label units', help: 'Mean absolute error of joined predictions, by the version that served them (regression; the newest versions of each model only)' },
   // process
   { group: 'process', name: 'streamtune_tfjs_tensors', type: 'gauge', labels: [], unit: 'tensors', help: 'Tensors alive in the serving process (TensorFlow.js), read at each scrape' },
   ...promClientDefaults(),

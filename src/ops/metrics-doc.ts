@@ -1,6 +1,6 @@
 import { METRIC_CATALOGUE, type MetricDef } from './metric-catalogue.js';
 
-const GROUPS: MetricDef['group'][] = ['serving', 'versions', 'learning', 'data quality', 'process'];
+const GROUPS: MetricDef['group'][] = ['serving', 'versions', 'learning', 'data quality', 'feedback', 'process'];
 
 /**
  * Renders `docs/metrics.md` from the catalogue (`npm run docs:metrics` writes it;

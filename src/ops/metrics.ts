@@ -56,6 +56,8 @@ export interface Metrics {
   rollbacks: Counter<'model' | 'trigger'>;
   /** Operator pins and unpins (not counted as swaps). */
   pins: Counter<'model' | 'action'>;
+  /** The prediction log: predictions logged, dropped (buffer full) and failed (broker). */
+  predictionLog: Counter<'outcome'>;
   tfjsTensors: Gauge;
 }
 
@@ -127,6 +129,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     guardrailRejections: counter('streamtune_guardrail_rejections_total'),
     rollbacks: counter('streamtune_rollbacks_total'),
     pins: counter('streamtune_model_pins_total'),
+    predictionLog: counter('streamtune_prediction_log_records_total'),
     tfjsTensors: new Gauge({
       ...spec('streamtune_tfjs_tensors'),
       // Read at scrape time: a leak shows between two scrapes without any polling.

@@ -4,8 +4,10 @@ import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { createHttpServer, InvalidInputError, listenError, OverloadedError, type HttpLimits, type TlsFiles } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
+import type { FeedbackIntake } from './feedback-intake.js';
+import { feedbackAnswer } from './feedback-rest.js';
 import { encodeRestInfer, parseRestInfer, REST_FIELD_NAMES } from './oip-rest-codec.js';
-import { OIP_SERVER, type OpenInference } from './open-inference.js';
+import { loggedAnswer, OIP_SERVER, type OpenInference } from './open-inference.js';
 import { toStatus } from './to-status.js';
 import { recordCall } from './unary-handler.js';
 
@@ -22,6 +24,8 @@ export interface InferenceHttpOptions {
   drainTimeoutMs?: number;
   /** Idle, header, request and keep-alive timeouts and the connection cap. @defaultValue {@link HTTP_LIMITS} */
   limits?: Partial<HttpLimits>;
+  /** Answers `POST /v2/models/{name}/feedback`; none: that path is not served. */
+  feedback?: FeedbackIntake;
 }
 
 /** What a route answers: a status, a body (JSON, or JSON and binary tensors) and its headers. */
@@ -33,7 +37,7 @@ interface Answer {
 
 const json = (status: number, value: unknown): Answer => ({ status, body: Buffer.from(JSON.stringify(value)), headers: { 'content-type': 'application/json' } });
 
-const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?\/?$/;
+const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|feedback))?\/?$/;
 
 /** Reads a body up to `limit` bytes (decompressed), or throws RESOURCE_EXHAUSTED after reading the rest (so the client sees the answer). */
 async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
@@ -182,6 +186,11 @@ export class InferenceHttpServer {
     }
     if (m[3] === undefined) return get('ModelMetadata', () => json(200, oip.modelMetadata(name, version)));
     if (method !== 'POST') return { allow: 'POST' };
+    if (m[3] === 'feedback') {
+      const intake = this.opts.feedback;
+      if (!intake || version) return undefined;
+      return { method: 'Feedback', run: async (req) => json(200, await feedbackAnswer(intake, name, await readBody(req, this.opts.maxBodyBytes ?? 4 * 1024 * 1024))) };
+    }
     return {
       method: 'ModelInfer',
       run: async (req, cancelled) => {
@@ -191,8 +200,10 @@ export class InferenceHttpServer {
         const header = req.headers['inference-header-content-length'];
         const parsed = parseRestInfer(body, header === undefined ? undefined : Number(header), name, version);
         const deadlineMs = parsed.timeoutMs === undefined ? Infinity : Date.now() + parsed.timeoutMs;
-        const { model, meta, outputs } = await oip.infer(parsed.request, { deadlineMs, cancelled, method: 'ModelInfer', names: REST_FIELD_NAMES });
-        const { body: out, headers } = encodeRestInfer({ model, version: meta.version, id: parsed.request.id, outputs }, parsed.binaryOutputs);
+        const { model, meta, outputs, logged } = await oip.infer(parsed.request, { deadlineMs, cancelled, method: 'ModelInfer', names: REST_FIELD_NAMES });
+        const { id, predictionIds } = loggedAnswer(parsed.request.id, logged);
+        const parameters = predictionIds ? { prediction_ids: predictionIds } : undefined;
+        const { body: out, headers } = encodeRestInfer({ model, version: meta.version, id, outputs, parameters }, parsed.binaryOutputs);
         return { status: 200, body: out, headers };
       },
     };

@@ -148,7 +148,7 @@ export function parseRestInfer(body: Buffer, headerLength: number | undefined, m
  * header (its length in `Inference-Header-Content-Length`) followed by their bytes.
  */
 export function encodeRestInfer(
-  answer: { model: string; version: string; id: string; outputs: OutputTensor[] },
+  answer: { model: string; version: string; id: string; outputs: OutputTensor[]; parameters?: Record<string, string> },
   binaryOutputs: (name: string) => boolean,
 ): { body: Buffer; headers: Record<string, string> } {
   const chunks: Buffer[] = [];
@@ -161,7 +161,7 @@ export function encodeRestInfer(
     const data = t.datatype === 'BYTES' ? (t.data as Buffer[]).map((b) => b.toString('utf8')) : t.data;
     return { name: t.name, datatype: t.datatype, shape: t.shape, data };
   });
-  const json = Buffer.from(JSON.stringify({ model_name: answer.model, model_version: answer.version, ...(answer.id ? { id: answer.id } : {}), outputs }), 'utf8');
+  const json = Buffer.from(JSON.stringify({ model_name: answer.model, model_version: answer.version, ...(answer.id ? { id: answer.id } : {}), ...(answer.parameters ? { parameters: answer.parameters } : {}), outputs }), 'utf8');
   if (chunks.length === 0) return { body: json, headers: { 'content-type': 'application/json' } };
   return {
     body: Buffer.concat([json, ...chunks]),

@@ -30,6 +30,8 @@ export interface OipInferResponse {
   modelName: string;
   modelVersion: string;
   id: string;
+  /** `prediction_ids` when the call was logged. */
+  parameters?: Record<string, { stringParam: string }>;
   outputs: OipTensor[];
   rawOutputContents: Buffer[];
 }

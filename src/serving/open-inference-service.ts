@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Metrics } from '../ops/index.js';
 import { rawTensorBytes, type OipInferRequest, type OipInferResponse, type OipTensor } from './oip-tensors.js';
-import { OIP_SERVER, type OpenInference } from './open-inference.js';
+import { loggedAnswer, OIP_SERVER, type OpenInference } from './open-inference.js';
 import { deadlineOf, unaryHandler } from './unary-handler.js';
 
 /**
@@ -20,12 +20,14 @@ export function openInferenceHandlers(oip: OpenInference, metrics: Metrics): grp
     ModelMetadata: unaryHandler<{ name: string; version: string }, unknown>('ModelMetadata', metrics, (call) => oip.modelMetadata(call.request.name, call.request.version)),
     ModelInfer: unaryHandler<OipInferRequest, OipInferResponse>('ModelInfer', metrics, async (call) => {
       const req = call.request;
-      const { model, meta, outputs } = await oip.infer(req, { deadlineMs: deadlineOf(call), cancelled: () => call.cancelled, method: 'ModelInfer' });
+      const { model, meta, outputs, logged } = await oip.infer(req, { deadlineMs: deadlineOf(call), cancelled: () => call.cancelled, method: 'ModelInfer' });
       const raw = req.rawInputContents.length > 0;
+      const { id, predictionIds } = loggedAnswer(req.id, logged);
       return {
         modelName: model,
         modelVersion: meta.version,
-        id: req.id,
+        id,
+        ...(predictionIds ? { parameters: { prediction_ids: { stringParam: predictionIds } } } : {}),
         outputs: outputs.map((t): OipTensor => {
           const contents = t.datatype === 'BYTES' ? { bytesContents: t.data as Buffer[] } : { fp32Contents: t.data as number[] };
           return { name: t.name, datatype: t.datatype, shape: t.shape, ...(raw ? {} : { contents }) };

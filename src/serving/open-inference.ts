@@ -30,6 +30,16 @@ export interface OipInferResult {
   meta: VersionMeta;
   predictions: Prediction[];
   outputs: OutputTensor[];
+  /** The call's id in the prediction log ('' when not logged) and each prediction's. */
+  logged: { id: string; ids: string[] };
+}
+
+/**
+ * A ModelInfer answer's id and parameters with the prediction log: the caller's
+ * `id` (else the logged call's), and `prediction_ids` (comma-separated) when logged.
+ */
+export function loggedAnswer(requestId: string, logged: { id: string; ids: string[] }): { id: string; predictionIds?: string } {
+  return { id: requestId || logged.id, ...(logged.ids.length > 0 ? { predictionIds: logged.ids.join(',') } : {}) };
 }
 
 /**
@@ -100,7 +110,7 @@ export class OpenInference {
     const lease = holder.acquire(req.modelVersion || undefined);
     const spec = lease.learner.featureSpec;
     lease.release();
-    const { model, meta, predictions } = await engine.predict({
+    const { model, meta, predictions, logged } = await engine.predict({
       model: req.modelName,
       version: req.modelVersion,
       inputs: decodeInferInputs(req, spec, call.names ?? GRPC_FIELD_NAMES),
@@ -108,7 +118,8 @@ export class OpenInference {
       cancelled: call.cancelled,
       method: call.method,
       fieldOf: (i) => `inputs[0] row ${i}`,
+      requestId: req.id,
     });
-    return { model, meta, predictions, outputs: outputTensors(predictions, meta.description.labels, names) };
+    return { model, meta, predictions, logged, outputs: outputTensors(predictions, meta.description.labels, names) };
   }
 }

@@ -6,6 +6,7 @@ import type { Prediction } from '../learners/index.js';
 import type { VersionMeta } from '../registry/index.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ModelFleet, ServedModel } from './model-fleet.js';
+import type { PredictionLogger } from './prediction-log.js';
 
 /** An input kind the wire accepts but no served model reads (views), or no input at all. */
 export interface UnsupportedInput {
@@ -13,6 +14,7 @@ export interface UnsupportedInput {
 }
 
 export type RequestInput = EventInput | UnsupportedInput;
+
 
 /** Called with each answered request; must not throw or block (it runs on the RPC's path). */
 export type PredictionObserver = (answered: { inputs: readonly EventInput[]; meta: VersionMeta; predictions: readonly Prediction[] }) => void;
@@ -30,6 +32,16 @@ export interface PredictCall {
   method: string;
   /** Name of input i in error messages. @defaultValue `instances[i]` */
   fieldOf?: (i: number) => string;
+  /** The caller's request id, kept as the prediction id when the call is logged. */
+  requestId?: string;
+}
+
+export interface PredictAnswer {
+  model: string;
+  meta: VersionMeta;
+  predictions: Prediction[];
+  /** The call's id in the prediction log ('' when not logged) and each prediction's (empty when not logged). */
+  logged: { id: string; ids: string[] };
 }
 
 /**
@@ -45,6 +57,8 @@ export class PredictionEngine {
     private readonly metrics: Metrics,
     private readonly maxInstances = 1024,
     private readonly observer?: PredictionObserver,
+    /** The prediction log (see {@link PredictionLog}). */
+    private readonly log?: PredictionLogger,
   ) {}
 
   /** The model `name` (empty: the default one); NOT_FOUND naming the served ones when it is not served. */
@@ -52,7 +66,7 @@ export class PredictionEngine {
     return this.fleet.get(name);
   }
 
-  async predict(call: PredictCall): Promise<{ model: string; meta: VersionMeta; predictions: Prediction[] }> {
+  async predict(call: PredictCall): Promise<PredictAnswer> {
     const { holder } = this.model(call.model);
     const started = performance.now();
     const n = call.inputs.length;
@@ -80,8 +94,10 @@ export class PredictionEngine {
       this.metrics.modelPredictSeconds.observe({ model: holder.name }, (performance.now() - started) / 1000);
       this.metrics.predictQueueSeconds.observe({ method: call.method }, res.queueSeconds);
       // Every input reached here was featurized, so none is `unsupported`.
-      this.observer?.({ inputs: call.inputs as EventInput[], meta: lease.meta, predictions: res.predictions });
-      return { model: holder.name, meta: lease.meta, predictions: res.predictions };
+      const inputs = call.inputs as EventInput[];
+      this.observer?.({ inputs, meta: lease.meta, predictions: res.predictions });
+      const logged = this.log?.record({ requestId: call.requestId ?? '', model: holder.name, version: lease.meta.version, inputs, predictions: res.predictions }) ?? { id: '', ids: [] };
+      return { model: holder.name, meta: lease.meta, predictions: res.predictions, logged };
     } finally {
       lease.release();
     }

@@ -10,7 +10,10 @@ import type { ModelFleet } from './model-fleet.js';
 import { InferenceHttpServer } from './inference-http-server.js';
 import { OpenInference } from './open-inference.js';
 import { openInferenceHandlers } from './open-inference-service.js';
+import { FeedbackIntake, type FeedbackSink } from './feedback-intake.js';
+import { feedbackHandlers } from './feedback-service.js';
 import { PredictionEngine, type PredictionObserver } from './prediction-engine.js';
+import type { PredictionLogger } from './prediction-log.js';
 import { predictorService, serviceConstructor } from './proto.js';
 import { reflectionPackageDefinition } from './reflection-descriptors.js';
 import { predictorHandlers, type ServingLifecycleEvents } from './predictor-service.js';
@@ -38,6 +41,10 @@ export interface PredictionServerOptions {
   batching?: Omit<DynamicBatcherOptions, 'onBatch' | 'onDrop' | 'now'>;
   /** Sees every answered prediction (active learning samples the uncertain ones). */
   onPredictions?: PredictionObserver;
+  /** Logs answered predictions and gives them ids (see {@link PredictionLog}); none: calls get no prediction id. */
+  predictionLog?: PredictionLogger;
+  /** Where the Feedback RPC and `POST …/feedback` send labels by reference; none: they answer FAILED_PRECONDITION. */
+  feedback?: FeedbackSink;
   /** The Open Inference Protocol over HTTP/REST on its own port (same host and TLS) and its connection limits; off when absent. */
   http?: { enabled: boolean; port: number } & Partial<HttpLimits>;
 }
@@ -91,18 +98,20 @@ export class PredictionServer {
       },
       onDrop: (reason) => metrics.predictDropped.inc({ reason }),
     });
-    const engine = new PredictionEngine(fleet, this.batcher, metrics, opts.maxInstances ?? 1024, opts.onPredictions);
+    const engine = new PredictionEngine(fleet, this.batcher, metrics, opts.maxInstances ?? 1024, opts.onPredictions, opts.predictionLog);
+    const intake = new FeedbackIntake(engine, opts.feedback);
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       'grpc.max_send_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     });
-    this.server.addService(predictorService(), predictorHandlers(engine, metrics, this.lifecycle, opts));
+    this.server.addService(predictorService(), { ...predictorHandlers(engine, metrics, this.lifecycle, opts), ...feedbackHandlers(intake, metrics) });
     this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
     this.server.addService(serviceConstructor('streamtune.v1.Diagnostics').service, diagnosticsHandlers());
     const oip = new OpenInference(engine, () => this.ready, () => !this.shuttingDown);
     this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, openInferenceHandlers(oip, metrics));
     if (opts.http?.enabled) {
       this.rest = new InferenceHttpServer(oip, metrics, {
+        feedback: intake,
         host: opts.host,
         port: opts.http.port,
         tls: opts.tls,

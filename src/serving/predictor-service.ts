@@ -85,15 +85,16 @@ export function predictorHandlers(
   };
 
   const predict = async (req: WirePredictRequest, call: { getDeadline(): grpc.Deadline; cancelled: boolean }, method: string): Promise<WirePredictResponse> => {
-    const { model, meta, predictions } = await engine.predict({
+    const { model, meta, predictions, logged } = await engine.predict({
       model: req.model,
       version: req.version,
       inputs: req.instances.map(toInput),
       deadlineMs: deadlineOf(call),
       cancelled: () => call.cancelled,
       method,
+      requestId: req.requestId,
     });
-    return { model, version: meta.version, predictions: predictions.map(toWire), requestId: req.requestId ?? '' };
+    return { model, version: meta.version, predictions: predictions.map((p, i) => ({ ...toWire(p), predictionId: logged.ids[i] ?? '' })), requestId: req.requestId ?? '' };
   };
 
   return {

@@ -20,6 +20,15 @@ export interface WirePrediction {
   confidence: number;
   scores: Record<string, number>;
   value: number;
+  predictionId?: string;
+}
+
+export interface WireFeedbackRequest {
+  model: string;
+  predictionId: string;
+  truth?: 'label' | 'value';
+  label?: string;
+  value?: number;
 }
 
 export interface WireStreamError {

@@ -1,9 +1,12 @@
 import { MODEL_NAME } from '../core/index.js';
 import { decodeParsed, rejectedRecord, type BadRecord, type DecodedRecord, type DecodeTarget } from '../features/index.js';
-import { decodeEvent, type DeadLetter, type RawRecord } from '../ingest/index.js';
+import { decodeLabelMessage, type DeadLetter, type RawRecord } from '../ingest/index.js';
 
-/** Where a record goes: its model's member and the decoded event, or the dead letter it becomes. */
-export type Routed<M> = { ok: true; model: string; member: M; decoded: DecodedRecord } | { ok: false; model: string; bad: BadRecord };
+/**
+ * Where a record goes: its model's member and the decoded event, the dead letter it
+ * becomes, or nowhere (`bad: null`: a label by reference, the feedback joiner's to complete).
+ */
+export type Routed<M> = { ok: true; model: string; member: M; decoded: DecodedRecord } | { ok: false; model: string; bad: BadRecord | null };
 
 export interface RouteOptions<M extends { target: DecodeTarget }> {
   /** The model of events that name none. */
@@ -27,10 +30,11 @@ export interface RouteOptions<M extends { target: DecodeTarget }> {
 export async function routeRecord<M extends { target: DecodeTarget }>(record: RawRecord, o: RouteOptions<M>): Promise<Routed<M>> {
   let event;
   try {
-    event = decodeEvent(record.value);
+    event = decodeLabelMessage(record.value);
   } catch (err) {
     return { ok: false, model: o.defaultModel, bad: rejectedRecord(record, err) };
   }
+  if ('prediction_id' in event) return { ok: false, model: event.model ?? o.defaultModel, bad: null };
   const model = event.model ?? o.defaultModel;
   if (o.allowed.length > 0 && !o.allowed.includes(model)) {
     const message = `event is for model "${model}", this trainer learns ${o.allowed.map((m) => `"${m}"`).join(', ')}`;

@@ -124,11 +124,13 @@ export class TrainerFleet {
         member: async (model) => (missing.has(model) || (this.broken.get(model) ?? 0) > this.now() ? null : await this.member(model)),
       });
       if (!routedTo.ok) {
-        if (routedTo.bad.reason === 'unknown_model') {
+        const { bad } = routedTo;
+        if (bad === null) this.o.ack(record); // a label by reference: the feedback joiner completes it onto this topic
+        else if (bad.reason === 'unknown_model') {
           missing.add(routedTo.model);
           this.totals.unknownModel++;
-        } else if (routedTo.bad.reason === 'wrong_model') this.totals.wrongModel++;
-        letters.push(routedTo.bad);
+        } else if (bad.reason === 'wrong_model') this.totals.wrongModel++;
+        if (bad) letters.push(bad);
         continue;
       }
       const { model, member, decoded } = routedTo;
@@ -295,6 +297,4 @@ export class TrainerFleet {
     member.trainer.dispose();
     member.trainer.learner.dispose();
   }
-
-
 }

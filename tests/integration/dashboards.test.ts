@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { loadConfig, seededRandom } from '../../src/core/index.js';
 import { dashboardFiles } from '../../src/ops/dashboards/index.js';
+import { createFeedbackMetrics, startMetricsServer } from '../../src/ops/index.js';
+import { FeedbackJoiner } from '../../src/labelling/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
 import { AutoLearner } from '../../src/learners/index.js';
 import { buildReport } from '../../src/ops/report/index.js';
@@ -69,6 +71,8 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
   let stopTraffic = false;
   const dashboards: Dashboard[] = [];
   const id = uniq();
+  let joiner: FeedbackJoiner | undefined;
+  let joinerMetrics: { port: number; close(): Promise<void> } | undefined;
 
   // As Grafana sends them with the `model` variable at All (its allValue).
   const query = async (q: string): Promise<QueryAnswer> => (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q.replaceAll('$model', '.*'))}`)).json()) as QueryAnswer;
@@ -95,6 +99,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
           serving: { port: 0, http: { port: 0 }, allowUnauthenticatedAdmin: true },
           metrics: { port: 0, consumerLagIntervalMs: 500 },
           training: { maxBatchSize: 10, maxBatchWaitMs: 50, versionEverySteps: 3, versionEveryMs: 300 },
+          feedback: { log: { enabled: true, topic: `test.dash.predictions.${id}` }, stateTopic: `test.dash.fbstate.${id}`, groupId: `dash-joiner-${id}`, sweepIntervalMs: 200 },
         },
       }),
       () => undefined,
@@ -124,12 +129,24 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     await producer.close();
     await waitFor('the trainer to learn and promote', () => (app.holder.meta?.examplesSeen ?? 0) > 0, 90_000);
 
+    // The feedback joiner (its own scrape target), and one label fed back by prediction id.
+    const feedbackMetrics = createFeedbackMetrics();
+    joinerMetrics = await startMetricsServer(feedbackMetrics.registry, { port: 0 });
+    joiner = new FeedbackJoiner({ kafka: createKafka(brokers), feedback: app.config.feedback, labelsTopic, dlqTopic: app.config.kafka.dlqTopic, metrics: feedbackMetrics });
+    await joiner.start();
+    const fbClient = new PredictorClient(app.grpc!.address);
+    const answered = await fbClient.predict([{ features: [0.5, -0.5] }], { model: 'm' });
+    await unary(clientOf('streamtune.v1.Predictor', app.grpc!.address), 'Feedback', { model: 'm', predictionId: answered.predictions[0]!.predictionId, label: 'a' });
+    fbClient.close();
+    await waitFor('the feedback joined', async () => /^streamtune_feedback_joined_total\{model="m"\} 1$/m.test(await feedbackMetrics.registry.metrics()), 90_000);
+
     const metricsPort = new URL(app.metricsUrl).port;
     const port = await freePort();
     await fs.writeFile(
       path.join(dir, 'prometheus.yml'),
       `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: ['${path.join(ROOT, 'prometheus', 'alerts.yml')}']\n` +
-        `scrape_configs:\n  - job_name: streamtune\n    static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }]\n`,
+        `scrape_configs:\n  - job_name: streamtune\n    static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }]\n` +
+        `  - job_name: streamtune-joiner\n    static_configs: [{ targets: ['127.0.0.1:${joinerMetrics.port}'] }]\n`,
     );
     prom = spawn(PROMETHEUS, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
       stdio: 'ignore',
@@ -149,6 +166,8 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     stopTraffic = true;
     await traffic;
     prom?.kill('SIGTERM');
+    await joiner?.close();
+    await joinerMetrics?.close();
     await app?.close();
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });

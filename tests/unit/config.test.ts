@@ -28,6 +28,25 @@ describe('loadConfig', () => {
     expect(bad(() => loadConfig({ overrides: { backend: 'gpu' } }))).toMatch(/"backend"/);
   });
 
+  it('checks the feedback section: sampling rate in [0, 1], per-model switches by model name, a positive window', () => {
+    const message = (overrides: Record<string, unknown>): string => {
+      try {
+        loadConfig({ overrides });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(message({ feedback: { log: { sampleRate: 1.5 } } })).toMatch(/"feedback\.log\.sampleRate"/);
+    expect(message({ feedback: { log: { models: { 'bad/name': true } } } })).toMatch(/"feedback\.log\.models/);
+    expect(message({ feedback: { log: { models: { digits: 'yes' } } } })).toMatch(/"feedback\.log\.models\.digits"/);
+    expect(message({ feedback: { windowMs: 0 } })).toMatch(/"feedback\.windowMs"/);
+    expect(() => loadConfig({ env: { STREAMTUNE_PREDICTION_LOG_SAMPLE_RATE: 'half' } })).toThrow(/STREAMTUNE_PREDICTION_LOG_SAMPLE_RATE/);
+    const c = loadConfig({ env: { STREAMTUNE_PREDICTION_LOG: 'true', STREAMTUNE_PREDICTION_LOG_SAMPLE_RATE: '0.25' } });
+    expect([c.feedback.log.enabled, c.feedback.log.sampleRate, c.feedback.windowMs, c.feedback.log.topic]).toEqual([true, 0.25, 7 * 86_400_000, 'streamtune.predictions']);
+  });
+
   it('caps the trainer heap with training.maxHeapMb (0: node default) and rejects other values naming the key', () => {
     expect(loadConfig().training.maxHeapMb).toBe(512);
     expect(trainerNodeFlags(loadConfig().training)).toEqual(['--max-old-space-size=512']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/index.js';
-import { decodeEvent, MAX_EVENT_BYTES } from '../../src/ingest/index.js';
+import { decodeEvent, decodeLabelMessage, MAX_EVENT_BYTES } from '../../src/ingest/index.js';
 
 const rejects = (raw: string | Buffer): InvalidInputError => {
   try {
@@ -22,6 +22,23 @@ describe('decodeEvent', () => {
     });
     expect(decodeEvent('{"id":"b","input":{"text":"hi there"},"label":3}').label).toBe(3);
     expect(decodeEvent('{"id":"c","input":{"text":"hi"},"label":null}').label).toBeNull();
+  });
+
+  it('decodeLabelMessage takes labels by reference (prediction_id, no input); decodeEvent names input for them', () => {
+    expect(decodeLabelMessage('{"id":"f1","model":"m","prediction_id":"p-1","label":"x","ts":5}')).toEqual({ id: 'f1', model: 'm', prediction_id: 'p-1', label: 'x', ts: 5 });
+    expect(decodeLabelMessage('{"id":"f2","prediction_id":"p-2","label":2.5}')).toEqual({ id: 'f2', prediction_id: 'p-2', label: 2.5 });
+    expect(decodeLabelMessage('{"id":"a","input":{"features":[1]},"label":"x"}')).toEqual({ id: 'a', input: { features: [1] }, label: 'x' });
+    const noLabel = (() => {
+      try {
+        decodeLabelMessage('{"id":"f3","prediction_id":"p-3","label":null}');
+      } catch (err) {
+        return err as InvalidInputError;
+      }
+      throw new Error('expected a rejection');
+    })();
+    expect([noLabel.reason, noLabel.field]).toEqual(['schema', 'label']);
+    const byRef = rejects('{"id":"f1","prediction_id":"p-1","label":"x"}');
+    expect([byRef.reason, byRef.field]).toEqual(['schema', 'input']);
   });
 
   it('names the reason and the field of each rejection', () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, initCounters, METRIC_CATALOGUE, parseMetricsText, renderMetricsDoc } from '../../src/ops/index.js';
+import { createFeedbackMetrics, createMetrics, initCounters, METRIC_CATALOGUE, parseMetricsText, renderMetricsDoc } from '../../src/ops/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -16,9 +16,10 @@ describe('metric catalogue', () => {
     // Let prom-client's default collectors (GC histogram, event-loop monitor) register their series.
     await new Promise((r) => setTimeout(r, 50));
     const registered = (await metrics.registry.getMetricsAsJSON()).map((m) => ({ name: m.name, type: String(m.type) }));
-    const catalogued = METRIC_CATALOGUE.map((m) => ({ name: m.name, type: m.type }));
+    // The feedback group is the joiner's registry (createFeedbackMetrics), not the server's.
+    const catalogued = METRIC_CATALOGUE.filter((m) => m.group !== 'feedback').map((m) => ({ name: m.name, type: m.type }));
     expect([...registered].sort((a, b) => a.name.localeCompare(b.name))).toEqual([...catalogued].sort((a, b) => a.name.localeCompare(b.name)));
-    for (const def of METRIC_CATALOGUE.filter((d) => !d.origin)) {
+    for (const def of METRIC_CATALOGUE.filter((d) => !d.origin && d.group !== 'feedback')) {
       const m = metrics.registry.getSingleMetric(def.name) as unknown as { labelNames: string[] };
       expect({ name: def.name, labels: m.labelNames }).toEqual({ name: def.name, labels: [...def.labels] });
     }
@@ -34,7 +35,9 @@ describe('metric catalogue', () => {
       // Unit 1: info metrics, and the two 0/1 state gauges.
       if (d.unit === '1' && !d.name.endsWith('_info') && d.name !== 'streamtune_trainer_up' && d.name !== 'streamtune_candidate_serving') problems.push('unit 1 is for info metrics');
       if (/milli|_ms|_kb|_mb/.test(d.name)) problems.push('base units only');
-      if (d.labels.some((l) => /id$|^event|^user|^version$/.test(l)) && d.name !== 'streamtune_model_info') problems.push('unbounded label');
+      // Served accuracy by version: the joiner keeps the series of each model's newest versions only.
+      const byVersion = ['streamtune_model_info', 'streamtune_feedback_served_accuracy', 'streamtune_feedback_served_mae'];
+      if (d.labels.some((l) => /id$|^event|^user|^version$/.test(l)) && !byVersion.includes(d.name)) problems.push('unbounded label');
       expect({ name: d.name, problems }).toEqual({ name: d.name, problems: [] });
     }
   });
@@ -74,6 +77,11 @@ describe('metric catalogue', () => {
     expect(series('streamtune_dlq_messages_total')).toEqual(['{"topic":"dlq"} 0']);
     expect(series('streamtune_events_rejected_total').length).toBeGreaterThanOrEqual(11);
     // Every labelled counter has its series.
-    for (const d of METRIC_CATALOGUE.filter((m) => m.type === 'counter' && m.labels.length > 0)) expect({ name: d.name, n: series(d.name).length > 0 }).toEqual({ name: d.name, n: true });
+    for (const d of METRIC_CATALOGUE.filter((m) => m.type === 'counter' && m.labels.length > 0 && m.group !== 'feedback')) expect({ name: d.name, n: series(d.name).length > 0 }).toEqual({ name: d.name, n: true });
+  });
+  it('the joiner\'s registry holds exactly the feedback group', async () => {
+    const metrics = createFeedbackMetrics();
+    const registered = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name).sort();
+    expect(registered).toEqual(METRIC_CATALOGUE.filter((m) => m.group === 'feedback').map((m) => m.name).sort());
   });
 });

@@ -1,6 +1,7 @@
+import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DashboardSpec } from './dashboard.js';
 import { percentiles, query, stat, timeseries } from './panels.js';
-import { orZero } from './promql.js';
+import { orZero, quantile } from './promql.js';
 import { onlineAccuracy, sinceLastSwap, trainerUp } from './shared-panels.js';
 
 /** The trainer: how fast and how well it learns, how far behind the stream it is, what it promotes. */
@@ -40,5 +41,26 @@ export const learningDashboard = (): DashboardSpec => ({
     stat('Examples learned', 'sum(streamtune_train_examples_total)').description('Since the server started'),
     sinceLastSwap(),
     stat('Training backend', orZero('max by (backend) (streamtune_backend_info{role="training"})'), '{{backend}}').span(8),
+    // Exported by the joiner (`streamtune join`), a scrape target of its own.
+    new RowBuilder('Live ground truth (feedback joined to served predictions)'),
+    timeseries(
+      'Served accuracy by version',
+      query('max by (model, version) (streamtune_feedback_served_accuracy)', '{{model}} {{version}}'),
+      query('max by (model, version) (streamtune_feedback_served_mae)', '{{model}} {{version}} MAE'),
+    ).description('Share of the predictions each version served that the labels joined later say were right (MAE for regression)'),
+    timeseries(
+      'Label delay (prediction → label)',
+      query(quantile(0.5, 'streamtune_feedback_label_delay_seconds', '15m', '', ['model']), '{{model}} p50'),
+      query(quantile(0.99, 'streamtune_feedback_label_delay_seconds', '15m', '', ['model']), '{{model}} p99'),
+    ).unit('s'),
+    timeseries(
+      'Feedback joined, unmatched, duplicate',
+      query(orZero('sum(rate(streamtune_feedback_joined_total[5m]))'), 'joined'),
+      query(orZero('sum(rate(streamtune_feedback_unmatched_total[5m]))'), 'unmatched (no_prediction)'),
+      query(orZero('sum(rate(streamtune_feedback_duplicates_total[5m]))'), 'duplicate'),
+    ).unit('ops'),
+    stat('Labels waiting for their prediction', orZero('sum(streamtune_feedback_pending_labels)')),
+    stat('Feedback joined (1h)', orZero('sum(increase(streamtune_feedback_joined_total[1h]))')),
+    stat('Predictions not logged (1h)', orZero('sum(increase(streamtune_prediction_log_records_total{outcome!="logged"}[1h]))')).description('Dropped (buffer full) or failed (broker) entries of the prediction log'),
   ],
 });

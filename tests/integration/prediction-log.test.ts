@@ -1,0 +1,42 @@
+import { describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/core/index.js';
+import { createKafka } from '../../src/ingest/index.js';
+import { PredictionLog, predictionIds } from '../../src/serving/index.js';
+import { uniq } from '../helpers/wait-for.js';
+
+const brokers = inject('kafkaBrokers').split(',');
+const call = (requestId: string, model = 'm', n = 1) => ({
+  requestId,
+  model,
+  version: 'v1',
+  inputs: Array.from({ length: n }, () => ({ features: [1, 2] })),
+  predictions: Array.from({ length: n }, () => ({ label: 'a', confidence: 0.9 })),
+});
+
+describe('PredictionLog', () => {
+  it('ids: the request id for one prediction, <id>/<i> for several', () => {
+    expect(predictionIds('r', 1)).toEqual(['r']);
+    expect(predictionIds('r', 3)).toEqual(['r/0', 'r/1', 'r/2']);
+  });
+
+  it('a full buffer drops and counts, never waits; the per-model switch and the sampling rate decide what is logged', async () => {
+    const counts: Record<string, number> = {};
+    const topic = `test.predictions.${uniq()}`;
+    const config = loadConfig({ overrides: { feedback: { log: { enabled: true, topic, bufferSize: 2, models: { quiet: false } } } } }).feedback.log;
+    const log = new PredictionLog(createKafka(brokers), { config, count: (o, n) => (counts[o] = (counts[o] ?? 0) + n) });
+    await log.start();
+    expect(log.record(call('a'))).toEqual({ id: 'a', ids: ['a'] });
+    expect(log.record(call('', 'quiet'))).toEqual({ id: '', ids: [] });
+    const second = log.record(call(''));
+    expect(second.ids).toHaveLength(1);
+    // The buffer holds 2 until the background send takes them: the third call in this turn is dropped, at once.
+    expect(log.record(call('c'))).toEqual({ id: '', ids: [] });
+    expect(counts.dropped).toBe(1);
+    await log.close();
+    expect(counts.logged).toBe(2);
+
+    const sampled = new PredictionLog(createKafka(brokers), { config: { ...config, sampleRate: 0.5 }, random: (() => { let i = 0; return () => [0.2, 0.7][i++ % 2]!; })() });
+    expect([sampled.record(call('x')).id, sampled.record(call('y')).id]).toEqual(['x', '']);
+    await sampled.close();
+  });
+});
