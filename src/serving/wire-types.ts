@@ -20,6 +20,7 @@ export interface WirePrediction {
   confidence: number;
   scores: Record<string, number>;
   value: number;
+  spans?: { start: number; end: number; label: string; text: string }[];
 }
 
 export interface WireStreamError {
