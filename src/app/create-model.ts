@@ -13,7 +13,7 @@ export interface CreateModelOptions {
   /** The model's input, e.g. `features:8`, `text`, `text:4096`, `image:32x32x1`, `audio:16000,64,32`. */
   input: string;
   task: Task;
-  /** Class labels (classification; events with another label are dead-lettered). */
+  /** Class labels (classification) or span labels (spans); events with another label are dead-lettered. */
   labels: string[];
   /** @defaultValue 'auto' */
   regime?: Regime;
@@ -53,6 +53,13 @@ export function parseInputSpec(input: string): FeatureSpec {
   }
 }
 
+/** A span model's input: `text` or `text:MAXCHARS` (the longest text it accepts, 10,000 characters by default). */
+export function spanInputSpec(input: string): FeatureSpec {
+  const m = /^text(?::(\d+))?$/.exec(input);
+  if (!m || (m[1] !== undefined && !(Number(m[1]) > 0))) throw new ConfigError('--input', `"${input}": a span model reads text, give --input text or text:MAXCHARS`);
+  return { kind: 'chars', dim: m[1] === undefined ? 10_000 : Number(m[1]) };
+}
+
 /**
  * Creates a model that has seen no data: its first version (v1) holds a fresh
  * learner for the input, task and labels given, and it learns from the labels
@@ -68,12 +75,13 @@ export async function createModel(o: CreateModelOptions): Promise<VersionMeta> {
   if (!REGIMES.includes(regime)) throw new ConfigError('--regime', `"${regime}" is not one of ${REGIMES.join(', ')}`);
   if (o.task === 'classification' && o.labels.length < 2) throw new ConfigError('--labels', 'a classifier needs at least two labels, e.g. --labels spam,ham');
   if (new Set(o.labels).size !== o.labels.length) throw new ConfigError('--labels', 'labels repeat');
-  const featureSpec = parseInputSpec(o.input);
+  if (o.task === 'spans' && o.labels.length < 1) throw new ConfigError('--labels', 'a span model needs its span labels, e.g. --labels PER,LOC');
+  const featureSpec = o.task === 'spans' ? spanInputSpec(o.input) : parseInputSpec(o.input);
   const learner = await buildRegimeLearner({
     regime,
     task: o.task,
     featureSpec,
-    labels: o.task === 'classification' ? o.labels : [],
+    labels: o.task === 'regression' ? [] : o.labels,
     hiddenUnits: o.hiddenUnits ?? [64],
     learningRate: o.learningRate ?? 0.003,
     seed: o.seed ?? 1,

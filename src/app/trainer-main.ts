@@ -5,7 +5,7 @@
  * version of each model saved, offsets committed) on a `stop` message.
  */
 import { loadConfig, ModelNotFoundError, selectBackend, StreamtuneError, type Config } from '../core/index.js';
-import { createKafka, readEventsJsonl } from '../ingest/index.js';
+import { createKafka, labelTarget, readEventsJsonl } from '../ingest/index.js';
 import { ensureModelsTopic, ModelAnnouncer, RegistryRetention, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startFleetLearning } from '../training/fleet-learning.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
@@ -48,7 +48,7 @@ process.on('disconnect', leave);
 /** The guardrail's trusted holdout set, featurized for the model. */
 async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> {
   const { events } = await readEventsJsonl(file);
-  return events.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, spec), y: e.label as string | number }));
+  return events.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, spec), y: labelTarget(e.label!) }));
 }
 
 /** Models of the registry this trainer may learn (all when `training.models` is empty) that have a version. */

@@ -1,4 +1,5 @@
 import type { Example, Learner } from '../learners/index.js';
+import { spanF1 } from './span-f1.js';
 
 /** Share of examples whose predicted label equals the true label. */
 export function accuracy(learner: Learner, data: readonly Example[]): number {
@@ -18,7 +19,9 @@ export function meanAbsoluteError(learner: Learner, data: readonly Example[]): n
   return preds.reduce((s, p, i) => s + Math.abs((p.value ?? Number.NaN) - Number(data[i]!.y)), 0) / data.length;
 }
 
-/** Higher is better: accuracy for a classifier, minus the MAE for a regressor. */
+/** Higher is better: accuracy for a classifier, entity F1 for a span tagger, minus the MAE for a regressor. */
 export function score(learner: Learner, data: readonly Example[]): number {
-  return learner.describe().task === 'regression' ? -meanAbsoluteError(learner, data) : accuracy(learner, data);
+  const task = learner.describe().task;
+  if (task === 'spans') return spanF1(learner, data);
+  return task === 'regression' ? -meanAbsoluteError(learner, data) : accuracy(learner, data);
 }

@@ -4,3 +4,5 @@ export * from './prequential-accuracy.js';
 export * from './prequential-error.js';
 export * from './prequential-run.js';
 export * from './pseudo-label-tracker.js';
+export * from './span-f1.js';
+export * from './target-score.js';

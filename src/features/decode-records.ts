@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { InvalidInputError } from '../core/index.js';
-import { decodeEvent, type LabelEvent, type RawRecord } from '../ingest/index.js';
+import { decodeEvent, isStructured, itemLabels, structuredKind, type LabelEvent, type RawRecord, type StructuredKind } from '../ingest/index.js';
 import type { FeatureSpec } from './feature-spec.js';
 import { featurize } from './featurize.js';
 
@@ -25,8 +25,10 @@ export type DecodedRecord = GoodRecord | BadRecord;
 /** What the decoder checks events against: the model's input and label set. */
 export interface DecodeTarget {
   featureSpec: FeatureSpec;
-  /** Known labels; an event with another label is rejected as `unknown_label`. */
+  /** Known labels; an event with another label is rejected as `unknown_label` (for a structured label: any item's label). */
   labels?: readonly string[];
+  /** The structured label kind the model learns (a span tagger: `spans`); absent for classes and numbers. */
+  structured?: StructuredKind;
   /** Only events for this model (or with no model) are accepted. */
   model?: string;
 }
@@ -75,10 +77,27 @@ function checkEvent(record: RawRecord, event: LabelEvent, target: DecodeTarget, 
   if (target.model && event.model && event.model !== target.model) {
     throw new InvalidInputError('wrong_model', 'model', `event is for model "${event.model}", this trainer learns "${target.model}"`);
   }
-  if (event.label !== null && target.labels && !(labels ? labels.has(String(event.label)) : target.labels.includes(String(event.label)))) {
-    throw new InvalidInputError('unknown_label', 'label', `label "${event.label}" is not one of the model's labels (${target.labels.join(', ')})`);
+  if (event.label !== null) checkLabelKind(event.label, target);
+  const known = (l: string): boolean => !target.labels || (labels ? labels.has(l) : target.labels.includes(l));
+  if (isStructured(event.label)) {
+    const names = itemLabels(event.label);
+    const i = names.findIndex((l) => !known(l));
+    if (i >= 0) {
+      const field = `label.${structuredKind(event.label)}.${i}.label`;
+      throw new InvalidInputError('unknown_label', field, `${field} "${names[i]}" is not one of the model's labels (${target.labels!.join(', ')})`);
+    }
+  } else if (event.label !== null && !known(String(event.label))) {
+    throw new InvalidInputError('unknown_label', 'label', `label "${event.label}" is not one of the model's labels (${target.labels!.join(', ')})`);
   }
   return { ok: true, record, event, x: featurize(event.input, target.featureSpec) };
+}
+
+/** A structured label for a model of classes or numbers, or a class or number for a span model: `wrong_label_kind`. */
+function checkLabelKind(label: NonNullable<LabelEvent['label']>, target: DecodeTarget): void {
+  const kind = isStructured(label) ? structuredKind(label) : null;
+  if (kind === (target.structured ?? null)) return;
+  const wants = target.structured ? `a "${target.structured}" label` : 'a class or a number';
+  throw new InvalidInputError('wrong_label_kind', 'label', `the model learns ${wants}, got ${kind ? `"${kind}"` : `"${String(label)}"`}`);
 }
 
 /**

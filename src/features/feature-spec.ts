@@ -19,6 +19,15 @@ export type FeatureSpec =
       ngrams?: 1 | 2;
     }
   | {
+      /**
+       * The text itself, one number per UTF-16 code unit, for learners that tokenize
+       * it and answer with character offsets (the span tagger).
+       */
+      kind: 'chars';
+      /** Longest text accepted, in UTF-16 code units (longer inputs are rejected as `too_large`). */
+      dim: number;
+    }
+  | {
       kind: 'image';
       /** Decoded images are centre-cropped and resized to width × height. */
       width: number;

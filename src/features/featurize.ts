@@ -35,5 +35,14 @@ export function featurize(input: EventInput, spec: FeatureSpec, field = 'input')
   if (!('text' in input)) {
     throw new InvalidInputError('wrong_kind', field, `${field}: model expects "text", got "${Object.keys(input)[0] ?? 'nothing'}"`);
   }
+  if (spec.kind === 'chars') return charCodes(input.text, spec.dim, `${field}.text`);
   return hashText(input.text, spec.dim, spec.ngrams ?? 2);
+}
+
+/** A text as its UTF-16 code units (a `chars` model's input), at most `max` of them. */
+function charCodes(text: string, max: number, field: string): number[] {
+  if (text.length > max) throw new InvalidInputError('too_large', field, `${field} has ${text.length} characters, over the model's limit of ${max}`);
+  const out = new Array<number>(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }

@@ -5,3 +5,4 @@ export * from './featurize.js';
 export * from './hash-text.js';
 export * from './media/index.js';
 export * from './online-standardizer.js';
+export * from './text-tokens.js';

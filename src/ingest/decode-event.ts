@@ -1,10 +1,13 @@
 import { InvalidInputError } from '../core/index.js';
+import { checkStructuredLabel } from './check-structured-label.js';
 import { labelEventSchema, labelReferenceSchema, MAX_EVENT_BYTES, type LabelEvent, type LabelReference } from './label-event.js';
+import { isStructured, structuredLabelSchema } from './structured-label.js';
 
 /**
  * Parses and validates one label event from its raw bytes.
  * Throws {@link InvalidInputError} whose `reason` is one of `too_large`, `bad_json`,
- * `non_finite` or `schema`, and whose message names the offending field.
+ * `non_finite` or `schema` (or, for a structured label, one of
+ * {@link checkStructuredLabel}'s), and whose message names the offending field.
  *
  * @example
  * decodeEvent(Buffer.from('{"id":"a","input":{"features":[1,2]},"label":"x"}'));
@@ -50,11 +53,17 @@ export function decodeLabelMessage(bytes: Buffer | string | null): LabelEvent | 
       const field = infinite.path.join('.');
       throw new InvalidInputError('non_finite', field, `field "${field}": ${infinite.value} is not a finite number (out of range)`);
     }
-    const issue = parsed.error.issues[0]!;
+    // A structured label that fails the union is re-checked alone, so the error names its field (`label.spans.0.end`).
+    const label = (json as { label?: unknown } | null)?.label;
+    const structured = isStructured(label) ? structuredLabelSchema.safeParse(label) : null;
+    const issue = structured && !structured.success ? { ...structured.error.issues[0]!, path: ['label', ...structured.error.issues[0]!.path] } : parsed.error.issues[0]!;
     const field = issue.path.length > 0 ? issue.path.join('.') : 'event';
     throw new InvalidInputError('schema', field, `field "${field}": ${issue.message}`);
   }
-  return parsed.data as LabelEvent | LabelReference;
+  if (byReference) return parsed.data as LabelReference;
+  const event = parsed.data as LabelEvent;
+  if (isStructured(event.label)) checkStructuredLabel(event.input, event.label);
+  return event;
 }
 
 /** Where the first non-finite number in parsed JSON is (depth first), or null; no allocation on the common path. */

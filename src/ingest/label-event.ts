@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { structuredLabelSchema, type StructuredLabel } from './structured-label.js';
 
 /** Longest accepted event, in bytes of JSON; longer ones are dead-lettered as `too_large`. */
 export const MAX_EVENT_BYTES = 1_000_000;
@@ -27,14 +28,16 @@ export const eventInputSchema = z
 
 /**
  * A label event as producers send it on the `streamtune.labels` topic (key = id).
- * `label: null` marks an unlabelled observation (kept for semi-supervised regimes).
+ * `label: null` marks an unlabelled observation (kept for semi-supervised regimes);
+ * an object is a structured label (spans, boxes, masks or keypoints, see
+ * {@link structuredLabelSchema}).
  */
 export const labelEventSchema = z
   .object({
     id: z.string().min(1).max(256),
     model: z.string().min(1).max(128).optional(),
     input: eventInputSchema,
-    label: z.union([z.string().min(1).max(256), finite, z.null()]),
+    label: z.union([z.string().min(1).max(256), finite, z.null(), structuredLabelSchema]),
     weight: z.number().positive().optional(),
     ts: z.number().int().nonnegative().optional(),
   })
@@ -42,7 +45,7 @@ export const labelEventSchema = z
 
 /** `image` is a base64 PNG or JPEG, `audio` a base64 WAV. */
 export type EventInput = { features: number[] } | { text: string } | { image: string } | { audio: string };
-export type Label = string | number | null;
+export type Label = string | number | null | StructuredLabel;
 export interface LabelEvent {
   id: string;
   model?: string;

@@ -1,5 +1,6 @@
 export * from './auto-candidates.js';
 export * from './auto-learner.js';
+export * from './bio-tags.js';
 export * from './class-labels.js';
 export * from './conv-classifier.js';
 export * from './dense-classifier.js';
@@ -13,4 +14,6 @@ export * from './learner-registry.js';
 export * from './learner.js';
 export * from './multinomial-nb.js';
 export * from './net-learner.js';
+export * from './span-tagger.js';
 export * from './train-batch.js';
+export * from './viterbi.js';

@@ -1,16 +1,24 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FeatureSpec, InputKind } from '../features/index.js';
+import type { Span } from '../ingest/index.js';
 
-export type Task = 'classification' | 'regression';
+/** What a model predicts: a class, a number, or labelled spans of its text. */
+export type Task = 'classification' | 'regression' | 'spans';
 /** A JSON-only value: what `getConfig()` returns and what is saved beside the weights. */
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
-/** One answer of a classifier (label, confidence, score per class) or a regressor (value). */
+/** A span a tagger found: its offsets and label, and the text it covers. */
+export interface PredictedSpan extends Span {
+  text: string;
+}
+
+/** One answer of a classifier (label, confidence, score per class), a regressor (value) or a span tagger (spans). */
 export interface Prediction {
   label?: string;
   confidence?: number;
   scores?: Record<string, number>;
   value?: number;
+  spans?: PredictedSpan[];
 }
 
 /** What a model says about itself (served by `GetModel`, saved with each version). */
@@ -41,7 +49,8 @@ export interface StepResult {
   /**
    * Labels the model predicted for the batch rows in the step's forward pass,
    * i.e. before this step's update — exactly what prequential evaluation needs,
-   * without a second forward pass. Optional: learners may omit it.
+   * without a second forward pass (a span tagger: its spans as a target,
+   * `labelTarget`). Optional: learners may omit it.
    */
   predicted?: string[];
   /** Regression's counterpart of `predicted`: the values predicted before this step's update. */
@@ -78,7 +87,10 @@ export interface Learner {
   /** True when `learn` reports `predicted` from its own forward pass (see {@link StepResult}). */
   readonly predictsWhileLearning?: boolean;
   predict(x: readonly (readonly number[])[]): Prediction[];
-  /** Learns one micro-batch; `y` holds class labels (classification) or numbers (regression). */
+  /**
+   * Learns one micro-batch; `y` holds class labels (classification), numbers
+   * (regression) or structured labels as their canonical JSON (`labelTarget`).
+   */
   learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult>;
   /** Learners that learn each example exactly once (KNN's window, naive Bayes' counts) and skip repeated epochs. */
   readonly singlePass?: boolean;

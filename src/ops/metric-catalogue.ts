@@ -32,7 +32,7 @@ export interface MetricDef {
 }
 
 /** Why a label event is dead-lettered (`streamtune-reason` header and metric label). */
-export const REJECT_REASONS = ['bad_json', 'schema', 'non_finite', 'too_large', 'empty', 'wrong_kind', 'wrong_dimension', 'unknown_label', 'wrong_model', 'unknown_model', 'bad_image', 'bad_audio', 'internal'] as const;
+export const REJECT_REASONS = ['bad_json', 'schema', 'non_finite', 'too_large', 'empty', 'wrong_kind', 'wrong_dimension', 'unknown_label', 'wrong_label_kind', 'span_outside_text', 'overlapping_spans', 'box_outside_image', 'keypoint_outside_image', 'mask_size_mismatch', 'wrong_model', 'unknown_model', 'bad_image', 'bad_audio', 'internal'] as const;
 export const DROP_REASONS = ['deadline', 'cancelled'] as const;
 export const LABEL_REQUEST_OUTCOMES = ['published', 'lost'] as const;
 export const SWAP_RESULTS = ['ok', 'failed'] as const;
@@ -81,6 +81,7 @@ export const METRIC_CATALOGUE: readonly MetricDef[] = [
   { group: 'learning', name: 'streamtune_train_loss', type: 'gauge', labels: ['model'], unit: 'loss', help: 'Loss of the last online training step' },
   { group: 'learning', name: 'streamtune_online_accuracy', type: 'gauge', labels: ['model'], unit: 'ratio', help: 'Prequential accuracy (predict, then learn) over the recent window of labelled events' },
   { group: 'learning', name: 'streamtune_online_accuracy_faded', type: 'gauge', labels: ['model'], unit: 'ratio', help: 'Prequential accuracy with a fading factor (recent events weigh more)' },
+  { group: 'learning', name: 'streamtune_online_span_f1', type: 'gauge', labels: ['model'], unit: 'ratio', help: 'Prequential entity-level F1 (exact start, end and label) over the recent window of labelled texts (span models)' },
   { group: 'learning', name: 'streamtune_online_mae', type: 'gauge', labels: ['model'], unit: 'label units', help: 'Prequential mean absolute error over the recent window (regression models)' },
   { group: 'learning', name: 'streamtune_pseudo_labels_total', type: 'counter', labels: ['model'], values: { model: 'model' }, unit: 'events', help: 'Unlabelled events pseudo-labelled and learned (self-training, co-training)' },
   { group: 'learning', name: 'streamtune_pseudo_label_accuracy', type: 'gauge', labels: ['model'], unit: 'ratio', help: 'Share of pseudo-labels confirmed by true labels that arrived later for the same event ids' },

@@ -40,6 +40,7 @@ export interface Metrics {
   eventsSkipped: Counter<'model'>;
   driftsDetected: Counter<'model'>;
   onlineAccuracyFaded: Gauge<'model'>;
+  onlineSpanF1: Gauge<'model'>;
   onlineMae: Gauge<'model'>;
   pseudoLabels: Counter<'model'>;
   pseudoLabelAccuracy: Gauge<'model'>;
@@ -113,6 +114,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     eventsSkipped: counter('streamtune_events_skipped_total'),
     driftsDetected: counter('streamtune_drifts_total'),
     onlineAccuracyFaded: gauge('streamtune_online_accuracy_faded'),
+    onlineSpanF1: gauge('streamtune_online_span_f1'),
     onlineMae: gauge('streamtune_online_mae'),
     pseudoLabels: counter('streamtune_pseudo_labels_total'),
     pseudoLabelAccuracy: gauge('streamtune_pseudo_label_accuracy'),

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, fileIOHandler } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { defaultCandidates, AutoLearner, ConvClassifier, needsConv, DenseClassifier, DenseRegressor, type Learner, type Task } from '../learners/index.js';
+import { defaultCandidates, AutoLearner, ConvClassifier, needsConv, DenseClassifier, DenseRegressor, SpanTagger, type Learner, type Task } from '../learners/index.js';
 import { CoTrainingLearner, halfViews } from './co-training-learner.js';
 import { denseLayersOf, loadModels } from '../tensors/index.js';
 import { EncoderHeadLearner } from './encoder-head-learner.js';
@@ -85,6 +85,11 @@ export async function loadEncoderLayers(dir: string): Promise<{ units: number[];
  * const l = await buildRegimeLearner({ regime: 'autoencoder', task: 'classification', featureSpec, labels, unlabelled: xs });
  */
 export async function buildRegimeLearner(o: RegimeOptions): Promise<Learner> {
+  if (o.task === 'spans') {
+    // One learner tags spans: auto and supervised are the same; the other regimes are for classes.
+    if (o.regime !== 'auto' && o.regime !== 'supervised') throw new ConfigError('training.regime', `span models learn supervised only (got "${o.regime}")`);
+    return new SpanTagger({ featureSpec: o.featureSpec, labels: o.labels });
+  }
   const seed = o.seed ?? 1;
   const lr = o.learningRate ?? 0.003;
   const hidden = o.hiddenUnits ?? [64];

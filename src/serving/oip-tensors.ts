@@ -55,6 +55,13 @@ export const GRPC_FIELD_NAMES: OipFieldNames = {
 
 /** The output tensors streamtune's classifiers produce, in this order. */
 export const OIP_OUTPUTS = ['probabilities', 'label', 'confidence'] as const;
+/** The output of span models: per row, a JSON array of `{start, end, label, text}` (BYTES [-1]). */
+export const OIP_SPAN_OUTPUTS = ['spans'] as const;
+
+/** Output names of a model of this task. */
+export function outputNames(task: string): readonly OutputTensor['name'][] {
+  return task === 'spans' ? OIP_SPAN_OUTPUTS : OIP_OUTPUTS;
+}
 
 /** Datatypes a feature model reads: FP32 (what it computes in) and FP64 (numpy's default), typed or raw. */
 const FEATURE_DATATYPES: Record<string, number> = { FP32: 4, FP64: 8 };
@@ -64,8 +71,9 @@ export function oipInput(spec: FeatureSpec): { name: string; datatype: string; s
   return spec.kind === 'features' ? { name: 'input', datatype: 'FP32', shape: [-1, spec.dim] } : { name: 'input', datatype: 'BYTES', shape: [-1] };
 }
 
-/** The model's tensors as `ModelMetadata` reports them (`k` classes). */
-export function oipOutputs(k: number): { name: string; datatype: string; shape: number[] }[] {
+/** The model's tensors as `ModelMetadata` reports them (`k` classes; a span model: its `spans`). */
+export function oipOutputs(k: number, task = 'classification'): { name: string; datatype: string; shape: number[] }[] {
+  if (task === 'spans') return [{ name: 'spans', datatype: 'BYTES', shape: [-1] }];
   return OIP_OUTPUTS.map((name) =>
     name === 'probabilities' ? { name, datatype: 'FP32', shape: [-1, k] } : { name, datatype: name === 'label' ? 'BYTES' : 'FP32', shape: [-1] },
   );
@@ -141,17 +149,18 @@ export function decodeInferInputs(req: Pick<OipInferRequest, 'inputs' | 'rawInpu
 
 /** One output tensor's values: numbers for FP32, byte strings for BYTES. */
 export interface OutputTensor {
-  name: (typeof OIP_OUTPUTS)[number];
+  name: (typeof OIP_OUTPUTS)[number] | (typeof OIP_SPAN_OUTPUTS)[number];
   datatype: 'FP32' | 'BYTES';
   shape: number[];
   data: number[] | Buffer[];
 }
 
-/** The requested outputs (all when none is named), checked by name. */
-export function requestedOutputs(requested: { name: string }[]): OutputTensor['name'][] {
-  if (requested.length === 0) return [...OIP_OUTPUTS];
+/** The requested outputs (all when none is named), checked by name against the outputs of the model's task. */
+export function requestedOutputs(requested: { name: string }[], task = 'classification'): OutputTensor['name'][] {
+  const all = outputNames(task);
+  if (requested.length === 0) return [...all];
   return requested.map((r, i) => {
-    if (!(OIP_OUTPUTS as readonly string[]).includes(r.name)) throw bad(`outputs[${i}].name`, `"${r.name}" is not an output (outputs: ${OIP_OUTPUTS.join(', ')})`);
+    if (!(all as readonly string[]).includes(r.name)) throw bad(`outputs[${i}].name`, `"${r.name}" is not an output (outputs: ${all.join(', ')})`);
     return r.name as OutputTensor['name'];
   });
 }
@@ -160,6 +169,7 @@ export function requestedOutputs(requested: { name: string }[]): OutputTensor['n
 export function outputTensors(preds: Prediction[], labels: string[], names: OutputTensor['name'][]): OutputTensor[] {
   const n = preds.length;
   return names.map((name): OutputTensor => {
+    if (name === 'spans') return { name, datatype: 'BYTES', shape: [n], data: preds.map((p) => Buffer.from(JSON.stringify(p.spans ?? []), 'utf8')) };
     if (name === 'label') return { name, datatype: 'BYTES', shape: [n], data: preds.map((p) => Buffer.from(p.label ?? '', 'utf8')) };
     if (name === 'probabilities') return { name, datatype: 'FP32', shape: [n, labels.length], data: preds.flatMap((p) => labels.map((l) => p.scores?.[l] ?? 0)) };
     return { name, datatype: 'FP32', shape: [n], data: preds.map((p) => p.confidence ?? 0) };

@@ -98,7 +98,7 @@ export class OpenInference {
       versions: holder.loadedVersions,
       platform: 'tensorflowjs',
       inputs: [oipInput(spec)],
-      outputs: oipOutputs(meta.description.labels.length),
+      outputs: oipOutputs(meta.description.labels.length, meta.description.task),
     };
   }
 
@@ -106,10 +106,11 @@ export class OpenInference {
   async infer(req: OipInferRequest, call: OipInferCall): Promise<OipInferResult> {
     const { engine } = this;
     const { holder } = engine.model(req.modelName);
-    const names = requestedOutputs(req.outputs);
     const lease = holder.acquire(req.modelVersion || undefined);
     const spec = lease.learner.featureSpec;
+    const { task } = lease.meta.description;
     lease.release();
+    const names = requestedOutputs(req.outputs, task);
     const { model, meta, predictions, logged } = await engine.predict({
       model: req.modelName,
       version: req.modelVersion,

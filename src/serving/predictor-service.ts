@@ -47,7 +47,7 @@ function toInput(inst: WireInstance): RequestInput {
   }
 }
 
-const toWire = (p: Prediction): WirePrediction => ({ label: p.label ?? '', confidence: p.confidence ?? 0, scores: p.scores ?? {}, value: p.value ?? 0 });
+const toWire = (p: Prediction): WirePrediction => ({ label: p.label ?? '', confidence: p.confidence ?? 0, scores: p.scores ?? {}, value: p.value ?? 0, spans: p.spans ?? [] });
 
 const toWireEvent = (e: ModelEvent): WireModelEvent => ({ ...e });
 

@@ -21,6 +21,7 @@ export interface WirePrediction {
   scores: Record<string, number>;
   value: number;
   predictionId?: string;
+  spans?: { start: number; end: number; label: string; text: string }[];
 }
 
 export interface WireFeedbackRequest {

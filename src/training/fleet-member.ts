@@ -92,7 +92,7 @@ export async function openMember(
   const now = hooks.now();
   return {
     trainer,
-    target: { featureSpec: learner.featureSpec, labels: desc.task === 'classification' ? desc.labels : undefined },
+    target: { featureSpec: learner.featureSpec, labels: desc.task === 'regression' ? undefined : desc.labels, ...(desc.task === 'spans' ? { structured: 'spans' as const } : {}) },
     lastEventAt: now,
     checkedAt: now,
     pending: [],

@@ -1,7 +1,7 @@
 import type { TrainingConfig } from '../core/index.js';
 import { PseudoLabelTracker } from '../evaluation/index.js';
 import type { DecodedRecord, GoodRecord } from '../features/index.js';
-import type { DeadLetter, RawRecord } from '../ingest/index.js';
+import { labelTarget, type DeadLetter, type RawRecord, type StructuredLabel } from '../ingest/index.js';
 import type { Example, Learner } from '../learners/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
@@ -105,6 +105,11 @@ export class OnlineTrainer {
     return this.scorer.accuracy;
   }
 
+  /** Prequential entity F1 over the window (span models). */
+  get spanF1(): ScoreAndLearn['spanF1'] {
+    return this.scorer.spanF1;
+  }
+
   /** Prequential MAE over the window (regression learners). */
   get mae(): ScoreAndLearn['mae'] {
     return this.scorer.mae;
@@ -185,7 +190,7 @@ export class OnlineTrainer {
       for (const b of bad) rejected[b.reason] = (rejected[b.reason] ?? 0) + 1;
     }
     const { labelled, unlabelled, duplicates } = this.dedupe(fresh);
-    for (const d of labelled) this.pseudoLabels.truth(d.event.id, d.event.label as string | number);
+    for (const d of labelled) this.pseudoLabels.truth(d.event.id, labelTarget(d.event.label as string | number | StructuredLabel));
     const learnStarted = performance.now();
     let loss: number | null = null;
     let drifts = 0;
@@ -223,6 +228,7 @@ export class OnlineTrainer {
         accuracyFaded: orNull(this.accuracy.faded),
         ...(stepSeconds === undefined ? {} : { stepSeconds }),
         mae: orNull(this.mae.value),
+        ...(Number.isNaN(this.spanF1.value) ? {} : { spanF1: this.spanF1.value }),
         unlabelled: unlabelled.length,
         pseudoLabelled,
         pseudoLabelAccuracy: orNull(this.pseudoLabels.accuracy),
@@ -273,6 +279,7 @@ export class OnlineTrainer {
       metrics: {
         prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
         ...(Number.isNaN(this.mae.value) ? {} : { prequentialMae: this.mae.value }),
+        ...(Number.isNaN(this.spanF1.value) ? {} : { prequentialSpanF1: this.spanF1.value }),
         ...(this.pseudoLabels.checked > 0 ? { pseudoLabelAccuracy: this.pseudoLabels.accuracy } : {}),
       },
       offsets: this.positions(),

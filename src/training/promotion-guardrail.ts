@@ -1,6 +1,5 @@
 import { type Example, type Learner } from '../learners/index.js';
-import { RollingWindow } from '../core/index.js';
-import { accuracy } from '../evaluation/index.js';
+import { accuracy, predictedTarget, ScoreWindow, spanF1, targetScore, type EntityCounts, type TargetScore } from '../evaluation/index.js';
 import type { PromotionDecision, VersionMeta, VersionStore } from '../registry/index.js';
 
 export interface GuardrailOptions {
@@ -19,10 +18,10 @@ export interface GuardrailOptions {
 interface Champion {
   learner: Learner;
   meta: VersionMeta;
-  /** Live accuracy expected of it (its prequential accuracy when promoted); null until measured. */
+  /** Live score expected of it (its prequential score when promoted); null until measured. */
   baseline: number | null;
-  /** Its live accuracy over the last `minEvents` labelled events. */
-  live: RollingWindow;
+  /** Its live score (accuracy, or entity F1 for span models) over the last `minEvents` labelled events. */
+  live: ScoreWindow;
   holdoutScore: number | null;
 }
 
@@ -39,13 +38,16 @@ export interface RollbackRequest {
  * scored on before learning them (or on a trusted holdout set): a candidate more
  * than `tolerance` worse is not promoted. After a promotion it watches the
  * champion's live accuracy; a drop of more than `rollbackThreshold` below its
- * level at promotion rolls serving back to the previous promoted version.
+ * level at promotion rolls serving back to the previous promoted version. Span
+ * models are compared by entity F1 instead of accuracy, everywhere.
  */
 export class PromotionGuardrail {
   private champion: Champion | null = null;
-  private candHits = 0;
-  private champHits = 0;
+  private cand: EntityCounts = { tp: 0, fp: 0, fn: 0 };
+  private champ: EntityCounts = { tp: 0, fp: 0, fn: 0 };
   private compared = 0;
+  /** How the champion's task is scored (accuracy, or entity F1 for spans). */
+  private scorer: TargetScore = targetScore('classification');
   /** Best holdout accuracy of any version promoted here: small steps down must not add up. */
   private bestHoldout = Number.NEGATIVE_INFINITY;
   readonly totals = { promoted: 0, rejected: 0, rollbacks: 0 };
@@ -78,9 +80,17 @@ export class PromotionGuardrail {
   private async setChampion(version: string, baseline: number | null): Promise<void> {
     const { learner, meta } = await this.store.load(this.model, version);
     this.champion?.learner.dispose();
-    const holdoutScore = this.opts.holdout ? accuracy(learner, this.opts.holdout) : null;
+    this.scorer = targetScore(meta.description.task);
+    const holdoutScore = this.holdoutScore(learner);
     if (holdoutScore !== null) this.bestHoldout = Math.max(this.bestHoldout, holdoutScore);
-    this.champion = { learner, meta, baseline, live: new RollingWindow(this.minEvents), holdoutScore };
+    this.champion = { learner, meta, baseline, live: new ScoreWindow(this.scorer, this.minEvents), holdoutScore };
+  }
+
+  /** Accuracy (entity F1 for span models) on the holdout set, or null without one. */
+  private holdoutScore(learner: Learner): number | null {
+    const h = this.opts.holdout;
+    if (!h) return null;
+    return learner.describe().task === 'spans' ? spanF1(learner, h) : accuracy(learner, h);
   }
 
   /** Scores the champion on a step's fresh labelled events, beside the candidate's own predictions. */
@@ -89,12 +99,11 @@ export class PromotionGuardrail {
     if (!this.enabled || !c || x.length === 0) return;
     const preds = c.learner.predict(x);
     preds.forEach((p, i) => {
-      const truth = String(y[i]);
-      const champOk = p.label === truth;
-      if (champOk) this.champHits++;
-      if (candidatePredicted[i] === truth) this.candHits++;
+      const champ = this.scorer.counts(y[i]!, predictedTarget(p));
+      add(this.champ, champ);
+      add(this.cand, this.scorer.counts(y[i]!, candidatePredicted[i]));
       this.compared++;
-      c.live.push(champOk ? 1 : 0);
+      c.live.push(champ);
     });
     // The first full window after (re)starting sets the level a promoted version is held to.
     if (c.baseline === null && c.live.full) c.baseline = c.live.mean;
@@ -108,7 +117,7 @@ export class PromotionGuardrail {
     if (c.baseline - live <= (this.opts.rollbackThreshold ?? 0.15)) return null;
     const to = await this.previousPromoted(c.meta);
     if (!to) return null;
-    return { from: c.meta.version, to, reason: `live accuracy of ${c.meta.version} fell from ${c.baseline.toFixed(3)} to ${live.toFixed(3)}` };
+    return { from: c.meta.version, to, reason: `live ${this.scorer.name} of ${c.meta.version} fell from ${c.baseline.toFixed(3)} to ${live.toFixed(3)}` };
   }
 
   /** Serves the rollback target as champion from now on. */
@@ -144,17 +153,17 @@ export class PromotionGuardrail {
     if (rollback) return { promoted: false, mode: 'prequential', candidate: -1, serving: -1, ...base, reason: `serving version rolled back: ${rollback.reason}` };
     const tolerance = this.opts.tolerance ?? 0.02;
     if (this.opts.holdout && c.holdoutScore !== null) {
-      const score = accuracy(candidate, this.opts.holdout);
+      const score = this.holdoutScore(candidate)!;
       // Held to the best promoted so far, not only to the current one, so that a run
       // of candidates each a little worse (e.g. slowly poisoned labels) cannot creep down.
       const reference = Math.max(c.holdoutScore, this.bestHoldout);
       return compared('holdout', score, reference, tolerance, { servingVersion: c.meta.version, events: this.opts.holdout.length }, 'not worse on the holdout set', (d) =>
-        `holdout accuracy ${d} below ${reference.toFixed(3)} (best promoted)`);
+        `holdout ${this.scorer.name} ${d} below ${reference.toFixed(3)} (best promoted)`);
     }
     if (events < this.minEvents) return { promoted: true, mode: 'prequential', candidate: -1, serving: -1, ...base, reason: `only ${events} events to compare on (need ${this.minEvents})` };
-    const serv = this.champHits / events;
-    return compared('prequential', this.candHits / events, serv, tolerance, base, 'not worse on the same recent events', (d) =>
-      `accuracy ${d} below the serving version's ${serv.toFixed(3)} on the same ${events} events`);
+    const serv = this.scorer.of(this.champ, events);
+    return compared('prequential', this.scorer.of(this.cand, events), serv, tolerance, base, 'not worse on the same recent events', (d) =>
+      `${this.scorer.name} ${d} below the serving version's ${serv.toFixed(3)} on the same ${events} events`);
   }
 
   /** Records the decision for the saved version; a promoted one becomes the champion. */
@@ -165,7 +174,7 @@ export class PromotionGuardrail {
       // Held to the accuracy it showed before promotion when that was measured;
       // otherwise to the level its predecessor was held to (or showed live), so a
       // collapse right after a thinly measured promotion is still caught.
-      const measured = d.mode === 'prequential' && d.candidate >= 0 ? d.candidate : this.compared >= this.minEvents ? this.candHits / this.compared : null;
+      const measured = d.mode === 'prequential' && d.candidate >= 0 ? d.candidate : this.compared >= this.minEvents ? this.scorer.of(this.cand, this.compared) : null;
       const prev = this.champion;
       const inherited = prev?.baseline ?? (prev?.live.full ? prev.live.mean : null);
       await this.setChampion(meta.version, measured ?? inherited);
@@ -174,8 +183,8 @@ export class PromotionGuardrail {
   }
 
   private resetWindow(): void {
-    this.candHits = 0;
-    this.champHits = 0;
+    this.cand = { tp: 0, fp: 0, fn: 0 };
+    this.champ = { tp: 0, fp: 0, fn: 0 };
     this.compared = 0;
   }
 
@@ -197,4 +206,10 @@ function compared(
 ): PromotionDecision {
   const promoted = candidate >= serving - tolerance;
   return { promoted, mode, candidate, serving, ...base, reason: promoted ? okReason : worse(`${candidate.toFixed(3)} is more than ${tolerance}`) };
+}
+
+function add(sum: EntityCounts, c: EntityCounts): void {
+  sum.tp += c.tp;
+  sum.fp += c.fp;
+  sum.fn += c.fn;
 }

@@ -1,6 +1,7 @@
 import type { TrainingConfig } from '../core/index.js';
-import { PrequentialAccuracy, PrequentialError } from '../evaluation/index.js';
+import { entityCounts, predictedTarget, PrequentialAccuracy, PrequentialError, PrequentialSpanF1 } from '../evaluation/index.js';
 import type { GoodRecord } from '../features/index.js';
+import { labelTarget, spansOfTarget, type StructuredLabel } from '../ingest/index.js';
 import type { Learner, StepResult } from '../learners/index.js';
 import { DriftReaction } from './drift-reaction.js';
 import type { PromotionGuardrail } from './promotion-guardrail.js';
@@ -17,7 +18,8 @@ interface Example {
  * event is scored by the weights before the step (prequential accuracy or MAE,
  * and beside the serving version in the guardrail), then the micro-batch is
  * learned with a few replayed past examples mixed in, and the error is watched
- * for drift.
+ * for drift. A span model is scored by entity F1 as well (its accuracy is the
+ * share of texts whose spans are all right).
  *
  * @example
  * const s = new ScoreAndLearn(trainingConfig(), guardrail);
@@ -28,10 +30,12 @@ export class ScoreAndLearn {
   readonly accuracy: PrequentialAccuracy;
   /** Prequential MAE (regression learners). */
   readonly mae: PrequentialError;
+  /** Prequential entity F1 (span models). */
+  readonly spanF1: PrequentialSpanF1;
   private readonly replay: ReplayBuffer<Example>;
   private readonly drift: DriftReaction;
   private readonly mixRatio: number;
-  private taskOf: { learner: Learner; regression: boolean } | null = null;
+  private taskOf: { learner: Learner; regression: boolean; task: string } | null = null;
 
   constructor(
     training: TrainingConfig,
@@ -39,6 +43,7 @@ export class ScoreAndLearn {
   ) {
     this.accuracy = new PrequentialAccuracy(training.accuracyWindow);
     this.mae = new PrequentialError(training.accuracyWindow);
+    this.spanF1 = new PrequentialSpanF1(training.accuracyWindow);
     this.replay = new ReplayBuffer(training.replayCapacity);
     this.mixRatio = training.replayMixRatio;
     this.drift = new DriftReaction({ reaction: training.driftReaction, boostFactor: training.driftBoostFactor, boostSteps: training.driftBoostSteps });
@@ -46,7 +51,7 @@ export class ScoreAndLearn {
 
   /** Scores then learns the labelled events of one step; returns the step's loss and drifts detected. */
   async run(learner: Learner, labelled: readonly GoodRecord[]): Promise<{ loss: number; drifts: number }> {
-    const fresh: Example[] = labelled.map((g) => ({ x: g.x, y: g.event.label as string | number, w: g.event.weight ?? 1 }));
+    const fresh: Example[] = labelled.map((g) => ({ x: g.x, y: labelTarget(g.event.label as string | number | StructuredLabel), w: g.event.weight ?? 1 }));
     const all = [...fresh, ...this.replay.sample(Math.round(fresh.length * this.mixRatio))];
     const weighted = all.some((e) => e.w !== 1);
     // Prequential: predictions must come from the weights before this step. Learners
@@ -59,14 +64,17 @@ export class ScoreAndLearn {
     );
     const drifts = this.isRegression(learner)
       ? this.scoreRegression(fresh, before?.map((p) => p.value ?? Number.NaN) ?? result.predictedValues)
-      : this.scoreClassification(learner, fresh, before?.map((p) => p.label) ?? result.predicted);
+      : this.scoreClassification(learner, fresh, before?.map(predictedTarget) ?? result.predicted);
     for (const e of fresh) this.replay.add(e);
     return { loss: result.loss, drifts };
   }
 
   private isRegression(learner: Learner): boolean {
     // Read once per learner (a restore replaces it), not on every step.
-    if (this.taskOf?.learner !== learner) this.taskOf = { learner, regression: learner.describe().task === 'regression' };
+    if (this.taskOf?.learner !== learner) {
+      const { task } = learner.describe();
+      this.taskOf = { learner, regression: task === 'regression', task };
+    }
     return this.taskOf.regression;
   }
 
@@ -78,6 +86,7 @@ export class ScoreAndLearn {
     );
     const hits = fresh.map((e, i) => predicted?.[i] === String(e.y));
     for (const ok of hits) this.accuracy.update(ok);
+    if (this.taskOf?.task === 'spans') fresh.forEach((e, i) => this.spanF1.update(entityCounts(spansOfTarget(e.y), spansOfTarget(predicted?.[i] ?? ''))));
     const drifts = this.drift.observe(learner, hits);
     this.drift.stepDone(learner);
     return drifts;

@@ -22,6 +22,8 @@ export interface TrainerStats {
   stepSeconds?: number;
   /** Prequential mean absolute error over the window (regression learners; null otherwise). */
   mae?: number | null;
+  /** Prequential entity F1 over the window (span models; absent otherwise). */
+  spanF1?: number;
   /** Unlabelled events in the step, and how many of them the learner pseudo-labelled and learned. */
   unlabelled?: number;
   pseudoLabelled?: number;
@@ -51,6 +53,7 @@ export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.accuracy !== null) metrics.onlineAccuracy.set({ model: s.model }, s.accuracy);
   if (s.accuracyFaded !== null) metrics.onlineAccuracyFaded.set({ model: s.model }, s.accuracyFaded);
   if (s.mae !== undefined && s.mae !== null) metrics.onlineMae.set({ model: s.model }, s.mae);
+  if (s.spanF1 !== undefined) metrics.onlineSpanF1.set({ model: s.model }, s.spanF1);
   if (s.pseudoLabelled) metrics.pseudoLabels.inc({ model: s.model }, s.pseudoLabelled);
   if (s.pseudoLabelAccuracy !== undefined && s.pseudoLabelAccuracy !== null) metrics.pseudoLabelAccuracy.set({ model: s.model }, s.pseudoLabelAccuracy);
   for (const c of s.candidates ?? []) {

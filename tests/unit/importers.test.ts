@@ -105,7 +105,7 @@ describe('importers', () => {
         },
         { id: 2, data: { image: '/data/upload/1/p.png' }, annotations: [{ result: [{ type: 'choices', value: { choices: ['Stripes'] } }] }] },
         { id: 3, data: { text: 'not labelled yet' }, annotations: [] },
-        { id: 4, data: { text: 'boxes, not choices' }, annotations: [{ result: [{ type: 'rectanglelabels', value: {} }] }] },
+        { id: 4, data: { text: 'an empty box region' }, annotations: [{ result: [{ type: 'rectanglelabels', value: {} }] }] },
         { id: 5, data: { image: '/data/upload/1/gone.png' }, annotations: [{ result: [{ type: 'choices', value: { choices: ['Stripes'] } }] }] },
       ]),
     );
@@ -116,7 +116,7 @@ describe('importers', () => {
       ['ls-3', 'text', null],
     ]);
     expect(r.events[1]!.input).toEqual({ image: png.toString('base64') });
-    expect(r.rejected.map((x) => x.reason)).toEqual(['no_choice', 'bad_image']);
+    expect(r.rejected.map((x) => x.reason)).toEqual(['schema', 'bad_image']);
     await expect(importFromLabelStudio(await write('ls/bad.json', '{"a":1}'))).rejects.toThrow(/array of tasks/);
   });
 });

@@ -9,10 +9,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, KnnLearner, MultinomialNaiveBayes, registeredLearners, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
+import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, KnnLearner, MultinomialNaiveBayes, registeredLearners, SpanTagger, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
+import { spansOfTarget, spansTarget } from '../../src/ingest/index.js';
+import { entityCounts, f1Of } from '../../src/evaluation/index.js';
 import { CoTrainingLearner, EncoderHeadLearner, halfViews, MultiViewClassifier, SelfTrainingLearner } from '../../src/regimes/index.js';
 import { PreconditionError, seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
+import { chars, spanStream } from '../helpers/span-stream.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
 const DIM = 8;
@@ -28,7 +31,9 @@ const regress = (x: number[]): number => 3 * x[0]! - 2 * x[4]! + 0.5;
 
 interface Case {
   name: string;
-  task: 'classification' | 'regression';
+  task: 'classification' | 'regression' | 'spans';
+  /** Labelled examples of its own kind (span taggers read texts), when the default rows do not suit it. */
+  examples?: (n: number, seed: number) => Example[];
   /** Convolutional: WASM has no Conv2D gradients, so a WASM run tests it on the CPU backend (tiny sizes). */
   conv?: boolean;
   /** Learns without awaiting anything (no tensors): a step runs to its end before another can start. */
@@ -75,6 +80,13 @@ const CASES: Case[] = [
     make: () => new MultinomialNaiveBayes({ featureSpec: { kind: 'text', dim: DIM }, labels }),
   },
   { name: 'HoeffdingTreeClassifier', task: 'classification', synchronous: true, make: () => new HoeffdingTreeClassifier({ featureSpec, labels, gracePeriod: 50 }) },
+  {
+    name: 'SpanTagger',
+    task: 'spans',
+    synchronous: true,
+    examples: (n, seed) => spanStream(n, seed).map((e) => ({ x: chars(e.text), y: spansTarget(e.spans) })),
+    make: () => new SpanTagger({ featureSpec: { kind: 'chars', dim: 1000 }, labels: ['PER', 'LOC'], buckets: 4096 }),
+  },
   { name: 'AutoLearner', task: 'classification', make: (seed) => new AutoLearner({ featureSpec, task: 'classification', labels, window: 50, candidates: autoCandidates('classification', seed) }) },
   { name: 'AutoLearner (regression)', task: 'regression', make: (seed) => new AutoLearner({ featureSpec, task: 'regression', window: 50, candidates: autoCandidates('regression', seed) }) },
 ];
@@ -85,12 +97,19 @@ function autoCandidates(task: 'classification' | 'regression', seed: number): Ca
 }
 
 function data(c: Case, n: number, seed: number): Example[] {
+  if (c.examples) return c.examples(n, seed);
   return rows(n, seed).map((x) => ({ x, y: c.task === 'classification' ? (c.concept ?? classify)(x) : regress(x) }));
 }
 
-/** Accuracy (classification) or minus MAE (regression): higher is better. */
+/** Model inputs of a case's kind. */
+function inputs(c: Case, n: number, seed: number): number[][] {
+  return c.examples ? c.examples(n, seed).map((e) => e.x) : rows(n, seed);
+}
+
+/** Accuracy (classification), entity F1 (spans) or minus MAE (regression): higher is better. */
 function score(l: Learner, d: Example[]): number {
   const p = l.predict(d.map((e) => e.x));
+  if (l.describe().task === 'spans') return f1Of(p.map((q, i) => entityCounts(spansOfTarget(d[i]!.y), q.spans ?? [])));
   if (l.describe().task === 'classification') return p.filter((q, i) => q.label === d[i]!.y).length / d.length;
   return -p.reduce((s, q, i) => s + Math.abs(q.value! - (d[i]!.y as number)), 0) / d.length;
 }
@@ -126,7 +145,7 @@ describe('learner conformance', () => {
       const before = score(m, test);
       await trainBatch(m, data(c, 400, 1), { epochs: 6, batchSize: 16 });
       const after = score(m, test);
-      if (c.task === 'classification') expect(after).toBeGreaterThan(Math.max(0.85, before + 0.15));
+      if (c.task !== 'regression') expect(after).toBeGreaterThan(Math.max(0.85, before + 0.15));
       else expect(after).toBeGreaterThan(before * 0.5); // MAE at least halved
       m.dispose();
     });
@@ -146,7 +165,7 @@ describe('learner conformance', () => {
       const run = async (): Promise<unknown[]> => {
         const m = c.make(7);
         await trainBatch(m, data(c, 64, 3), { epochs: 2, batchSize: 16, seed: 4 });
-        const out = m.predict(rows(10, 8)).map((p) => p.value ?? p.scores);
+        const out = m.predict(inputs(c, 10, 8)).map((p) => p.value ?? p.scores ?? p.spans);
         m.dispose();
         return out;
       };
@@ -160,7 +179,7 @@ describe('learner conformance', () => {
       const model = c.name.replace(/\W+/g, '-');
       const meta = await store.save(model, m, { parent: null, regime: 'test', backend: tf.getBackend(), examplesSeen: 64, metrics: {}, offsets: {} });
       const { learner } = await store.load(model, meta.version);
-      const probe = rows(20, 11);
+      const probe = inputs(c, 20, 11);
       expect(learner.className).toBe(m.className);
       expect(learner.predict(probe)).toEqual(m.predict(probe));
       expect(learner.getConfig()).toEqual(m.getConfig());

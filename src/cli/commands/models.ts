@@ -28,7 +28,8 @@ export const modelsCommand: Command = {
   summary: 'create, delete or name models in the registry; list the versions, pin, unpin or roll back a served model (ModelAdmin RPCs)',
   usage: `Usage: streamtune models (list | pin VERSION | unpin | rollback [--reason TEXT]) [--address HOST:PORT] [--model NAME]
        streamtune models create NAME --input features:N|text[:N]|image[:WxHxC]|audio[:RATE,FRAMES,MELS]
-                                     (--labels A,B,… | --task regression) [--regime auto|supervised|self-training]
+                                     (--labels A,B,… | --task regression | --task spans --labels PER,LOC)
+                                     [--regime auto|supervised|self-training]
                                      [--candidates linear,mlp,…] [--registry DIR]
        streamtune models delete NAME [--registry DIR]
        streamtune models names [--registry DIR]
@@ -92,7 +93,7 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
   }
   if (typeof values.input !== 'string') throw new ConfigError('--input', 'give the model\'s input, e.g. --input features:8 or --input text');
   const task = (values.task ?? 'classification') as Task;
-  if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
+  if (task !== 'classification' && task !== 'regression' && task !== 'spans') throw new ConfigError('--task', `"${task}" is not classification, regression or spans`);
   const labels = typeof values.labels === 'string' ? values.labels.split(',').map((s) => s.trim()).filter(Boolean) : [];
   if (task === 'regression' && labels.length > 0) throw new ConfigError('--labels', 'a regression model has no labels');
   if (config.registry.mode === 'kafka') {

@@ -49,7 +49,8 @@ Importers:
                             --image-col --audio-col (media cells: a path relative to FILE, or base64)
   --from-jsonl FILE         fields (dotted paths) mapped by --id-field --label-field --text-field
                             --features-field --image-field --audio-field
-  --from-label-studio FILE  a Label Studio JSON export with classification choices;
+  --from-label-studio FILE  a Label Studio JSON export: choices, or labels/rectanglelabels/
+                            brushlabels/keypointlabels regions (a structured label);
                             --media-root DIR resolves its image/audio paths
 
 Examples:

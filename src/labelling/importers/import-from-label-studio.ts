@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { ConfigError } from '../../core/index.js';
 import { buildInput } from './build-input.js';
 import { checkEvent, type ImportResult } from './import-result.js';
+import { LS_REGION_KINDS, RegionError, regionsToLabel, type LsRegion } from './label-studio-regions.js';
 
-interface LsResult {
-  type?: string;
-  value?: { choices?: string[] };
+interface LsResult extends LsRegion {
+  value?: LsRegion['value'] & { choices?: string[] };
 }
 interface LsTask {
   id?: number | string;
@@ -15,10 +15,12 @@ interface LsTask {
 }
 
 /**
- * Imports a Label Studio JSON export of a classification project: each task's
- * `data` holds `text`, `image` or `audio` (a path resolved against `mediaRoot`,
- * e.g. the folder of uploads, or base64), and its newest annotation that was not
- * cancelled gives the label (first choice). Tasks without one become unlabelled events.
+ * Imports a Label Studio JSON export: each task's `data` holds `text`, `image`
+ * or `audio` (a path resolved against `mediaRoot`, e.g. the folder of uploads,
+ * or base64), and its newest annotation that was not cancelled gives the label:
+ * its regions (`labels` spans, `rectanglelabels`, `brushlabels`,
+ * `keypointlabels`) as a structured label, else its first choice (a
+ * classification project). Tasks without one become unlabelled events.
  *
  * @example
  * await importFromLabelStudio('export.json', { mediaRoot: 'label-studio/media' });
@@ -40,6 +42,16 @@ export async function importFromLabelStudio(file: string, opts: { mediaRoot?: st
     const local = (v: unknown): unknown => (typeof v === 'string' ? v.replace(/^\/?data\/(upload|local-files)\//, '').replace(/^\?d=/, '') : v);
     const input = await buildInput({ text: data.text, image: local(data.image), audio: local(data.audio) }, root);
     const done = (task.annotations ?? []).filter((a) => !a.was_cancelled).sort((a, b) => String(b.updated_at ?? '').localeCompare(String(a.updated_at ?? '')));
+    const regions = (done[0]?.result ?? []).filter((r) => (r.type ?? '') in LS_REGION_KINDS);
+    if (regions.length > 0) {
+      try {
+        checkEvent({ id: `ls-${task.id ?? i}`, input, label: regionsToLabel(regions, data.text) }, source, out);
+      } catch (err) {
+        if (!(err instanceof RegionError)) throw err;
+        out.rejected.push({ source, reason: err.reason, message: `${source}: ${err.message}` });
+      }
+      continue;
+    }
     const choice = done.flatMap((a) => a.result ?? []).find((r) => r.type === 'choices' && (r.value?.choices?.length ?? 0) > 0);
     if (done.length > 0 && !choice) {
       out.rejected.push({ source, reason: 'no_choice', message: `${source}: annotated, but with no classification choice` });

@@ -5,4 +5,6 @@ export * from './import-from-dir.js';
 export * from './import-from-jsonl.js';
 export * from './import-from-label-studio.js';
 export * from './import-result.js';
+export * from './label-studio-regions.js';
+export * from './label-studio-rle.js';
 export * from './resolve-media.js';
