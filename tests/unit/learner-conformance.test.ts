@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, KnnLearner, MultinomialNaiveBayes, registeredLearners, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
+import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, InteractionLearner, KnnLearner, MultinomialNaiveBayes, OnlineForestClassifier, registeredLearners, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
 import { CoTrainingLearner, EncoderHeadLearner, halfViews, MultiViewClassifier, SelfTrainingLearner } from '../../src/regimes/index.js';
 import { PreconditionError, seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
@@ -75,6 +75,24 @@ const CASES: Case[] = [
     make: () => new MultinomialNaiveBayes({ featureSpec: { kind: 'text', dim: DIM }, labels }),
   },
   { name: 'HoeffdingTreeClassifier', task: 'classification', synchronous: true, make: () => new HoeffdingTreeClassifier({ featureSpec, labels, gracePeriod: 50 }) },
+  {
+    name: 'OnlineForestClassifier',
+    task: 'classification',
+    synchronous: true,
+    // Axis-aligned, as trees carve: each tree sees a random 5 of the 8 features.
+    concept: (x) => (x[0]! > 0.2 || x[3]! < -0.5 ? 'pos' : 'neg'),
+    make: (seed) => new OnlineForestClassifier({ featureSpec, labels, seed }),
+  },
+  {
+    name: 'InteractionLearner (linear classifier)',
+    task: 'classification',
+    make: (seed) => new InteractionLearner({ featureSpec, base: { className: 'DenseClassifier', config: { labels, hiddenUnits: [], learningRate: 0.03, seed } } }),
+  },
+  {
+    name: 'InteractionLearner (linear regressor, hashed pairs)',
+    task: 'regression',
+    make: (seed) => new InteractionLearner({ featureSpec, buckets: 16, base: { className: 'DenseRegressor', config: { hiddenUnits: [], learningRate: 0.03, seed } } }),
+  },
   { name: 'AutoLearner', task: 'classification', make: (seed) => new AutoLearner({ featureSpec, task: 'classification', labels, window: 50, candidates: autoCandidates('classification', seed) }) },
   { name: 'AutoLearner (regression)', task: 'regression', make: (seed) => new AutoLearner({ featureSpec, task: 'regression', window: 50, candidates: autoCandidates('regression', seed) }) },
 ];
