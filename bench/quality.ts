@@ -2,16 +2,21 @@
  * Learning quality next to the strongest peers, on public streams, with a fixed
  * event order and seed. Per stream: the first min(300, n/4) events are the base
  * set (learned by everyone, never scored); every later event is predicted, then
- * learned (prequential), by
+ * learned, one event at a time (the standard prequential protocol: the primary
+ * columns), by
  *   - streamtune's default regime for a new model (`auto`: online model selection),
  *   - streamtune's plain `supervised` learner,
  *   - River's standard pipelines and Vowpal Wabbit (bench/quality/peers.py, same raw events),
- *   - every learning regime at 5% and 20% labels (semi-/self-supervised vs supervised-only).
+ *   - every learning regime at 5% and 20% labels (semi-/self-supervised vs supervised-only);
+ * and, as second columns, `auto` and the peers under the trainer's lagged
+ * micro-batch protocol (predict `--lag` events, then learn them). `--max-seconds`
+ * gives every system the same budget per run (none by default); a run that
+ * exceeds it scores null and is listed in `timed_out`.
  * Prints ONE JSON object (see docs/regimes.md).
  *
  *   npm run -s bench:quality
  *   npm run -s bench:quality -- --data FILE.jsonl --task classification|regression
- *   npm run -s bench:quality -- --only wine,bananas --no-regimes
+ *   npm run -s bench:quality -- --only wine,bananas --no-regimes [--max-events 600] [--lag 16] [--max-seconds 300]
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
@@ -19,7 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseBackendPreference, selectBackend, seededRandom } from '../src/core/index.js';
-import { prequentialRun, type StreamRow } from '../src/evaluation/index.js';
+import { prequentialScores, type StreamRow } from '../src/evaluation/index.js';
 import { fitStandardizer, hashText } from '../src/features/index.js';
 import { readEvents, type LabelEvent } from '../src/ingest/index.js';
 import { AutoLearner, DenseClassifier, DenseRegressor, trainBatch, type Learner, type Task } from '../src/learners/index.js';
@@ -66,15 +71,38 @@ function peersPython(): string {
   return r.stdout.trim();
 }
 
-interface PeerResult {
-  river: Record<string, { score: number | null; eps: number }>;
-  river_best: { model: string; score: number };
-  vw: Record<string, { score: number | null; eps: number }>;
-  peer_best: { system: string; model: string; score: number };
+/** How each system is run, the same for streamtune and the peers. */
+interface Protocol {
+  /** Micro-batch of the lagged protocol (≤ 1: not run). */
+  lag: number;
+  /** Budget per run, in seconds (0: none). */
+  maxSeconds: number;
+  /** Events read per stream (0: all), for quick checks of the output. */
+  maxEvents: number;
 }
 
-function runPeers(py: string, d: Dataset, prefix: number): PeerResult {
-  const args = [path.join(ROOT, 'bench', 'quality', 'peers.py'), ...d.files.map((f) => path.resolve(ROOT, f)), '--task', d.task, '--prefix', String(prefix)];
+interface PeerScore {
+  score: number | null;
+  eps: number | null;
+  note?: string;
+  score_lagged?: number | null;
+  eps_lagged?: number | null;
+  note_lagged?: string;
+}
+type Best = { system?: string; model: string; score: number } | null;
+
+interface PeerResult {
+  river: Record<string, PeerScore>;
+  river_best: Best;
+  river_best_lagged?: Best;
+  vw: Record<string, PeerScore>;
+  peer_best: Best;
+  peer_best_lagged?: Best;
+  timed_out: string[];
+}
+
+function runPeers(py: string, d: Dataset, prefix: number, files: string[], p: Protocol): PeerResult {
+  const args = [path.join(ROOT, 'bench', 'quality', 'peers.py'), ...files, '--task', d.task, '--prefix', String(prefix), '--lag', String(p.lag), '--max-seconds-per-model', String(p.maxSeconds)];
   const r = spawnSync(py, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`peers failed on ${d.name}: ${r.stderr}`);
   return JSON.parse(r.stdout) as PeerResult;
@@ -82,9 +110,11 @@ function runPeers(py: string, d: Dataset, prefix: number): PeerResult {
 
 const round = (v: number): number => Number(v.toFixed(4));
 
-async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean }): Promise<Record<string, unknown>> {
-  const events: LabelEvent[] = [];
+async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; protocol: Protocol }): Promise<Record<string, unknown>> {
+  const p = o.protocol;
+  let events: LabelEvent[] = [];
   for (const f of d.files) events.push(...(await readEvents(path.resolve(ROOT, f))).events.filter((e) => e.label !== null));
+  if (p.maxEvents > 0) events = events.slice(0, p.maxEvents);
   const nPrefix = Math.min(300, Math.floor(events.length / 4));
   const text = 'text' in events[0]!.input;
   const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, TEXT_DIM) : 'features' in e.input ? e.input.features : mediaUnsupported()));
@@ -101,33 +131,55 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean }
   const targetMean = d.task === 'regression' ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
   const targetStd = d.task === 'regression' ? Math.sqrt(ys.reduce((a, b) => a + (b - targetMean) ** 2, 0) / ys.length) || 1 : 1;
 
-  /** Base set at a label share (a fixed seeded subset), learned in batch; then the stream, prequentially. */
-  const score = async (learner: Learner, share: number): Promise<{ score: number; eps: number }> => {
+  const timedOut: string[] = [];
+  /**
+   * Base set at a label share (a fixed seeded subset), learned in batch; then the
+   * stream, prequentially in batches of `batchSize` (1: the primary protocol), within
+   * the time budget — a run that exceeds it scores null and is listed in `timed_out`.
+   */
+  const score = async (name: string, learner: Learner, share: number, batchSize = 1): Promise<{ score: number | null; eps: number }> => {
+    const t0 = performance.now();
+    const stop = p.maxSeconds > 0 ? (): boolean => performance.now() - t0 > p.maxSeconds * 1000 : undefined;
     const rand = seededRandom(29);
     const base = prefix.filter(() => rand() < share);
     if (base.length > 0) await trainBatch(learner, base, { epochs: BASE_EPOCHS, batchSize: 16 });
-    const t0 = performance.now();
-    const v = await prequentialRun(learner, stream, d.task, { labelShare: share });
-    return { score: round(v), eps: Math.round(stream.length / ((performance.now() - t0) / 1000)) };
+    const t1 = performance.now();
+    const s = await prequentialScores(learner, stream, d.task, { labelShare: share, batchSize, stop });
+    const eps = Math.round(s.length / ((performance.now() - t1) / 1000));
+    if (s.length < stream.length) {
+      timedOut.push(name);
+      log(`${d.name} ${name}: timed out after ${p.maxSeconds} s on ${s.length} of ${stream.length} events`);
+      return { score: null, eps };
+    }
+    return { score: round(s.reduce((a, b) => a + b, 0) / s.length), eps };
   };
 
   const auto = new AutoLearner({ featureSpec, task: d.task, labels });
-  const autoRun = await score(auto, 1);
+  const autoRun = await score('auto', auto, 1);
   const standings = auto.candidateScores();
   auto.dispose();
   log(`${d.name} auto: ${autoRun.score} (${autoRun.eps} ev/s; serving ${standings.find((c) => c.leader)?.name}; ${standings.map((c) => `${c.name} ${c.score?.toFixed(3)}`).join(', ')})`);
+  let autoLagged: { score: number | null; eps: number } | null = null;
+  if (p.lag > 1) {
+    const lagged = new AutoLearner({ featureSpec, task: d.task, labels });
+    autoLagged = await score('auto_lagged', lagged, 1, p.lag);
+    lagged.dispose();
+    log(`${d.name} auto_lagged: ${autoLagged.score} (${autoLagged.eps} ev/s)`);
+  }
 
   const regimeLearner = (regime: Regime, encoderDir?: string): Promise<Learner> =>
     buildRegimeLearner({ regime, task: d.task, featureSpec, labels, hiddenUnits: [64], learningRate: 0.01, unlabelled: prefix.map((r) => r.x), pretrainEpochs: 10, encoderDir, targetMean, targetStd, seed: 1 });
   const sup = await regimeLearner('supervised');
-  const supervised = await score(sup, 1);
+  const supervised = await score('supervised', sup, 1);
   sup.dispose();
   log(`${d.name} supervised: ${supervised.score} (${supervised.eps} ev/s)`);
 
-  const peers = o.py ? runPeers(o.py, d, nPrefix) : null;
-  if (peers) log(`${d.name} river_best: ${peers.river_best.model} ${peers.river_best.score}; peer_best: ${peers.peer_best.system} ${peers.peer_best.model} ${peers.peer_best.score}`);
+  const files = o.py ? await peerFiles(d, events) : [];
+  const peers = o.py ? runPeers(o.py, d, nPrefix, files, p) : null;
+  for (const f of files) if (f.startsWith(os.tmpdir())) await fs.rm(path.dirname(f), { recursive: true, force: true });
+  if (peers) log(`${d.name} river_best: ${peers.river_best?.model} ${peers.river_best?.score}; peer_best: ${peers.peer_best?.system} ${peers.peer_best?.model} ${peers.peer_best?.score}`);
 
-  const regimes: Record<string, number> = {};
+  const regimes: Record<string, number | null> = {};
   if (o.regimes) {
     // Transfer source: a model trained on the base set — for multi-class data on a different
     // task (parity of the class index), for binary data and regression on the same task.
@@ -148,7 +200,7 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean }
     for (const share of SHARES) {
       for (const regime of list) {
         const learner = await regimeLearner(regime, encoderDir);
-        regimes[`${regime}@${share}`] = (await score(learner, share)).score;
+        regimes[`${regime}@${share}`] = (await score(`${regime}@${share}`, learner, share)).score;
         learner.dispose();
         log(`${d.name} ${regime}@${share}: ${regimes[`${regime}@${share}`]}`);
       }
@@ -160,18 +212,41 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean }
     task: d.task,
     events: stream.length,
     metric: d.task === 'regression' ? 'prequential MAE' : 'prequential accuracy',
+    protocol: { primary: 'predict one event, then learn it', ...(p.lag > 1 ? { lagged: `predict ${p.lag} events, then learn them` } : {}), max_seconds: p.maxSeconds || null },
     auto: autoRun.score,
+    ...(autoLagged ? { auto_lagged: autoLagged.score } : {}),
     supervised: supervised.score,
-    eps: { auto: autoRun.eps, supervised: supervised.eps },
+    eps: { auto: autoRun.eps, supervised: supervised.eps, ...(autoLagged ? { auto_lagged: autoLagged.eps } : {}) },
     auto_candidates: Object.fromEntries(standings.map((c) => [c.name, c.score === null ? null : round(c.score)])),
     auto_serving: standings.find((c) => c.leader)?.name,
-    ...(peers ? { river: peers.river, river_best: peers.river_best, vw: peers.vw, peer_best: peers.peer_best } : {}),
+    ...(peers
+      ? {
+          river: peers.river,
+          river_best: peers.river_best,
+          vw: peers.vw,
+          peer_best: peers.peer_best,
+          ...(p.lag > 1 ? { river_best_lagged: peers.river_best_lagged ?? null, peer_best_lagged: peers.peer_best_lagged ?? null } : {}),
+        }
+      : {}),
+    timed_out: [...timedOut, ...(peers?.timed_out ?? [])],
     regimes,
   };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, task: { type: 'string' }, only: { type: 'string' }, 'no-regimes': { type: 'boolean' }, 'no-peers': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      task: { type: 'string' },
+      only: { type: 'string' },
+      'no-regimes': { type: 'boolean' },
+      'no-peers': { type: 'boolean' },
+      lag: { type: 'string', default: '16' },
+      'max-seconds': { type: 'string', default: '0' },
+      'max-events': { type: 'string', default: '0' },
+    },
+  });
+  const protocol: Protocol = { lag: count('--lag', values.lag), maxSeconds: count('--max-seconds', values['max-seconds']), maxEvents: count('--max-events', values['max-events']) };
   const { backend } = await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND));
   log(`backend: ${backend}`);
   const task = (values.task ?? 'classification') as Task;
@@ -180,8 +255,25 @@ async function main(): Promise<void> {
   const datasets = values.data ? [{ name: path.basename(values.data).replace(/\.\w+$/, ''), task, files: [path.resolve(values.data)] }] : DEFAULTS.filter((d) => !only || only.includes(d.name));
   const py = values['no-peers'] ? null : peersPython();
   const out = [];
-  for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'] }));
-  process.stdout.write(`${JSON.stringify({ backend, datasets: out })}\n`);
+  for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'], protocol }));
+  process.stdout.write(`${JSON.stringify({ backend, protocol, datasets: out })}\n`);
+}
+
+/** A flag's value as a number ≥ 0, or a one-line ConfigError naming it. */
+function count(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!(n >= 0)) throw new ConfigError(flag, `must be a number ≥ 0, got "${v}"`);
+  return n;
+}
+
+/** The files the peers read: the dataset's own, or (with --max-events) the events streamtune kept, written to a temporary file. */
+async function peerFiles(d: Dataset, events: readonly LabelEvent[]): Promise<string[]> {
+  const files = d.files.map((f) => path.resolve(ROOT, f));
+  const total = (await Promise.all(files.map(async (f) => (await readEvents(f)).events.filter((e) => e.label !== null).length))).reduce((a, b) => a + b, 0);
+  if (total === events.length) return files;
+  const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'st-bench-peers-')), `${d.name}.jsonl`);
+  await fs.writeFile(file, events.map((e) => JSON.stringify(e)).join('\n'));
+  return [file];
 }
 
 await main();

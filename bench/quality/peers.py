@@ -5,26 +5,36 @@ label events streamtune sees.
 
     PY=$(bash scripts/river-venv.sh)
     $PY bench/quality/peers.py EVENTS.jsonl [MORE.jsonl ...] --task classification --prefix 300
-        [--models ARF,vw] [--max-seconds-per-model 120] [--jobs 1]
+        [--models ARF,vw] [--lag 16] [--max-seconds-per-model 0] [--jobs 1]
 
 Input: raw label events, one JSON object a line ({"input":{"features":[...]}} or
 {"input":{"text":"..."}}, "label"), read in file order; several files are read
 one after the other (e.g. data/digits/base.jsonl data/digits/stream.jsonl).
 
-Protocol, per model: learn the first N (--prefix) events without scoring them
-(the same information streamtune gets from its base set), then predict-then-learn
-(progressive validation) on every remaining event. The score is the accuracy
-(classification) or the mean absolute error (regression) over those remaining
-events; eps is remaining events per second of that scored predict+learn loop.
+Protocols, per model, each on a fresh model: learn the first N (--prefix)
+events without scoring them (the same information streamtune gets from its base
+set), then
+  - primary: predict-then-learn one event at a time (progressive validation,
+    the standard prequential protocol) on every remaining event;
+  - lagged (--lag L, 0 to skip): predict L events, then learn those L, as
+    streamtune's trainer does with its micro-batches.
+The score is the accuracy (classification) or the mean absolute error
+(regression) over the remaining events; eps is remaining events per second of
+that scored predict+learn loop.
 
 Output: one JSON line
-    {"river": {NAME: {"score": x, "eps": y}, ...}, "river_best": {"model": NAME, "score": x},
-     "vw": {ARGS: {"score": x, "eps": y}, ...},
-     "peer_best": {"system": "river"|"vw", "model": NAME, "score": x},
-     "task": ..., "input": "features"|"text", "events": n, "prefix": N, "seconds": t}
-A model that hits --max-seconds-per-model stops and reports
-{"score": null, "eps": y, "note": "timed out after S s on K events"}; one whose
-predictions stop being finite numbers reports score null with a note too.
+    {"river": {NAME: {"score": x, "eps": y, "score_lagged": x, "eps_lagged": y}, ...},
+     "river_best": {"model": NAME, "score": x}, "river_best_lagged": {...},
+     "vw": {ARGS: {...}, ...},
+     "peer_best": {"system": "river"|"vw", "model": NAME, "score": x}, "peer_best_lagged": {...},
+     "timed_out": ["river:NAME", "vw:ARGS (lagged)", ...],
+     "task": ..., "input": "features"|"text", "events": n, "prefix": N, "lag": L, "seconds": t}
+With --max-seconds-per-model S > 0 (the same budget bench:quality gives
+streamtune; 0, the default, is none), a model that runs out stops and reports
+{"score": null, "eps": y, "note": "timed out after S s on K events"} and is
+listed in "timed_out", never dropped silently; one whose predictions stop being
+finite numbers reports score null with a note too. The *_best fields are the
+best of the models that finished.
 """
 import argparse
 import json
@@ -241,50 +251,62 @@ class VWPeer:
 
 def vw_peers(task: str, s: Stream) -> dict[str, Callable[[], Any]]:
     """VW command lines per task, as VW's docs give them; VW's defaults
-    (--adaptive --normalized --invariant updates) stay on. One variant each
-    adds what VW's docs suggest for non-linear data: quadratic interactions
-    (-q ff) for numeric features, bigrams (--ngram t2) for text."""
+    (--adaptive --normalized --invariant updates) stay on. VW's plain defaults
+    (squared loss; for binary tasks labels -1/1 and the sign of the margin)
+    are always one of them. One variant each adds what VW's docs suggest for
+    non-linear data: quadratic interactions (-q ff) for numeric features,
+    bigrams (--ngram t2) for text."""
     if task == "regression":
+        # Squared loss is VW's default loss: "--loss_function squared" is the plain defaults.
         args = ["--loss_function squared", "--loss_function squared -q ff"]
     elif len(s.labels) == 2:
         base = "--loss_function logistic --link logistic"
-        args = [base, f"{base} --ngram t2"] if s.kind == "text" else [base, f"{base} -q ff"]
+        args = [VW_DEFAULTS, base, f"{base} --ngram t2"] if s.kind == "text" else [VW_DEFAULTS, base, f"{base} -q ff"]
     else:
         k = len(s.labels)
         base = f"--oaa {k} --loss_function logistic"
         args = [f"--oaa {k}", base, f"{base} --ngram t2" if s.kind == "text" else f"{base} -q ff"]
-    return {a: (lambda a=a: VWPeer(a, task, s)) for a in args}
+    return {a: (lambda a=a: VWPeer("" if a == VW_DEFAULTS else a, task, s)) for a in args}
+
+
+# The name under which VW with no arguments at all is reported.
+VW_DEFAULTS = "(defaults)"
 
 
 # ------------------------------------------------------------------ the runner
 
 
-def run_one(task: str, s: Stream, prefix: int, factory: Callable, max_seconds: float) -> dict:
-    """Learn the prefix unscored, then predict-then-learn the rest; stop at the
-    time limit (checked per event, so a slow model cannot hang the bench)."""
+def run_one(task: str, s: Stream, prefix: int, factory: Callable, max_seconds: float, lag: int = 1) -> dict:
+    """Learn the prefix unscored, then score the rest: predict `lag` events,
+    then learn them (lag 1: the standard predict-then-learn). With a time
+    limit (> 0), stop when it is reached (checked per event, so a slow model
+    cannot hang the bench)."""
     t0 = time.perf_counter()
+    over = (lambda: time.perf_counter() - t0 > max_seconds) if max_seconds > 0 else (lambda: False)
     model = factory()
     n = len(s.xs)
     note = None
     for i in range(min(prefix, n)):
         model.learn(s.xs[i], s.ys[i])
-        if time.perf_counter() - t0 > max_seconds:
+        if over():
             note = f"timed out after {max_seconds:g} s in the {prefix}-event prefix ({i + 1} events)"
             break
     hits, abs_err, scored = 0, 0.0, 0
     t_scored = time.perf_counter()
     if note is None:
-        for i in range(prefix, n):
-            x, y = s.xs[i], s.ys[i]
-            p = model.predict(x)
-            if task == "regression":
-                # A regressor with no prediction yet counts as predicting 0.
-                abs_err += abs((0.0 if p is None else float(p)) - y)
-            else:
-                hits += p == y
-            model.learn(x, y)
-            scored += 1
-            if time.perf_counter() - t0 > max_seconds and i + 1 < n:
+        for start in range(prefix, n, lag):
+            stop = min(start + lag, n)
+            preds = [model.predict(s.xs[i]) for i in range(start, stop)]
+            for i, p in zip(range(start, stop), preds):
+                y = s.ys[i]
+                if task == "regression":
+                    # A regressor with no prediction yet counts as predicting 0.
+                    abs_err += abs((0.0 if p is None else float(p)) - y)
+                else:
+                    hits += p == y
+                model.learn(s.xs[i], y)
+                scored += 1
+            if over() and stop < n:
                 note = f"timed out after {max_seconds:g} s on {scored} events"
                 break
     elapsed = time.perf_counter() - t_scored
@@ -299,6 +321,15 @@ def run_one(task: str, s: Stream, prefix: int, factory: Callable, max_seconds: f
     return {"score": round(score, 4), "eps": eps}
 
 
+def run_both(task: str, s: Stream, prefix: int, factory: Callable, max_seconds: float, lag: int) -> dict:
+    """The primary protocol's result, with the lagged one's beside it as *_lagged fields."""
+    out = run_one(task, s, prefix, factory, max_seconds)
+    if lag > 1:
+        lagged = run_one(task, s, prefix, factory, max_seconds, lag)
+        out.update({f"{k}_lagged": v for k, v in lagged.items()})
+    return out
+
+
 # Fork-inherited state for the worker processes: the stream is read once in the
 # parent and shared copy-on-write instead of being pickled to every worker.
 _JOB: dict = {}
@@ -306,9 +337,9 @@ _JOB: dict = {}
 
 def _work(key):
     system, name = key
-    task, s, prefix, max_s = _JOB["task"], _JOB["stream"], _JOB["prefix"], _JOB["max_s"]
+    task, s, prefix, max_s, lag = _JOB["task"], _JOB["stream"], _JOB["prefix"], _JOB["max_s"], _JOB["lag"]
     factory = (river_peers if system == "river" else vw_peers)(task, s)[name]
-    return key, run_one(task, s, prefix, factory, max_s)
+    return key, run_both(task, s, prefix, factory, max_s, lag)
 
 
 def selected(name: str, system: str, wanted: list[str] | None) -> bool:
@@ -320,8 +351,8 @@ def selected(name: str, system: str, wanted: list[str] | None) -> bool:
     return any(w == system or w in low for w in wanted)
 
 
-def best(results: dict, task: str):
-    scored = [(r["score"], name) for name, r in results.items() if r.get("score") is not None]
+def best(results: dict, task: str, field: str = "score"):
+    scored = [(r[field], name) for name, r in results.items() if r.get(field) is not None]
     if not scored:
         return None
     score, name = (min if task == "regression" else max)(scored, key=lambda t: t[0])
@@ -334,7 +365,13 @@ def main() -> None:
     ap.add_argument("--task", required=True, choices=["classification", "regression"])
     ap.add_argument("--prefix", type=int, required=True, help="events learned before scoring starts")
     ap.add_argument("--models", default="", help="comma-separated name fragments, or river / vw")
-    ap.add_argument("--max-seconds-per-model", type=float, default=120.0)
+    ap.add_argument("--lag", type=int, default=16, help="micro-batch of the lagged protocol; 0 or 1 skips it")
+    ap.add_argument(
+        "--max-seconds-per-model",
+        type=float,
+        default=0.0,
+        help="time budget per model and protocol; 0 (default) is none",
+    )
     ap.add_argument(
         "--jobs",
         type=int,
@@ -353,7 +390,7 @@ def main() -> None:
     if not keys:
         sys.exit(f"--models {a.models!r} selects no model")
 
-    _JOB.update(task=a.task, stream=s, prefix=a.prefix, max_s=a.max_seconds_per_model)
+    _JOB.update(task=a.task, stream=s, prefix=a.prefix, max_s=a.max_seconds_per_model, lag=a.lag)
     if a.jobs > 1 and len(keys) > 1:
         with multiprocessing.get_context("fork").Pool(min(a.jobs, len(keys))) as pool:
             done = dict(pool.imap_unordered(_work, keys))
@@ -364,13 +401,26 @@ def main() -> None:
     for system, name in keys:  # keep the declared order, whatever order jobs finished in
         out[system][name] = done[(system, name)]
         print(f"{system:5s} {name:55s} {json.dumps(done[(system, name)])}", file=sys.stderr)
-    out["river_best"] = best(out["river"], a.task)
-    candidates = [dict(system=sys_, **b) for sys_ in ("river", "vw") if (b := best(out[sys_], a.task))]
-    out["peer_best"] = (
-        (min if a.task == "regression" else max)(candidates, key=lambda c: c["score"]) if candidates else None
-    )
+    for suffix in ("", "_lagged") if a.lag > 1 else ("",):
+        field = "score" + suffix
+        out["river_best" + suffix] = best(out["river"], a.task, field)
+        candidates = [dict(system=sys_, **b) for sys_ in ("river", "vw") if (b := best(out[sys_], a.task, field))]
+        out["peer_best" + suffix] = (
+            (min if a.task == "regression" else max)(candidates, key=lambda c: c["score"]) if candidates else None
+        )
+    out["timed_out"] = [
+        f"{system}:{name}{suffix and ' (lagged)'}"
+        for system, name in keys
+        for suffix in ("", "_lagged")
+        if "timed out" in (done[(system, name)].get("note" + suffix) or "")
+    ]
     out.update(
-        task=a.task, input=s.kind, events=len(s.xs), prefix=a.prefix, seconds=round(time.perf_counter() - t0, 1)
+        task=a.task,
+        input=s.kind,
+        events=len(s.xs),
+        prefix=a.prefix,
+        lag=a.lag,
+        seconds=round(time.perf_counter() - t0, 1),
     )
     print(json.dumps(out))
 

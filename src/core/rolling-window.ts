@@ -32,6 +32,11 @@ export class RollingWindow {
     return Array.from({ length: this.count }, (_, i) => this.values[(this.start + i) % this.size]!);
   }
 
+  /** The i-th value in the window, oldest first (NaN outside it). */
+  at(i: number): number {
+    return i >= 0 && i < this.count ? this.values[(this.start + i) % this.size]! : Number.NaN;
+  }
+
   push(value: number): void {
     if (this.count === this.size) {
       this.sum -= this.values[this.start]!;

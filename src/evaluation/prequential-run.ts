@@ -1,5 +1,5 @@
-import { seededRandom } from '../core/index.js';
-import type { Learner, Task } from '../learners/index.js';
+import { PreconditionError, seededRandom } from '../core/index.js';
+import type { Learner, Prediction, Task } from '../learners/index.js';
 
 export interface StreamRow {
   id: string;
@@ -16,6 +16,12 @@ export interface PrequentialOptions {
   batchSize?: number;
   /** @defaultValue 13 */
   seed?: number;
+  /**
+   * Asked before each batch; when it returns true the run stops there and the
+   * scores so far are returned (fewer than the labelled rows: the caller can
+   * tell the run was cut). A time budget is `() => clock() > end`. @defaultValue never
+   */
+  stop?: () => boolean;
 }
 
 /**
@@ -24,6 +30,11 @@ export interface PrequentialOptions {
  * hit, or absolute error for regression); then the learner learns the rows whose
  * label it may see and, if it can, the others as unlabelled. Returns each
  * labelled row's score, in order — what a paired comparison of two learners needs.
+ * `batchSize: 1` is the standard prequential protocol (each event learned before
+ * the next is predicted); 16 is the trainer's lagged micro-batch protocol. As the
+ * trainer does, a learner that reports its step's own predictions
+ * (`predictsWhileLearning`) is not asked for a second forward pass when it
+ * learns the whole batch.
  */
 export async function prequentialScores(learner: Learner, rows: readonly StreamRow[], task: Task, o: PrequentialOptions = {}): Promise<number[]> {
   const share = o.labelShare ?? 1;
@@ -31,15 +42,27 @@ export async function prequentialScores(learner: Learner, rows: readonly StreamR
   const visible = rows.map((r) => r.labelled !== false && rand() < share);
   const size = o.batchSize ?? 16;
   const out: number[] = [];
+  const push = (r: StreamRow, p: Prediction): void => {
+    out.push(task === 'regression' ? Math.abs(p.value! - Number(r.y)) : p.label === String(r.y) ? 1 : 0);
+  };
   for (let s = 0; s < rows.length; s += size) {
+    if (o.stop?.()) break;
     const batch = rows.slice(s, s + size);
-    const preds = learner.predict(batch.map((r) => r.x));
-    batch.forEach((r, i) => {
-      if (r.labelled === false) return;
-      out.push(task === 'regression' ? Math.abs(preds[i]!.value! - Number(r.y)) : preds[i]!.label === String(r.y) ? 1 : 0);
-    });
     const lab = batch.filter((_, i) => visible[s + i]);
     const unl = batch.filter((_, i) => !visible[s + i]);
+    if (learner.predictsWhileLearning && lab.length === batch.length) {
+      const r = await learner.learn(lab.map((row) => row.x), lab.map((row) => row.y));
+      if (r.predicted || r.predictedValues) {
+        lab.forEach((row, i) => push(row, { label: r.predicted?.[i], value: r.predictedValues?.[i] }));
+        continue;
+      }
+      // Learned, but told nothing: the batch cannot be scored any more without a look-ahead.
+      throw new PreconditionError(`${learner.className} says it predicts while learning but reported no predictions`, { learner: learner.className });
+    }
+    const preds = learner.predict(batch.map((r) => r.x));
+    batch.forEach((r, i) => {
+      if (r.labelled !== false) push(r, preds[i]!);
+    });
     if (lab.length > 0) await learner.learn(lab.map((r) => r.x), lab.map((r) => r.y));
     if (unl.length > 0 && learner.learnUnlabelled) await learner.learnUnlabelled(unl.map((r) => r.x), unl.map((r) => r.id));
   }

@@ -1,5 +1,6 @@
 import type { FeatureSpec } from '../features/index.js';
 import type { Json, Task } from './learner.js';
+import { STATS_PER_CLASS } from './hoeffding-node.js';
 
 /** One candidate of {@link AutoLearner}: a name, and the learner class and config it is built from. */
 export interface CandidateSpec {
@@ -8,10 +9,26 @@ export interface CandidateSpec {
   config: { [k: string]: Json };
 }
 
+/** Numbers the default forest's leaves may hold in all (8 bytes each, about 4 MB), whatever the input's width. */
+export const FOREST_BUDGET = 500_000;
+
+/**
+ * The node cap of each tree of the default forest (10 trees, each on ⌈0.6·dim⌉
+ * features) so that its leaves stay within {@link FOREST_BUDGET}: 127 nodes
+ * for narrow inputs, fewer for wide ones (digits' 64 pixels and 10 classes: 49).
+ */
+export function forestNodeCap(dim: number, classes: number, trees = 10): number {
+  // A leaf's header (5), class counts (2k) and per-feature, per-class statistics.
+  const leafNumbers = 5 + 2 * classes + Math.ceil(0.6 * dim) * classes * STATS_PER_CLASS;
+  const leaves = Math.max(1, Math.floor(FOREST_BUDGET / (trees * leafNumbers)));
+  return Math.min(127, 2 * leaves - 1);
+}
+
 /**
  * The candidates a new model starts with. Tabular: a linear model, an MLP,
  * k-nearest neighbours (Euclidean; for classifiers also Manhattan), and for
- * classifiers Gaussian naive Bayes and a Hoeffding tree. Text: a linear model,
+ * classifiers Gaussian naive Bayes, a Hoeffding tree and an online forest of
+ * Hoeffding trees. Text: a linear model,
  * an MLP and multinomial naive Bayes (KNN's cost grows with the input's width). Candidates see standardized inputs, so their
  * feature spec carries no statistics of its own.
  */
@@ -36,6 +53,7 @@ export function defaultCandidates(featureSpec: FeatureSpec, task: Task, labels: 
           { name: 'knn-manhattan', className: 'KnnLearner', config: { featureSpec: spec, task, labels: l, k: 5, windowSize: 1000, p: 1 } },
           { name: 'naive-bayes', className: 'GaussianNaiveBayes', config: { featureSpec: spec, labels: l } },
           { name: 'hoeffding-tree', className: 'HoeffdingTreeClassifier', config: { featureSpec: spec, labels: l } },
+          { name: 'forest', className: 'OnlineForestClassifier', config: { featureSpec: spec, labels: l, maxNodes: forestNodeCap(featureSpec.dim, labels.length) } },
         ]),
   ];
 }

@@ -3,6 +3,8 @@ import { ConfigError, PreconditionError, RollingWindow } from '../core/index.js'
 import { OnlineStandardizer, type FeatureSpec, type StandardizerState } from '../features/index.js';
 import { describeLearner, type Json, type LearnOptions, type Learner, type ModelDescription, type Prediction, type StepResult, type Task } from './learner.js';
 import { defaultCandidates, type CandidateSpec } from './auto-candidates.js';
+import { leadOver } from './candidate-lead.js';
+import { blendAnswers } from './ensemble-blend.js';
 import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
 import { saveModels, unpackHandlers } from '../tensors/index.js';
 
@@ -20,6 +22,13 @@ export interface AutoLearnerConfig {
    * accuracy points for a classifier, a share of the leader's MAE for a regressor. @defaultValue 0.02
    */
   margin?: number;
+  /**
+   * Scored events after which a candidate that leads *clearly* takes the lead
+   * without waiting for full windows: on the events both have scored, it is
+   * ahead by the margin and by 3 standard errors of the paired difference
+   * (see {@link leadOver}). @defaultValue 30
+   */
+  clearLeadAfter?: number;
   /** Standardize features with running statistics (tabular inputs). @defaultValue true for `features` inputs */
   standardize?: boolean;
   /** Learn regression targets standardized with running statistics. @defaultValue true */
@@ -80,6 +89,7 @@ export class AutoLearner implements Learner {
       candidates: config.candidates ?? defaultCandidates(config.featureSpec, config.task, labels),
       window: 300,
       margin: 0.02,
+      clearLeadAfter: 30,
       standardize: config.featureSpec.kind === 'features',
       scaleTarget: true,
       leader: ENSEMBLE,
@@ -131,45 +141,9 @@ export class AutoLearner implements Learner {
     return this.names.length > each.length ? [...each, this.blend(each)] : each;
   }
 
-  /**
-   * The ensemble's answers: class scores (or values) averaged with weights that
-   * grow steeply with each candidate's recent score, so it follows the best
-   * candidate closely and hedges between near-equals.
-   */
+  /** The ensemble's answers, from the candidates' answers and their scores (see {@link blendAnswers}). */
   private blend(each: Prediction[][]): Prediction[] {
-    const scored = this.candidates.map((_, i) => (this.scores[i]!.length ? this.scores[i]!.mean : null));
-    const known = scored.filter((s): s is number => s !== null);
-    const best = known.length ? (this.regression ? Math.min(...known) : Math.max(...known)) : 0;
-    const w = scored.map((s) => {
-      if (s === null) return 1;
-      // Accuracy: e^(−40·gap); MAE: e^(−10·relative gap).
-      return this.regression ? Math.exp((-10 * (s - best)) / Math.max(best, 1e-12)) : Math.exp(-40 * (best - s));
-    });
-    const total = w.reduce((a, b) => a + b, 0);
-    return each[0]!.map((_, n) => {
-      if (this.regression) {
-        let v = 0;
-        let wf = 0;
-        each.forEach((ps, i) => {
-          const p = ps[n]!.value!;
-          if (Number.isFinite(p)) {
-            v += w[i]! * p;
-            wf += w[i]!;
-          }
-        });
-        return { value: wf > 0 ? v / wf : Number.NaN };
-      }
-      const scores: Record<string, number> = {};
-      for (const l of this.config.labels) scores[l] = 0;
-      each.forEach((ps, i) => {
-        const p = ps[n]!;
-        if (p.scores) for (const [l, s] of Object.entries(p.scores)) scores[l] = (scores[l] ?? 0) + (w[i]! * s) / total;
-        else if (p.label !== undefined) scores[p.label] = (scores[p.label] ?? 0) + w[i]! / total;
-      });
-      let label = this.config.labels[0]!;
-      for (const l of this.config.labels) if (scores[l]! > scores[label]!) label = l;
-      return { label, confidence: scores[label]!, scores };
-    });
+    return blendAnswers(each, this.candidates.map((_, i) => (this.scores[i]!.length ? this.scores[i]!.mean : null)), this.config.labels, this.regression);
   }
 
   predict(x: readonly (readonly number[])[]): Prediction[] {
@@ -223,20 +197,23 @@ export class AutoLearner implements Learner {
     return { loss, examples: x.length };
   }
 
-  /** Hands the lead to the best-scoring candidate when it is ahead by the margin. */
+  /**
+   * Hands the lead to the candidate furthest ahead of the one serving, among
+   * those that lead it either by the margin over full windows, or clearly
+   * (see {@link AutoLearnerConfig.clearLeadAfter}) over a shorter stretch.
+   */
   private reselect(): void {
-    // A full window on both sides before the lead can change: short windows are noise.
-    const ready = (w: RollingWindow): boolean => w.full;
-    const current = this.scores[this.leader]!;
-    if (!ready(current)) return;
-    const better = (a: number, b: number): boolean => (this.regression ? a < b : a > b);
     let best = this.leader;
-    this.scores.forEach((s, i) => {
-      if (ready(s) && better(s.mean, this.scores[best]!.mean)) best = i;
+    let bestGap = 0;
+    this.scores.forEach((_, i) => {
+      if (i === this.leader) return;
+      const gap = leadOver(this.scores[i]!, this.scores[this.leader]!, { regression: this.regression, margin: this.config.margin, clearLeadAfter: this.config.clearLeadAfter });
+      if (gap > bestGap) {
+        best = i;
+        bestGap = gap;
+      }
     });
-    if (best === this.leader) return;
-    const gap = Math.abs(current.mean - this.scores[best]!.mean);
-    if (gap > (this.regression ? this.config.margin * current.mean : this.config.margin)) this.leader = best;
+    this.leader = best;
   }
 
   /** A multiplier on every candidate's base learning rate (drift reactions boost it, then restore 1). */

@@ -25,6 +25,8 @@ export interface HoeffdingTreeConfig {
   maxDepth?: number;
   /** How leaves predict. @defaultValue 'nba' */
   leafPrediction?: LeafPrediction;
+  /** Most nodes (branches and leaves) the tree may grow, which bounds a saved version's size; null for no bound. @defaultValue null */
+  maxNodes?: number | null;
 }
 
 /** Size of a tree: nodes (branches and leaves), leaves, and the depth of its deepest leaf. */
@@ -58,18 +60,22 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
   static readonly className = 'HoeffdingTreeClassifier';
   readonly className = HoeffdingTreeClassifier.className;
   private root: HtNode;
+  /** Nodes in the tree (kept beside it so the `maxNodes` check costs nothing). */
+  private nodes: number;
   /** Scratch space for one row's class scores. */
   private readonly scratch: Float64Array;
 
   constructor(config: HoeffdingTreeConfig, root?: HtNode) {
-    super({ gracePeriod: 200, delta: 1e-7, tieThreshold: 0.05, maxDepth: 20, leafPrediction: 'nba', ...config }, 'classification');
-    const { labels, gracePeriod, delta, tieThreshold, maxDepth, leafPrediction } = this.config;
+    super({ gracePeriod: 200, delta: 1e-7, tieThreshold: 0.05, maxDepth: 20, leafPrediction: 'nba', maxNodes: null, ...config }, 'classification');
+    const { labels, gracePeriod, delta, tieThreshold, maxDepth, leafPrediction, maxNodes } = this.config;
     if (!(gracePeriod > 0)) throw new ConfigError('gracePeriod', `gracePeriod must be positive, got ${gracePeriod}`);
     if (!(delta > 0 && delta < 1)) throw new ConfigError('delta', `delta must be in (0, 1), got ${delta}`);
     if (!(tieThreshold >= 0)) throw new ConfigError('tieThreshold', `tieThreshold must be at least 0, got ${tieThreshold}`);
     if (!Number.isInteger(maxDepth) || maxDepth < 0) throw new ConfigError('maxDepth', `maxDepth must be an integer ≥ 0, got ${maxDepth}`);
     if (!['mc', 'nb', 'nba'].includes(leafPrediction)) throw new ConfigError('leafPrediction', `leafPrediction must be 'mc', 'nb' or 'nba', got ${String(leafPrediction)}`);
+    if (maxNodes !== null && !(Number.isInteger(maxNodes) && maxNodes >= 1)) throw new ConfigError('maxNodes', `maxNodes must be an integer ≥ 1 or null, got ${maxNodes}`);
     this.root = root ?? newLeaf(0, labels.length, this.featureSpec.dim);
+    this.nodes = root ? this.shape().nodes : 1;
     this.scratch = new Float64Array(labels.length);
   }
 
@@ -85,6 +91,11 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
     });
   }
 
+  /** Class probabilities of one row, in label order, into `out` (what an ensemble of trees averages). */
+  scoresInto(row: readonly number[], out: Float64Array): void {
+    this.leafScores(leafOf(this.root, row).leaf, row, out);
+  }
+
   /** Class probabilities of a row at its leaf, into `out`. */
   private leafScores(leaf: HtLeaf, row: readonly number[], out: Float64Array): void {
     const mode = this.config.leafPrediction;
@@ -93,7 +104,8 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
     if (!(useNb && naiveBayesLogScores(leaf, row, out) && softmaxInPlace(out))) majorityScores(leaf, out);
   }
 
-  protected learnRows(x: readonly (readonly number[])[], targets: readonly number[], weights?: readonly number[]): void {
+  /** Learns rows whose targets are class indices, already checked (public so that an ensemble can feed its trees directly). */
+  learnRows(x: readonly (readonly number[])[], targets: readonly number[], weights?: readonly number[]): void {
     x.forEach((row, n) => {
       const w = weights?.[n] ?? 1;
       // An example of weight 0 carries nothing (and a negative or NaN one would corrupt the counts).
@@ -111,8 +123,10 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
       if (naiveBayesLogScores(leaf, row, p) && argmax(p) === c) leaf.nbCorrect += w;
     }
     observe(leaf, row, c, w);
-    const { gracePeriod, delta, tieThreshold, maxDepth } = this.config;
+    const { gracePeriod, delta, tieThreshold, maxDepth, maxNodes } = this.config;
     if (leaf.depth >= maxDepth || leaf.weight - leaf.lastAttempt < gracePeriod) return;
+    // A split adds two nodes; at the bound the leaves go on learning their statistics.
+    if (maxNodes !== null && this.nodes + 2 > maxNodes) return;
     leaf.lastAttempt = leaf.weight;
     const split = decideSplit(leaf, delta, tieThreshold);
     if (split === null) return;
@@ -125,6 +139,7 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
       left: newLeaf(leaf.depth + 1, k, dim, split.left),
       right: newLeaf(leaf.depth + 1, k, dim, split.right),
     };
+    this.nodes += 2;
     if (parent === null) this.root = branch;
     else if (parent.left === leaf) parent.left = branch;
     else parent.right = branch;

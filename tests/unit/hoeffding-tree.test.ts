@@ -172,7 +172,21 @@ describe('HoeffdingTreeClassifier', () => {
     b.predict(probe).forEach((p, i) => expect(p.scores!.pos).toBeCloseTo(pa[i]!.scores!.pos!, 9));
   });
 
+  it('stops splitting at maxNodes, and keeps the bound after a save and load', async () => {
+    const capped = make({ gracePeriod: 50, maxNodes: 5 });
+    await prequential(capped, concept(3000, 4));
+    expect(capped.shape().nodes).toBeLessThanOrEqual(5);
+    expect(make({ gracePeriod: 50 }).shape().nodes).toBe(1);
+    const free = make({ gracePeriod: 50 });
+    await prequential(free, concept(3000, 4));
+    expect(free.shape().nodes).toBeGreaterThan(5);
+    const restored = await HoeffdingTreeClassifier.load(capped.getConfig() as unknown as HoeffdingTreeConfig, tf.io.fromMemory(await saved(capped)));
+    await prequential(restored, concept(3000, 5));
+    expect(restored.shape().nodes).toBeLessThanOrEqual(5);
+  });
+
   it('refuses a bad configuration, naming the key', () => {
+    expect(() => make({ maxNodes: 0 })).toThrow(/maxNodes/);
     expect(() => make({ gracePeriod: 0 })).toThrow(ConfigError);
     expect(() => make({ delta: 1 })).toThrow(/delta/);
     expect(() => make({ maxDepth: 1.5 })).toThrow(/maxDepth/);

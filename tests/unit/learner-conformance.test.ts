@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, KnnLearner, MultinomialNaiveBayes, registeredLearners, SpanTagger, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
+import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, InteractionLearner, KnnLearner, MultinomialNaiveBayes, OnlineForestClassifier, registeredLearners, SpanTagger, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
 import { spansOfTarget, spansTarget } from '../../src/ingest/index.js';
 import { entityCounts, f1Of } from '../../src/evaluation/index.js';
 import { CoTrainingLearner, EncoderHeadLearner, halfViews, MultiViewClassifier, SelfTrainingLearner } from '../../src/regimes/index.js';
@@ -86,6 +86,24 @@ const CASES: Case[] = [
     synchronous: true,
     examples: (n, seed) => spanStream(n, seed).map((e) => ({ x: chars(e.text), y: spansTarget(e.spans) })),
     make: () => new SpanTagger({ featureSpec: { kind: 'chars', dim: 1000 }, labels: ['PER', 'LOC'], buckets: 4096 }),
+  },
+  {
+    name: 'OnlineForestClassifier',
+    task: 'classification',
+    synchronous: true,
+    // Axis-aligned, as trees carve: each tree sees a random 5 of the 8 features.
+    concept: (x) => (x[0]! > 0.2 || x[3]! < -0.5 ? 'pos' : 'neg'),
+    make: (seed) => new OnlineForestClassifier({ featureSpec, labels, seed }),
+  },
+  {
+    name: 'InteractionLearner (linear classifier)',
+    task: 'classification',
+    make: (seed) => new InteractionLearner({ featureSpec, base: { className: 'DenseClassifier', config: { labels, hiddenUnits: [], learningRate: 0.03, seed } } }),
+  },
+  {
+    name: 'InteractionLearner (linear regressor, hashed pairs)',
+    task: 'regression',
+    make: (seed) => new InteractionLearner({ featureSpec, buckets: 16, base: { className: 'DenseRegressor', config: { hiddenUnits: [], learningRate: 0.03, seed } } }),
   },
   { name: 'AutoLearner', task: 'classification', make: (seed) => new AutoLearner({ featureSpec, task: 'classification', labels, window: 50, candidates: autoCandidates('classification', seed) }) },
   { name: 'AutoLearner (regression)', task: 'regression', make: (seed) => new AutoLearner({ featureSpec, task: 'regression', window: 50, candidates: autoCandidates('regression', seed) }) },

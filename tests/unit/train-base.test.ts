@@ -53,12 +53,12 @@ describe('batch training (streamtune train)', () => {
     expect(r.meta.regime).toBe('auto-batch');
     expect(r.trainAccuracy).toBeGreaterThan(0.85);
     const candidates = (r.meta.config as { candidates: { name: string }[] }).candidates.map((c) => c.name);
-    expect(candidates).toEqual(['linear', 'mlp', 'knn', 'knn-manhattan', 'naive-bayes', 'hoeffding-tree']);
+    expect(candidates).toEqual(['linear', 'mlp', 'knn', 'knn-manhattan', 'naive-bayes', 'hoeffding-tree', 'forest']);
     const some = await trainBase({ model: 'a2', store, events: events(100, false), backend: 'test', epochs: 2, auto: { candidates: ['knn', 'naive-bayes'], margin: 0.05 } });
     const config = some.meta.config as { candidates: { name: string }[]; margin: number };
     expect(config.candidates.map((c) => c.name)).toEqual(['knn', 'naive-bayes']);
     expect(config.margin).toBe(0.05);
-    await expect(trainBase({ model: 'a3', store, events: events(50, false), backend: 'test', epochs: 1, auto: { candidates: ['knn', 'forest'] } })).rejects.toThrow(/forest: not a candidate/);
+    await expect(trainBase({ model: 'a3', store, events: events(50, false), backend: 'test', epochs: 1, auto: { candidates: ['knn', 'svm'] } })).rejects.toThrow(/svm: not a candidate/);
   });
 
   it('builds the regime asked for: self-training learns the file\'s unlabelled events too', async () => {
