@@ -7,7 +7,6 @@ import { onShutdown } from '../shutdown.js';
 
 export const labelCommand: Command = {
   name: 'label',
-  summary: 'serve the labelling web page for uncertain predictions',
   usage: `Usage: streamtune label [--port P] [--host H] [--requests-topic NAME] [--group NAME] [--feature-shape ROWSxCOLS] [--brokers HOST:PORT,...]
 
 Serves a web page that shows the label requests the server publishes (start it

@@ -1,15 +1,15 @@
 import type { Command } from '../args.js';
 import { defaultAddress } from '../admin-client.js';
-import { collectStatus, formatStatus } from '../server-status.js';
+import { collectStatus, formatStatus, servedModels } from '../server-status.js';
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'what a running server serves: version, age, online accuracy, consumer lag, last swap, backend',
   usage: `Usage: streamtune status [--address HOST:PORT] [--metrics-url URL] [--model NAME] [--json]
 
-Asks the server over gRPC (GetModel, ListVersions) and, for live numbers, its
-metrics endpoint. --metrics-url defaults to http://127.0.0.1:$STREAMTUNE_METRICS_PORT/metrics
-(9464); pass --metrics-url "" to skip it.
+Asks the server over gRPC (ListModels, GetModel, ListVersions) and, for live numbers,
+its metrics endpoint, about every model it serves (--model: that one only), one
+block per model (--json: one JSON object per line). --metrics-url defaults to
+http://127.0.0.1:$STREAMTUNE_METRICS_PORT/metrics (9464); pass --metrics-url "" to skip it.
 
 Example:
   streamtune status --address 127.0.0.1:50051 --metrics-url http://127.0.0.1:9464/metrics --json`,
@@ -20,12 +20,10 @@ Example:
   },
   async run(values) {
     const metricsUrl = (values['metrics-url'] as string | undefined) ?? `http://127.0.0.1:${process.env.STREAMTUNE_METRICS_PORT ?? 9464}/metrics`;
-    const status = await collectStatus({
-      address: (values.address as string | undefined) ?? defaultAddress(),
-      ...(metricsUrl ? { metricsUrl } : {}),
-      ...(values.model ? { model: values.model as string } : {}),
-    });
-    process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
+    const address = (values.address as string | undefined) ?? defaultAddress();
+    const models = values.model ? [values.model as string] : await servedModels(address);
+    const statuses = await Promise.all(models.map((model) => collectStatus({ address, model, ...(metricsUrl ? { metricsUrl } : {}) })));
+    process.stdout.write(values.json ? statuses.map((s) => `${JSON.stringify(s)}\n`).join('') : `${statuses.map(formatStatus).join('\n\n')}\n`);
     return 0;
   },
 };
