@@ -13,7 +13,7 @@ Serves a web page that shows the label requests the server publishes (start it
 with activeLearning.enabled) one at a time: the input (text, the image, an audio
 player with its spectrogram; feature vectors of --feature-shape as an image,
 others as a table), the model's guess and its confidence. A class button or its
-number key labels the item, s skips it; the label goes to the labels topic as a
+number key (1-9, 0 for the tenth class) labels the item, s skips it; the label goes to the labels topic as a
 normal label event with the request's id. Every labelling server of one group
 shares the requests: no item is shown twice.
 
