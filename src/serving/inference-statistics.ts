@@ -37,6 +37,9 @@ export interface AnsweredRequest {
   leadsBatch: boolean;
 }
 
+/** Versions per model whose statistics are kept (more than are ever loaded at once: `serving.keepWarmVersions` is at most 64). */
+const MAX_VERSIONS_KEPT = 100;
+
 const zero = (): StatisticDuration => ({ count: 0, ns: 0 });
 const add = (d: StatisticDuration, seconds: number, count = 1): void => {
   d.count += count;
@@ -71,7 +74,7 @@ function empty(name: string, version: string): VersionStatistics {
  * (featurizing) and forward-pass time, rows and forward passes, and forward
  * passes by batch size. streamtune has no response cache and does not time
  * output encoding apart: `cache_hit`, `cache_miss` and `compute_output` stay 0.
- * Kept in memory from the server's start.
+ * Kept in memory from the server's start, for the newest 100 versions of each model called.
  *
  * @example
  * stats.answered({ model: 'm', version: 'v1', rows: 2, totalSeconds: 0.002, queueSeconds: 0.0005, inputSeconds: 0.0001, computeSeconds: 0.001, batchRows: 2, leadsBatch: true });
@@ -85,7 +88,11 @@ export class InferenceStatistics {
   private entry(model: string, version: string): VersionStatistics {
     const key = `${model}\u0000${version}`;
     let s = this.byVersion.get(key);
-    if (!s) this.byVersion.set(key, (s = empty(model, version)));
+    if (s) return s;
+    this.byVersion.set(key, (s = empty(model, version)));
+    // Online learning makes a version every few seconds: only the newest ones called are kept.
+    const ofModel = [...this.byVersion.keys()].filter((k) => k.startsWith(`${model}\u0000`));
+    for (const old of ofModel.slice(0, Math.max(0, ofModel.length - MAX_VERSIONS_KEPT))) this.byVersion.delete(old);
     return s;
   }
 
