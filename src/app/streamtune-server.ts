@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { LabelRequestPublisher } from '../labelling/index.js';
-import { selectBackend, ConfigError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
+import { checkPortsFree, selectBackend, ConfigError, toLogger, TypedEmitter, type Logger, type LogSink } from '../core/index.js';
 import type { Config } from '../core/index.js';
 import { checkBrokers, createKafka, kafkaSecurity } from '../ingest/index.js';
 import { startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
@@ -108,6 +108,13 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
   async start(): Promise<void> {
     const { config } = this;
+    // A port that is taken stops the start before any model loads or any start line is logged.
+    const { serving, metrics } = config;
+    await checkPortsFree([
+      { key: 'serving.port', host: serving.host, port: serving.port },
+      ...(serving.http.enabled ? [{ key: 'serving.http.port', host: serving.host, port: serving.http.port }] : []),
+      { key: 'metrics.port', host: metrics.host, port: metrics.port },
+    ]);
     // A TLS or SASL file that cannot be used stops the start, naming its key (clients made later would only log it).
     if (config.kafka.brokers.length > 0) kafkaSecurity(config.kafka);
     if (config.serving.follow && config.kafka.brokers.length > 0) {

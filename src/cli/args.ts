@@ -1,10 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closest, UsageError } from './cli-failure.js';
 
-/** A sub-command: its options, its help (with an example) and what it runs. */
+/** A sub-command: its options, its help (with an example) and what it runs (its one-line summary is in command-list.ts). */
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;

@@ -22,7 +22,6 @@ const HealthClient = grpc.makeClientConstructor(healthService as grpc.ServiceDef
  */
 export const healthcheckCommand: Command = {
   name: 'healthcheck',
-  summary: 'exit 0 when a server answers SERVING on the gRPC health service (for container health checks)',
   usage: `Usage: streamtune healthcheck [--address HOST:PORT] [--service NAME] [--timeout-ms MS]
 
 Calls grpc.health.v1.Health/Check on the server at --address (default

@@ -1,34 +1,14 @@
 #!/usr/bin/env node
-import { parse, type Command } from './args.js';
-import { defaultAddress } from './admin-client.js';
-import { closest, describeFailure, serverCallError, UsageError } from './cli-failure.js';
-import { healthcheckCommand } from './healthcheck.js';
-import { modelsCommand } from './commands/models.js';
-import { demoCommand } from './commands/demo.js';
-import { joinCommand } from './commands/join.js';
-import { labelCommand } from './commands/label.js';
-import { learnCommand } from './commands/learn.js';
-import { planCommand } from './commands/plan.js';
-import { predictCommand } from './commands/predict.js';
-import { produceCommand } from './commands/produce.js';
-import { reportCommand } from './commands/report.js';
-import { serveCommand } from './commands/serve.js';
-import { statusCommand } from './commands/status.js';
-import { trainCommand } from './commands/train.js';
-
-const COMMANDS: Command[] = [trainCommand, serveCommand, learnCommand, produceCommand, predictCommand, demoCommand, planCommand];
-// Operators' commands (status, models), kept apart so additions above merge cleanly.
-COMMANDS.push(statusCommand, modelsCommand, reportCommand);
-COMMANDS.push(labelCommand);
-COMMANDS.push(healthcheckCommand);
-COMMANDS.push(joinCommand);
-/** Older names that run the same command (not listed in the help). */
-const ALIASES: Record<string, Command> = { admin: modelsCommand };
+// Only what --help and --version need is imported up front: each command's module
+// (and tfjs, gRPC, kafkajs with it) is imported when that command runs.
+import { readFileSync } from 'node:fs';
+import { COMMANDS, findCommand } from './command-list.js';
 
 function help(): string {
   return `streamtune — batch-train, serve over gRPC, fine-tune from Kafka, hot-swap.
 
 Usage: streamtune <command> [options]   (streamtune <command> --help for its options)
+       streamtune --version
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
@@ -36,6 +16,12 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
 Example:
   streamtune demo --exit
 `;
+}
+
+/** The package's version (package.json sits two levels up from src/cli and dist/cli alike). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `streamtune ${pkg.version}\n`;
 }
 
 /** The command being run and its flags, for the error line. */
@@ -47,12 +33,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return name ? 0 : 1;
   }
-  const cmd = COMMANDS.find((c) => c.name === name) ?? ALIASES[name];
-  if (!cmd) {
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(version());
+    return 0;
+  }
+  const entry = findCommand(name);
+  if (!entry) {
+    const { closest, UsageError } = await import('./cli-failure.js');
     const near = closest(name, COMMANDS.map((c) => c.name));
     throw new UsageError(`unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''}: run \`streamtune --help\` for the commands`);
   }
-  running = { name: cmd.name };
+  running = { name: entry.name };
+  const [cmd, { parse }] = await Promise.all([entry.load(), import('./args.js')]);
   const { values, positionals } = parse(cmd, rest);
   running.values = values;
   if (values.help) {
@@ -64,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: unknown) => {
+  async (err: unknown) => {
+    const [{ defaultAddress }, { describeFailure, serverCallError }] = await Promise.all([import('./admin-client.js'), import('./cli-failure.js')]);
     // A gRPC call that failed is about the server at --address (or the default one).
     const address = typeof running.values?.address === 'string' ? running.values.address : defaultAddress();
     const { line, exitCode } = describeFailure(serverCallError(err, address), running.name);

@@ -36,6 +36,14 @@ interface VersionsAnswer {
   versions: { version: string; state: string; metrics: Record<string, number> }[];
 }
 
+/** The models a server serves (ListModels), the default one first; the default alone when none has a version yet. */
+export async function servedModels(address: string): Promise<string[]> {
+  const { models, defaultModel } = await callRpc<{ models: { name: string }[]; defaultModel: string }>(address, 'streamtune.v1.Predictor', 'ListModels', {});
+  const names = models.map((m) => m.name);
+  if (names.length === 0) return [defaultModel];
+  return [...names.filter((n) => n === defaultModel), ...names.filter((n) => n !== defaultModel)];
+}
+
 const pick = (samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] =>
   samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 

@@ -1,6 +1,7 @@
 export * from './config.js';
 export * from './kafka-security-config.js';
 export * from './file-io-handler.js';
+export * from './check-ports.js';
 export * from './listen-error.js';
 export * from './logger.js';
 export * from './seeded-random.js';

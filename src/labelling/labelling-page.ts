@@ -69,7 +69,8 @@ function show(next, view) {
     b.dataset.label = label;
     b.innerHTML = '';
     b.append(label + ' ');
-    const k = document.createElement('kbd'); k.textContent = String(i + 1); b.append(k);
+    // Keys 1–9 then 0 (the tenth class), as on the keyboard's top row; an eleventh class has no key.
+    if (i < 10) { const k = document.createElement('kbd'); k.textContent = String((i + 1) % 10); b.append(k); }
     b.onclick = () => answer('label', label);
     classes.append(b);
   });
@@ -116,8 +117,9 @@ document.addEventListener('keydown', (e) => {
   if (!item) return;
   if (e.key === 's') return void answer('skip');
   const labels = Object.keys(item.scores);
-  const i = Number(e.key) - 1;
-  if (i >= 0 && i < labels.length) answer('label', labels[i]);
+  if (!/^[0-9]$/.test(e.key)) return;
+  const i = e.key === '0' ? 9 : Number(e.key) - 1;
+  if (i < labels.length) answer('label', labels[i]);
 });
 $('skip').onclick = () => answer('skip');
 $('login').onsubmit = (e) => { e.preventDefault(); login($('token').value); };
@@ -136,7 +138,7 @@ setInterval(stats, 500);
  * text as text, an image as the image (small ones scaled up, pixels kept sharp),
  * audio as a player above its spectrogram, a feature vector with a declared
  * shape as a greyscale image, any other vector as a table; then the model's
- * guess and confidence. A class button or its number key labels it, `s` skips.
+ * guess and confidence. A class button or its number key (1–9, then 0 for the tenth class) labels it, `s` skips.
  * Counts and the model's accuracy on labelled items refresh live. Without a
  * session it shows a login form; the login URL's `#token=` fragment logs in by itself.
  */

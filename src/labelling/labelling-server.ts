@@ -104,9 +104,6 @@ export class LabellingServer {
   }
 
   async start(): Promise<void> {
-    // The page may start before the server has published anything (or been started).
-    await ensureTopics(this.kafka, [{ topic: this.opts.topic }, { topic: this.opts.labelsTopic }]);
-    await this.queue.start();
     const host = this.opts.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       const failed = (err: Error): void => reject(listenError('labelling.port', `${host}:${this.opts.port ?? 0}`, err));
@@ -121,6 +118,16 @@ export class LabellingServer {
     // Browsers send a host's cookies to all its ports: the port in the name keeps two labelling servers' sessions apart.
     this.sessions = new LabellingSessions({ token: this.token, cookieName: `streamtune_label_${a.port}`, secure: !!this.opts.tls });
     this.url = `${this.opts.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/`;
+    // Bound first, so a port that is taken is said before the consumer group is joined; until the queue runs, the page shows no item.
+    try {
+      // The page may start before the server has published anything (or been started).
+      await ensureTopics(this.kafka, [{ topic: this.opts.topic }, { topic: this.opts.labelsTopic }]);
+      await this.queue.start();
+    } catch (err) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      throw err;
+    }
   }
 
   /** Partitions of the requests topic this server consumes (0 until its group has joined). */

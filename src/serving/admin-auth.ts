@@ -19,14 +19,18 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
  * neither the token's bytes nor its length leak through timing.
  */
 export function requireBearer(metadata: grpc.Metadata, auth: AdminAuth): void {
+  requireBearerHeader(String(metadata.get('authorization')[0] ?? ''), auth);
+}
+
+/** {@link requireBearer} for an HTTP `Authorization` header (the REST admin routes). */
+export function requireBearerHeader(header: string | undefined, auth: AdminAuth): void {
   if (!auth.adminToken) {
     if (auth.allowUnauthenticatedAdmin) return;
     throw new PermissionDeniedError(
       'admin RPCs are disabled: no admin token is configured (set serving.adminToken / STREAMTUNE_ADMIN_TOKEN, or serving.allowUnauthenticatedAdmin=true to accept them without one)',
     );
   }
-  const header = String(metadata.get('authorization')[0] ?? '');
-  const m = /^Bearer\s+(.+)$/i.exec(header);
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
   if (!m) throw new UnauthenticatedError('admin calls need the metadata "authorization: Bearer <token>"');
   if (!timingSafeEqual(digest(m[1]!.trim()), digest(auth.adminToken))) throw new UnauthenticatedError('the admin token is wrong');
 }

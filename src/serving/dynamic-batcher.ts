@@ -28,6 +28,8 @@ export interface BatchResult {
   queueSeconds: number;
   computeSeconds: number;
   batchRows: number;
+  /** True for the first request of its forward pass (so a pass is counted once). */
+  leadsBatch: boolean;
 }
 
 export interface BatchRequest {
@@ -84,6 +86,11 @@ export class DynamicBatcher {
 
   submit(req: BatchRequest): Promise<BatchResult> {
     if (this.closed) return Promise.reject(new ClosedError('batcher'));
+    // A deadline that has passed already (a Triton `timeout` under 1 ms) is refused whether or not batching is on.
+    if (req.deadlineMs <= this.now()) {
+      this.opts.onDrop?.('deadline');
+      return Promise.reject(new DeadlineExceededError('the deadline passed before the request was queued; it was not run'));
+    }
     if (this.queuedRows + req.rows.length > this.maxQueueRows) {
       return Promise.reject(
         new OverloadedError(`prediction queue is full (${this.queuedRows} rows waiting, limit ${this.maxQueueRows}): retry later`, {
@@ -176,7 +183,7 @@ export class DynamicBatcher {
     let at = 0;
     for (const job of batch) {
       const n = job.rows.length;
-      job.resolve({ predictions: preds.slice(at, at + n), queueSeconds: seconds(job.enqueued, started), computeSeconds, batchRows: x.length });
+      job.resolve({ predictions: preds.slice(at, at + n), queueSeconds: seconds(job.enqueued, started), computeSeconds, batchRows: x.length, leadsBatch: at === 0 });
       at += n;
     }
   }

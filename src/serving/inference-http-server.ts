@@ -4,11 +4,15 @@ import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { createHttpServer, InvalidInputError, listenError, OverloadedError, type HttpLimits, type TlsFiles } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
+import type { AdminAuth } from './admin-auth.js';
 import type { FeedbackIntake } from './feedback-intake.js';
 import { feedbackAnswer } from './feedback-rest.js';
+import { deadlineWithTimeout } from './infer-timeout.js';
 import { encodeRestInfer, parseRestInfer, REST_FIELD_NAMES } from './oip-rest-codec.js';
 import { loggedAnswer, OIP_SERVER, type OpenInference } from './open-inference.js';
 import { toStatus } from './to-status.js';
+import type { TritonExtensions } from './triton-extensions.js';
+import { tritonRestRoute } from './triton-rest-routes.js';
 import { recordCall } from './unary-handler.js';
 
 export interface InferenceHttpOptions {
@@ -26,6 +30,8 @@ export interface InferenceHttpOptions {
   limits?: Partial<HttpLimits>;
   /** Answers `POST /v2/models/{name}/feedback`; none: that path is not served. */
   feedback?: FeedbackIntake;
+  /** Triton's extensions (configuration, statistics, repository) and who may load and unload; their routes 404 when absent. */
+  triton?: { extensions: TritonExtensions; auth: AdminAuth };
 }
 
 /** What a route answers: a status, a body (JSON, or JSON and binary tensors) and its headers. */
@@ -66,7 +72,8 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
  * The Open Inference Protocol (KServe v2) over HTTP/REST, beside the gRPC port:
  * `GET /v2`, `/v2/health/live`, `/v2/health/ready`, `/v2/models/{name}[/versions/{v}]`
  * and `…/ready`, `POST …/infer` with JSON tensors or the binary tensor data
- * extension. Validation, errors (as `{"error": "…"}`) and metrics are those of the
+ * extension; GET routes answer HEAD too. With `triton`, Triton's configuration,
+ * statistics and repository routes ({@link tritonRestRoute}). Validation, errors (as `{"error": "…"}`) and metrics are those of the
  * gRPC `inference.GRPCInferenceService`, so `tritonclient.http`, KServe clients
  * and curl work unchanged.
  *
@@ -122,7 +129,7 @@ export class InferenceHttpServer {
     }
     if (!route) {
       req.resume();
-      this.send(res, json(404, { error: `no such endpoint: ${req.method} ${url.pathname} (KServe v2: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{version}][/ready]; POST …/infer)` }));
+      this.send(res, json(404, { error: `no such endpoint: ${req.method} ${url.pathname} (KServe v2: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{version}][/ready|/config|/stats]; POST …/infer; POST /v2/repository/index, /v2/repository/models/{name}/load|unload)` }));
       return;
     }
     if ('allow' in route) {
@@ -165,16 +172,15 @@ export class InferenceHttpServer {
   ): { method: string; run: (req: http.IncomingMessage, cancelled: () => boolean) => Promise<Answer> } | { allow: string } | undefined {
     const { oip } = this;
     const get = (name: string, fn: () => Answer): { method: string; run: () => Promise<Answer> } | { allow: string } =>
-      method === 'GET' ? { method: name, run: async () => fn() } : { allow: 'GET' };
+      // HEAD answers as GET does, without the body (node:http leaves it out), as Triton's health routes do.
+      method === 'GET' || method === 'HEAD' ? { method: name, run: async () => fn() } : { allow: 'GET, HEAD' };
     if (pathname === '/v2' || pathname === '/v2/') return get('ServerMetadata', () => json(200, OIP_SERVER));
     if (pathname === '/v2/health/live') return get('ServerLive', () => json(200, { live: true }));
     // KServe v2: 200 means ready, a 4xx status means not ready.
     if (pathname === '/v2/health/ready') return get('ServerReady', () => json(oip.ready ? 200 : 400, { ready: oip.ready }));
-    // Triton's repository index: every served model with its serving version.
-    if (pathname === '/v2/repository/index') {
-      if (method !== 'POST') return { allow: 'POST' };
-      return { method: 'ListModels', run: async () => json(200, oip.repositoryIndex()) };
-    }
+    const { triton } = this.opts;
+    const extension = triton && tritonRestRoute(triton.extensions, triton.auth, method, pathname, (req) => readBody(req, this.opts.maxBodyBytes ?? 4 * 1024 * 1024));
+    if (extension) return extension;
     const m = MODEL_PATH.exec(pathname);
     if (!m) return undefined;
     const [name, version] = [decodeURIComponent(m[1]!), m[2] ? decodeURIComponent(m[2]) : ''];
@@ -199,7 +205,7 @@ export class InferenceHttpServer {
         const body = await readBody(req, this.opts.maxBodyBytes ?? 4 * 1024 * 1024);
         const header = req.headers['inference-header-content-length'];
         const parsed = parseRestInfer(body, header === undefined ? undefined : Number(header), name, version);
-        const deadlineMs = parsed.timeoutMs === undefined ? Infinity : Date.now() + parsed.timeoutMs;
+        const deadlineMs = deadlineWithTimeout(Infinity, parsed.timeoutUs);
         const { model, meta, outputs, logged } = await oip.infer(parsed.request, { deadlineMs, cancelled, method: 'ModelInfer', names: REST_FIELD_NAMES });
         const { id, predictionIds } = loggedAnswer(parsed.request.id, logged);
         const parameters = predictionIds ? { prediction_ids: predictionIds } : undefined;

@@ -29,6 +29,8 @@ export interface ModelFleetEvents {
  */
 export class ModelFleet extends TypedEmitter<ModelFleetEvents> {
   private readonly models = new Map<string, ServedModel>();
+  /** Models an operator unloaded (Triton's repository extension): kept loaded, answering no call. */
+  private readonly unloaded = new Set<string>();
 
   /** `defaultModel`: the model of calls that name none (when several are served). */
   constructor(readonly defaultModel: string) {
@@ -81,8 +83,24 @@ export class ModelFleet extends TypedEmitter<ModelFleetEvents> {
     const m = this.models.get(name);
     if (!m) return undefined;
     this.models.delete(name);
+    this.unloaded.delete(name);
     this.emit('removed', m);
     return m;
+  }
+
+  /**
+   * Stops (`unloaded` true) or resumes answering calls for a served model, as
+   * Triton's repository unload and load do. Its versions stay loaded and keep
+   * following the registry, so a load is immediate. In memory, on this server only.
+   */
+  setUnloaded(name: string, unloaded: boolean): void {
+    const m = this.get(name);
+    if (unloaded) this.unloaded.add(m.name);
+    else this.unloaded.delete(m.name);
+  }
+
+  isUnloaded(name: string): boolean {
+    return this.unloaded.has(name);
   }
 
   /** Every served model has a version loaded (and at least one is served). */

@@ -1,4 +1,6 @@
 import { InvalidInputError } from '../core/index.js';
+import { timeoutMicros } from './infer-timeout.js';
+import { float32Json } from './float32-json.js';
 import type { OipFieldNames, OipInferRequest, OipTensor, OutputTensor } from './oip-tensors.js';
 import { rawTensorBytes } from './oip-tensors.js';
 
@@ -13,8 +15,8 @@ export interface RestInferRequest {
   request: OipInferRequest;
   /** Output names answered as binary data (the binary tensor data extension); the others as JSON. */
   binaryOutputs: (name: string) => boolean;
-  /** `parameters.timeout` (µs, as Triton's clients send it) as a relative deadline in ms. */
-  timeoutMs: number | undefined;
+  /** `parameters.timeout` in µs (as Triton documents it); undefined: none. */
+  timeoutUs: number | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -127,7 +129,6 @@ export function parseRestInfer(body: Buffer, headerLength: number | undefined, m
     return { name: o.name };
   });
   const binaryDefault = params.binary_data_output === true;
-  const timeout = params.timeout;
   return {
     request: {
       modelName: model,
@@ -139,7 +140,7 @@ export function parseRestInfer(body: Buffer, headerLength: number | undefined, m
       rawInputContents: rawInputContents[0] ? [rawInputContents[0]] : [],
     },
     binaryOutputs: (name) => binary.get(name) ?? binaryDefault,
-    timeoutMs: typeof timeout === 'number' && timeout > 0 ? timeout / 1000 : undefined,
+    timeoutUs: timeoutMicros(params.timeout, 'parameters.timeout'),
   };
 }
 
@@ -158,7 +159,8 @@ export function encodeRestInfer(
       chunks.push(bytes);
       return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { binary_data_size: bytes.length } };
     }
-    const data = t.datatype === 'BYTES' ? (t.data as Buffer[]).map((b) => b.toString('utf8')) : t.data;
+    // FP32 values as float32 holds them (0.1, not 0.10000000149011612): the digits a float32 reader gets back.
+    const data = t.datatype === 'BYTES' ? (t.data as Buffer[]).map((b) => b.toString('utf8')) : (t.data as number[]).map(float32Json);
     return { name: t.name, datatype: t.datatype, shape: t.shape, data };
   });
   const json = Buffer.from(JSON.stringify({ model_name: answer.model, model_version: answer.version, ...(answer.id ? { id: answer.id } : {}), ...(answer.parameters ? { parameters: answer.parameters } : {}), outputs }), 'utf8');

@@ -24,6 +24,16 @@ export interface OipInferRequest {
   inputs: OipTensor[];
   outputs: { name: string }[];
   rawInputContents: Buffer[];
+  /** Request parameters; `timeout` (µs, an `int64_param`) is read as Triton documents it. */
+  parameters?: Record<string, OipParameter>;
+}
+
+/** `InferParameter` as proto-loader decodes it (int64 as a string). */
+export interface OipParameter {
+  boolParam?: boolean;
+  int64Param?: string | number;
+  stringParam?: string;
+  parameterChoice?: string;
 }
 
 export interface OipInferResponse {
@@ -109,12 +119,14 @@ export function joinBytes(elements: Buffer[]): Buffer {
 export function decodeInferInputs(req: Pick<OipInferRequest, 'inputs' | 'rawInputContents'>, spec: FeatureSpec, names: OipFieldNames = GRPC_FIELD_NAMES): RequestInput[] {
   if (req.inputs.length !== 1) throw bad('inputs', `the model takes exactly one input tensor ("input"), got ${req.inputs.length}`);
   const t = req.inputs[0]!;
+  const want = oipInput(spec);
+  // Triton refuses an input the model does not have; accepting it would answer a request meant for another model.
+  if (t.name !== want.name) throw bad('inputs[0].name', `${JSON.stringify(t.name)} is not an input of the model (its input: "${want.name}")`);
   const raw = req.rawInputContents[0];
   if (raw && (t.contents?.fp32Contents?.length || t.contents?.bytesContents?.length || t.contents?.fp64Contents?.length)) {
     throw bad('inputs[0].contents', `set either the typed contents or ${names.raw}, not both`);
   }
   const shape = t.shape.map(Number);
-  const want = oipInput(spec);
   const accepted = spec.kind === 'features' ? t.datatype in FEATURE_DATATYPES : t.datatype === 'BYTES';
   if (!accepted) {
     const also = spec.kind === 'features' ? '; FP64 also accepted' : '';

@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Metrics } from '../ops/index.js';
+import { deadlineWithTimeout, timeoutMicros } from './infer-timeout.js';
 import { rawTensorBytes, type OipInferRequest, type OipInferResponse, type OipTensor } from './oip-tensors.js';
 import { loggedAnswer, OIP_SERVER, type OpenInference } from './open-inference.js';
 import { deadlineOf, unaryHandler } from './unary-handler.js';
@@ -20,7 +21,8 @@ export function openInferenceHandlers(oip: OpenInference, metrics: Metrics): grp
     ModelMetadata: unaryHandler<{ name: string; version: string }, unknown>('ModelMetadata', metrics, (call) => oip.modelMetadata(call.request.name, call.request.version)),
     ModelInfer: unaryHandler<OipInferRequest, OipInferResponse>('ModelInfer', metrics, async (call) => {
       const req = call.request;
-      const { model, meta, outputs, logged } = await oip.infer(req, { deadlineMs: deadlineOf(call), cancelled: () => call.cancelled, method: 'ModelInfer' });
+      const deadlineMs = deadlineWithTimeout(deadlineOf(call), timeoutMicros(req.parameters?.timeout, 'parameters.timeout.int64_param'));
+      const { model, meta, outputs, logged } = await oip.infer(req, { deadlineMs, cancelled: () => call.cancelled, method: 'ModelInfer' });
       const raw = req.rawInputContents.length > 0;
       const { id, predictionIds } = loggedAnswer(req.id, logged);
       return {

@@ -6,6 +6,17 @@ import type { PredictionEngine } from './prediction-engine.js';
 /** Server name and version reported by `ServerMetadata` (gRPC) and `GET /v2` (REST). */
 export const OIP_SERVER = { name: 'streamtune', version: '0.1.0', extensions: ['binary_tensor_data'] };
 
+/**
+ * A version as Triton's clients name it: `1` (Triton's versions are numbers) is
+ * streamtune's `v1`; any other name is taken as it is.
+ *
+ * @example
+ * versionName('3'); // 'v3'
+ */
+export function versionName(version: string): string {
+  return /^[1-9]\d*$/.test(version) ? `v${version}` : version;
+}
+
 export interface OipModelMetadata {
   name: string;
   versions: string[];
@@ -66,7 +77,8 @@ export class OpenInference {
   }
 
   /** The model (empty: the default one) is served, and the version (empty: the current one) is warm. */
-  modelReady(name: string, version: string): boolean {
+  modelReady(name: string, rawVersion: string): boolean {
+    const version = versionName(rawVersion);
     let holder;
     try {
       ({ holder } = this.engine.model(name));
@@ -76,18 +88,9 @@ export class OpenInference {
     return this.isLive() && (version ? holder.has(version) : holder.version !== null);
   }
 
-  /** Every served model, as Triton's `POST /v2/repository/index` lists them. */
-  repositoryIndex(): { name: string; version: string; state: 'READY' | 'UNAVAILABLE'; reason: string }[] {
-    return this.engine.fleet.all().map(({ holder }) => ({
-      name: holder.name,
-      version: holder.version ?? '',
-      state: holder.version === null ? 'UNAVAILABLE' : 'READY',
-      reason: holder.version === null ? 'no version loaded yet' : '',
-    }));
-  }
-
   /** NOT_FOUND for another model or a version that is not warm. */
-  modelMetadata(name: string, version: string): OipModelMetadata {
+  modelMetadata(name: string, rawVersion: string): OipModelMetadata {
+    const version = versionName(rawVersion);
     const { holder } = this.engine.model(name);
     const lease = holder.acquire(version || undefined);
     const { meta } = lease;
@@ -106,14 +109,15 @@ export class OpenInference {
   async infer(req: OipInferRequest, call: OipInferCall): Promise<OipInferResult> {
     const { engine } = this;
     const { holder } = engine.model(req.modelName);
-    const lease = holder.acquire(req.modelVersion || undefined);
+    const version = versionName(req.modelVersion);
+    const lease = holder.acquire(version || undefined);
     const spec = lease.learner.featureSpec;
     const { task } = lease.meta.description;
     lease.release();
     const names = requestedOutputs(req.outputs, task);
     const { model, meta, predictions, logged } = await engine.predict({
       model: req.modelName,
-      version: req.modelVersion,
+      version,
       inputs: decodeInferInputs(req, spec, call.names ?? GRPC_FIELD_NAMES),
       deadlineMs: call.deadlineMs,
       cancelled: call.cancelled,

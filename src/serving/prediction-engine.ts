@@ -1,10 +1,11 @@
-import { InvalidInputError } from '../core/index.js';
+import { InvalidInputError, ModelNotFoundError } from '../core/index.js';
 import type { EventInput } from '../ingest/index.js';
 import { featurize } from '../features/index.js';
 import type { Metrics } from '../ops/index.js';
 import type { Prediction } from '../learners/index.js';
 import type { VersionMeta } from '../registry/index.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
+import { InferenceStatistics } from './inference-statistics.js';
 import type { ModelFleet, ServedModel } from './model-fleet.js';
 import type { PredictionLogger } from './prediction-log.js';
 
@@ -51,6 +52,9 @@ export interface PredictAnswer {
  * field; the gRPC edge maps them.
  */
 export class PredictionEngine {
+  /** Per version counts and times (Triton's statistics extension). */
+  readonly statistics = new InferenceStatistics();
+
   constructor(
     readonly fleet: ModelFleet,
     private readonly batcher: DynamicBatcher,
@@ -61,9 +65,13 @@ export class PredictionEngine {
     private readonly log?: PredictionLogger,
   ) {}
 
-  /** The model `name` (empty: the default one); NOT_FOUND naming the served ones when it is not served. */
+  /** The model `name` (empty: the default one); NOT_FOUND naming the served ones when it is not served, or was unloaded. */
   model(name: string): ServedModel {
-    return this.fleet.get(name);
+    const m = this.fleet.get(name);
+    if (this.fleet.isUnloaded(m.name)) {
+      throw new ModelNotFoundError(`model "${m.name}" is unloaded: a repository load (RepositoryModelLoad, POST /v2/repository/models/${m.name}/load) serves it again`, { model: m.name });
+    }
+    return m;
   }
 
   async predict(call: PredictCall): Promise<PredictAnswer> {
@@ -73,6 +81,7 @@ export class PredictionEngine {
     if (n === 0) throw new InvalidInputError('empty', 'instances', 'instances is empty: send at least one');
     if (n > this.maxInstances) throw new InvalidInputError('too_many', 'instances', `instances has ${n} entries, over the limit of ${this.maxInstances}`);
     const lease = holder.acquire(call.version || undefined);
+    let featurized = started;
     try {
       const spec = lease.learner.featureSpec;
       const fieldOf = call.fieldOf ?? ((i: number) => `instances[${i}]`);
@@ -89,7 +98,19 @@ export class PredictionEngine {
         }
         return featurize(input as EventInput, spec, fieldOf(i));
       });
+      featurized = performance.now();
       const res = await this.batcher.submit({ learner: lease.learner, rows, deadlineMs: call.deadlineMs, cancelled: call.cancelled });
+      this.statistics.answered({
+        model: holder.name,
+        version: lease.meta.version,
+        rows: rows.length,
+        totalSeconds: (performance.now() - started) / 1000,
+        queueSeconds: res.queueSeconds,
+        inputSeconds: (featurized - started) / 1000,
+        computeSeconds: res.computeSeconds,
+        batchRows: res.batchRows,
+        leadsBatch: res.leadsBatch,
+      });
       this.metrics.predictions.inc({ model: holder.name }, res.predictions.length);
       this.metrics.modelPredictSeconds.observe({ model: holder.name }, (performance.now() - started) / 1000);
       this.metrics.predictQueueSeconds.observe({ method: call.method }, res.queueSeconds);
@@ -98,6 +119,10 @@ export class PredictionEngine {
       this.observer?.({ inputs, meta: lease.meta, predictions: res.predictions });
       const logged = this.log?.record({ requestId: call.requestId ?? '', model: holder.name, version: lease.meta.version, inputs, predictions: res.predictions }) ?? { id: '', ids: [] };
       return { model: holder.name, meta: lease.meta, predictions: res.predictions, logged };
+    } catch (err) {
+      // Inputs refused before featurizing finished are the caller's mistake, not a failed inference.
+      if (featurized !== started) this.statistics.failed(holder.name, lease.meta.version, (performance.now() - started) / 1000);
+      throw err;
     } finally {
       lease.release();
     }

@@ -18,6 +18,8 @@ import { predictorService, serviceConstructor } from './proto.js';
 import { reflectionPackageDefinition } from './reflection-descriptors.js';
 import { predictorHandlers, type ServingLifecycleEvents } from './predictor-service.js';
 import { serverCredentials } from './server-credentials.js';
+import { TritonExtensions } from './triton-extensions.js';
+import { tritonExtensionHandlers } from './triton-extensions-service.js';
 
 export interface PredictionServerOptions {
   /** @defaultValue '127.0.0.1' */
@@ -108,7 +110,13 @@ export class PredictionServer {
     this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
     this.server.addService(serviceConstructor('streamtune.v1.Diagnostics').service, diagnosticsHandlers());
     const oip = new OpenInference(engine, () => this.ready, () => !this.shuttingDown);
-    this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, openInferenceHandlers(oip, metrics));
+    const admin = { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false };
+    const batching = { enabled: opts.batching?.enabled ?? true, maxBatchSize: opts.batching?.maxBatchSize ?? 64, maxQueueDelayMs: opts.batching?.maxQueueDelayMs ?? 0 };
+    const triton = { extensions: new TritonExtensions(engine, { batching }), auth: admin };
+    this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, {
+      ...openInferenceHandlers(oip, metrics),
+      ...tritonExtensionHandlers(triton.extensions, metrics, admin),
+    });
     if (opts.http?.enabled) {
       this.rest = new InferenceHttpServer(oip, metrics, {
         feedback: intake,
@@ -118,6 +126,7 @@ export class PredictionServer {
         maxBodyBytes: opts.maxReceiveMessageBytes,
         drainTimeoutMs: opts.drainTimeoutMs,
         limits: opts.http,
+        triton,
       });
     }
     // Every RPC's counter series at 0 for every code (as go-grpc-prometheus does), REST included: same method names.

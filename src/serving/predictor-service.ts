@@ -142,10 +142,10 @@ export function predictorHandlers(
     GetModel: unaryHandler<{ model: string }, WireModelInfo>('GetModel', metrics, (call) => modelInfo(engine.model(call.request.model))),
 
     ListModels: unaryHandler<Record<string, never>, { models: WireModelInfo[]; defaultModel: string }>('ListModels', metrics, () => ({
-      // A model still waiting for its first version (a replica) is not listed until it can answer.
+      // A model still waiting for its first version (a replica), or unloaded, is not listed until it can answer.
       models: engine.fleet
         .all()
-        .filter((m) => m.holder.version !== null)
+        .filter((m) => m.holder.version !== null && !engine.fleet.isUnloaded(m.name))
         .map(modelInfo),
       defaultModel: engine.fleet.defaultModel,
     })),
@@ -173,7 +173,8 @@ export function predictorHandlers(
       } catch (err) {
         const s = toStatus(err);
         recordCall(metrics, 'WatchModel', started, s.code);
-        call.destroy(Object.assign(new Error(s.details), { code: s.code, details: s.details }));
+        // 'error' sets the status the stream ends with (destroy() would end it without one, and the caller would wait for its deadline).
+        call.emit('error', Object.assign(new Error(s.details), { code: s.code, details: s.details }));
         return;
       }
       const onEvent: VersionControlEvents['model-event'] = (e) => void call.write(toWireEvent(e));

@@ -11,6 +11,7 @@ export const PROTO_FILES = [
   'streamtune/v1/admin.proto',
   'streamtune/v1/diagnostics.proto',
   'inference/grpc_predict_v2.proto',
+  'inference/triton_extensions.proto',
 ];
 
 /** Loader options shared by server and clients: oneof names are reported, 64-bit ints as strings. */

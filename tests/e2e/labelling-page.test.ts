@@ -283,6 +283,36 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
     }
   });
 
+  it('the tenth class has the key 0: its button shows it and pressing it labels that class', async () => {
+    const tenRequests = `test.lab.ten.requests.${id}`;
+    const tenLabels = `test.lab.ten.labels.${id}`;
+    await ensureTopics(kafka, [{ topic: tenRequests }, { topic: tenLabels }]);
+    const ten = new LabellingServer(kafka, { topic: tenRequests, groupId: `ten-labellers-${id}`, labelsTopic: tenLabels });
+    await ten.start();
+    try {
+      const classes = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+      const scores = Object.fromEntries(classes.map((c, i) => [c, i === 0 ? 0.19 : 0.09]));
+      const item: LabelRequest = { id: 'ten-1', model: 'digits', version: 'v1', input: { features: [1, 2, 3] }, predicted: 'zero', scores, uncertainty: 0.9, ts: Date.now() };
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: tenRequests, messages: [{ key: item.id, value: JSON.stringify(item) }] });
+      await producer.disconnect();
+      await waitFor('the request buffered', () => ten.current().pending === 1, 20_000);
+
+      browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
+      const page = await browser.newPage();
+      await page.goto(ten.loginUrl);
+      await waitFor('the item on the page', async () => ((await page.locator('#meta').textContent()) ?? '').includes('request ten-1'), 10_000);
+      expect(await page.locator('#classes button kbd').allTextContents()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']);
+      await page.keyboard.press('0');
+      await waitFor('the label', () => ten.current().labelled === 1, 10_000);
+      expect((await readTopic(tenLabels, 1)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e.label])).toEqual([['ten-1', 'nine']]);
+      await page.close();
+    } finally {
+      await ten.close();
+    }
+  });
+
   it('shows an image as the image, audio as a player with its spectrogram, an 8×8 feature vector as a picture; labels reach Kafka', async () => {
     const mediaRequests = `test.lab.media.requests.${id}`;
     const mediaLabels = `test.lab.media.labels.${id}`;

@@ -5,7 +5,6 @@ import { onShutdown } from '../shutdown.js';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'run the whole loop: train, serve, stream, learn online, hot-swap, report',
   usage: `Usage: streamtune demo [--brokers HOST:PORT,...] [--port N] [--http-port N] [--metrics-port N] [--rate EVENTS_PER_S] [--exit]
 
 Starts a local Kafka broker unless KAFKA_BROKERS/--brokers is set, batch-trains a base

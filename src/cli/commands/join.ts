@@ -11,7 +11,6 @@ const RETRY_MS = [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000];
 
 export const joinCommand: Command = {
   name: 'join',
-  summary: 'join labels sent by prediction id to the logged predictions, onto the labels topic',
   usage: `Usage: streamtune join [--brokers HOST:PORT,...] [--window-ms N] [--config FILE]
 
 Reads the prediction log (feedback.log.topic, written by \`streamtune serve\` with

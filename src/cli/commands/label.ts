@@ -7,14 +7,13 @@ import { onShutdown } from '../shutdown.js';
 
 export const labelCommand: Command = {
   name: 'label',
-  summary: 'serve the labelling web page for uncertain predictions',
   usage: `Usage: streamtune label [--port P] [--host H] [--requests-topic NAME] [--group NAME] [--feature-shape ROWSxCOLS] [--brokers HOST:PORT,...]
 
 Serves a web page that shows the label requests the server publishes (start it
 with activeLearning.enabled) one at a time: the input (text, the image, an audio
 player with its spectrogram; feature vectors of --feature-shape as an image,
 others as a table), the model's guess and its confidence. A class button or its
-number key labels the item, s skips it; the label goes to the labels topic as a
+number key (1-9, 0 for the tenth class) labels the item, s skips it; the label goes to the labels topic as a
 normal label event with the request's id. Every labelling server of one group
 shares the requests: no item is shown twice.
 

@@ -7,7 +7,6 @@ import { onShutdown } from '../shutdown.js';
 
 export const learnCommand: Command = {
   name: 'learn',
-  summary: 'run only the online trainer: learn from Kafka, save checkpoints, announce versions',
   usage: `Usage: streamtune learn [--brokers HOST:PORT,...] [--model NAME] [--models A,B,...] [--registry DIR] [--config FILE]
 
 Learns every model of the registry from the labels topic: each event goes to the model it

@@ -25,7 +25,6 @@ const REGISTRY_ACTIONS = ['create', 'delete', 'names'] as const;
  */
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'create, delete or name models in the registry; list the versions, pin, unpin or roll back a served model (ModelAdmin RPCs)',
   usage: `Usage: streamtune models (list | pin VERSION | unpin | rollback [--reason TEXT]) [--address HOST:PORT] [--model NAME]
        streamtune models create NAME --input features:N|text[:N]|image[:WxHxC]|audio[:RATE,FRAMES,MELS]
                                      (--labels A,B,… | --task regression | --task spans --labels PER,LOC)

@@ -91,7 +91,6 @@ export function settle(plan: Plan, ranked: readonly BakeoffEntry[], task: Task):
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'recommend a learning regime for a dataset and a time budget (--bakeoff: run the candidates)',
   usage: `Usage: streamtune plan --data FILE [--budget 60s] [--task classification|regression] [--json] [--bakeoff]
 
 Looks at a JSONL or CSV dataset (modality, labelled vs unlabelled events, class balance,

@@ -5,7 +5,6 @@ import { defaultAddress } from '../admin-client.js';
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'call Predict once and print the JSON answer',
   usage: `Usage: streamtune predict (--features 1,2,3 | --text "some text") [--address HOST:PORT] [--model NAME] [--version V]
 
 Prints {"model", "version", "predictions"}: a classifier's prediction is its label,

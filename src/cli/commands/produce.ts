@@ -34,7 +34,6 @@ async function readInput(values: Record<string, unknown>, file: string | undefin
 
 export const produceCommand: Command = {
   name: 'produce',
-  summary: 'send label events from a JSONL file to Kafka',
   usage: `Usage: streamtune produce FILE [--brokers HOST:PORT,...] [--topic NAME] [--rate EVENTS_PER_S] [--batch N]
        streamtune produce --from-dir DIR | --from-csv FILE | --from-jsonl FILE | --from-label-studio FILE [mapping flags]
 

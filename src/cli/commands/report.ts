@@ -5,7 +5,6 @@ import { commonOverrides, type Command } from '../args.js';
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'an HTML page with PNG charts of a run (accuracy and swaps, events/s, latency, freshness)',
   usage: `Usage: streamtune report --out DIR [--model NAME] [--registry DIR] [--prometheus-url URL]
 
 Reads every version's meta.json in the registry (created time, prequential

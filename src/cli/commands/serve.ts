@@ -6,7 +6,6 @@ import { onShutdown } from '../shutdown.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'serve the latest version over gRPC and keep learning from Kafka, hot-swapping new versions',
   usage: `Usage: streamtune serve [--port N] [--http-port N | --no-http] [--metrics-port N] [--brokers HOST:PORT,...] [--no-learn | --follow]
                        [--regime as-trained|self-training] [--model NAME] [--registry DIR] [--config FILE]
 
@@ -46,9 +45,8 @@ Example:
     // (its trainer supervisor warns once, naming them).
     if (config.kafka.brokers.length > 0 && config.serving.follow) await usableBrokers(config.kafka);
     const app = new StreamtuneServer(config);
-    app.on('swap', (m) =>
-      process.stderr.write(`swapped in ${config.model}@${m.version} (parent ${m.parent ?? '-'})\n`),
-    );
+    // Every served model swaps: the line names the one that did.
+    app.on('swap', (m) => process.stderr.write(`swapped in ${m.model}@${m.version} (parent ${m.parent ?? '-'})\n`));
     const stopped = onShutdown(async () => {
       process.stderr.write('shutting down: NOT_SERVING, draining, saving, committing…\n');
       await app.close();

@@ -9,7 +9,6 @@ import { type Command, commonOverrides, intFlag } from '../args.js';
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'batch-train a base model from a JSONL or CSV file and save it as a new version',
   usage: `Usage: streamtune train --data FILE [--holdout FILE] [--task classification|regression] [--regime R]
                        [--epochs N] [--validation-split 0.1] [--patience N] [--hidden 64,32]
                        [--encoder DIR] [--pretrain-epochs N] [--model NAME] [--registry DIR]
