@@ -102,6 +102,12 @@ describe('text spans: Label Studio export → Kafka → trainer → served → g
       { start: 25, end: 30, label: 'PER', text: 'Grace' },
     ]);
 
+    // The CLI prints the spans, and an empty list (not a regressor's 0) for a text without entities.
+    const printed = await cli(['predict', '--address', address, '--model', 'ner', '--text', 'the meeting in Oslo with Grace']);
+    expect(JSON.parse(printed.stdout).predictions).toEqual([{ spans: [{ start: 15, end: 19, label: 'LOC', text: 'Oslo' }, { start: 25, end: 30, label: 'PER', text: 'Grace' }] }]);
+    const none = await cli(['predict', '--address', address, '--model', 'ner', '--text', 'nothing to see']);
+    expect(JSON.parse(none.stdout).predictions).toEqual([{ spans: [] }]);
+
     // KServe v2 REST with curl: one BYTES output, `spans`, a JSON array per row.
     const rest = await run(curlBin(), ['-s', '-X', 'POST', '-H', 'content-type: application/json', '-d', JSON.stringify({ inputs: [{ name: 'input', datatype: 'BYTES', shape: [1], data: ['the meeting in Oslo with Grace'] }] }), `${app.grpc!.rest!.url}/v2/models/ner/infer`]);
     const infer = JSON.parse(rest.stdout) as { outputs: { name: string; datatype: string; shape: number[]; data: string[] }[] };
