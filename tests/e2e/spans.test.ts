@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { loadConfig } from '../../src/core/index.js';
 import { entityCounts, f1Of } from '../../src/evaluation/index.js';
-import { createKafka, ensureTopics, type Span } from '../../src/ingest/index.js';
+import { createKafka, ensureTopics, EventProducer, type Span } from '../../src/ingest/index.js';
 import { curlBin, documentedCommands, grpcurlBin, run } from '../helpers/outside-tools.js';
 import { spanStream } from '../helpers/span-stream.js';
 import { useTestBackend } from '../helpers/test-backend.js';
@@ -116,6 +116,20 @@ describe('text spans: Label Studio export → Kafka → trainer → served → g
       { start: 15, end: 19, label: 'LOC', text: 'Oslo' },
       { start: 25, end: 30, label: 'PER', text: 'Grace' },
     ]);
+
+    // Bad span events through Kafka: dead-lettered with their reasons, the stream goes on.
+    const producer = new EventProducer(createKafka(brokers.split(',')), labelsTopic);
+    await producer.send([
+      { id: 'bad-1', model: 'ner', input: { text: 'meet Alice' }, label: { spans: [{ start: 0, end: 6, label: 'PER' }, { start: 5, end: 10, label: 'PER' }] } },
+      { id: 'bad-2', model: 'ner', input: { text: 'meet Alice' }, label: { spans: [{ start: 5, end: 10, label: 'ORG' }] } },
+      { id: 'bad-3', model: 'ner', input: { text: 'meet Alice' }, label: 'PER' },
+    ]);
+    await producer.close();
+    const rejected = (text: string, reason: string): number => Number(new RegExp(`^streamtune_events_rejected_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    await waitFor('the three bad span events dead-lettered', async () => {
+      const text = await (await fetch(app.metricsUrl)).text();
+      return rejected(text, 'overlapping_spans') === 1 && rejected(text, 'unknown_label') === 1 && rejected(text, 'wrong_label_kind') === 1;
+    });
 
     // Entity F1 exported per model, and recorded in the versions.
     const metrics = await (await fetch(app.metricsUrl)).text();
