@@ -2,7 +2,8 @@
  * Text spans end to end, as a user runs them: a Label Studio JSON export of
  * entity-labelled sentences → `streamtune produce --from-label-studio` → Kafka →
  * a real trainer process learns them (SpanTagger) → served → read with grpcurl
- * (the command docs/labelling.md shows) and KServe v2 REST with curl.
+ * (the command docs/labelling.md shows), KServe v2 REST with curl and the Open
+ * Inference Protocol with tritonclient.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -12,7 +13,7 @@ import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { loadConfig } from '../../src/core/index.js';
 import { entityCounts, f1Of } from '../../src/evaluation/index.js';
 import { createKafka, ensureTopics, EventProducer, type Span } from '../../src/ingest/index.js';
-import { curlBin, documentedCommands, grpcurlBin, run } from '../helpers/outside-tools.js';
+import { curlBin, documentedCommands, grpcurlBin, run, tritonPython } from '../helpers/outside-tools.js';
 import { spanStream } from '../helpers/span-stream.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
@@ -116,6 +117,19 @@ describe('text spans: Label Studio export → Kafka → trainer → served → g
       { start: 15, end: 19, label: 'LOC', text: 'Oslo' },
       { start: 25, end: 30, label: 'PER', text: 'Grace' },
     ]);
+
+    // NVIDIA's tritonclient over the Open Inference Protocol's gRPC: the BYTES output, decoded as JSON.
+    const script = [
+      'import json, sys, numpy as np, tritonclient.grpc as g',
+      'c = g.InferenceServerClient(url=sys.argv[1])',
+      'x = g.InferInput("input", [1], "BYTES")',
+      'x.set_data_from_numpy(np.array([b"the meeting in Oslo with Grace"], dtype=object))',
+      'r = c.infer("ner", [x], outputs=[g.InferRequestedOutput("spans")])',
+      'print(json.dumps([json.loads(v) for v in r.as_numpy("spans")]))',
+    ].join('\n');
+    const triton = await run(tritonPython(), ['-c', script, address], { timeoutMs: 120_000 });
+    expect({ status: triton.status, err: triton.stderr }).toMatchObject({ status: 0 });
+    expect(JSON.parse(triton.stdout)).toEqual([[{ start: 15, end: 19, label: 'LOC', text: 'Oslo' }, { start: 25, end: 30, label: 'PER', text: 'Grace' }]]);
 
     // Bad span events through Kafka: dead-lettered with their reasons, the stream goes on.
     const producer = new EventProducer(createKafka(brokers.split(',')), labelsTopic);
