@@ -103,6 +103,11 @@ describe('text spans: Label Studio export → Kafka → trainer → served → g
       { start: 25, end: 30, label: 'PER', text: 'Grace' },
     ]);
 
+    // A text over the model's limit is INVALID_ARGUMENT naming the field.
+    const long = await run(grpcurl, ['-plaintext', '-d', JSON.stringify({ model: 'ner', instances: [{ text: 'x'.repeat(10_001) }] }), address, 'streamtune.v1.Predictor/Predict'], { timeoutMs: 60_000 });
+    expect(long.status).not.toBe(0);
+    expect(long.stderr).toMatch(/InvalidArgument[\s\S]*instances\[0\]\.text has 10001 characters, over the model's limit of 10000/);
+
     // The CLI prints the spans, and an empty list (not a regressor's 0) for a text without entities.
     const printed = await cli(['predict', '--address', address, '--model', 'ner', '--text', 'the meeting in Oslo with Grace']);
     expect(JSON.parse(printed.stdout).predictions).toEqual([{ spans: [{ start: 15, end: 19, label: 'LOC', text: 'Oslo' }, { start: 25, end: 30, label: 'PER', text: 'Grace' }] }]);
