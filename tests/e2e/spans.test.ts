@@ -2,7 +2,8 @@
  * Text spans end to end, as a user runs them: a Label Studio JSON export of
  * entity-labelled sentences → `streamtune produce --from-label-studio` → Kafka →
  * a real trainer process learns them (SpanTagger) → served → read with grpcurl
- * (the command docs/labelling.md shows) and KServe v2 REST with curl.
+ * (the command docs/labelling.md shows), KServe v2 REST with curl and the Open
+ * Inference Protocol with tritonclient.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -11,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { loadConfig } from '../../src/core/index.js';
 import { entityCounts, f1Of } from '../../src/evaluation/index.js';
-import { createKafka, ensureTopics, type Span } from '../../src/ingest/index.js';
-import { curlBin, documentedCommands, grpcurlBin, run } from '../helpers/outside-tools.js';
+import { createKafka, ensureTopics, EventProducer, type Span } from '../../src/ingest/index.js';
+import { curlBin, documentedCommands, grpcurlBin, run, tritonPython } from '../helpers/outside-tools.js';
 import { spanStream } from '../helpers/span-stream.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
@@ -102,6 +103,17 @@ describe('text spans: Label Studio export → Kafka → trainer → served → g
       { start: 25, end: 30, label: 'PER', text: 'Grace' },
     ]);
 
+    // A text over the model's limit is INVALID_ARGUMENT naming the field.
+    const long = await run(grpcurl, ['-plaintext', '-d', JSON.stringify({ model: 'ner', instances: [{ text: 'x'.repeat(10_001) }] }), address, 'streamtune.v1.Predictor/Predict'], { timeoutMs: 60_000 });
+    expect(long.status).not.toBe(0);
+    expect(long.stderr).toMatch(/InvalidArgument[\s\S]*instances\[0\]\.text has 10001 characters, over the model's limit of 10000/);
+
+    // The CLI prints the spans, and an empty list (not a regressor's 0) for a text without entities.
+    const printed = await cli(['predict', '--address', address, '--model', 'ner', '--text', 'the meeting in Oslo with Grace']);
+    expect(JSON.parse(printed.stdout).predictions).toEqual([{ spans: [{ start: 15, end: 19, label: 'LOC', text: 'Oslo' }, { start: 25, end: 30, label: 'PER', text: 'Grace' }] }]);
+    const none = await cli(['predict', '--address', address, '--model', 'ner', '--text', 'nothing to see']);
+    expect(JSON.parse(none.stdout).predictions).toEqual([{ spans: [] }]);
+
     // KServe v2 REST with curl: one BYTES output, `spans`, a JSON array per row.
     const rest = await run(curlBin(), ['-s', '-X', 'POST', '-H', 'content-type: application/json', '-d', JSON.stringify({ inputs: [{ name: 'input', datatype: 'BYTES', shape: [1], data: ['the meeting in Oslo with Grace'] }] }), `${app.grpc!.rest!.url}/v2/models/ner/infer`]);
     const infer = JSON.parse(rest.stdout) as { outputs: { name: string; datatype: string; shape: number[]; data: string[] }[] };
@@ -110,6 +122,33 @@ describe('text spans: Label Studio export → Kafka → trainer → served → g
       { start: 15, end: 19, label: 'LOC', text: 'Oslo' },
       { start: 25, end: 30, label: 'PER', text: 'Grace' },
     ]);
+
+    // NVIDIA's tritonclient over the Open Inference Protocol's gRPC: the BYTES output, decoded as JSON.
+    const script = [
+      'import json, sys, numpy as np, tritonclient.grpc as g',
+      'c = g.InferenceServerClient(url=sys.argv[1])',
+      'x = g.InferInput("input", [1], "BYTES")',
+      'x.set_data_from_numpy(np.array([b"the meeting in Oslo with Grace"], dtype=object))',
+      'r = c.infer("ner", [x], outputs=[g.InferRequestedOutput("spans")])',
+      'print(json.dumps([json.loads(v) for v in r.as_numpy("spans")]))',
+    ].join('\n');
+    const triton = await run(tritonPython(), ['-c', script, address], { timeoutMs: 120_000 });
+    expect({ status: triton.status, err: triton.stderr }).toMatchObject({ status: 0 });
+    expect(JSON.parse(triton.stdout)).toEqual([[{ start: 15, end: 19, label: 'LOC', text: 'Oslo' }, { start: 25, end: 30, label: 'PER', text: 'Grace' }]]);
+
+    // Bad span events through Kafka: dead-lettered with their reasons, the stream goes on.
+    const producer = new EventProducer(createKafka(brokers.split(',')), labelsTopic);
+    await producer.send([
+      { id: 'bad-1', model: 'ner', input: { text: 'meet Alice' }, label: { spans: [{ start: 0, end: 6, label: 'PER' }, { start: 5, end: 10, label: 'PER' }] } },
+      { id: 'bad-2', model: 'ner', input: { text: 'meet Alice' }, label: { spans: [{ start: 5, end: 10, label: 'ORG' }] } },
+      { id: 'bad-3', model: 'ner', input: { text: 'meet Alice' }, label: 'PER' },
+    ]);
+    await producer.close();
+    const rejected = (text: string, reason: string): number => Number(new RegExp(`^streamtune_events_rejected_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    await waitFor('the three bad span events dead-lettered', async () => {
+      const text = await (await fetch(app.metricsUrl)).text();
+      return rejected(text, 'overlapping_spans') === 1 && rejected(text, 'unknown_label') === 1 && rejected(text, 'wrong_label_kind') === 1;
+    });
 
     // Entity F1 exported per model, and recorded in the versions.
     const metrics = await (await fetch(app.metricsUrl)).text();

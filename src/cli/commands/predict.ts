@@ -8,7 +8,8 @@ export const predictCommand: Command = {
   usage: `Usage: streamtune predict (--features 1,2,3 | --text "some text") [--address HOST:PORT] [--model NAME] [--version V]
 
 Prints {"model", "version", "predictions"}: a classifier's prediction is its label,
-confidence and every class's score; a regressor's is its value.
+confidence and every class's score; a regressor's is its value; a span model's its
+spans (start, end, label, text).
 
 Example:
   streamtune predict --address 127.0.0.1:50051 --features 0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0`,
@@ -34,7 +35,9 @@ Example:
     try {
       await client.connect();
       const res = await client.predict([inst], { model: values.model as string | undefined, version: values.version as string | undefined });
-      process.stdout.write(`${JSON.stringify(answer(res))}\n`);
+      // A span model that finds no span answers with proto3 defaults only, as a regressor's 0 would: its task tells them apart.
+      const spans = res.predictions.every((p) => !p.label && !p.spans?.length) && (await client.getModel(res.model)).task === 'spans';
+      process.stdout.write(`${JSON.stringify(answer(res, spans))}\n`);
       return 0;
     } finally {
       client.close();
@@ -47,12 +50,16 @@ Example:
  * classifier's prediction would carry `"value": 0` and a regressor's an empty label.
  * Each keeps only the fields its task sets.
  */
-export function answer(res: WirePredictResponse): { model: string; version: string; predictions: Record<string, unknown>[] } {
+export function answer(res: WirePredictResponse, spanModel = false): { model: string; version: string; predictions: Record<string, unknown>[] } {
   return {
     model: res.model,
     version: res.version,
     predictions: res.predictions.map((p) =>
-      p.label || Object.keys(p.scores ?? {}).length > 0 ? { label: p.label, confidence: p.confidence, scores: p.scores } : { value: p.value },
+      spanModel || (p.spans?.length ?? 0) > 0
+        ? { spans: p.spans ?? [] }
+        : p.label || Object.keys(p.scores ?? {}).length > 0
+          ? { label: p.label, confidence: p.confidence, scores: p.scores }
+          : { value: p.value },
     ),
   };
 }
