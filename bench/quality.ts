@@ -256,7 +256,8 @@ async function main(): Promise<void> {
   const py = values['no-peers'] ? null : peersPython();
   const out = [];
   for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'], protocol }));
-  process.stdout.write(`${JSON.stringify({ backend, protocol, datasets: out })}\n`);
+  const shown = { lag: protocol.lag, max_seconds: protocol.maxSeconds || null, max_events: protocol.maxEvents || null };
+  process.stdout.write(`${JSON.stringify({ backend, protocol: shown, datasets: out })}\n`);
 }
 
 /** A flag's value as a number ≥ 0, or a one-line ConfigError naming it. */

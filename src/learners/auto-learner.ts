@@ -24,9 +24,9 @@ export interface AutoLearnerConfig {
   margin?: number;
   /**
    * Scored events after which a candidate that leads *clearly* takes the lead
-   * without waiting for full windows: on the events both have scored, it is
-   * ahead by the margin and by 3 standard errors of the paired difference
-   * (see {@link leadOver}). @defaultValue 30
+   * without a margin over full windows: over the recent third of the window (or
+   * all events scored, when fewer) it is ahead by the margin and by 3 standard
+   * errors of the paired difference (see {@link leadOver}). @defaultValue 30
    */
   clearLeadAfter?: number;
   /** Standardize features with running statistics (tabular inputs). @defaultValue true for `features` inputs */

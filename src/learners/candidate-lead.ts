@@ -18,41 +18,51 @@ export interface LeadRule {
 }
 
 /**
- * How far a challenger is ahead of the incumbent on the events both have
- * scored — accuracy points, or the share of the incumbent's MAE it saves —
- * when that lead is enough to take over, else 0. Enough means: beyond the
- * margin over full windows (short windows are noise), or, from
- * `clearLeadAfter` events on, beyond the margin *and* {@link CLEAR_LEAD_Z}
- * standard errors of the paired per-event difference (a clear lead). The two
- * windows must have been filled on the same events, newest last.
+ * How far a challenger is ahead of the incumbent — accuracy points, or the
+ * share of the incumbent's MAE it saves — when that lead is enough to take
+ * over, else 0. Enough means either: beyond the margin over full windows (the
+ * rule before: short windows are noise); or a *clear* lead over the recent
+ * stretch — the last third of the window, or all the events both have scored
+ * when fewer, from `clearLeadAfter` events on — beyond the margin *and*
+ * {@link CLEAR_LEAD_Z} standard errors of the paired per-event difference. The
+ * second lets a new model follow a clear leader before its windows fill, and a
+ * model after a drift follow the candidate that adapted, without waiting for
+ * the old concept to leave the whole window. The two windows must have been
+ * filled on the same events, newest last.
  *
  * @example
  * leadOver(knnHits, ensembleHits, { regression: false, margin: 0.02, clearLeadAfter: 30 }); // 0.06: KNN leads by 6 points
  */
 export function leadOver(challenger: RollingWindow, incumbent: RollingWindow, rule: LeadRule): number {
-  const a = challenger;
-  const b = incumbent;
-  const n = Math.min(a.length, b.length);
-  const full = a.full && b.full;
-  if (n < 2 || (!full && n < rule.clearLeadAfter)) return 0;
+  const n = Math.min(challenger.length, incumbent.length);
+  if (challenger.full && incumbent.full) {
+    const all = paired(challenger, incumbent, n, rule.regression);
+    if (all.gap > rule.margin * all.scale) return all.gap / all.scale;
+  }
+  const m = Math.min(n, Math.max(rule.clearLeadAfter, Math.floor(challenger.size / 3)));
+  if (m < Math.max(2, rule.clearLeadAfter)) return 0;
+  const recent = paired(challenger, incumbent, m, rule.regression);
+  return recent.gap > rule.margin * recent.scale && recent.gap > CLEAR_LEAD_Z * recent.standardError ? recent.gap / recent.scale : 0;
+}
+
+/**
+ * The challenger's mean per-event advantage over the last `n` events (more hits,
+ * or less error), its standard error, and the scale margins are taken in (1 for
+ * accuracy, the incumbent's MAE for regression).
+ */
+function paired(a: RollingWindow, b: RollingWindow, n: number, regression: boolean): { gap: number; standardError: number; scale: number } {
   let sum = 0;
   let sumSq = 0;
   let base = 0;
   for (let k = 0; k < n; k++) {
     const x = a.at(a.length - n + k);
     const y = b.at(b.length - n + k);
-    // The challenger's advantage on one event: more hits, or less error.
-    const d = rule.regression ? y - x : x - y;
+    const d = regression ? y - x : x - y;
     sum += d;
     sumSq += d * d;
     base += y;
   }
   const gap = sum / n;
-  const margin = rule.regression ? (rule.margin * base) / n : rule.margin;
-  if (!(gap > margin)) return 0;
-  if (!full) {
-    const se = Math.sqrt(Math.max(0, sumSq / n - gap * gap) / (n - 1));
-    if (!(gap > CLEAR_LEAD_Z * se)) return 0;
-  }
-  return rule.regression ? gap / Math.max(base / n, 1e-12) : gap;
+  const standardError = Math.sqrt(Math.max(0, sumSq / n - gap * gap) / (n - 1));
+  return { gap, standardError, scale: regression ? Math.max(base / n, 1e-12) : 1 };
 }

@@ -27,6 +27,20 @@ describe('leadOver', () => {
     expect(leadOver(windowOf(300, slightly), windowOf(300, coin), rule)).toBe(0);
   });
 
+  it('over full windows, also counts a clear lead on the recent third (a candidate that adapted after a drift)', () => {
+    // Old concept (200 events): the challenger 70% right, the incumbent 95%; new concept (100 events): 100% against 85%.
+    const challenger = [...Array.from({ length: 200 }, (_, i) => (i % 10 < 7 ? 1 : 0)), ...Array.from({ length: 100 }, () => 1)];
+    const incumbent = [...Array.from({ length: 200 }, (_, i) => (i % 20 < 19 ? 1 : 0)), ...Array.from({ length: 100 }, (_, i) => (i % 20 < 17 ? 1 : 0))];
+    const a = windowOf(300, challenger);
+    const b = windowOf(300, incumbent);
+    expect(a.mean).toBeLessThan(b.mean);
+    expect(leadOver(a, b, rule)).toBeCloseTo(0.15, 12);
+    // Only the recent third counts: the same lead 150 events ago is forgotten once the incumbent is level again.
+    const later = windowOf(300, [...challenger.slice(100), ...Array.from({ length: 100 }, (_, i) => (i % 20 < 17 ? 1 : 0))]);
+    const laterB = windowOf(300, [...incumbent.slice(100), ...Array.from({ length: 100 }, (_, i) => (i % 20 < 17 ? 1 : 0))]);
+    expect(leadOver(later, laterB, rule)).toBe(0);
+  });
+
   it('for regression, compares errors (lower is better) and reports the share of error saved', () => {
     const small = windowOf(50, Array.from({ length: 50 }, () => 1));
     const big = windowOf(50, Array.from({ length: 50 }, () => 4));
