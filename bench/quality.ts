@@ -12,6 +12,7 @@
  *   npm run -s bench:quality
  *   npm run -s bench:quality -- --data FILE.jsonl --task classification|regression
  *   npm run -s bench:quality -- --only wine,bananas --no-regimes
+ *   npm run -s bench:quality -- --label-delay 500    # labels released 500 events late (River's delay=)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
@@ -82,7 +83,7 @@ function runPeers(py: string, d: Dataset, prefix: number): PeerResult {
 
 const round = (v: number): number => Number(v.toFixed(4));
 
-async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean }): Promise<Record<string, unknown>> {
+async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; labelDelay: number }): Promise<Record<string, unknown>> {
   const events: LabelEvent[] = [];
   for (const f of d.files) events.push(...(await readEvents(path.resolve(ROOT, f))).events.filter((e) => e.label !== null));
   const nPrefix = Math.min(300, Math.floor(events.length / 4));
@@ -107,7 +108,7 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean }
     const base = prefix.filter(() => rand() < share);
     if (base.length > 0) await trainBatch(learner, base, { epochs: BASE_EPOCHS, batchSize: 16 });
     const t0 = performance.now();
-    const v = await prequentialRun(learner, stream, d.task, { labelShare: share });
+    const v = await prequentialRun(learner, stream, d.task, { labelShare: share, labelDelay: o.labelDelay });
     return { score: round(v), eps: Math.round(stream.length / ((performance.now() - t0) / 1000)) };
   };
 
@@ -171,7 +172,11 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, task: { type: 'string' }, only: { type: 'string' }, 'no-regimes': { type: 'boolean' }, 'no-peers': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { data: { type: 'string' }, task: { type: 'string' }, only: { type: 'string' }, 'no-regimes': { type: 'boolean' }, 'no-peers': { type: 'boolean' }, 'label-delay': { type: 'string' } },
+  });
+  const labelDelay = Number(values['label-delay'] ?? 0);
+  if (!Number.isInteger(labelDelay) || labelDelay < 0) throw new ConfigError('--label-delay', `"${values['label-delay']}" is not a whole number of events ≥ 0`);
   const { backend } = await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND));
   log(`backend: ${backend}`);
   const task = (values.task ?? 'classification') as Task;
@@ -180,8 +185,8 @@ async function main(): Promise<void> {
   const datasets = values.data ? [{ name: path.basename(values.data).replace(/\.\w+$/, ''), task, files: [path.resolve(values.data)] }] : DEFAULTS.filter((d) => !only || only.includes(d.name));
   const py = values['no-peers'] ? null : peersPython();
   const out = [];
-  for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'] }));
-  process.stdout.write(`${JSON.stringify({ backend, datasets: out })}\n`);
+  for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'], labelDelay }));
+  process.stdout.write(`${JSON.stringify({ backend, label_delay: labelDelay, datasets: out })}\n`);
 }
 
 await main();

@@ -16,6 +16,12 @@ export interface PrequentialOptions {
   batchSize?: number;
   /** @defaultValue 13 */
   seed?: number;
+  /**
+   * Labels released this many events late (as River's `progressive_val_score(delay=…)`):
+   * each row is predicted when it arrives, and learned once `labelDelay` more rows have
+   * arrived; the last ones are never learned. @defaultValue 0
+   */
+  labelDelay?: number;
 }
 
 /**
@@ -30,6 +36,8 @@ export async function prequentialScores(learner: Learner, rows: readonly StreamR
   const rand = seededRandom(o.seed ?? 13);
   const visible = rows.map((r) => r.labelled !== false && rand() < share);
   const size = o.batchSize ?? 16;
+  const delay = o.labelDelay ?? 0;
+  let released = 0;
   const out: number[] = [];
   for (let s = 0; s < rows.length; s += size) {
     const batch = rows.slice(s, s + size);
@@ -38,8 +46,12 @@ export async function prequentialScores(learner: Learner, rows: readonly StreamR
       if (r.labelled === false) return;
       out.push(task === 'regression' ? Math.abs(preds[i]!.value! - Number(r.y)) : preds[i]!.label === String(r.y) ? 1 : 0);
     });
-    const lab = batch.filter((_, i) => visible[s + i]);
-    const unl = batch.filter((_, i) => !visible[s + i]);
+    // Rows whose label has arrived by now: those at least `labelDelay` rows behind the newest.
+    const upTo = Math.max(released, s + batch.length - delay);
+    const ready = rows.slice(released, upTo).map((r, i) => ({ r, seen: visible[released + i]! }));
+    released = upTo;
+    const lab = ready.filter((q) => q.seen).map((q) => q.r);
+    const unl = ready.filter((q) => !q.seen).map((q) => q.r);
     if (lab.length > 0) await learner.learn(lab.map((r) => r.x), lab.map((r) => r.y));
     if (unl.length > 0 && learner.learnUnlabelled) await learner.learnUnlabelled(unl.map((r) => r.x), unl.map((r) => r.id));
   }
