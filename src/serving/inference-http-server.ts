@@ -122,7 +122,7 @@ export class InferenceHttpServer {
     }
     if (!route) {
       req.resume();
-      this.send(res, json(404, { error: `no such endpoint: ${req.method} ${url.pathname} (KServe v2: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{version}][/ready]; POST …/infer)` }));
+      this.send(res, json(404, { error: `no such endpoint: ${req.method} ${url.pathname} (KServe v2: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{version}][/ready]; POST …/infer, …/feedback)` }));
       return;
     }
     if ('allow' in route) {
