@@ -169,6 +169,8 @@ describe('feedback by prediction id, joined exactly once', () => {
     expect(s5).toMatchObject({ label: 'p', input: { features: [0.5, 0.25, 0] } });
     expect(letters('duplicate_feedback').map((m) => m.key!.toString())).toEqual([ids[0]]);
     expect(letters('no_prediction').map((m) => m.key!.toString())).toEqual([`never-${id}`]);
+    // The trainer passes labels by reference by (it reads them too): no other dead letter.
+    expect(dlqSeen.map((m) => m.headers?.['streamtune-reason']?.toString()).sort()).toEqual(['duplicate_feedback', 'no_prediction']);
 
     // The joiner's live metrics, and the trainer learned exactly the joined events.
     const text = await (await fetch(joiner.metricsUrl)).text();
