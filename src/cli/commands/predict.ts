@@ -46,14 +46,16 @@ Example:
 /**
  * The answer as a user reads it: proto3 fills every field with a default, so a
  * classifier's prediction would carry `"value": 0` and a regressor's an empty label.
- * Each keeps only the fields its task sets.
+ * Each keeps only the fields its task sets, and the prediction id when the call was logged.
  */
 export function answer(res: WirePredictResponse): { model: string; version: string; predictions: Record<string, unknown>[] } {
   return {
     model: res.model,
     version: res.version,
-    predictions: res.predictions.map((p) =>
-      p.label || Object.keys(p.scores ?? {}).length > 0 ? { label: p.label, confidence: p.confidence, scores: p.scores } : { value: p.value },
-    ),
+    predictions: res.predictions.map((p) => ({
+      ...(p.label || Object.keys(p.scores ?? {}).length > 0 ? { label: p.label, confidence: p.confidence, scores: p.scores } : { value: p.value }),
+      // The id to send feedback with, when the server logged the call.
+      ...(p.predictionId ? { predictionId: p.predictionId } : {}),
+    })),
   };
 }
