@@ -17,6 +17,7 @@
  *   npm run -s bench:quality
  *   npm run -s bench:quality -- --data FILE.jsonl --task classification|regression
  *   npm run -s bench:quality -- --only wine,bananas --no-regimes [--max-events 600] [--lag 16] [--max-seconds 300]
+ *   npm run -s bench:quality -- --label-delay 500    # labels released 500 events late (River's delay=); streamtune only, peers off
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
@@ -79,6 +80,8 @@ interface Protocol {
   maxSeconds: number;
   /** Events read per stream (0: all), for quick checks of the output. */
   maxEvents: number;
+  /** Labels released this many events late, for streamtune's runs (the peers have no delay, so they are not run). */
+  labelDelay: number;
 }
 
 interface PeerScore {
@@ -144,7 +147,7 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; 
     const base = prefix.filter(() => rand() < share);
     if (base.length > 0) await trainBatch(learner, base, { epochs: BASE_EPOCHS, batchSize: 16 });
     const t1 = performance.now();
-    const s = await prequentialScores(learner, stream, d.task, { labelShare: share, batchSize, stop });
+    const s = await prequentialScores(learner, stream, d.task, { labelShare: share, batchSize, stop, labelDelay: p.labelDelay });
     const eps = Math.round(s.length / ((performance.now() - t1) / 1000));
     if (s.length < stream.length) {
       timedOut.push(name);
@@ -244,19 +247,22 @@ async function main(): Promise<void> {
       lag: { type: 'string', default: '16' },
       'max-seconds': { type: 'string', default: '0' },
       'max-events': { type: 'string', default: '0' },
+      'label-delay': { type: 'string', default: '0' },
     },
   });
-  const protocol: Protocol = { lag: count('--lag', values.lag), maxSeconds: count('--max-seconds', values['max-seconds']), maxEvents: count('--max-events', values['max-events']) };
+  const protocol: Protocol = { lag: count('--lag', values.lag), maxSeconds: count('--max-seconds', values['max-seconds']), maxEvents: count('--max-events', values['max-events']), labelDelay: count('--label-delay', values['label-delay']) };
+  if (!Number.isInteger(protocol.labelDelay)) throw new ConfigError('--label-delay', `must be a whole number of events, got "${values['label-delay']}"`);
   const { backend } = await selectBackend(parseBackendPreference(process.env.STREAMTUNE_BACKEND));
   log(`backend: ${backend}`);
   const task = (values.task ?? 'classification') as Task;
   if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
   const only = values.only?.split(',');
   const datasets = values.data ? [{ name: path.basename(values.data).replace(/\.\w+$/, ''), task, files: [path.resolve(values.data)] }] : DEFAULTS.filter((d) => !only || only.includes(d.name));
-  const py = values['no-peers'] ? null : peersPython();
+  // The peers' runner has no label delay: with one, comparing would not be fair, so they are left out.
+  const py = values['no-peers'] || protocol.labelDelay > 0 ? null : peersPython();
   const out = [];
   for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'], protocol }));
-  const shown = { lag: protocol.lag, max_seconds: protocol.maxSeconds || null, max_events: protocol.maxEvents || null };
+  const shown = { lag: protocol.lag, max_seconds: protocol.maxSeconds || null, max_events: protocol.maxEvents || null, label_delay: protocol.labelDelay };
   process.stdout.write(`${JSON.stringify({ backend, protocol: shown, datasets: out })}\n`);
 }
 

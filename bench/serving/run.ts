@@ -6,6 +6,8 @@
  *   predict_unbatched        the same model and holder on a second port with batching off
  *   predict_during_swaps     Predict (batched) while 100 hot-swaps load versions from disk
  *   predict_during_training  Predict (batched) while a child process trains an MLP flat out
+ *   predict_logged           Predict (batched) on a third port with the prediction log on, 100% sampled,
+ *                            to KAFKA_BROKERS (only when set); `logged`/`dropped` count its records
  * Load comes from a child process (bench/serving/load-generator.ts) at concurrency 64
  * over loopback, bounded in time and calls. The cases are interleaved over
  * BENCH_ROUNDS rounds (echo, batched, unbatched, swaps, training, echo, …) and each
@@ -22,9 +24,9 @@ import { fileURLToPath } from 'node:url';
 import { StreamtuneServer } from '../../src/app/streamtune-server.js';
 import { trainBase } from '../../src/app/train-base.js';
 import { parseBackendPreference, selectBackend, loadConfig } from '../../src/core/index.js';
-import { readEventsJsonl } from '../../src/ingest/index.js';
+import { createKafka, readEventsJsonl } from '../../src/ingest/index.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { PredictionServer } from '../../src/serving/index.js';
+import { PredictionLog, PredictionServer } from '../../src/serving/index.js';
 import type { LoadJob } from './load-generator.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,6 +45,8 @@ interface CaseResult {
   calls: number;
   failed: number;
   swaps?: number;
+  logged?: number;
+  dropped?: number;
   errors?: string[];
 }
 
@@ -111,6 +115,19 @@ try {
   await app.start();
   const unbatched = new PredictionServer(app.fleet, app.metrics, { backend, batching: { enabled: false } });
   await unbatched.start();
+  // The prediction log at 100%, on its own port, when a broker is given (KAFKA_BROKERS).
+  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+  const logCounts = { logged: 0, dropped: 0, failed: 0 };
+  const predictionLog =
+    brokers.length > 0
+      ? new PredictionLog(createKafka(brokers, 'bench-serving', () => undefined), {
+          config: { ...config.feedback.log, enabled: true, sampleRate: 1, topic: `bench.predictions.${Date.now().toString(36)}` },
+          count: (o, n) => (logCounts[o] += n),
+        })
+      : undefined;
+  await predictionLog?.start();
+  const logging = predictionLog ? new PredictionServer(app.fleet, app.metrics, { backend, predictionLog }) : undefined;
+  await logging?.start();
   const features = (events[0]!.input as { features: number[] }).features;
   const address = app.grpc!.address;
 
@@ -152,6 +169,7 @@ try {
     ['predict_unbatched', () => load({ address: unbatched.address, target: 'predict', features })],
     ['predict_during_swaps', () => load({ address, target: 'predict', features }, swapping)],
     ['predict_during_training', training],
+    ...(logging ? [['predict_logged', () => load({ address: logging.address, target: 'predict', features })] as [string, () => Promise<RoundResult>]] : []),
   ];
   const byCase = new Map<string, RoundResult[]>(cases.map(([name]) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
@@ -163,6 +181,10 @@ try {
   log(`${swaps} swaps; the trainer took ${trainingSteps} training steps`);
   const results: Record<string, CaseResult> = Object.fromEntries([...byCase].map(([name, rs]) => [name, pool(rs)]));
   results.predict_during_swaps!.swaps = swaps;
+  await logging?.close();
+  await predictionLog?.close();
+  if (results.predict_logged) Object.assign(results.predict_logged, { logged: logCounts.logged, dropped: logCounts.dropped + logCounts.failed });
+  else log('predict_logged not run: set KAFKA_BROKERS');
   await unbatched.close();
   await app.close();
   const ratio = round3(results.predict_batched!.rps / results.echo!.rps);

@@ -22,6 +22,12 @@ export interface PrequentialOptions {
    * tell the run was cut). A time budget is `() => clock() > end`. @defaultValue never
    */
   stop?: () => boolean;
+  /**
+   * Labels released this many events late (as River's `progressive_val_score(delay=…)`):
+   * each row is predicted when it arrives, and learned once `labelDelay` more rows have
+   * arrived; the last ones are never learned. @defaultValue 0
+   */
+  labelDelay?: number;
 }
 
 /**
@@ -34,13 +40,15 @@ export interface PrequentialOptions {
  * the next is predicted); 16 is the trainer's lagged micro-batch protocol. As the
  * trainer does, a learner that reports its step's own predictions
  * (`predictsWhileLearning`) is not asked for a second forward pass when it
- * learns the whole batch.
+ * learns the whole batch (with no label delay).
  */
 export async function prequentialScores(learner: Learner, rows: readonly StreamRow[], task: Task, o: PrequentialOptions = {}): Promise<number[]> {
   const share = o.labelShare ?? 1;
   const rand = seededRandom(o.seed ?? 13);
   const visible = rows.map((r) => r.labelled !== false && rand() < share);
   const size = o.batchSize ?? 16;
+  const delay = o.labelDelay ?? 0;
+  let released = 0;
   const out: number[] = [];
   const push = (r: StreamRow, p: Prediction): void => {
     out.push(task === 'regression' ? Math.abs(p.value! - Number(r.y)) : p.label === String(r.y) ? 1 : 0);
@@ -48,12 +56,11 @@ export async function prequentialScores(learner: Learner, rows: readonly StreamR
   for (let s = 0; s < rows.length; s += size) {
     if (o.stop?.()) break;
     const batch = rows.slice(s, s + size);
-    const lab = batch.filter((_, i) => visible[s + i]);
-    const unl = batch.filter((_, i) => !visible[s + i]);
-    if (learner.predictsWhileLearning && lab.length === batch.length) {
-      const r = await learner.learn(lab.map((row) => row.x), lab.map((row) => row.y));
+    if (delay === 0 && learner.predictsWhileLearning && batch.every((_, i) => visible[s + i])) {
+      released = s + batch.length;
+      const r = await learner.learn(batch.map((row) => row.x), batch.map((row) => row.y));
       if (r.predicted || r.predictedValues) {
-        lab.forEach((row, i) => push(row, { label: r.predicted?.[i], value: r.predictedValues?.[i] }));
+        batch.forEach((row, i) => push(row, { label: r.predicted?.[i], value: r.predictedValues?.[i] }));
         continue;
       }
       // Learned, but told nothing: the batch cannot be scored any more without a look-ahead.
@@ -63,6 +70,12 @@ export async function prequentialScores(learner: Learner, rows: readonly StreamR
     batch.forEach((r, i) => {
       if (r.labelled !== false) push(r, preds[i]!);
     });
+    // Rows whose label has arrived by now: those at least `labelDelay` rows behind the newest.
+    const upTo = Math.max(released, s + batch.length - delay);
+    const ready = rows.slice(released, upTo).map((r, i) => ({ r, seen: visible[released + i]! }));
+    released = upTo;
+    const lab = ready.filter((q) => q.seen).map((q) => q.r);
+    const unl = ready.filter((q) => !q.seen).map((q) => q.r);
     if (lab.length > 0) await learner.learn(lab.map((r) => r.x), lab.map((r) => r.y));
     if (unl.length > 0 && learner.learnUnlabelled) await learner.learnUnlabelled(unl.map((r) => r.x), unl.map((r) => r.id));
   }

@@ -129,7 +129,7 @@ export class InferenceHttpServer {
     }
     if (!route) {
       req.resume();
-      this.send(res, json(404, { error: `no such endpoint: ${req.method} ${url.pathname} (KServe v2: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{version}][/ready|/config|/stats]; POST …/infer; POST /v2/repository/index, /v2/repository/models/{name}/load|unload)` }));
+      this.send(res, json(404, { error: `no such endpoint: ${req.method} ${url.pathname} (KServe v2: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{version}][/ready|/config|/stats]; POST …/infer, …/feedback; POST /v2/repository/index, /v2/repository/models/{name}/load|unload)` }));
       return;
     }
     if ('allow' in route) {

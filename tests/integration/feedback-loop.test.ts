@@ -113,6 +113,25 @@ describe('feedback by prediction id, joined exactly once', () => {
     expect(infer.code).toBe(200);
     expect(infer.json).toMatchObject({ id: `rest-${id}`, parameters: { prediction_ids: `rest-${id}/0,rest-${id}/1` } });
 
+    // PredictStream: each answer carries its predictions' ids; gRPC ModelInfer: a generated id and the parameter.
+    const stream = (client.PredictStream as () => NodeJS.ReadWriteStream & { write(m: object): boolean })();
+    const answers = new Promise<{ predictions: { predictionId: string }[] }[]>((resolve) => {
+      const out: { predictions: { predictionId: string }[] }[] = [];
+      stream.on('data', (d: { predictions: { predictionId: string }[] }) => out.push(d));
+      stream.on('end', () => resolve(out));
+    });
+    stream.write({ model: 'm', requestId: `ps-${id}`, instances: [{ features: { values: [0.5, 0.5, 0] } }, { features: { values: [0, 0, 0] } }] });
+    stream.end();
+    expect((await answers)[0]!.predictions.map((p) => p.predictionId)).toEqual([`ps-${id}/0`, `ps-${id}/1`]);
+    const oip = clientOf('inference.GRPCInferenceService', grpcAddress);
+    cleanup.push(async () => oip.close());
+    const inferred = await unary<{ id: string; parameters: Record<string, { stringParam?: string }> }>(oip, 'ModelInfer', {
+      modelName: 'm',
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], contents: { fp32Contents: [0.5, 0.5, 0] } }],
+    });
+    expect(inferred.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(inferred.parameters.prediction_ids?.stringParam).toBe(inferred.id);
+
     // Feedback by grpcurl and curl; bad feedback is refused naming the field.
     expect(await grpcurlJson('streamtune.v1.Predictor/Feedback', { model: 'm', predictionId: generated, label: 'p' })).toMatchObject({ topic: topics.labels });
     expect((await curlJson(`${restUrl}/v2/models/m/feedback`, { prediction_id: `rest-${id}/1`, label: 'q' })).code).toBe(200);
@@ -150,6 +169,8 @@ describe('feedback by prediction id, joined exactly once', () => {
     expect(s5).toMatchObject({ label: 'p', input: { features: [0.5, 0.25, 0] } });
     expect(letters('duplicate_feedback').map((m) => m.key!.toString())).toEqual([ids[0]]);
     expect(letters('no_prediction').map((m) => m.key!.toString())).toEqual([`never-${id}`]);
+    // The trainer passes labels by reference by (it reads them too): no other dead letter.
+    expect(dlqSeen.map((m) => m.headers?.['streamtune-reason']?.toString()).sort()).toEqual(['duplicate_feedback', 'no_prediction']);
 
     // The joiner's live metrics, and the trainer learned exactly the joined events.
     const text = await (await fetch(joiner.metricsUrl)).text();
@@ -157,10 +178,17 @@ describe('feedback by prediction id, joined exactly once', () => {
     expect(text).toMatch(/^streamtune_feedback_duplicates_total\{model="m"\} 1$/m);
     expect(text).toMatch(/^streamtune_feedback_served_accuracy\{model="m",version="v1"\} [0-9.]+$/m);
     expect(text).toMatch(/^streamtune_feedback_label_delay_seconds_count\{model="m"\} [1-9]/m);
+    // streamtune status shows the live ground truth of the serving version.
+    const status = await run(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'status', '--address', grpcAddress, '--model', 'm', '--metrics-url', serveMetrics, '--feedback-metrics-url', joiner.metricsUrl, '--json'], { timeoutMs: 120_000 });
+    expect({ status: status.status, err: status.stderr }).toMatchObject({ status: 0 });
+    const fb = (JSON.parse(status.stdout) as { version: string; feedback: { servedAccuracy: number | null; unmatched: number; duplicates: number; joined: number } }).feedback;
+    expect(fb).toMatchObject({ unmatched: 1, duplicates: 1 });
+    expect(fb.joined).toBeGreaterThanOrEqual(n / 2);
     const examples = async (): Promise<number> => Number(/^streamtune_train_examples_total\{model="m"\} (\d+)/m.exec(await (await fetch(serveMetrics)).text())?.[1] ?? 0);
     await waitFor('the trainer to learn every joined label', async () => (await examples()) >= n + 2, 120_000);
     expect(await examples()).toBe(n + 2);
     const logged = /^streamtune_prediction_log_records_total\{outcome="logged"\} (\d+)/m.exec(await (await fetch(serveMetrics)).text())?.[1];
-    expect(Number(logged)).toBe(n + 4);
+    // 2 grpcurl Predicts, 2 REST rows, 2 PredictStream rows, 1 gRPC ModelInfer row and the stream.
+    expect(Number(logged)).toBe(n + 7);
   }, 900_000);
 });

@@ -40,5 +40,8 @@ describe('CLI failures', () => {
     const res = (p: object) => answer({ model: 'm', version: 'v1', requestId: '', predictions: [{ label: '', confidence: 0, scores: {}, value: 0, ...p }] });
     expect(res({ label: 'a', confidence: 0.9, scores: { a: 0.9, b: 0.1 } }).predictions).toEqual([{ label: 'a', confidence: 0.9, scores: { a: 0.9, b: 0.1 } }]);
     expect(res({ value: 3.5 })).toEqual({ model: 'm', version: 'v1', predictions: [{ value: 3.5 }] });
+    // A logged call's prediction id is kept (empty, when not logged: left out).
+    expect(res({ value: 3.5, predictionId: 'p-1' }).predictions).toEqual([{ value: 3.5, predictionId: 'p-1' }]);
+    expect(res({ value: 3.5, predictionId: '' }).predictions).toEqual([{ value: 3.5 }]);
   });
 });

@@ -48,18 +48,20 @@ Example:
 /**
  * The answer as a user reads it: proto3 fills every field with a default, so a
  * classifier's prediction would carry `"value": 0` and a regressor's an empty label.
- * Each keeps only the fields its task sets.
+ * Each keeps only the fields its task sets, and the prediction id when the call was logged.
  */
 export function answer(res: WirePredictResponse, spanModel = false): { model: string; version: string; predictions: Record<string, unknown>[] } {
   return {
     model: res.model,
     version: res.version,
-    predictions: res.predictions.map((p) =>
-      spanModel || (p.spans?.length ?? 0) > 0
+    predictions: res.predictions.map((p) => ({
+      ...(spanModel || (p.spans?.length ?? 0) > 0
         ? { spans: p.spans ?? [] }
         : p.label || Object.keys(p.scores ?? {}).length > 0
           ? { label: p.label, confidence: p.confidence, scores: p.scores }
-          : { value: p.value },
-    ),
+          : { value: p.value }),
+      // The id to send feedback with, when the server logged the call.
+      ...(p.predictionId ? { predictionId: p.predictionId } : {}),
+    })),
   };
 }

@@ -45,9 +45,9 @@ export const learningDashboard = (): DashboardSpec => ({
     new RowBuilder('Live ground truth (feedback joined to served predictions)'),
     timeseries(
       'Served accuracy by version',
-      query('max by (model, version) (streamtune_feedback_served_accuracy)', '{{model}} {{version}}'),
-      query('max by (model, version) (streamtune_feedback_served_mae)', '{{model}} {{version}} MAE'),
-    ).description('Share of the predictions each version served that the labels joined later say were right (MAE for regression)'),
+      // One query for both tasks: a model has one of the two series.
+      query('max by (model, version) (streamtune_feedback_served_accuracy) or max by (model, version) (streamtune_feedback_served_mae)', '{{model}} {{version}}'),
+    ).description('Share of the predictions each version served that the labels joined later say were right (for regression models: their mean absolute error)'),
     timeseries(
       'Label delay (prediction → label)',
       query(quantile(0.5, 'streamtune_feedback_label_delay_seconds', '15m', '', ['model']), '{{model}} p50'),
