@@ -3,6 +3,7 @@ import { HTTP_LIMITS } from './create-http-server.js';
 import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-config.js';
 import { loopbackUnlessTls, tlsFilesSchema } from './network-config.js';
 import { modelName, port, trainingSchema } from './training-config.js';
+import { tracingSchema } from './tracing-config.js';
 
 export const configSchema = z
   .object({
@@ -170,6 +171,8 @@ export const configSchema = z
       .superRefine(loopbackUnlessTls('labelling', 'the plaintext labelling page is served on loopback only'))
       .prefault({}),
     training: trainingSchema,
+    /** OpenTelemetry traces over OTLP/HTTP; off unless enabled here or by the `OTEL_EXPORTER_OTLP_*ENDPOINT` variables (see docs/tracing.md). */
+    tracing: tracingSchema,
   })
   .strict();
 

@@ -14,3 +14,5 @@ export * from './serial-queue.js';
 export * from './network-config.js';
 export * from './tls-files.js';
 export * from './create-http-server.js';
+export * from './tracing-config.js';
+export * from './trace-context.js';

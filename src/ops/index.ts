@@ -5,3 +5,4 @@ export * from './metrics-server.js';
 export * from './metrics.js';
 export * from './parse-metrics-text.js';
 export * from './report/index.js';
+export * from './tracing.js';

@@ -7,6 +7,7 @@ import type { Metrics } from '../ops/index.js';
 import { encodeRestInfer, parseRestInfer, REST_FIELD_NAMES } from './oip-rest-codec.js';
 import { OIP_SERVER, type OpenInference } from './open-inference.js';
 import { toStatus } from './to-status.js';
+import { tracedInferRequests } from './traced-calls.js';
 import { recordCall } from './unary-handler.js';
 
 export interface InferenceHttpOptions {
@@ -82,7 +83,7 @@ export class InferenceHttpServer {
     private readonly metrics: Metrics,
     private readonly opts: InferenceHttpOptions = {},
   ) {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
+    const handler = tracedInferRequests((req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res));
     this.server = createHttpServer(handler, { tls: opts.tls, tlsSection: 'serving.tls', limits: opts.limits });
   }
 

@@ -15,6 +15,7 @@ import { predictorService, serviceConstructor } from './proto.js';
 import { reflectionPackageDefinition } from './reflection-descriptors.js';
 import { predictorHandlers, type ServingLifecycleEvents } from './predictor-service.js';
 import { serverCredentials } from './server-credentials.js';
+import { tracedHandlers } from './traced-calls.js';
 
 export interface PredictionServerOptions {
   /** @defaultValue '127.0.0.1' */
@@ -96,11 +97,12 @@ export class PredictionServer {
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       'grpc.max_send_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     });
-    this.server.addService(predictorService(), predictorHandlers(engine, metrics, this.lifecycle, opts));
+    // Spans (OpenTelemetry) wrap the prediction RPCs here, in one place; see docs/tracing.md.
+    this.server.addService(predictorService(), tracedHandlers('streamtune.v1.Predictor', predictorHandlers(engine, metrics, this.lifecycle, opts), ['Predict', 'PredictStream']));
     this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
     this.server.addService(serviceConstructor('streamtune.v1.Diagnostics').service, diagnosticsHandlers());
     const oip = new OpenInference(engine, () => this.ready, () => !this.shuttingDown);
-    this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, openInferenceHandlers(oip, metrics));
+    this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, tracedHandlers('inference.GRPCInferenceService', openInferenceHandlers(oip, metrics), ['ModelInfer']));
     if (opts.http?.enabled) {
       this.rest = new InferenceHttpServer(oip, metrics, {
         host: opts.host,
