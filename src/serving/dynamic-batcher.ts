@@ -189,15 +189,15 @@ export class DynamicBatcher {
   }
 
   /**
-   * The forward pass's span when a traced call is in it: linked to every traced
-   * call's span, and the child of the call when it runs alone.
+   * The forward pass's span when a traced call is in it: the child of the call
+   * when it runs alone, else linked to every traced call's span.
    */
   private batchSpan(batch: Job[], rows: number): ReturnType<typeof tracer.startSpan> | undefined {
     const traced = batch.flatMap((j) => (j.trace ? [j.trace] : []));
     if (traced.length === 0) return undefined;
     return tracer.startSpan(
       'streamtune.batch',
-      { links: linksTo(traced), attributes: { [TRACE_ATTR.batchRows]: rows, [TRACE_ATTR.batchRequests]: batch.length } },
+      { links: batch.length === 1 ? [] : linksTo(traced), attributes: { [TRACE_ATTR.batchRows]: rows, [TRACE_ATTR.batchRequests]: batch.length } },
       contextOf(batch.length === 1 ? traced[0] : undefined),
     );
   }

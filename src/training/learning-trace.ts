@@ -5,10 +5,11 @@ import type { VersionMeta } from '../registry/index.js';
 
 /**
  * The learning path's spans for one model: a `streamtune.train.step` span per
- * step that learned a traced event (linked to every traced event's decode span,
- * the child of the first one, so that label's trace holds it), and a
- * `streamtune.version.publish` span per saved version (linked to the traced
- * steps it includes, the child of the first). Events that carried no
+ * step that learned a traced event (the child of the first traced event's decode
+ * span, so that label's trace holds it, and linked to the other traced events'),
+ * and a `streamtune.version.publish` span per saved version (the child of the
+ * first traced step it includes, linked to the others). The parent is never
+ * also a link: Jaeger would show the pair as one FOLLOWS_FROM reference. Events that carried no
  * `traceparent`, and every event while tracing is off, make no span.
  *
  * @example
@@ -28,7 +29,7 @@ export class LearningTrace {
     for (const d of labelled) if (d.trace) traced.push(d.trace);
     if (traced.length === 0) return run();
     const attributes: Attributes = { [TRACE_ATTR.model]: this.model, [TRACE_ATTR.events]: labelled.length, [TRACE_ATTR.tracedEvents]: traced.length };
-    const span = tracer.startSpan('streamtune.train.step', { links: linksTo(traced), attributes }, contextOf(traced[0]));
+    const span = tracer.startSpan('streamtune.train.step', { links: linksTo(traced.slice(1)), attributes }, contextOf(traced[0]));
     try {
       const out = await context.with(trace.setSpan(context.active(), span), run);
       if (out.loss !== null) span.setAttribute(TRACE_ATTR.loss, out.loss);
@@ -48,7 +49,7 @@ export class LearningTrace {
   async publish(save: () => Promise<VersionMeta | null>): Promise<VersionMeta | null> {
     if (this.steps.length === 0) return save();
     const steps = this.steps;
-    const span = tracer.startSpan('streamtune.version.publish', { links: linksTo(steps), attributes: { [TRACE_ATTR.model]: this.model, [TRACE_ATTR.steps]: steps.length } }, contextOf(steps[0]));
+    const span = tracer.startSpan('streamtune.version.publish', { links: linksTo(steps.slice(1)), attributes: { [TRACE_ATTR.model]: this.model, [TRACE_ATTR.steps]: steps.length } }, contextOf(steps[0]));
     try {
       const meta = await context.with(trace.setSpan(context.active(), span), save);
       if (meta) {
