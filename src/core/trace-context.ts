@@ -50,3 +50,10 @@ export const linksTo = (contexts: readonly SpanContext[]): Link[] => contexts.sl
 
 /** A context whose parent span is `sc` (the root context when there is none). */
 export const contextOf = (sc: SpanContext | undefined): Context => (sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT);
+
+/** The active span as a W3C `traceparent`, through the registered propagator (undefined with tracing off or no span). */
+export function activeTraceparent(): string | undefined {
+  const carrier: { traceparent?: string } = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}

@@ -180,7 +180,7 @@ describe('tracing: spans in Jaeger from `streamtune serve` and its trainer', () 
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   });
 
-  it("a label's traceparent carries through decode, the training step and the publish of the version that learned it; that version then answers Predict", async () => {
+  it("a label's traceparent carries through decode, the training step, the publish of the version that learned it and its swap into serving; that version then answers Predict", async () => {
     // The producer's span: a traceparent as an instrumented producer sets it (sampled).
     const traceId = hex(16);
     const producerSpan = hex(8);
@@ -224,6 +224,13 @@ describe('tracing: spans in Jaeger from `streamtune serve` and its trainer', () 
       return JSON.parse(r.stdout) as { version: string };
     };
     await waitFor(`serve to swap in ${version}`, async () => (await predict()).version === version, 120_000);
+    // The swap in the serve process joins the label's trace, as the child of the publish span.
+    const swapped = await waitForTrace(traceId, ['streamtune.version.swap']);
+    const swap = swapped.spans.find((s) => s.operationName === 'streamtune.version.swap')!;
+    expect(parentOf(swap)).toBe(publish.spanID);
+    expect(tag(swap, 'streamtune.version')).toBe(version);
+    expect(swapped.processes[swap.processID]!.tags.find((x) => x.key === 'streamtune.role')?.value).toBe('serve');
+
     const callerTrace = hex(16);
     const callerSpan = hex(8);
     const answered = await predict(`00-${callerTrace}-${callerSpan}-01`);
