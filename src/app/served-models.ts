@@ -1,4 +1,4 @@
-import { ModelNotFoundError, TypedEmitter, type Config, type Logger } from '../core/index.js';
+import { contextFromTraceparent, ModelNotFoundError, TRACE_ATTR, tracer, TypedEmitter, type Config, type Logger } from '../core/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { initCounters, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, VersionControl, type OperatorChange, type ServedModel } from '../serving/index.js';
@@ -107,6 +107,8 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
     control.share = async (change) => this.share?.(change);
     control.on('model-event', (e) => this.operatorLog.modelEvent(e));
     control.on('swapped', (meta) => {
+      // The version's publish span (trainer) is the parent: the label's trace reaches serving here.
+      if (meta.traceparent) tracer.startSpan('streamtune.version.swap', { attributes: { [TRACE_ATTR.model]: meta.model, [TRACE_ATTR.version]: meta.version } }, contextFromTraceparent(meta.traceparent)).end();
       this.emit('changed');
       this.emit('swap', meta);
     });

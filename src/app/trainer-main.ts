@@ -8,6 +8,7 @@ import { loadConfig, ModelNotFoundError, selectBackend, StreamtuneError, type Co
 import { createKafka, labelTarget, readEventsJsonl } from '../ingest/index.js';
 import { ensureModelsTopic, ModelAnnouncer, RegistryRetention, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startFleetLearning } from '../training/fleet-learning.js';
+import { startTracing } from '../ops/index.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { trainerOverrides, type TrainerSecrets } from './trainer-secrets.js';
 import { featurize, type FeatureSpec } from '../features/index.js';
@@ -71,6 +72,8 @@ const askSecrets = (): Promise<TrainerSecrets> =>
 
 async function main(): Promise<void> {
   const config: Config = loadConfig({ overrides: await trainerOverrides(process.env, askSecrets) });
+  // The learning path's spans (decode, step, publish) are exported from here, the process that makes them.
+  const tracing = await startTracing(config.tracing, { role: 'trainer', log: (line) => send({ type: 'log', line, level: 'warn' }) });
   const store = new VersionStore(config.registryDir);
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-trainer`, (line) => send({ type: 'log', line, level: 'warn' }));
   // registry.mode kafka: versions come from the cluster (an empty directory is enough) and go back to it.
@@ -154,6 +157,7 @@ async function main(): Promise<void> {
       await announcer.close();
       await publisher?.close();
       await mirror?.close();
+      await tracing.shutdown();
       send({ type: 'stopped' });
       process.exit(0);
     } catch (err) {

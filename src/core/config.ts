@@ -4,6 +4,7 @@ import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-config.js';
 import { loopbackUnlessTls, tlsFilesSchema } from './network-config.js';
 import { feedbackSchema } from './feedback-config.js';
 import { modelName, port, trainingSchema } from './training-config.js';
+import { tracingSchema } from './tracing-config.js';
 
 export const configSchema = z
   .object({
@@ -172,6 +173,8 @@ export const configSchema = z
       .prefault({}),
     training: trainingSchema,
     feedback: feedbackSchema,
+    /** OpenTelemetry traces over OTLP/HTTP; off unless enabled here or by the `OTEL_EXPORTER_OTLP_*ENDPOINT` variables (see docs/tracing.md). */
+    tracing: tracingSchema,
   })
   .strict();
 

@@ -16,3 +16,5 @@ export * from './network-config.js';
 export * from './tls-files.js';
 export * from './create-http-server.js';
 export * from './feedback-config.js';
+export * from './tracing-config.js';
+export * from './trace-context.js';

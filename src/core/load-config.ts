@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { configSchema, type Config } from './config.js';
 import { ConfigError } from './streamtune-error.js';
+import { otelEnvTracing } from './tracing-config.js';
 
 type Tree = { [k: string]: unknown };
 
@@ -81,6 +82,9 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overr
     const raw = opts.env?.[name];
     if (raw !== undefined && raw !== '') setPath(tree, path, coerce(name, raw, type));
   }
+  // OpenTelemetry's standard variables, read as its SDK reads them (over the file, under flags).
+  const otel = opts.env ? otelEnvTracing(opts.env) : {};
+  if (Object.keys(otel).length > 0) tree = merge(tree, { tracing: otel });
   tree = merge(tree, opts.overrides ?? {});
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) {

@@ -1,5 +1,6 @@
+import { SpanKind, SpanStatusCode, type SpanContext } from '@opentelemetry/api';
 import { map, type OperatorFunction } from 'rxjs';
-import { InvalidInputError } from '../core/index.js';
+import { contextFromTraceparent, InvalidInputError, sampledContext, TRACE_ATTR, tracer } from '../core/index.js';
 import { decodeEvent, isStructured, itemLabels, structuredKind, type LabelEvent, type RawRecord, type StructuredKind } from '../ingest/index.js';
 import type { FeatureSpec } from './feature-spec.js';
 import { featurize } from './featurize.js';
@@ -10,6 +11,8 @@ export interface GoodRecord {
   record: RawRecord;
   event: LabelEvent;
   x: number[];
+  /** The decode span's context, when the record carried a sampled `traceparent` and tracing is on: the step links to it. */
+  trace?: SpanContext;
 }
 
 /** A record rejected with a reason code (for the DLQ and the metric label) and a message. */
@@ -42,11 +45,42 @@ export function decodeRecord(record: RawRecord, target: DecodeTarget): DecodedRe
 }
 
 function decodeWith(record: RawRecord, target: DecodeTarget, labels: ReadonlySet<string> | undefined): DecodedRecord {
+  let out: DecodedRecord;
   try {
-    return checkEvent(record, decodeEvent(record.value), target, labels);
+    out = checkEvent(record, decodeEvent(record.value), target, labels);
   } catch (err) {
-    return rejectedRecord(record, err);
+    out = rejectedRecord(record, err);
   }
+  return record.traceparent ? traced(out) : out;
+}
+
+/**
+ * Records the decode span of a record that carried a `traceparent` (child of
+ * the producer's span, so the label's trace holds it) and keeps its context on
+ * the good record. Records without one cost nothing here.
+ */
+function traced(d: DecodedRecord): DecodedRecord {
+  const { record } = d;
+  const span = tracer.startSpan(
+    'streamtune.decode',
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': record.topic,
+        'messaging.destination.partition.id': String(record.partition),
+        'messaging.kafka.offset': Number(record.offset),
+        ...(d.ok ? { [TRACE_ATTR.eventId]: d.event.id, ...(d.event.model ? { [TRACE_ATTR.model]: d.event.model } : {}) } : { 'error.type': d.reason }),
+      },
+    },
+    contextFromTraceparent(record.traceparent, record.tracestate),
+  );
+  if (!d.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: d.message });
+  span.end();
+  const sc = span.spanContext();
+  if (d.ok && sampledContext(sc)) d.trace = sc;
+  return d;
 }
 
 /**
@@ -59,11 +93,13 @@ function decodeWith(record: RawRecord, target: DecodeTarget, labels: ReadonlySet
  * decodeParsed(record, event, targets.get(event.model ?? 'digits'));
  */
 export function decodeParsed(record: RawRecord, event: LabelEvent, target: DecodeTarget): DecodedRecord {
+  let out: DecodedRecord;
   try {
-    return checkEvent(record, event, target);
+    out = checkEvent(record, event, target);
   } catch (err) {
-    return rejectedRecord(record, err);
+    out = rejectedRecord(record, err);
   }
+  return record.traceparent ? traced(out) : out;
 }
 
 /** The rejected record for an error thrown while decoding (a reason code from InvalidInputError, else `internal`). */

@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { Observable } from 'rxjs';
-import { type RawRecord, parseTpKey } from './raw-record.js';
+import { headerText, type RawRecord, parseTpKey } from './raw-record.js';
 
 export interface KafkaSourceOptions {
   topic: string;
@@ -136,6 +136,7 @@ export class KafkaSource {
                 key: m.key,
                 value: m.value,
                 timestamp: m.timestamp,
+                ...(m.headers?.traceparent ? { traceparent: headerText(m.headers, 'traceparent'), tracestate: headerText(m.headers, 'tracestate') } : {}),
               });
               resolveOffset(m.offset);
             }

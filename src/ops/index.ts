@@ -6,3 +6,4 @@ export * from './metrics.js';
 export * from './parse-metrics-text.js';
 export * from './report/index.js';
 export * from './feedback-metrics.js';
+export * from './tracing.js';

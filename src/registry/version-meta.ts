@@ -19,6 +19,8 @@ export interface VersionMeta {
   offsets: Record<string, string>;
   /** The promotion guardrail's decision (absent: promoted without a check, e.g. a base model). */
   promotion?: PromotionDecision;
+  /** W3C `traceparent` of the span that published this version (tracing on, a traced label in it): serving's swap span is its child. */
+  traceparent?: string;
 }
 
 /** Why a candidate was or was not promoted to serving. */

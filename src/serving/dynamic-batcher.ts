@@ -1,4 +1,5 @@
-import { ClosedError, DeadlineExceededError, OverloadedError } from '../core/index.js';
+import type { SpanContext } from '@opentelemetry/api';
+import { activeSpanContext, ClosedError, contextOf, DeadlineExceededError, linksTo, OverloadedError, TRACE_ATTR, tracer } from '../core/index.js';
 import type { Learner, Prediction } from '../learners/index.js';
 
 export interface DynamicBatcherOptions {
@@ -43,6 +44,8 @@ export interface BatchRequest {
 
 interface Job extends BatchRequest {
   enqueued: bigint;
+  /** The caller's span (tracing on): the batch's span links to it. */
+  trace: SpanContext | undefined;
   resolve(r: BatchResult): void;
   reject(e: unknown): void;
 }
@@ -99,7 +102,7 @@ export class DynamicBatcher {
       );
     }
     return new Promise<BatchResult>((resolve, reject) => {
-      const job: Job = { ...req, enqueued: process.hrtime.bigint(), resolve, reject };
+      const job: Job = { ...req, enqueued: process.hrtime.bigint(), trace: activeSpanContext(), resolve, reject };
       if (!this.enabled) {
         this.run([job]);
         return;
@@ -170,13 +173,17 @@ export class DynamicBatcher {
   private run(batch: Job[]): void {
     const started = process.hrtime.bigint();
     const x = batch.length === 1 ? batch[0]!.rows : batch.flatMap((j) => j.rows);
+    const span = this.batchSpan(batch, x.length);
     let preds: Prediction[];
     try {
       preds = batch[0]!.learner.predict(x);
     } catch (err) {
+      span?.recordException(err as Error);
+      span?.end();
       for (const job of batch) job.reject(err);
       return;
     }
+    span?.end();
     const done = process.hrtime.bigint();
     const computeSeconds = seconds(started, done);
     this.opts.onBatch?.(x.length, computeSeconds);
@@ -186,6 +193,20 @@ export class DynamicBatcher {
       job.resolve({ predictions: preds.slice(at, at + n), queueSeconds: seconds(job.enqueued, started), computeSeconds, batchRows: x.length, leadsBatch: at === 0 });
       at += n;
     }
+  }
+
+  /**
+   * The forward pass's span when a traced call is in it: the child of the call
+   * when it runs alone, else linked to every traced call's span.
+   */
+  private batchSpan(batch: Job[], rows: number): ReturnType<typeof tracer.startSpan> | undefined {
+    const traced = batch.flatMap((j) => (j.trace ? [j.trace] : []));
+    if (traced.length === 0) return undefined;
+    return tracer.startSpan(
+      'streamtune.batch',
+      { links: batch.length === 1 ? [] : linksTo(traced), attributes: { [TRACE_ATTR.batchRows]: rows, [TRACE_ATTR.batchRequests]: batch.length } },
+      contextOf(batch.length === 1 ? traced[0] : undefined),
+    );
   }
 
   /** Runs what is queued, then refuses new work. Idempotent. */

@@ -30,3 +30,4 @@ export * from './unary-handler.js';
 export * from './version-control.js';
 export * from './wait-for-connection.js';
 export * from './wire-types.js';
+export * from './traced-calls.js';

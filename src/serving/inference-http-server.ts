@@ -13,6 +13,7 @@ import { loggedAnswer, OIP_SERVER, type OpenInference } from './open-inference.j
 import { toStatus } from './to-status.js';
 import type { TritonExtensions } from './triton-extensions.js';
 import { tritonRestRoute } from './triton-rest-routes.js';
+import { tracedInferRequests } from './traced-calls.js';
 import { recordCall } from './unary-handler.js';
 
 export interface InferenceHttpOptions {
@@ -93,7 +94,7 @@ export class InferenceHttpServer {
     private readonly metrics: Metrics,
     private readonly opts: InferenceHttpOptions = {},
   ) {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
+    const handler = tracedInferRequests((req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res));
     this.server = createHttpServer(handler, { tls: opts.tls, tlsSection: 'serving.tls', limits: opts.limits });
   }
 

@@ -1,4 +1,5 @@
-import { InvalidInputError, ModelNotFoundError } from '../core/index.js';
+import { trace } from '@opentelemetry/api';
+import { InvalidInputError, ModelNotFoundError, TRACE_ATTR } from '../core/index.js';
 import type { EventInput } from '../ingest/index.js';
 import { featurize } from '../features/index.js';
 import type { Metrics } from '../ops/index.js';
@@ -82,6 +83,8 @@ export class PredictionEngine {
     if (n > this.maxInstances) throw new InvalidInputError('too_many', 'instances', `instances has ${n} entries, over the limit of ${this.maxInstances}`);
     const lease = holder.acquire(call.version || undefined);
     let featurized = started;
+    // The RPC's span (if tracing is on) names the model and the version that answers.
+    trace.getActiveSpan()?.setAttributes({ [TRACE_ATTR.model]: holder.name, [TRACE_ATTR.version]: lease.meta.version });
     try {
       const spec = lease.learner.featureSpec;
       const fieldOf = call.fieldOf ?? ((i: number) => `instances[${i}]`);

@@ -20,6 +20,7 @@ import { predictorHandlers, type ServingLifecycleEvents } from './predictor-serv
 import { serverCredentials } from './server-credentials.js';
 import { TritonExtensions } from './triton-extensions.js';
 import { tritonExtensionHandlers } from './triton-extensions-service.js';
+import { tracedHandlers } from './traced-calls.js';
 
 export interface PredictionServerOptions {
   /** @defaultValue '127.0.0.1' */
@@ -106,7 +107,11 @@ export class PredictionServer {
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       'grpc.max_send_message_length': opts.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     });
-    this.server.addService(predictorService(), { ...predictorHandlers(engine, metrics, this.lifecycle, opts), ...feedbackHandlers(intake, metrics) });
+    // Spans (OpenTelemetry) wrap the prediction RPCs here, in one place; see docs/tracing.md.
+    this.server.addService(predictorService(), {
+      ...tracedHandlers('streamtune.v1.Predictor', predictorHandlers(engine, metrics, this.lifecycle, opts), ['Predict', 'PredictStream']),
+      ...feedbackHandlers(intake, metrics),
+    });
     this.server.addService(serviceConstructor('streamtune.v1.ModelAdmin').service, adminHandlers(engine, metrics, { adminToken: opts.adminToken ?? '', allowUnauthenticatedAdmin: opts.allowUnauthenticatedAdmin ?? false }));
     this.server.addService(serviceConstructor('streamtune.v1.Diagnostics').service, diagnosticsHandlers());
     const oip = new OpenInference(engine, () => this.ready, () => !this.shuttingDown);
@@ -114,7 +119,7 @@ export class PredictionServer {
     const batching = { enabled: opts.batching?.enabled ?? true, maxBatchSize: opts.batching?.maxBatchSize ?? 64, maxQueueDelayMs: opts.batching?.maxQueueDelayMs ?? 0 };
     const triton = { extensions: new TritonExtensions(engine, { batching }), auth: admin };
     this.server.addService(serviceConstructor('inference.GRPCInferenceService').service, {
-      ...openInferenceHandlers(oip, metrics),
+      ...tracedHandlers('inference.GRPCInferenceService', openInferenceHandlers(oip, metrics), ['ModelInfer']),
       ...tritonExtensionHandlers(triton.extensions, metrics, admin),
     });
     if (opts.http?.enabled) {

@@ -1,4 +1,4 @@
-import type { TrainingConfig } from '../core/index.js';
+import { activeTraceparent, type TrainingConfig } from '../core/index.js';
 import type { GoodRecord } from '../features/index.js';
 import type { Learner } from '../learners/index.js';
 import type { StagedVersion, VersionMeta, VersionStore } from '../registry/index.js';
@@ -98,6 +98,8 @@ export class Checkpointer {
     const { guardrail } = this.o;
     const rollback = await guardrail.rollbackDue();
     const promotion = guardrail.decide(s.learner, rollback);
+    // The publish span (see LearningTrace) travels with the version, so serving's swap joins the label's trace.
+    const traceparent = activeTraceparent();
     const meta = await this.o.store.save(
       this.o.model,
       s.learner,
@@ -109,6 +111,7 @@ export class Checkpointer {
         metrics: { ...s.metrics, examplesLearnedOnline: this.examples },
         offsets: s.offsets,
         promotion,
+        ...(traceparent ? { traceparent } : {}),
       },
       s.extras,
       // The version and the offsets past its events reach the registry topic in one transaction, before the version is installed here.

@@ -5,6 +5,7 @@ import { labelTarget, type DeadLetter, type RawRecord, type StructuredLabel } fr
 import type { Example, Learner } from '../learners/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
+import { LearningTrace } from './learning-trace.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { PromotionGuardrail, type RollbackRequest } from './promotion-guardrail.js';
 import { DedupeFilter } from './dedupe-filter.js';
@@ -71,10 +72,12 @@ export class OnlineTrainer {
   private examplesSeen: number;
   private recentIds: DedupeFilter;
   private refreshRequested = false;
+  private readonly traces: LearningTrace;
   /** Totals since start (for summaries and tests). */
   readonly totals = { consumed: 0, learned: 0, rejected: 0, unlabelled: 0, pseudoLabelled: 0, duplicates: 0, skipped: 0, drifts: 0, versions: 0, refreshes: 0 };
 
   constructor(private readonly opts: OnlineTrainerOptions) {
+    this.traces = new LearningTrace(opts.model);
     const { training } = opts;
     this.learnerRef = opts.learner;
     this.parent = opts.parent;
@@ -195,7 +198,7 @@ export class OnlineTrainer {
     let loss: number | null = null;
     let drifts = 0;
     if (labelled.length > 0) {
-      ({ loss, drifts } = await this.scorer.run(this.learnerRef, labelled));
+      ({ loss, drifts } = await this.traces.step(labelled, () => this.scorer.run(this.learnerRef, labelled)));
       this.checkpoints.stepped(labelled);
       this.examplesSeen += labelled.length;
     }
@@ -272,19 +275,21 @@ export class OnlineTrainer {
   /** Saves a checkpoint version now if anything was learned since the last one (see {@link Checkpointer}). */
   async saveVersion(): Promise<VersionMeta | null> {
     if (this.opts.mayCheckpoint && !this.opts.mayCheckpoint()) return null;
-    const meta = await this.checkpoints.save({
-      learner: this.learnerRef,
-      parent: this.parent,
-      examplesSeen: this.examplesSeen,
-      metrics: {
-        prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
-        ...(Number.isNaN(this.mae.value) ? {} : { prequentialMae: this.mae.value }),
-        ...(Number.isNaN(this.spanF1.value) ? {} : { prequentialSpanF1: this.spanF1.value }),
-        ...(this.pseudoLabels.checked > 0 ? { pseudoLabelAccuracy: this.pseudoLabels.accuracy } : {}),
-      },
-      offsets: this.positions(),
-      extras: this.opts.training.dedupeWindow > 0 ? { [DEDUPE_FILTER_FILE]: this.recentIds.toBytes() } : {},
-    });
+    const meta = await this.traces.publish(() =>
+      this.checkpoints.save({
+        learner: this.learnerRef,
+        parent: this.parent,
+        examplesSeen: this.examplesSeen,
+        metrics: {
+          prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
+          ...(Number.isNaN(this.mae.value) ? {} : { prequentialMae: this.mae.value }),
+          ...(Number.isNaN(this.spanF1.value) ? {} : { prequentialSpanF1: this.spanF1.value }),
+          ...(this.pseudoLabels.checked > 0 ? { pseudoLabelAccuracy: this.pseudoLabels.accuracy } : {}),
+        },
+        offsets: this.positions(),
+        extras: this.opts.training.dedupeWindow > 0 ? { [DEDUPE_FILTER_FILE]: this.recentIds.toBytes() } : {},
+      }),
+    );
     if (meta) {
       this.parent = meta;
       this.totals.versions++;

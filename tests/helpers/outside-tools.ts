@@ -51,6 +51,17 @@ export function helmBin(): string {
   return bin;
 }
 
+/** Jaeger all-in-one v1.75.0: `JAEGER_BIN`, else the one scripts/setup-jaeger.sh builds into the cache. */
+export function jaegerBin(): string {
+  const cached = path.join(cacheDir(), 'jaeger', 'jaeger-v1.75.0');
+  const candidates = [process.env.JAEGER_BIN, cached].filter((c): c is string => !!c);
+  const bin = found(candidates, ['version']);
+  if (!bin) {
+    throw new Error(`Jaeger is needed for this test and none of ${candidates.join(', ')} runs: bash scripts/setup-jaeger.sh (as .ci/run does; it builds v1.75.0 from the Go module proxy), or set JAEGER_BIN`);
+  }
+  return bin;
+}
+
 /** curl: `CURL_BIN`, else PATH. */
 export function curlBin(): string {
   const bin = found([process.env.CURL_BIN ?? 'curl'], ['--version']);

@@ -1,5 +1,6 @@
 import { StreamtuneServer } from '../../app/index.js';
 import { loadConfig } from '../../core/index.js';
+import { startTracing } from '../../ops/index.js';
 import { type Command, commonOverrides, intFlag } from '../args.js';
 import { usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
@@ -44,12 +45,15 @@ Example:
     // in seconds. A server that learns serves anyway and starts learning when they answer
     // (its trainer supervisor warns once, naming them).
     if (config.kafka.brokers.length > 0 && config.serving.follow) await usableBrokers(config.kafka);
+    // Spans of this process (its trainer child starts its own from the same config); see docs/tracing.md.
+    const tracing = await startTracing(config.tracing, { role: 'serve', log: (line) => process.stderr.write(`${line}\n`) });
     const app = new StreamtuneServer(config);
     // Every served model swaps: the line names the one that did.
     app.on('swap', (m) => process.stderr.write(`swapped in ${m.model}@${m.version} (parent ${m.parent ?? '-'})\n`));
     const stopped = onShutdown(async () => {
       process.stderr.write('shutting down: NOT_SERVING, draining, saving, committing…\n');
       await app.close();
+      await tracing.shutdown();
     });
     await app.start();
     await stopped;
