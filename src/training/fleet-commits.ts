@@ -1,4 +1,4 @@
-import { FencedError } from '../core/index.js';
+import { BrokerError, FencedError } from '../core/index.js';
 import type { StagedVersion } from '../registry/index.js';
 import type { CommitFloor } from './commit-floor.js';
 import type { GroupAssignment } from './group-assignment.js';
@@ -17,7 +17,8 @@ export interface FleetCommitsOptions {
  * A trainer fleet's group commits: what the {@link CommitFloor} allows on the
  * partitions this member reads, never during a rebalance, never the same offsets
  * twice. A failed offsets-only commit is logged and retried with the next one
- * (reading again is safe); a commit that carries a version, or a fence, throws.
+ * (reading again is safe); a commit that carries a version, or a fence, throws
+ * (a broker's failure as a retriable BrokerError: the checkpoint is tried again).
  */
 export class FleetCommits {
   private last = '';
@@ -53,7 +54,8 @@ export class FleetCommits {
     } catch (err) {
       const type = (err as { type?: string }).type ?? '';
       if (STALE_MEMBER.has(type)) throw new FencedError(`the group refused this trainer's commit (${type}): its partitions belong to another member now`, {}, err);
-      throw err;
+      // The coordinator moving or a broker lost: the checkpoint waits and is tried again.
+      throw err instanceof BrokerError ? err : new BrokerError(`the group coordinator did not take this trainer's commit: ${(err as Error).message}`, {}, err);
     }
   }
 
