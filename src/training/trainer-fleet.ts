@@ -229,9 +229,9 @@ export class TrainerFleet {
     return member;
   }
 
-  /** A checkpoint may be written only while every partition the model learned from since its last one is still this member's. */
+  /** A checkpoint may be written only while every partition the model learned from since its last one is still this member's (and a new assignment was acted on). */
   private mayCheckpoint(model: string): boolean {
-    return !this.group.rebalancing && this.floor.partitionsOf(model).every((k) => this.group.reads(k));
+    return !this.group.rebalancing && !this.group.changePending && this.floor.partitionsOf(model).every((k) => this.group.reads(k));
   }
 
   /** After a (re)assignment: drop models whose unsaved learning is on a lost partition; the others restore the newest checkpoint. */
