@@ -213,9 +213,10 @@ export class KafkaSource {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    if (group?.state !== 'Stable') throw new BrokerError(`group ${groupId} is ${group?.state ?? 'unknown'}: who owns ${topic}/${partition} is not settled`, { groupId, topic, partition });
-    const me = group.members.find((m) => m.memberId === this.memberId);
+    // Not a member at all (dropped after its session timed out): not the owner, whatever the group is doing.
+    const me = group?.members.find((m) => m.memberId === this.memberId);
     if (!me) return false;
+    if (group!.state !== 'Stable') throw new BrokerError(`group ${groupId} is ${group!.state}: who owns ${topic}/${partition} is not settled`, { groupId, topic, partition });
     // kafkajs is CommonJS: Node sees this export on its default object only.
     const assignment = kafkajs.AssignerProtocol.MemberAssignment.decode(me.memberAssignment)?.assignment ?? {};
     return (assignment[topic] ?? []).includes(partition);
