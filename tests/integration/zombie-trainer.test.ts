@@ -59,7 +59,7 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   });
 
-  it('the resumed trainer publishes nothing and commits nothing; no version name has two manifests, no version two children; every event is learned once', async () => {
+  it('the resumed trainer publishes and commits nothing from before the pause; no version name has two manifests, no version two children; every event is learned once', async () => {
     const backend = await useTestBackend();
     const dirs = await Promise.all(['seed', 'a', 'b', 'reader'].map((n) => fs.mkdtemp(path.join(os.tmpdir(), `st-zombie-${n}-`))));
     for (const d of dirs) cleanup.push(() => fs.rm(d, { recursive: true, force: true }));
