@@ -147,14 +147,18 @@ export class RegistryTransactions {
    */
   private async reown(partition: number, owns: ((partition: number) => Promise<boolean>) | undefined): Promise<void> {
     const context = { partition, topic: this.o.labelsTopic, transactionalId: this.transactionalId(partition) };
-    const refused = (): FencedError => {
+    const refused = async (): Promise<FencedError> => {
       this.owned.delete(partition);
       this.unverified.delete(partition);
+      // A producer made for a partition that moved meanwhile is of no use: the next assignment makes its own.
+      const made = this.producers.get(partition);
+      this.producers.delete(partition);
+      await made?.producer.disconnect().catch(() => undefined);
       return new FencedError(`partition ${partition} of ${this.o.labelsTopic} belongs to another trainer now: this trainer's writes for it are refused`, context);
     };
-    if (!(await this.stillOwner(partition, owns))) throw refused();
+    if (!(await this.stillOwner(partition, owns))) throw await refused();
     await this.producer(partition).catch((err: unknown) => Promise.reject(new BrokerError(`cannot start the transactional producer of ${context.transactionalId}: ${(err as Error).message}`, context, err)));
-    if (!(await this.stillOwner(partition, owns))) throw refused();
+    if (!(await this.stillOwner(partition, owns))) throw await refused();
     this.unverified.delete(partition);
   }
 
