@@ -1,5 +1,6 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import kafkajs, { type Consumer, type Kafka } from 'kafkajs';
 import { Observable } from 'rxjs';
+import { BrokerError } from '../core/index.js';
 import { headerText, type RawRecord, parseTpKey } from './raw-record.js';
 
 export interface KafkaSourceOptions {
@@ -61,9 +62,11 @@ export class KafkaSource {
   /** Times partitions were assigned to this member. */
   assignments = 0;
   private assigned: number[] = [];
+  /** This member's id in the group, from its last join. */
+  private memberId: string | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly opts: KafkaSourceOptions,
   ) {
     const sessionTimeout = opts.sessionTimeoutMs ?? 10_000;
@@ -87,6 +90,7 @@ export class KafkaSource {
       const { topic } = this.opts;
       this.complete = () => subscriber.complete();
       this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        this.memberId = payload.memberId;
         const mine = payload.memberAssignment[topic] ?? [];
         this.opts.onPartitions?.(mine);
         if (mine.length === 0) return;
@@ -187,6 +191,36 @@ export class KafkaSource {
         quietly(() => this.consumer.seek({ topic, partition, offset }));
       }
     }
+  }
+
+  /**
+   * Asks the group coordinator whether this member owns `partition` of the topic
+   * now: the group is stable and its current assignment gives the partition to
+   * this member. False for a member the group has dropped (paused past the
+   * session timeout) or that has the partition no more. Throws a retriable
+   * {@link BrokerError} when it cannot tell (a rebalance under way, the
+   * coordinator unreachable).
+   */
+  async owns(partition: number): Promise<boolean> {
+    const { groupId, topic } = this.opts;
+    if (!this.memberId) return false;
+    const admin = this.kafka.admin();
+    let group;
+    try {
+      await admin.connect();
+      [group] = (await admin.describeGroups([groupId])).groups;
+    } catch (err) {
+      throw new BrokerError(`cannot ask the coordinator of group ${groupId} who owns ${topic}/${partition}: ${(err as Error).message}`, { groupId, topic, partition }, err);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    // Not a member at all (dropped after its session timed out): not the owner, whatever the group is doing.
+    const me = group?.members.find((m) => m.memberId === this.memberId);
+    if (!me) return false;
+    if (group!.state !== 'Stable') throw new BrokerError(`group ${groupId} is ${group!.state}: who owns ${topic}/${partition} is not settled`, { groupId, topic, partition });
+    // kafkajs is CommonJS: Node sees this export on its default object only.
+    const assignment = kafkajs.AssignerProtocol.MemberAssignment.decode(me.memberAssignment)?.assignment ?? {};
+    return (assignment[topic] ?? []).includes(partition);
   }
 
   /** Commits group offsets (`topic/partition` → next offset), e.g. those of a durable checkpoint. */

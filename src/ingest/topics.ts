@@ -35,9 +35,13 @@ export function topicReplication(brokers: number): { replicationFactor: number; 
 
 /**
  * Creates topics that do not exist yet (idempotent), replicated as
- * {@link topicReplication} says for the brokers the cluster has now.
+ * {@link topicReplication} says for the brokers the cluster has now, then waits
+ * until every partition of every one of them (those that existed too: another
+ * process may have created one a moment ago) has a leader, so that the first
+ * write or read does not meet UNKNOWN_TOPIC_OR_PARTITION. Gives up after
+ * `timeoutMs` with a retriable {@link UpstreamError} that says which topic lacks what.
  */
-export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[], timeoutMs = TOPIC_READY_MS): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -55,25 +59,36 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
           return { topic: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor, configEntries };
         }),
       });
-      await waitForLeaders(admin, missing.map((t) => t.topic));
     }
+    await waitForLeaders(admin, topics.map((t) => t.topic), timeoutMs);
   } finally {
     await admin.disconnect();
   }
 }
 
+/** How long {@link ensureTopics} waits for a topic's partitions to have leaders. */
+export const TOPIC_READY_MS = 30_000;
+
+/** Metadata errors of a topic the brokers are still creating (or electing leaders for). */
+export const TOPIC_NOT_READY = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
 /** Polls metadata until every partition of `topics` has a leader; unknown topics and missing leaders are retried. */
-async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let why = 'no answer yet'; ; await new Promise((r) => setTimeout(r, 100))) {
     try {
       const meta = await admin.fetchTopicMetadata({ topics });
-      if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      const lacking = meta.topics.find((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (!lacking) return;
+      const leaderless = lacking.partitions.filter((p) => p.leader < 0).map((p) => p.partitionId);
+      why = lacking.partitions.length === 0 ? `topic ${lacking.name} has no partitions yet` : `partition(s) ${leaderless.join(', ')} of ${lacking.name} have no leader`;
     } catch (err) {
-      const type = (err as { type?: string }).type;
-      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE' || Date.now() > deadline) throw err;
+      const type = (err as { type?: string }).type ?? '';
+      if (!TOPIC_NOT_READY.has(type)) throw err;
+      why = `the broker asked answers ${type}`;
     }
-    if (Date.now() > deadline) throw new UpstreamError(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`, { topics: topics.join(',') });
-    await new Promise((r) => setTimeout(r, 100));
+    if (Date.now() > deadline) {
+      throw new UpstreamError(`topic(s) ${topics.join(', ')} not ready after ${timeoutMs} ms (${why}): are the brokers still creating them, or is one down?`, { topics: topics.join(',') });
+    }
   }
 }

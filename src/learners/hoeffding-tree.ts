@@ -27,6 +27,15 @@ export interface HoeffdingTreeConfig {
   leafPrediction?: LeafPrediction;
   /** Most nodes (branches and leaves) the tree may grow, which bounds a saved version's size; null for no bound. @defaultValue null */
   maxNodes?: number | null;
+  /**
+   * Largest size of the saved tree, in bytes: a leaf whose split would pass it
+   * does not split (it goes on learning its statistics). Every checkpoint carries
+   * the whole tree, so this bounds what the tree adds to each version. A leaf
+   * costs `8 × (5 + 2k + 5·k·dim)` bytes (k classes, dim features): ~25 KB for
+   * 64 features and 10 classes, so the default holds 5 of those leaves, or about
+   * 180 of 8 features and 2 classes. @defaultValue 131072 (128 KiB)
+   */
+  maxBytes?: number;
 }
 
 /** Size of a tree: nodes (branches and leaves), leaves, and the depth of its deepest leaf. */
@@ -39,6 +48,8 @@ export interface TreeShape {
 /** Numbers a serialized leaf starts with, before its class and feature statistics. */
 const LEAF_HEADER = 5;
 const BRANCH_SIZE = 3;
+/** Numbers a serialized leaf holds, for k classes and dim features. */
+const leafSize = (k: number, dim: number): number => LEAF_HEADER + 2 * k + dim * k * STATS_PER_CLASS;
 
 /**
  * Hoeffding tree (VFDT, Domingos & Hulten 2000), as River's
@@ -49,7 +60,9 @@ const BRANCH_SIZE = 3;
  * best one beats the runner-up by the Hoeffding bound. Leaves predict with
  * naive Bayes where that has been more accurate than the majority class.
  * Splits are scale-free, so features need no standardizing. It does not
- * forget: a drifting concept is followed only by growing new splits.
+ * forget: a drifting concept is followed only by growing new splits. It stops
+ * growing once another split would take its saved size past `maxBytes`, so a
+ * stream of any length makes versions of a bounded size.
  *
  * @example
  * const ht = new HoeffdingTreeClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['lo', 'hi'] });
@@ -64,19 +77,31 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
   private nodes: number;
   /** Scratch space for one row's class scores. */
   private readonly scratch: Float64Array;
+  /** Leaves and branches now (the saved size follows from them). */
+  private leaves: number;
+  private branches: number;
 
   constructor(config: HoeffdingTreeConfig, root?: HtNode) {
-    super({ gracePeriod: 200, delta: 1e-7, tieThreshold: 0.05, maxDepth: 20, leafPrediction: 'nba', maxNodes: null, ...config }, 'classification');
-    const { labels, gracePeriod, delta, tieThreshold, maxDepth, leafPrediction, maxNodes } = this.config;
+    super({ gracePeriod: 200, delta: 1e-7, tieThreshold: 0.05, maxDepth: 20, leafPrediction: 'nba', maxNodes: null, maxBytes: 131_072, ...config }, 'classification');
+    const { labels, gracePeriod, delta, tieThreshold, maxDepth, leafPrediction, maxNodes, maxBytes } = this.config;
     if (!(gracePeriod > 0)) throw new ConfigError('gracePeriod', `gracePeriod must be positive, got ${gracePeriod}`);
     if (!(delta > 0 && delta < 1)) throw new ConfigError('delta', `delta must be in (0, 1), got ${delta}`);
     if (!(tieThreshold >= 0)) throw new ConfigError('tieThreshold', `tieThreshold must be at least 0, got ${tieThreshold}`);
     if (!Number.isInteger(maxDepth) || maxDepth < 0) throw new ConfigError('maxDepth', `maxDepth must be an integer ≥ 0, got ${maxDepth}`);
     if (!['mc', 'nb', 'nba'].includes(leafPrediction)) throw new ConfigError('leafPrediction', `leafPrediction must be 'mc', 'nb' or 'nba', got ${String(leafPrediction)}`);
     if (maxNodes !== null && !(Number.isInteger(maxNodes) && maxNodes >= 1)) throw new ConfigError('maxNodes', `maxNodes must be an integer ≥ 1 or null, got ${maxNodes}`);
+    if (!(maxBytes > 0)) throw new ConfigError('maxBytes', `maxBytes must be positive, got ${maxBytes}`);
     this.root = root ?? newLeaf(0, labels.length, this.featureSpec.dim);
     this.nodes = root ? this.shape().nodes : 1;
     this.scratch = new Float64Array(labels.length);
+    const { nodes, leaves } = this.shape();
+    this.leaves = leaves;
+    this.branches = nodes - leaves;
+  }
+
+  /** Bytes {@link save} writes for the tree as it is (its state; the topology adds a few dozen). */
+  get stateBytes(): number {
+    return 8 * (this.branches * BRANCH_SIZE + this.leaves * leafSize(this.config.labels.length, this.featureSpec.dim));
   }
 
   predict(x: readonly (readonly number[])[]): Prediction[] {
@@ -123,15 +148,17 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
       if (naiveBayesLogScores(leaf, row, p) && argmax(p) === c) leaf.nbCorrect += w;
     }
     observe(leaf, row, c, w);
-    const { gracePeriod, delta, tieThreshold, maxDepth, maxNodes } = this.config;
+    const { gracePeriod, delta, tieThreshold, maxDepth, maxNodes, maxBytes } = this.config;
     if (leaf.depth >= maxDepth || leaf.weight - leaf.lastAttempt < gracePeriod) return;
     // A split adds two nodes; at the bound the leaves go on learning their statistics.
     if (maxNodes !== null && this.nodes + 2 > maxNodes) return;
     leaf.lastAttempt = leaf.weight;
-    const split = decideSplit(leaf, delta, tieThreshold);
-    if (split === null) return;
+    // A split turns a leaf into a branch and two leaves: one leaf and one branch more.
     const k = this.config.labels.length;
     const dim = this.featureSpec.dim;
+    if (this.stateBytes + 8 * (BRANCH_SIZE + leafSize(k, dim)) > maxBytes) return;
+    const split = decideSplit(leaf, delta, tieThreshold);
+    if (split === null) return;
     const branch: HtNode = {
       isLeaf: false,
       feature: split.feature,
@@ -143,6 +170,8 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
     if (parent === null) this.root = branch;
     else if (parent.left === leaf) parent.left = branch;
     else parent.right = branch;
+    this.leaves++;
+    this.branches++;
   }
 
   /** Nodes, leaves and depth of the tree grown so far. */
@@ -185,14 +214,14 @@ export class HoeffdingTreeClassifier extends SinglePassLearner<HoeffdingTreeConf
  * leaf `[1, weight, lastAttempt, mcCorrect, nbCorrect, counts…, seen…, stats…]`.
  */
 function encodeTree(root: HtNode, k: number, dim: number): Float64Array<ArrayBuffer> {
-  const leafSize = LEAF_HEADER + 2 * k + dim * k * STATS_PER_CLASS;
+  const size = leafSize(k, dim);
   const nodes: HtNode[] = [];
   const stack: HtNode[] = [root];
   let length = 0;
   while (stack.length) {
     const node = stack.pop()!;
     nodes.push(node);
-    if (node.isLeaf) length += leafSize;
+    if (node.isLeaf) length += size;
     else {
       length += BRANCH_SIZE;
       stack.push(node.right, node.left);
@@ -210,14 +239,14 @@ function encodeTree(root: HtNode, k: number, dim: number): Float64Array<ArrayBuf
     out.set(node.counts, at + LEAF_HEADER);
     out.set(node.seen, at + LEAF_HEADER + k);
     out.set(node.stats, at + LEAF_HEADER + 2 * k);
-    at += leafSize;
+    at += size;
   }
   return out;
 }
 
 /** Rebuilds the tree {@link encodeTree} wrote; throws if the numbers do not describe one for k classes and dim features. */
 function decodeTree(state: Float64Array, k: number, dim: number): HtNode {
-  const leafSize = LEAF_HEADER + 2 * k + dim * k * STATS_PER_CLASS;
+  const size = leafSize(k, dim);
   let at = 0;
   const bad = (why: string): ModelLoadError => new ModelLoadError(`saved Hoeffding tree is corrupt: ${why}`, { at });
   const read = (depth: number): HtNode => {
@@ -231,15 +260,15 @@ function decodeTree(state: Float64Array, k: number, dim: number): HtNode {
       const right = read(depth + 1);
       return { isLeaf: false, feature, threshold, left, right };
     }
-    if (tag !== 1 || at + leafSize > state.length) throw bad(`no node at offset ${at}`);
+    if (tag !== 1 || at + size > state.length) throw bad(`no node at offset ${at}`);
     const leaf = newLeaf(depth, k, dim, state.slice(at + LEAF_HEADER, at + LEAF_HEADER + k));
     leaf.weight = state[at + 1]!;
     leaf.lastAttempt = state[at + 2]!;
     leaf.mcCorrect = state[at + 3]!;
     leaf.nbCorrect = state[at + 4]!;
     leaf.seen.set(state.subarray(at + LEAF_HEADER + k, at + LEAF_HEADER + 2 * k));
-    leaf.stats.set(state.subarray(at + LEAF_HEADER + 2 * k, at + leafSize));
-    at += leafSize;
+    leaf.stats.set(state.subarray(at + LEAF_HEADER + 2 * k, at + size));
+    at += size;
     return leaf;
   };
   const root = read(0);

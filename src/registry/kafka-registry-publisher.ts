@@ -1,9 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import kafkajs, { type Kafka, type Message } from 'kafkajs';
-import { ConfigError, InvalidInputError, SerialQueue, type RegistryConfig } from '../core/index.js';
+import { ConfigError, InvalidInputError, SerialQueue, UpstreamError, type RegistryConfig } from '../core/index.js';
 import { LazyProducer } from '../ingest/lazy-producer.js';
-import { ensureTopics } from '../ingest/topics.js';
+import { ensureTopics, TOPIC_NOT_READY, TOPIC_READY_MS } from '../ingest/topics.js';
 import { chunkKey, DEFAULT_CHUNK_BYTES, manifestKey, REGISTRY_MAX_MESSAGE_BYTES, sha256, splitChunks, stateKey, type RegistryManifest } from './registry-records.js';
 import type { VersionState } from './version-meta.js';
 import type { VersionStore } from './version-store.js';
@@ -34,10 +34,22 @@ export async function ensureRegistryTopic(kafka: Kafka, topic: string, chunkByte
   try {
     // kafkajs is CommonJS: Node sees this export on its default object only.
     const { ConfigResourceTypes } = kafkajs;
-    const { resources } = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'max.message.bytes'] }],
-      includeSynonyms: false,
-    });
+    const request = { resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'max.message.bytes'] }], includeSynonyms: false };
+    // A broker that has not heard of a topic created a moment ago answers UNKNOWN_TOPIC_OR_PARTITION: asked again, for a while.
+    const deadline = Date.now() + TOPIC_READY_MS;
+    let described;
+    while (!described) {
+      described = await admin.describeConfigs(request).catch(async (err: unknown) => {
+        const type = (err as { type?: string }).type ?? '';
+        if (!TOPIC_NOT_READY.has(type)) throw err;
+        if (Date.now() > deadline) {
+          throw new UpstreamError(`registry topic "${topic}" not ready after ${TOPIC_READY_MS} ms: the broker asked for its settings still answers ${type}`, { topic });
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        return undefined;
+      });
+    }
+    const { resources } = described;
     const value = (name: string): string | undefined => resources[0]?.configEntries.find((e) => e.configName === name)?.configValue;
     const policy = value('cleanup.policy');
     if (policy !== undefined && policy !== 'compact') {

@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import { FencedError, SerialQueue } from '../core/index.js';
+import { BrokerError, FencedError, SerialQueue } from '../core/index.js';
 import { ensureRegistryTopic, sendVersionRecords, type VersionFiles } from './kafka-registry-publisher.js';
 import { DEFAULT_CHUNK_BYTES } from './registry-records.js';
 
@@ -51,6 +51,8 @@ export class RegistryTransactions {
   private readonly producers = new Map<number, { producer: Producer; ready: Promise<void> }>();
   private topicReady: Promise<void> | undefined;
   private owned = new Set<number>();
+  /** Partitions whose producer was dropped after a failed transaction: asked again whose they are before a new one starts. */
+  private readonly unverified = new Set<number>();
   /** Transactions run one at a time (a producer has at most one open). */
   private readonly queue = new SerialQueue('the registry transactions');
 
@@ -68,6 +70,8 @@ export class RegistryTransactions {
   own(partitions: readonly number[]): Promise<void> {
     return this.queue.run(async () => {
       this.owned = new Set(partitions);
+      // The assignment is the group's word: a producer made now needs no other check.
+      this.unverified.clear();
       for (const [p, { producer }] of [...this.producers]) {
         if (partitions.includes(p)) continue;
         this.producers.delete(p);
@@ -81,9 +85,18 @@ export class RegistryTransactions {
    * One transaction on `partition`'s producer: every version of `versions`
    * (chunks, then manifest), then the group's offset for the partition when
    * given. Throws a {@link FencedError} when another trainer owns the partition
-   * now; any other failure aborts the transaction and is thrown as it is.
+   * now. Any other failure (a broker lost, a coordinator moving) aborts the
+   * transaction and throws a retriable {@link BrokerError}: nothing of it counts,
+   * and the caller tries again later.
+   *
+   * The broker also ends a transaction of a trainer that still owns its
+   * partition (a coordinator that failed over, a transaction that outlived its
+   * timeout meanwhile), with the same error as a fence. Then `owns` — the group
+   * coordinator's word — tells the two apart: still the owner, the trainer starts
+   * a new producer (asking again once it is made, in case the partition moved
+   * meanwhile) and retries; not the owner, it is fenced.
    */
-  commit(partition: number, versions: readonly VersionFiles[], offset: string | null): Promise<void> {
+  commit(partition: number, versions: readonly VersionFiles[], offset: string | null, owns?: (partition: number) => Promise<boolean>): Promise<void> {
     return this.queue.run(async () => {
       if (versions.length === 0 && offset === null) return;
       this.topicReady ??= ensureRegistryTopic(this.o.kafka, this.o.registryTopic, this.o.chunkBytes ?? DEFAULT_CHUNK_BYTES).catch((err: unknown) => {
@@ -93,8 +106,9 @@ export class RegistryTransactions {
       await this.topicReady;
       // Only a partition this trainer was given: a producer made for another would fence its owner.
       if (!this.owned.has(partition)) throw new FencedError(`partition ${partition} of ${this.o.labelsTopic} is not this trainer's`, { partition, topic: this.o.labelsTopic });
-      const producer = await this.producer(partition);
       const context = { partition, topic: this.o.labelsTopic, transactionalId: this.transactionalId(partition) };
+      if (this.unverified.has(partition)) await this.reown(partition, owns);
+      const producer = await this.producer(partition).catch((err: unknown) => Promise.reject(new BrokerError(`cannot start the transactional producer of ${context.transactionalId}: ${(err as Error).message}`, context, err)));
       let txn;
       try {
         txn = await producer.transaction();
@@ -104,17 +118,48 @@ export class RegistryTransactions {
         }
         await txn.commit();
       } catch (err) {
-        if (txn?.isActive()) await txn.abort().catch(() => undefined);
-        if (isFenced(err)) {
-          // The producer is dead for good: a new one (on a new assignment) starts over.
+        // A failed commit, or abort, leaves kafkajs' producer mid-transaction for good: only one aborted cleanly is used again.
+        const reusable = txn?.isActive() === true && (await txn.abort().then(() => true, () => false));
+        if (isFenced(err) || !reusable) {
           this.producers.delete(partition);
-          this.owned.delete(partition);
+          this.unverified.add(partition);
           await producer.disconnect().catch(() => undefined);
+        }
+        if (isFenced(err) && !(await this.stillOwner(partition, owns))) {
+          this.owned.delete(partition);
           throw new FencedError(`partition ${partition} of ${this.o.labelsTopic} belongs to another trainer now: this trainer's writes for it are refused`, context, err);
         }
-        throw err;
+        throw new BrokerError(`the checkpoint's transaction on ${context.transactionalId} failed (nothing of it counts; tried again later): ${(err as Error).message}`, context, err);
       }
     });
+  }
+
+  /** Whether the group coordinator says this trainer owns `partition` (false when there is no one to ask); throws a BrokerError when it cannot tell. */
+  private async stillOwner(partition: number, owns: ((partition: number) => Promise<boolean>) | undefined): Promise<boolean> {
+    return owns !== undefined && (await owns(partition));
+  }
+
+  /**
+   * A new producer for a partition whose last one was dropped, only while this
+   * trainer owns the partition, before and after the new producer fences the old
+   * one: the check after catches a partition moved meanwhile, whose new owner
+   * (fenced by this producer in turn) then goes through the same check itself.
+   */
+  private async reown(partition: number, owns: ((partition: number) => Promise<boolean>) | undefined): Promise<void> {
+    const context = { partition, topic: this.o.labelsTopic, transactionalId: this.transactionalId(partition) };
+    const refused = async (): Promise<FencedError> => {
+      this.owned.delete(partition);
+      this.unverified.delete(partition);
+      // A producer made for a partition that moved meanwhile is of no use: the next assignment makes its own.
+      const made = this.producers.get(partition);
+      this.producers.delete(partition);
+      await made?.producer.disconnect().catch(() => undefined);
+      return new FencedError(`partition ${partition} of ${this.o.labelsTopic} belongs to another trainer now: this trainer's writes for it are refused`, context);
+    };
+    if (!(await this.stillOwner(partition, owns))) throw await refused();
+    await this.producer(partition).catch((err: unknown) => Promise.reject(new BrokerError(`cannot start the transactional producer of ${context.transactionalId}: ${(err as Error).message}`, context, err)));
+    if (!(await this.stillOwner(partition, owns))) throw await refused();
+    this.unverified.delete(partition);
   }
 
   /** Disconnects every producer (open transactions are aborted by the broker). Idempotent. */

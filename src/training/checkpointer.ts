@@ -1,10 +1,13 @@
-import { activeTraceparent, type TrainingConfig } from '../core/index.js';
+import { activeTraceparent, BrokerError, type TrainingConfig } from '../core/index.js';
 import type { GoodRecord } from '../features/index.js';
 import type { Learner } from '../learners/index.js';
 import type { StagedVersion, VersionMeta, VersionStore } from '../registry/index.js';
 import type { PromotionGuardrail, RollbackRequest } from './promotion-guardrail.js';
 
 const MAX_TS_SAMPLE = 1000;
+/** Wait before the first retry of a checkpoint the brokers did not take, doubled after each failure up to the longest. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_LONGEST_MS = 30_000;
 
 /** What a checkpoint holds besides the weights. */
 export interface CheckpointState {
@@ -39,6 +42,8 @@ export interface CheckpointerOptions {
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   /** The serving version degraded after its promotion: serving should go back to `to`. */
   onRollback?(r: RollbackRequest): void;
+  /** A checkpoint the brokers did not take (see {@link Checkpointer.save}); the next try is in `retryMs`. */
+  onRetry?(err: BrokerError, retryMs: number): void;
   now: () => number;
 }
 
@@ -57,6 +62,9 @@ export class Checkpointer {
   private examples = 0;
   private tsSample: number[] = [];
   private lastAt: number;
+  /** Checkpoints in a row the brokers did not take, and when the next may be tried. */
+  private failures = 0;
+  private retryAt = 0;
   versions = 0;
 
   constructor(private readonly o: CheckpointerOptions) {
@@ -85,6 +93,7 @@ export class Checkpointer {
   }
 
   due(): boolean {
+    if (this.o.now() < this.retryAt) return false;
     return this.steps >= this.o.training.versionEverySteps || (this.examples > 0 && this.o.now() - this.lastAt >= this.o.training.versionEveryMs);
   }
 
@@ -92,9 +101,29 @@ export class Checkpointer {
    * Saves a checkpoint version if anything was learned since the last one, with
    * the guardrail's promotion decision, then commits its offsets. A rejected
    * candidate is still a checkpoint: training goes on from it, serving does not.
+   *
+   * When the brokers do not take it (a {@link BrokerError}: a broker lost, a
+   * coordinator moving) nothing was installed or committed: it returns null and
+   * keeps what was learned pending, and the next checkpoint (not before 1 s,
+   * 2 s, … at most 30 s) holds it. A fence and every other failure throw.
    */
   async save(s: CheckpointState): Promise<VersionMeta | null> {
     if (this.examples === 0) return null;
+    try {
+      const meta = await this.saveNow(s);
+      this.failures = 0;
+      this.retryAt = 0;
+      return meta;
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      const retryMs = Math.min(RETRY_LONGEST_MS, RETRY_FIRST_MS * 2 ** this.failures++);
+      this.retryAt = this.o.now() + retryMs;
+      this.o.onRetry?.(err, retryMs);
+      return null;
+    }
+  }
+
+  private async saveNow(s: CheckpointState): Promise<VersionMeta> {
     const { guardrail } = this.o;
     const rollback = await guardrail.rollbackDue();
     const promotion = guardrail.decide(s.learner, rollback);

@@ -37,6 +37,22 @@ export class CommitFloor {
     this.unsaved.delete(model);
   }
 
+  /**
+   * `model` is clean while `commit` runs (the offsets it commits pass the model's
+   * records, with the checkpoint that holds them); when `commit` fails, what the
+   * model held unsaved is back, so no later commit passes those records.
+   */
+  async cleanFor(model: string, commit: () => Promise<void>): Promise<void> {
+    const held = this.unsaved.get(model);
+    this.unsaved.delete(model);
+    try {
+      await commit();
+    } catch (err) {
+      if (held && !this.unsaved.has(model)) this.unsaved.set(model, held);
+      throw err;
+    }
+  }
+
   /** Whether `model` took on records not saved yet, and on which partitions. */
   partitionsOf(model: string): string[] {
     return [...(this.unsaved.get(model)?.keys() ?? [])];

@@ -10,9 +10,10 @@ const FORMAT = 1;
  * it holds `window`, it becomes the older one and the previous older one is
  * forgotten. So every one of the last `window` ids (and up to `window` before
  * them) is recognised; a fresh id is taken for a duplicate with probability at
- * most `falsePositiveRate`. Saved with each checkpoint ({@link toBytes}): at most
+ * most `falsePositiveRate`. Saved with each checkpoint ({@link toBytes}): always
  * two filters' bytes, e.g. ~396 KB for 100,000 ids at 0.001 — the same for ids
- * of 8 or 80 characters.
+ * of 8 or 80 characters, and the same from the first id on (a generation not
+ * started yet is saved empty), so versions do not grow as the window fills.
  *
  * @example
  * const ids = new DedupeFilter(100_000, 0.001);
@@ -86,7 +87,9 @@ export class DedupeFilter {
    * LE), ids added (u32 LE) and its bits.
    */
   toBytes(): Buffer {
-    const gens = [this.older, this.current].filter((g): g is BloomFilter => g !== null);
+    // Both generations always: the bytes of a checkpoint stay the same while the window fills.
+    const empty = (): BloomFilter => BloomFilter.sized(this.window, this.falsePositiveRate / 2);
+    const gens = this.window > 0 ? [this.older ?? empty(), this.current ?? empty()] : [];
     const head = Buffer.alloc(6);
     head.write(MAGIC, 0, 'latin1');
     head.writeUInt8(FORMAT, 4);

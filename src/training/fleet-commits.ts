@@ -1,10 +1,24 @@
-import { FencedError } from '../core/index.js';
+import { BrokerError, FencedError } from '../core/index.js';
 import type { StagedVersion } from '../registry/index.js';
 import type { CommitFloor } from './commit-floor.js';
 import type { GroupAssignment } from './group-assignment.js';
 
 /** Group coordinator errors that mean this member is not (or no longer) the owner of its partitions. */
 const STALE_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+/** Errors of a coordinator moving or a broker lost: the commit may be tried again. */
+const TRANSIENT = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
+const TRANSIENT_NAMES = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSGroupCoordinatorNotFound']);
+
+/** The kafkajs error types and names of an error and those it wraps (kafkajs nests them in `cause` and `originalError`). */
+function kinds(err: unknown): string[] {
+  const out: string[] = [];
+  for (let e = err as { type?: string; name?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type) out.push(e.type);
+    if (e.name) out.push(e.name);
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return out;
+}
 
 export interface FleetCommitsOptions {
   /** Commits group offsets, with the versions to publish first (see TrainerFleetOptions.commit). */
@@ -17,7 +31,8 @@ export interface FleetCommitsOptions {
  * A trainer fleet's group commits: what the {@link CommitFloor} allows on the
  * partitions this member reads, never during a rebalance, never the same offsets
  * twice. A failed offsets-only commit is logged and retried with the next one
- * (reading again is safe); a commit that carries a version, or a fence, throws.
+ * (reading again is safe); a commit that carries a version, or a fence, throws
+ * (a broker's failure as a retriable BrokerError: the checkpoint is tried again).
  */
 export class FleetCommits {
   private last = '';
@@ -51,8 +66,11 @@ export class FleetCommits {
     try {
       await this.o.commit(offsets, []);
     } catch (err) {
-      const type = (err as { type?: string }).type ?? '';
-      if (STALE_MEMBER.has(type)) throw new FencedError(`the group refused this trainer's commit (${type}): its partitions belong to another member now`, {}, err);
+      const found = kinds(err);
+      const stale = found.find((k) => STALE_MEMBER.has(k));
+      if (stale) throw new FencedError(`the group refused this trainer's commit (${stale}): its partitions belong to another member now`, {}, err);
+      // The coordinator moving or a broker lost: the checkpoint waits and is tried again. Anything else stops the trainer.
+      if (found.some((k) => TRANSIENT.has(k) || TRANSIENT_NAMES.has(k))) throw new BrokerError(`the group coordinator did not take this trainer's commit: ${(err as Error).message}`, {}, err);
       throw err;
     }
   }

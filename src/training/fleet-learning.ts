@@ -5,6 +5,9 @@ import type { RegistryTransactions, StagedVersion, VersionStore } from '../regis
 import { runSteps } from './step-loop.js';
 import { TrainerFleet, type TrainerFleetOptions } from './trainer-fleet.js';
 
+/** Longest wait for the local registry to catch up with the topic after a failed transaction. */
+const SYNC_AFTER_FAILURE_MS = 30_000;
+
 export interface FleetLearningOptions extends Pick<TrainerFleetOptions, 'defaultModel' | 'backend' | 'holdout' | 'onStats' | 'onVersion' | 'onRollback' | 'onModel' | 'log'> {
   kafka: Kafka;
   /** Topics and group of the `kafka` config section. */
@@ -56,7 +59,7 @@ export async function startFleetLearning(o: FleetLearningOptions): Promise<Fleet
     deadLetters: dlq,
     ack: (r) => source.ack(r),
     commitsBeforeInstall: o.registry !== undefined,
-    commit: (offsets, versions) => (o.registry ? commitInTransactions(o.registry.transactions, topics.labelsTopic, offsets, versions) : source.commitOffsets(offsets)),
+    commit: (offsets, versions) => (o.registry ? commitInRegistry(o.registry, topics.labelsTopic, offsets, versions, (p) => source.owns(p)) : source.commitOffsets(offsets)),
     owned: async (partitions) => {
       if (!o.registry) return;
       // Fence first, then read the registry: whatever the previous owner committed before the fence is seen.
@@ -93,11 +96,39 @@ export async function startFleetLearning(o: FleetLearningOptions): Promise<Fleet
 }
 
 /**
+ * {@link commitInTransactions}; when they fail, the local registry catches up
+ * with the topic before the error goes on: a transaction whose commit the
+ * broker finished after this trainer heard it fail holds a version, which the
+ * next checkpoint must not name again.
+ */
+async function commitInRegistry(
+  registry: NonNullable<FleetLearningOptions['registry']>,
+  labelsTopic: string,
+  offsets: Record<string, string>,
+  versions: readonly StagedVersion[],
+  owns: (partition: number) => Promise<boolean>,
+): Promise<void> {
+  try {
+    await commitInTransactions(registry.transactions, labelsTopic, offsets, versions, owns);
+  } catch (err) {
+    // Bounded: with the brokers away the catch-up waits for them, and the checkpoint is tried again anyway.
+    if (versions.length > 0) await Promise.race([registry.sync().catch(() => undefined), new Promise((r) => setTimeout(r, SYNC_AFTER_FAILURE_MS).unref())]);
+    throw err;
+  }
+}
+
+/**
  * Commits per labels partition, one transaction each: a version goes with the
  * lowest partition its offsets name (models are keyed to one partition), and
  * every partition's group offset with its own transaction.
  */
-async function commitInTransactions(tx: RegistryTransactions, labelsTopic: string, offsets: Record<string, string>, versions: readonly StagedVersion[]): Promise<void> {
+async function commitInTransactions(
+  tx: RegistryTransactions,
+  labelsTopic: string,
+  offsets: Record<string, string>,
+  versions: readonly StagedVersion[],
+  owns: (partition: number) => Promise<boolean>,
+): Promise<void> {
   const partitionOf = (key: string): number | null => (key.startsWith(`${labelsTopic}/`) ? Number(key.slice(labelsTopic.length + 1)) : null);
   const byPartition = new Map<number, { versions: StagedVersion[]; offset: string | null }>();
   const entry = (p: number) => byPartition.get(p) ?? byPartition.set(p, { versions: [], offset: null }).get(p)!;
@@ -109,5 +140,5 @@ async function commitInTransactions(tx: RegistryTransactions, labelsTopic: strin
     const parts = Object.keys(v.offsets).map(partitionOf).filter((p): p is number => p !== null);
     entry(parts.length > 0 ? Math.min(...parts) : ([...byPartition.keys()][0] ?? 0)).versions.push(v);
   }
-  for (const [p, { versions: vs, offset }] of [...byPartition].sort((a, b) => a[0] - b[0])) await tx.commit(p, vs, offset);
+  for (const [p, { versions: vs, offset }] of [...byPartition].sort((a, b) => a[0] - b[0])) await tx.commit(p, vs, offset, owns);
 }

@@ -45,6 +45,8 @@ export interface MemberHooks {
   /** Just before a checkpoint is installed (see CheckpointerOptions.fence). */
   fence(): Promise<void>;
   onRollback(r: RollbackRequest): void;
+  /** A checkpoint of this model the brokers did not take (it is tried again in `retryMs`). */
+  onRetry(err: Error, retryMs: number): void;
   now: () => number;
 }
 
@@ -85,6 +87,7 @@ export async function openMember(
     onStats: o.onStats,
     onVersion: o.onVersion,
     onRollback: hooks.onRollback,
+    onRetry: hooks.onRetry,
     now: hooks.now,
   });
   await trainer.restoreState();

@@ -43,6 +43,11 @@ export class GroupAssignment {
     return this.keys ?? new Set();
   }
 
+  /** Whether an assignment came that the trainer has not acted on yet (its models may hold another owner's past). */
+  get changePending(): boolean {
+    return this.changed;
+  }
+
   /** The new partitions if the assignment changed since the last call, else null. */
   takeChange(): number[] | null {
     if (!this.changed) return null;

@@ -42,6 +42,8 @@ export interface OnlineTrainerOptions {
   onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
   /** The serving version degraded after its promotion: serving should go back to `to`. */
   onRollback?(r: RollbackRequest): void;
+  /** A checkpoint the brokers did not take: what was learned stays pending, the next try is in `retryMs`. */
+  onRetry?: CheckpointerOptions['onRetry'];
   /**
    * Asked before each checkpoint: false holds it back (the learning stays pending),
    * e.g. while the group rebalances and this model's partition may move to another
@@ -99,6 +101,7 @@ export class OnlineTrainer {
       fence: opts.fence,
       onVersion: opts.onVersion,
       onRollback: opts.onRollback,
+      onRetry: opts.onRetry,
       now: opts.now ?? Date.now,
     });
   }

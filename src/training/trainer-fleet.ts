@@ -217,14 +217,12 @@ export class TrainerFleet {
     const version = restored.meta.version;
     const member = await openMember(model, restored, this.o, {
       // Everything this model took on is in the checkpoint just made durable (or about to be published, with the offsets).
-      commit: async (staged) => {
-        this.floor.clean(model);
-        await this.commits.commit(staged);
-      },
+      commit: (staged) => this.floor.cleanFor(model, () => this.commits.commit(staged)),
       mayCheckpoint: () => this.mayCheckpoint(model),
       // Without transactions, the group coordinator is the fence: it refuses a commit from a member that lost its partitions.
       fence: () => this.commits.probe(),
       onRollback: (r) => this.o.onRollback?.({ model, ...r }),
+      onRetry: (err, retryMs) => this.o.log?.(`${model}: checkpoint not taken, learning goes on and it is tried again in ${retryMs} ms: ${err.message}`, 'warn'),
       now: this.now,
     });
     this.members.set(model, member);
@@ -233,9 +231,9 @@ export class TrainerFleet {
     return member;
   }
 
-  /** A checkpoint may be written only while every partition the model learned from since its last one is still this member's. */
+  /** A checkpoint may be written only while every partition the model learned from since its last one is still this member's (and a new assignment was acted on). */
   private mayCheckpoint(model: string): boolean {
-    return !this.group.rebalancing && this.floor.partitionsOf(model).every((k) => this.group.reads(k));
+    return !this.group.rebalancing && !this.group.changePending && this.floor.partitionsOf(model).every((k) => this.group.reads(k));
   }
 
   /** After a (re)assignment: drop models whose unsaved learning is on a lost partition; the others restore the newest checkpoint. */

@@ -36,9 +36,12 @@ describe('DedupeFilter', () => {
     expect(f.seen('e34999')).toBe(true);
   });
 
-  it('is a fixed number of bytes, whatever the ids and however many went in', () => {
+  it('is a fixed number of bytes, whatever the ids and however many went in (none, half a window, several windows)', () => {
     const sizes: number[] = [];
     for (const [n, prefix] of [
+      [0, 'e'],
+      [1, 'e'],
+      [5_000, 'e'],
       [20_000, 'e'],
       [50_000, 'e'],
       [20_000, 'a-much-longer-event-id-of-eighty-characters-'.padEnd(76, 'x')],
@@ -55,6 +58,18 @@ describe('DedupeFilter', () => {
     for (const id of ids(0, 100_000)) full.add(id);
     full.add('one-more');
     expect(full.toBytes().length).toBe(395_540);
+  });
+
+  it('round-trips before its first window is full (the generation not started yet is saved empty)', () => {
+    const f = new DedupeFilter(1000, 0.001);
+    for (const id of ids(0, 400)) f.add(id);
+    const back = DedupeFilter.fromBytes(1000, 0.001, f.toBytes());
+    expect(share(back, ids(0, 400))).toBe(1);
+    expect(share(back, ids(0, 10_000, 'fresh-'))).toBeLessThanOrEqual(0.001);
+    // It goes on filling the same generation: 600 more before the window turns over, then the first 400 are still known.
+    for (const id of ids(400, 1200)) back.add(id);
+    expect(share(back, ids(0, 1600))).toBe(1);
+    expect(back.toBytes().length).toBe(f.toBytes().length);
   });
 
   it('round-trips through its bytes, and a damaged or unknown file gives an empty filter', () => {

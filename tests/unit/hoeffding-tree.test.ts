@@ -107,7 +107,7 @@ describe('HoeffdingTreeClassifier', () => {
 
   it('saves and restores a tree of thousands of nodes exactly (time logged)', async () => {
     // Random labels keep every leaf impure and a tie threshold of 1 splits at every attempt, so the tree fills out to maxDepth.
-    const m = make({ gracePeriod: 10, tieThreshold: 1, maxDepth: 12 });
+    const m = make({ gracePeriod: 10, tieThreshold: 1, maxDepth: 12, maxBytes: 1e9 });
     const rand = seededRandom(7);
     await trainBatch(m, concept(60_000, 7).map((e) => ({ ...e, y: rand() < 0.5 ? 'pos' : 'neg' })), { epochs: 1, batchSize: 64 });
     expect(m.shape().nodes).toBeGreaterThan(2000);
@@ -120,6 +120,37 @@ describe('HoeffdingTreeClassifier', () => {
     const probe = concept(500, 8).map((e) => e.x);
     expect(back.predict(probe)).toEqual(m.predict(probe));
     expect(back.shape()).toEqual(m.shape());
+  });
+
+  it('stops splitting at maxBytes: the saved tree keeps its size however long the stream, where an unbounded one grows', async () => {
+    // An oblique boundary: an axis-parallel tree approximates it with ever finer steps as data comes.
+    const rand = seededRandom(5);
+    const stream = (n: number): Example[] =>
+      Array.from({ length: n }, () => {
+        const x = Array.from({ length: DIM }, () => rand());
+        return { x, y: x[0]! + 0.7 * x[1]! + 0.4 * x[2]! > 1.05 ? 'pos' : 'neg' };
+      });
+    const first = stream(8000);
+    const second = stream(8000);
+    const bytes = async (m: HoeffdingTreeClassifier): Promise<number> => tf.io.CompositeArrayBuffer.join((await saved(m)).weightData!).byteLength;
+    const capped = make({ maxBytes: 4096 });
+    const unbounded = make({ maxBytes: 1e9 });
+    const sizes: Record<string, number[]> = { capped: [], unbounded: [] };
+    for (const part of [first, second]) {
+      for (const [name, m] of [['capped', capped], ['unbounded', unbounded]] as const) {
+        await trainBatch(m, part, { epochs: 1, batchSize: 16 });
+        sizes[name]!.push(await bytes(m));
+      }
+    }
+    // The unbounded tree grew from N to 2N events; the capped one reached its bound by N and kept it.
+    expect(sizes.unbounded![1]!).toBeGreaterThan(sizes.unbounded![0]! * 1.5);
+    expect(capped.shape().leaves).toBeGreaterThan(1);
+    expect(sizes.capped![1]).toBe(sizes.capped![0]);
+    expect(sizes.capped![1]).toBeLessThanOrEqual(4096);
+    expect(sizes.capped![1]).toBe(capped.stateBytes);
+    // Still learning at its leaves: the bound costs splits, not updates.
+    const test = stream(1000);
+    expect(capped.predict(test.map((e) => e.x)).filter((p, i) => p.label === test[i]!.y).length / test.length).toBeGreaterThan(0.8);
   });
 
   it('refuses to load a truncated tree', async () => {
@@ -191,6 +222,7 @@ describe('HoeffdingTreeClassifier', () => {
     expect(() => make({ delta: 1 })).toThrow(/delta/);
     expect(() => make({ maxDepth: 1.5 })).toThrow(/maxDepth/);
     expect(() => make({ leafPrediction: 'knn' as never })).toThrow(/leafPrediction/);
+    expect(() => make({ maxBytes: 0 })).toThrow(/maxBytes/);
     expect(() => new HoeffdingTreeClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['only'] })).toThrow(/labels/);
     expect(createLearner('HoeffdingTreeClassifier', { featureSpec: { kind: 'features', dim: 2 }, labels: ['a', 'b'] }).className).toBe('HoeffdingTreeClassifier');
   });

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { UpstreamError } from '../../src/core/index.js';
 import { ensureTopics, topicReplication } from '../../src/ingest/topics.js';
 
 /** A kafkajs stand-in whose admin reports `brokers` brokers and records what it is asked to create. */
@@ -54,5 +55,21 @@ describe('topics the project creates', () => {
     const { kafka, metadataCalls } = fakeKafka(3, [], 2);
     await ensureTopics(kafka, [{ topic: 'labels' }]);
     expect(metadataCalls()).toBe(3);
+  });
+
+  it('waits likewise for a topic that exists already (another process created it a moment ago)', async () => {
+    const { kafka, created, metadataCalls } = fakeKafka(3, ['labels'], 2);
+    await ensureTopics(kafka, [{ topic: 'labels' }]);
+    expect(created).toEqual([]);
+    expect(metadataCalls()).toBe(3);
+  });
+
+  it('gives up after its bound, in one line that names the topic and why', async () => {
+    const { kafka } = fakeKafka(3, [], Number.POSITIVE_INFINITY);
+    const err = await ensureTopics(kafka, [{ topic: 'labels' }], 300).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).retriable).toBe(true);
+    expect((err as Error).message).toMatch(/^topic\(s\) labels not ready after 300 ms \(the broker asked answers UNKNOWN_TOPIC_OR_PARTITION\)/);
+    expect((err as Error).message).not.toMatch(/\n/);
   });
 });

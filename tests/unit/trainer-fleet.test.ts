@@ -2,10 +2,10 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainingConfig, type TrainingConfig } from '../../src/core/index.js';
+import { BrokerError, trainingConfig, type TrainingConfig } from '../../src/core/index.js';
 import { createKafka, EventProducer, type DeadLetter, type RawRecord } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
-import { VersionStore } from '../../src/registry/index.js';
+import { VersionStore, type StagedVersion } from '../../src/registry/index.js';
 import { CommitFloor } from '../../src/training/commit-floor.js';
 import { TrainerFleet } from '../../src/training/trainer-fleet.js';
 import { useTestBackend } from '../helpers/test-backend.js';
@@ -153,6 +153,88 @@ describe('TrainerFleet over an in-memory source', () => {
     expect(f.commits).toEqual([{ 't/0': '10' }, { 't/0': '13' }]);
     f.fleet.dispose();
   });
+  it('rides out a checkpoint the brokers do not take: learning goes on, no commit passes it, a later checkpoint holds it', async () => {
+    const store = new VersionStore(path.join(dir, 'r4'));
+    const l = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['x', 'y'], hiddenUnits: [] });
+    await store.save('a', l, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    l.dispose();
+    let now = 0;
+    let brokersDown = true;
+    const commits: { offsets: Record<string, string>; versions: string[] }[] = [];
+    const logs: string[] = [];
+    // The registry on Kafka: each checkpoint is published with its offsets (one transaction) before it is installed.
+    const fleet = new TrainerFleet({
+      store,
+      topic: 't',
+      training: trainingConfig({ versionEverySteps: 1, versionEveryMs: 3_600_000, guardrail: { enabled: false } }),
+      defaultModel: 'a',
+      backend,
+      deadLetters: { send: async () => undefined },
+      ack: () => undefined,
+      commitsBeforeInstall: true,
+      commit: async (offsets: Record<string, string>, versions: StagedVersion[]) => {
+        if (brokersDown) throw new BrokerError('the registry topic has no leader');
+        commits.push({ offsets, versions: versions.map((v) => v.version) });
+      },
+      log: (line) => logs.push(line),
+      now: () => now,
+    });
+    fleet.assign('t', [0]);
+    offset = 0;
+    await fleet.step([rec(0, ev('1', 'a', 2)), rec(0, ev('2', 'a', 2))]);
+    // Not taken: nothing installed, nothing committed, the learning pending; the trainer said so and goes on.
+    expect(await store.newest('a')).toBe('v1');
+    expect(fleet.trainer('a')!.unsaved).toBe(2);
+    expect(logs.filter((x) => /checkpoint not taken.*tried again in 1000 ms.*no leader/.test(x))).toHaveLength(1);
+    // It goes on learning; the next try waits for its backoff (1 s, then 2 s).
+    now = 500;
+    await fleet.step([rec(0, ev('3', 'a', 2))]);
+    expect(logs).toHaveLength(1);
+    now = 1000;
+    await fleet.step([rec(0, ev('4', 'a', 2))]);
+    expect(logs.at(-1)).toMatch(/tried again in 2000 ms/);
+    expect(fleet.trainer('a')!.totals.learned).toBe(4);
+    // The brokers are back: the next checkpoint holds every event learned, and its commit passes them all.
+    brokersDown = false;
+    now = 3000;
+    await fleet.step([rec(0, ev('5', 'a', 2))]);
+    expect(await store.newest('a')).toBe('v2');
+    const v2 = await store.meta('a', 'v2');
+    expect({ parent: v2.parent, seen: v2.examplesSeen, offsets: v2.offsets }).toEqual({ parent: 'v1', seen: 5, offsets: { 't/0': '5' } });
+    expect(commits).toEqual([{ offsets: { 't/0': '5' }, versions: ['v2'] }]);
+    fleet.dispose();
+  });
+
+  it('after a checkpoint the brokers did not take, an offsets-only commit stays below what it held', async () => {
+    const store = new VersionStore(path.join(dir, 'r5'));
+    const l = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['x', 'y'], hiddenUnits: [] });
+    await store.save('a', l, { parent: null, regime: 'test', backend, examplesSeen: 0, metrics: {}, offsets: {} });
+    l.dispose();
+    const commits: Record<string, string>[] = [];
+    const fleet = new TrainerFleet({
+      store,
+      topic: 't',
+      training: trainingConfig({ versionEverySteps: 1, versionEveryMs: 3_600_000, guardrail: { enabled: false } }),
+      defaultModel: 'a',
+      backend,
+      deadLetters: { send: async () => undefined },
+      ack: () => undefined,
+      commitsBeforeInstall: true,
+      commit: async (offsets: Record<string, string>, versions: StagedVersion[]) => {
+        if (versions.length > 0) throw new BrokerError('the registry topic has no leader');
+        commits.push(offsets);
+      },
+      now: () => 0,
+    });
+    fleet.assign('t', [0]);
+    offset = 7;
+    await fleet.step([rec(0, ev('1', 'a', 2)), rec(0, ev('2', 'a', 2))]);
+    // Closing: the last checkpoint is not taken either; the group's commit stays at a's first unsaved record.
+    await fleet.saveAll();
+    expect(commits).toEqual([{ 't/0': '7' }]);
+    fleet.dispose();
+  });
+
   it('saves and unloads a model idle for `training.idleUnloadMs`, and loads it again on its next event', async () => {
     const store = new VersionStore(path.join(dir, 'r3'));
     const l = new DenseClassifier({ featureSpec: { kind: 'features', dim: 2 }, labels: ['x', 'y'], hiddenUnits: [] });
