@@ -23,7 +23,7 @@ export type CharNgrams = readonly [number, number];
  * L2-normalized. No vocabulary to ship or to grow while the stream runs. Word
  * pairs and character n-grams multiply the distinct terms several times over,
  * so in a few thousand buckets they mostly add collisions: measured on the spam
- * stream at 4096 buckets, words alone scored best (docs/regimes.md).
+ * stream at 4096 buckets, words alone scored best (docs/regimes.md, "Text features").
  *
  * @example
  * hashText('spam spam eggs', 1024); // length-1024 vector, unit norm

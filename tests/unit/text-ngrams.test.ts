@@ -12,6 +12,7 @@ import { ConfigError } from '../../src/core/index.js';
 import { checkFeatureSpec, featurize, hashText, type FeatureSpec } from '../../src/features/index.js';
 import { createLearner, MultinomialNaiveBayes, trainBatch } from '../../src/learners/index.js';
 import { VersionStore } from '../../src/registry/index.js';
+import { parseInputSpec } from '../../src/app/index.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
 const cosine = (a: number[], b: number[]): number => a.reduce((s, v, i) => s + v * b[i]!, 0);
@@ -83,5 +84,14 @@ describe('text n-grams', () => {
     expect(learner.predict(again)).toEqual(m.predict(xs));
     m.dispose();
     learner.dispose();
+  });
+});
+
+describe('--input text options', () => {
+  it('parses buckets, word pairs and character n-grams; new text models hash words only', () => {
+    expect(parseInputSpec('text')).toEqual({ kind: 'text', dim: 4096, ngrams: 1 });
+    expect(parseInputSpec('text:1024,pairs,chars=3-5')).toEqual({ kind: 'text', dim: 1024, ngrams: 2, charNgrams: [3, 5] });
+    expect(() => parseInputSpec('text:1024,chars=5-3')).toThrowError(/--input.*charNgrams/);
+    expect(() => parseInputSpec('text:trigrams')).toThrowError(/--input.*"trigrams" is not/);
   });
 });
