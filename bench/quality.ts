@@ -18,6 +18,7 @@
  *   npm run -s bench:quality -- --data FILE.jsonl --task classification|regression
  *   npm run -s bench:quality -- --only wine,bananas --no-regimes [--max-events 600] [--lag 16] [--max-seconds 300]
  *   npm run -s bench:quality -- --label-delay 500    # labels released 500 events late (River's delay=); streamtune only, peers off
+ *   npm run -s bench:quality -- --only spam --text-ngrams 2 --char-ngrams 3-5   (text hashing options, as a model's `text` spec)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
@@ -26,7 +27,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseBackendPreference, selectBackend, seededRandom } from '../src/core/index.js';
 import { prequentialScores, type StreamRow } from '../src/evaluation/index.js';
-import { fitStandardizer, hashText } from '../src/features/index.js';
+import { checkFeatureSpec, fitStandardizer, hashText, type FeatureSpec } from '../src/features/index.js';
 import { readEvents, type LabelEvent } from '../src/ingest/index.js';
 import { AutoLearner, DenseClassifier, DenseRegressor, trainBatch, type Learner, type Task } from '../src/learners/index.js';
 import { buildRegimeLearner, type Regime } from '../src/regimes/index.js';
@@ -113,14 +114,14 @@ function runPeers(py: string, d: Dataset, prefix: number, files: string[], p: Pr
 
 const round = (v: number): number => Number(v.toFixed(4));
 
-async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; protocol: Protocol }): Promise<Record<string, unknown>> {
+async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; protocol: Protocol; textSpec: TextSpec }): Promise<Record<string, unknown>> {
   const p = o.protocol;
   let events: LabelEvent[] = [];
   for (const f of d.files) events.push(...(await readEvents(path.resolve(ROOT, f))).events.filter((e) => e.label !== null));
   if (p.maxEvents > 0) events = events.slice(0, p.maxEvents);
   const nPrefix = Math.min(300, Math.floor(events.length / 4));
   const text = 'text' in events[0]!.input;
-  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, TEXT_DIM) : 'features' in e.input ? e.input.features : mediaUnsupported()));
+  const raw = events.map((e) => ('text' in e.input ? hashText(e.input.text, TEXT_DIM, o.textSpec.ngrams, o.textSpec.charNgrams) : 'features' in e.input ? e.input.features : mediaUnsupported()));
   // As `streamtune train` does: tabular features standardized with the base set's statistics.
   const std = text ? null : fitStandardizer(raw.slice(0, nPrefix));
   const xs = raw.map((r) => (std ? r.map((v, j) => (v - std.mean[j]!) / std.std[j]!) : r));
@@ -128,7 +129,7 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; 
   const prefix = rows.slice(0, nPrefix);
   const stream = rows.slice(nPrefix);
   const dim = xs[0]!.length;
-  const featureSpec = text ? ({ kind: 'text', dim } as const) : ({ kind: 'features', dim } as const);
+  const featureSpec: FeatureSpec = text ? { kind: 'text', dim, ...o.textSpec } : { kind: 'features', dim };
   const labels = d.task === 'classification' ? [...new Set(rows.map((r) => String(r.y)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : [];
   const ys = prefix.map((r) => Number(r.y));
   const targetMean = d.task === 'regression' ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
@@ -248,6 +249,8 @@ async function main(): Promise<void> {
       'max-seconds': { type: 'string', default: '0' },
       'max-events': { type: 'string', default: '0' },
       'label-delay': { type: 'string', default: '0' },
+      'text-ngrams': { type: 'string', default: '1' },
+      'char-ngrams': { type: 'string' },
     },
   });
   const protocol: Protocol = { lag: count('--lag', values.lag), maxSeconds: count('--max-seconds', values['max-seconds']), maxEvents: count('--max-events', values['max-events']), labelDelay: count('--label-delay', values['label-delay']) };
@@ -257,13 +260,23 @@ async function main(): Promise<void> {
   const task = (values.task ?? 'classification') as Task;
   if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
   const only = values.only?.split(',');
+  const textSpec = parseTextSpec(values['text-ngrams'], values['char-ngrams']);
   const datasets = values.data ? [{ name: path.basename(values.data).replace(/\.\w+$/, ''), task, files: [path.resolve(values.data)] }] : DEFAULTS.filter((d) => !only || only.includes(d.name));
   // The peers' runner has no label delay: with one, comparing would not be fair, so they are left out.
   const py = values['no-peers'] || protocol.labelDelay > 0 ? null : peersPython();
   const out = [];
-  for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'], protocol }));
+  for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'], protocol, textSpec }));
   const shown = { lag: protocol.lag, max_seconds: protocol.maxSeconds || null, max_events: protocol.maxEvents || null, label_delay: protocol.labelDelay };
   process.stdout.write(`${JSON.stringify({ backend, protocol: shown, datasets: out })}\n`);
+}
+
+type TextSpec = { ngrams: 1 | 2; charNgrams?: [number, number] };
+
+/** `--text-ngrams 1|2` and `--char-ngrams MIN-MAX` as a text spec's hashing options, checked as a model's would be. */
+function parseTextSpec(ngrams: string | undefined, chars: string | undefined): TextSpec {
+  const spec = { ngrams: Number(ngrams), ...(chars === undefined ? {} : { charNgrams: chars.split('-').map(Number) }) } as TextSpec;
+  checkFeatureSpec({ kind: 'text', dim: TEXT_DIM, ...spec }, '--text-ngrams/--char-ngrams');
+  return spec;
 }
 
 /** A flag's value as a number ≥ 0, or a one-line ConfigError naming it. */

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/index.js';
-import { audioSpec, imageSpec, type FeatureSpec } from '../features/index.js';
+import { audioSpec, checkFeatureSpec, imageSpec, type FeatureSpec } from '../features/index.js';
 import { type Task } from '../learners/index.js';
 import { buildRegimeLearner, REGIMES, type Regime } from '../regimes/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
@@ -10,7 +10,7 @@ export const CREATABLE_REGIMES: readonly Regime[] = ['auto', 'supervised', 'self
 export interface CreateModelOptions {
   store: VersionStore;
   model: string;
-  /** The model's input, e.g. `features:8`, `text`, `text:4096`, `image:32x32x1`, `audio:16000,64,32`. */
+  /** The model's input, e.g. `features:8`, `text`, `text:4096`, `text:4096,pairs,chars=3-5`, `image:32x32x1`, `audio:16000,64,32`. */
   input: string;
   task: Task;
   /** Class labels (classification) or span labels (spans); events with another label are dead-lettered. */
@@ -38,7 +38,7 @@ export function parseInputSpec(input: string): FeatureSpec {
       return { kind: 'features', dim };
     }
     case 'text':
-      return { kind: 'text', dim: arg === undefined ? 4096 : ints(arg, /,/, 1)[0]!, ngrams: 1 };
+      return textSpec(input, arg);
     case 'image': {
       const [w, h, c] = ints(arg ?? '32x32x1', /x/i, 3) as [number, number, number];
       if (c !== 1 && c !== 3) throw new ConfigError('--input', `"${input}": channels must be 1 or 3`);
@@ -49,8 +49,29 @@ export function parseInputSpec(input: string): FeatureSpec {
       return audioSpec(rate, frames, mels);
     }
     default:
-      throw new ConfigError('--input', `"${input}" is not features:N, text[:N], image[:WxHxC] or audio[:RATE,FRAMES,MELS]`);
+      throw new ConfigError('--input', `"${input}" is not features:N, text[:N][,pairs][,chars=MIN-MAX], image[:WxHxC] or audio[:RATE,FRAMES,MELS]`);
   }
+}
+
+/**
+ * `text[:N][,pairs][,chars=MIN-MAX]` → a text spec: N hash buckets (4,096), words,
+ * and with `pairs` word pairs, with `chars=3-5` each word's character 3- to 5-grams.
+ */
+function textSpec(input: string, arg: string | undefined): FeatureSpec {
+  const spec: FeatureSpec = { kind: 'text', dim: 4096, ngrams: 1 };
+  for (const part of arg === undefined ? [] : arg.split(',')) {
+    const chars = /^chars=(\d+)-(\d+)$/.exec(part);
+    if (/^\d+$/.test(part)) spec.dim = Number(part);
+    else if (part === 'pairs') spec.ngrams = 2;
+    else if (chars) spec.charNgrams = [Number(chars[1]), Number(chars[2])];
+    else throw new ConfigError('--input', `"${input}": "${part}" is not a bucket count, pairs or chars=MIN-MAX (e.g. text:4096,pairs,chars=3-5)`);
+  }
+  try {
+    checkFeatureSpec(spec);
+  } catch (err) {
+    throw err instanceof ConfigError ? new ConfigError('--input', `"${input}": ${err.message.replace(/^invalid configuration /, '')}`) : err;
+  }
+  return spec;
 }
 
 /** A span model's input: `text` or `text:MAXCHARS` (the longest text it accepts, 10,000 characters by default). */

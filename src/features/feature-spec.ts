@@ -1,3 +1,5 @@
+import { ConfigError } from '../core/index.js';
+
 /**
  * How raw inputs become the model's input vector. Saved with every model version,
  * so serving featurizes exactly as training did.
@@ -17,6 +19,12 @@ export type FeatureSpec =
       dim: number;
       /** 1: words; 2: words and word pairs. @defaultValue 2, as models saved before this field existed were trained */
       ngrams?: 1 | 2;
+      /**
+       * Character n-grams of each word (padded with a space at both ends), lengths
+       * from the first number to the second, e.g. `[3, 5]`, hashed into the same
+       * buckets. @defaultValue none, as models saved before this field existed were trained
+       */
+      charNgrams?: [number, number];
     }
   | {
       /**
@@ -51,6 +59,27 @@ export type FeatureSpec =
       /** frames × melBins. */
       dim: number;
     };
+
+/** Longest character n-gram a text spec may ask for. */
+export const MAX_CHAR_NGRAM = 10;
+
+/**
+ * Checks a text spec's hashing options (`ngrams`, `charNgrams`), throwing a
+ * {@link ConfigError} naming the key; other specs pass. A saved version's spec
+ * is checked when its learner is built, so a hand-edited one fails at start.
+ *
+ * @example
+ * checkFeatureSpec({ kind: 'text', dim: 4096, charNgrams: [5, 3] }); // throws: featureSpec.charNgrams …
+ */
+export function checkFeatureSpec(spec: FeatureSpec, key = 'featureSpec'): void {
+  if (spec.kind !== 'text') return;
+  if (!(Number.isInteger(spec.dim) && spec.dim > 0)) throw new ConfigError(`${key}.dim`, `must be a positive integer, got ${JSON.stringify(spec.dim)}`);
+  if (spec.ngrams !== undefined && spec.ngrams !== 1 && spec.ngrams !== 2) throw new ConfigError(`${key}.ngrams`, `must be 1 (words) or 2 (words and word pairs), got ${JSON.stringify(spec.ngrams)}`);
+  const c = spec.charNgrams as unknown;
+  if (c === undefined) return;
+  const ok = Array.isArray(c) && c.length === 2 && c.every((n) => Number.isInteger(n) && n >= 1 && n <= MAX_CHAR_NGRAM) && (c[0] as number) <= (c[1] as number);
+  if (!ok) throw new ConfigError(`${key}.charNgrams`, `must be [min, max] with 1 ≤ min ≤ max ≤ ${MAX_CHAR_NGRAM}, got ${JSON.stringify(c)}`);
+}
 
 /** Input kinds as reported by `GetModel`. */
 export type InputKind = FeatureSpec['kind'];

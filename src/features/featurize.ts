@@ -36,7 +36,7 @@ export function featurize(input: EventInput, spec: FeatureSpec, field = 'input')
     throw new InvalidInputError('wrong_kind', field, `${field}: model expects "text", got "${Object.keys(input)[0] ?? 'nothing'}"`);
   }
   if (spec.kind === 'chars') return charCodes(input.text, spec.dim, `${field}.text`);
-  return hashText(input.text, spec.dim, spec.ngrams ?? 2);
+  return hashText(input.text, spec.dim, spec.ngrams ?? 2, spec.charNgrams);
 }
 
 /** A text as its UTF-16 code units (a `chars` model's input), at most `max` of them. */

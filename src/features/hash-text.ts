@@ -13,18 +13,23 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+/** Character n-gram lengths, shortest and longest (both included), e.g. `[3, 5]`. */
+export type CharNgrams = readonly [number, number];
+
 /**
- * Hashing-trick bag of words: words (and with `ngrams` 2, word pairs) into `dim`
- * buckets, log-scaled counts, L2-normalized. No vocabulary to ship or to grow
- * while the stream runs. Word pairs multiply the distinct terms several times
- * over, so in a few thousand buckets they mostly add collisions: measured on the
- * spam stream at 4096 buckets, words alone scored 0.968 prequential accuracy
- * where words and pairs scored 0.953 (docs/regimes.md).
+ * Hashing-trick bag of words: words (and with `ngrams` 2, word pairs; with
+ * `chars`, the character n-grams of each word padded with a space at both ends,
+ * as scikit-learn's `char_wb`) into `dim` buckets, log-scaled counts,
+ * L2-normalized. No vocabulary to ship or to grow while the stream runs. Word
+ * pairs and character n-grams multiply the distinct terms several times over,
+ * so in a few thousand buckets they mostly add collisions: measured on the spam
+ * stream at 4096 buckets, words alone scored best (docs/regimes.md, "Text features").
  *
  * @example
  * hashText('spam spam eggs', 1024); // length-1024 vector, unit norm
+ * hashText('spam spam eggs', 1024, 1, [3, 5]); // words and their 3- to 5-character pieces
  */
-export function hashText(text: string, dim: number, ngrams: 1 | 2 = 1): number[] {
+export function hashText(text: string, dim: number, ngrams: 1 | 2 = 1, chars?: CharNgrams): number[] {
   const v = new Array<number>(dim).fill(0);
   const toks = tokenize(text);
   const add = (t: string): void => {
@@ -35,6 +40,7 @@ export function hashText(text: string, dim: number, ngrams: 1 | 2 = 1): number[]
   for (let i = 0; i < toks.length; i++) {
     add(toks[i]!);
     if (ngrams === 2 && i > 0) add(`${toks[i - 1]!} ${toks[i]!}`);
+    if (chars) addCharNgrams(toks[i]!, chars, add);
   }
   let norm = 0;
   for (let j = 0; j < dim; j++) {
@@ -45,4 +51,17 @@ export function hashText(text: string, dim: number, ngrams: 1 | 2 = 1): number[]
   norm = Math.sqrt(norm);
   if (norm > 0) for (let j = 0; j < dim; j++) v[j]! /= norm;
   return v;
+}
+
+/**
+ * The n-grams of ` word ` for n from `min` to `max`, each marked with a `#` (never
+ * in a word token) so that a piece never hashes as the word it spells. A word
+ * shorter than n gives its padded self once.
+ */
+function addCharNgrams(word: string, [min, max]: CharNgrams, add: (t: string) => void): void {
+  const w = ` ${word} `;
+  for (let n = min; n <= max; n++) {
+    for (let i = 0; i === 0 || i + n <= w.length; i++) add(`#${w.slice(i, i + n)}`);
+    if (w.length <= n) break;
+  }
 }

@@ -3,8 +3,8 @@ import { ConfigError, PreconditionError, RollingWindow } from '../core/index.js'
 import { OnlineStandardizer, type FeatureSpec, type StandardizerState } from '../features/index.js';
 import { describeLearner, type Json, type LearnOptions, type Learner, type ModelDescription, type Prediction, type StepResult, type Task } from './learner.js';
 import { defaultCandidates, type CandidateSpec } from './auto-candidates.js';
-import { leadOver } from './candidate-lead.js';
-import { blendAnswers } from './ensemble-blend.js';
+import { leadOver, type LeadRule } from './candidate-lead.js';
+import { blendAnswers, memberToFollow } from './ensemble-blend.js';
 import { createLearner, loadLearner, registerLearner } from './learner-registry.js';
 import { saveModels, unpackHandlers } from '../tensors/index.js';
 
@@ -39,6 +39,8 @@ export interface AutoLearnerConfig {
   targetScaler?: StandardizerState | null;
   /** Each candidate's scored window (hits or absolute errors, oldest first), by name. */
   scores?: Record<string, number[]>;
+  /** The blend's own scored window, whether or not it answered for `ensemble` (see {@link memberToFollow}). */
+  blendScores?: number[];
 }
 
 /** A candidate's standing: its prequential score over the window (null until it has one) and whether it serves. */
@@ -70,11 +72,12 @@ export class AutoLearner implements Learner {
   readonly className = AutoLearner.className;
   readonly predictsWhileLearning = true;
   readonly featureSpec: FeatureSpec;
-  private readonly config: Required<Omit<AutoLearnerConfig, 'standardizer' | 'targetScaler' | 'scores'>>;
+  private readonly config: Required<Omit<AutoLearnerConfig, 'standardizer' | 'targetScaler' | 'scores' | 'blendScores'>>;
   readonly candidates: Learner[];
   /** Candidate names, then {@link ENSEMBLE} (when there are two candidates or more). */
   private readonly names: string[];
   private readonly scores: RollingWindow[];
+  private readonly blendScores: RollingWindow;
   private leader: number;
   private readonly standardizer: OnlineStandardizer | null;
   private readonly targetScaler: OnlineStandardizer | null;
@@ -104,6 +107,7 @@ export class AutoLearner implements Learner {
     this.candidates = candidates ?? specs.map((c) => createLearner(c.className, c.config));
     this.baseRates = this.candidates.map((c) => c.learningRate);
     this.scores = this.names.map((n) => new RollingWindow(this.config.window, config.scores?.[n]));
+    this.blendScores = new RollingWindow(this.config.window, config.blendScores);
     this.leader = Math.max(0, this.names.indexOf(this.config.leader));
     this.standardizer = this.config.standardize ? new OnlineStandardizer(config.featureSpec.dim, config.standardizer ?? undefined) : null;
     this.targetScaler = config.task === 'regression' && this.config.scaleTarget ? new OnlineStandardizer(1, config.targetScaler ?? undefined) : null;
@@ -116,6 +120,10 @@ export class AutoLearner implements Learner {
 
   candidateScores(): CandidateScore[] {
     return this.names.map((name, i) => ({ name, score: this.scores[i]!.length ? this.scores[i]!.mean : null, leader: i === this.leader }));
+  }
+
+  private get leadRule(): LeadRule {
+    return { regression: this.regression, margin: this.config.margin, clearLeadAfter: this.config.clearLeadAfter };
   }
 
   private get regression(): boolean {
@@ -135,20 +143,29 @@ export class AutoLearner implements Learner {
     return (v - s.state().mean[0]!) / s.std(0);
   }
 
-  /** Every candidate's answers for a batch (targets unscaled), then the ensemble's. */
-  private answers(xs: readonly (readonly number[])[]): Prediction[][] {
+  /** Every candidate's answers for a batch (targets unscaled), then the ensemble's; and the blend's. */
+  private answers(xs: readonly (readonly number[])[]): { all: Prediction[][]; blended: Prediction[] | null } {
     const each = this.candidates.map((c) => c.predict(xs).map((p) => (this.regression ? { value: this.unscale(p.value ?? Number.NaN) } : p)));
-    return this.names.length > each.length ? [...each, this.blend(each)] : each;
+    if (this.names.length === each.length) return { all: each, blended: null };
+    const { served, blended } = this.blend(each);
+    return { all: [...each, served], blended };
   }
 
-  /** The ensemble's answers, from the candidates' answers and their scores (see {@link blendAnswers}). */
-  private blend(each: Prediction[][]): Prediction[] {
-    return blendAnswers(each, this.candidates.map((_, i) => (this.scores[i]!.length ? this.scores[i]!.mean : null)), this.config.labels, this.regression);
+  /**
+   * The blend of the candidates' answers weighted by their scores (see
+   * {@link blendAnswers}), and what the ensemble serves: the blend, or the best
+   * candidate's answers while that candidate scores above the blend ({@link memberToFollow}).
+   */
+  private blend(each: Prediction[][]): { served: Prediction[]; blended: Prediction[] } {
+    const scored = this.candidates.map((_, i) => (this.scores[i]!.length ? this.scores[i]!.mean : null));
+    const blended = blendAnswers(each, scored, this.config.labels, this.regression);
+    const follow = memberToFollow(this.scores.slice(0, each.length), this.blendScores, this.leadRule);
+    return { served: follow < 0 ? blended : each[follow]!, blended };
   }
 
   predict(x: readonly (readonly number[])[]): Prediction[] {
     const xs = this.inputs(x);
-    if (this.leaderName === ENSEMBLE) return this.blend(this.candidates.map((c) => c.predict(xs).map((p) => (this.regression ? { value: this.unscale(p.value ?? Number.NaN) } : p))));
+    if (this.leaderName === ENSEMBLE) return this.blend(this.candidates.map((c) => c.predict(xs).map((p) => (this.regression ? { value: this.unscale(p.value ?? Number.NaN) } : p)))).served;
     const out = this.candidates[this.leader]!.predict(xs);
     return this.regression ? out.map((p) => ({ value: this.unscale(p.value ?? Number.NaN) })) : out;
   }
@@ -170,11 +187,11 @@ export class AutoLearner implements Learner {
     this.standardizer?.update(x);
     const xs = this.inputs(x);
     // Predict, then learn: every answer comes from the weights (and target statistics) before this batch.
-    const before = this.answers(xs);
+    const { all: before, blended } = this.answers(xs);
     if (!opts?.pseudo) {
-      before.forEach((ps, i) =>
-        y.forEach((truth, n) => this.scores[i]!.push(this.regression ? absError(ps[n]!.value!, Number(truth)) : ps[n]!.label === String(truth) ? 1 : 0)),
-      );
+      const hit = (p: Prediction, truth: string | number): number => (this.regression ? absError(p.value!, Number(truth)) : p.label === String(truth) ? 1 : 0);
+      before.forEach((ps, i) => y.forEach((truth, n) => this.scores[i]!.push(hit(ps[n]!, truth))));
+      if (blended) y.forEach((truth, n) => this.blendScores.push(hit(blended[n]!, truth)));
     }
     this.targetScaler?.update(y.map((v) => [Number(v)]));
     const ys = this.regression && this.targetScaler ? y.map((v) => this.scaleTarget(Number(v))) : y;
@@ -207,7 +224,7 @@ export class AutoLearner implements Learner {
     let bestGap = 0;
     this.scores.forEach((_, i) => {
       if (i === this.leader) return;
-      const gap = leadOver(this.scores[i]!, this.scores[this.leader]!, { regression: this.regression, margin: this.config.margin, clearLeadAfter: this.config.clearLeadAfter });
+      const gap = leadOver(this.scores[i]!, this.scores[this.leader]!, this.leadRule);
       if (gap > bestGap) {
         best = i;
         bestGap = gap;
@@ -239,6 +256,7 @@ export class AutoLearner implements Learner {
         standardizer: this.standardizer?.state() ?? null,
         targetScaler: this.targetScaler?.state() ?? null,
         scores: Object.fromEntries(this.names.map((n, i) => [n, this.scores[i]!.toArray()])),
+        blendScores: this.blendScores.toArray(),
       }),
     ) as { [k: string]: Json };
   }

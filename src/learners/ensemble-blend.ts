@@ -1,3 +1,5 @@
+import type { RollingWindow } from '../core/index.js';
+import { leadOver, type LeadRule } from './candidate-lead.js';
 import type { Prediction } from './learner.js';
 
 /**
@@ -42,4 +44,25 @@ export function blendAnswers(each: readonly Prediction[][], scored: readonly (nu
     for (const l of labels) if (scores[l]! > scores[label]!) label = l;
     return { label, confidence: scores[label]!, scores };
   });
+}
+
+/**
+ * The member the `auto` ensemble answers with instead of its blend, or −1 for
+ * the blend: the best-scored member, while it leads the blend's own score
+ * (kept on the same events, whether or not the blend served) by the rule that
+ * hands over the lead between candidates ({@link leadOver}: the margin over
+ * full windows, or a clear lead). A blend can trail its best member — weak
+ * members outvoting it, or members confident in different ways — and then the
+ * ensemble answers as that member does. A lead within noise keeps the blend:
+ * following whichever member is ahead by chance measured worse than the blend.
+ *
+ * @example
+ * memberToFollow([knnHits, mlpHits], blendHits, { regression: false, margin: 0.02, clearLeadAfter: 30 }); // 0 while KNN leads the blend clearly
+ */
+export function memberToFollow(members: readonly RollingWindow[], blend: RollingWindow, rule: LeadRule): number {
+  let best = -1;
+  members.forEach((w, i) => {
+    if (w.length && (best < 0 || (rule.regression ? w.mean < members[best]!.mean : w.mean > members[best]!.mean))) best = i;
+  });
+  return best >= 0 && blend.length && leadOver(members[best]!, blend, rule) > 0 ? best : -1;
 }

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { StreamtuneError } from '../core/index.js';
+import { checkFeatureSpec, type FeatureSpec } from '../features/index.js';
 import type { Json, Learner, LearnerFactory } from './learner.js';
 
 const factories = new Map<string, LearnerFactory>();
@@ -19,13 +20,21 @@ function factoryOf(className: string): LearnerFactory {
   return f;
 }
 
+/** A config's feature spec, when it has one, must be valid (see {@link checkFeatureSpec}). */
+function checkSpecOf(config: { [k: string]: Json }): void {
+  const spec = config.featureSpec;
+  if (spec && typeof spec === 'object' && !Array.isArray(spec)) checkFeatureSpec(spec as unknown as FeatureSpec);
+}
+
 /** Creates a new, untrained learner of a registered class. */
 export function createLearner(className: string, config: { [k: string]: Json }): Learner {
+  checkSpecOf(config);
   return factoryOf(className).create(config);
 }
 
 /** Restores a saved learner from its class name, config and weights. */
 export function loadLearner(className: string, config: { [k: string]: Json }, handler: tf.io.IOHandler): Promise<Learner> {
+  checkSpecOf(config);
   return factoryOf(className).load(config, handler);
 }
 

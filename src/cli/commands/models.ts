@@ -26,7 +26,7 @@ const REGISTRY_ACTIONS = ['create', 'delete', 'names'] as const;
 export const modelsCommand: Command = {
   name: 'models',
   usage: `Usage: streamtune models (list | pin VERSION | unpin | rollback [--reason TEXT]) [--address HOST:PORT] [--model NAME]
-       streamtune models create NAME --input features:N|text[:N]|image[:WxHxC]|audio[:RATE,FRAMES,MELS]
+       streamtune models create NAME --input features:N|text[:N][,pairs][,chars=MIN-MAX]|image[:WxHxC]|audio[:RATE,FRAMES,MELS]
                                      (--labels A,B,… | --task regression | --task spans --labels PER,LOC)
                                      [--regime auto|supervised|self-training]
                                      [--candidates linear,mlp,…] [--registry DIR]

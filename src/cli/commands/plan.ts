@@ -44,7 +44,7 @@ async function bakeoff(plan: Plan, events: Awaited<ReturnType<typeof readEvents>
   const ys = labelledRows.map((r) => Number(r.y));
   const mean = task === 'regression' ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
   const sd = task === 'regression' ? Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length) || 1 : 1;
-  const featureSpec = text ? ({ kind: 'text', dim: TEXT_DIM } as const) : ({ kind: 'features', dim: rows[0]!.x.length } as const);
+  const featureSpec = text ? ({ kind: 'text', dim: TEXT_DIM, ngrams: 1 } as const) : ({ kind: 'features', dim: rows[0]!.x.length } as const);
   const out: BakeoffEntry[] = [];
   for (const regime of plan.candidates.filter((r) => r !== 'transfer' && r !== 'fine-tune')) {
     const t0 = Date.now();
