@@ -92,17 +92,13 @@ Example:
     });
     // Listened to before anything can happen: a mistake found at start ends learn with its error line.
     const gaveUp = new Promise<never>((_, reject) => supervisor.once('gave-up', reject));
-    const close = async (): Promise<void> => {
-      await supervisor.close();
-      await Promise.allSettled([lagMonitor.close(), metricsServer.close()]);
-    };
-    const stopped = onShutdown(close);
+    const stopped = onShutdown(() => supervisor.close());
     const ended = Promise.race([stopped, gaveUp]);
     try {
       await supervisor.start();
       await ended;
     } finally {
-      // A mistake found at start ends learn too: nothing may hold the process open.
+      // After the trainer saved (Ctrl-C), or after a mistake found at start: nothing may hold the process open.
       await Promise.allSettled([lagMonitor.close(), metricsServer.close()]);
     }
     logger.info(`stopped after learning ${learned} events`);
