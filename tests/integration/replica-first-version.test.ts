@@ -2,7 +2,8 @@
  * A `serve --follow` replica started on an empty registry (registry.mode kafka)
  * serves a model as soon as its first version is mirrored: `streamtune models
  * create` on another machine is enough, no trainer has to announce anything.
- * Health is checked as a Kubernetes probe would, with grpcurl.
+ * Health is checked as a Kubernetes probe would, with grpcurl. A replica started
+ * later on another empty directory serves at once, though nothing was announced.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -33,8 +34,8 @@ describe('a following replica on an empty registry', () => {
     const registry = { mode: 'kafka' as const, topic: `test.first-version.registry.${id}` };
     const kafka = { brokers, labelsTopic: `test.first-version.labels.${id}`, dlqTopic: `test.first-version.dlq.${id}`, modelsTopic: `test.first-version.models.${id}`, groupId: `first-version-${id}` };
     // The scan is off: the mirror's new version alone must bring the model in.
-    const config = loadConfig({ overrides: { model: 'm', backend, registry, kafka, registryDir: replicaDir!, metrics: { port: 0 }, serving: { port: 0, http: { port: 0 }, follow: true, modelScanMs: 0 } } });
-    const replica = new StreamtuneServer(config, () => undefined);
+    const config = { model: 'm', backend, registry, kafka, registryDir: replicaDir!, metrics: { port: 0 }, serving: { port: 0, http: { port: 0 }, follow: true, modelScanMs: 0 } };
+    const replica = new StreamtuneServer(loadConfig({ overrides: config }), () => undefined);
     await replica.start();
     cleanup.push(() => replica.close());
 
@@ -59,5 +60,13 @@ describe('a following replica on an empty registry', () => {
     cleanup.push(async () => client.close());
     const answer = await client.predict([{ features: [0.2, 0.9] }]);
     expect({ model: answer.model, version: answer.version, labels: answer.predictions.map((p) => ['a', 'b'].includes(p.label)) }).toEqual({ model: 'm', version: 'v1', labels: [true] });
+
+    // A replica started later (or restarted) on another empty directory: nothing was ever announced, it serves at once.
+    const laterDir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-first-later-'));
+    cleanup.push(() => fs.rm(laterDir, { recursive: true, force: true }));
+    const later = new StreamtuneServer(loadConfig({ overrides: { ...config, registryDir: laterDir } }), () => undefined);
+    await later.start();
+    cleanup.push(() => later.close());
+    expect(later.holder.version).toBe('v1');
   }, 300_000);
 });
