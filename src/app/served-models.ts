@@ -130,7 +130,7 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
       if (version) await m.control.offer(version);
       else if (!opts.waitForVersion) return undefined;
       this.fleet.add(m);
-      this.log(`serving model ${name} ${version ?? '(waiting for an announced version)'}`);
+      this.log(`serving model ${name} ${version ?? '(waiting for its first version in the registry)'}`);
       return m;
     })().finally(() => this.adding.delete(name));
     this.adding.set(name, p);
@@ -167,7 +167,7 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
     m.holder.close();
   }
 
-  /** Adds models created in the registry since the last scan and removes those deleted from it. */
+  /** Adds models created in the registry since the last scan (and serves the first version of those waiting for one) and removes those deleted from it. */
   async scan(): Promise<void> {
     const present = new Set(await this.store.models());
     const waiting = (name: string): boolean => !this.fleet.has(name) || this.fleet.get(name).holder.version === null;

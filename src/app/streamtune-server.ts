@@ -155,7 +155,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     // Pins, unpins and rollbacks made here reach the other servers, and theirs reach this one.
     if (config.kafka.brokers.length > 0) this.replicas = new ReplicaSync({ config, models: this.models, store: this.store, mirror: this.mirror, by: `${os.hostname()}:${this.grpc.port}`, logger: this.logger });
     const others = this.fleet.size - (this.fleet.has(config.model) ? 1 : 0);
-    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'}${others > 0 ? ` and ${others} more: ${this.fleet.names().filter((n) => n !== config.model).slice(0, 5).join(', ')}${others > 5 ? ', …' : ''}` : ''})`);
+    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for its first version in the registry)'}${others > 0 ? ` and ${others} more: ${this.fleet.names().filter((n) => n !== config.model).slice(0, 5).join(', ')}${others > 5 ? ', …' : ''}` : ''})`);
     if (this.grpc.rest) this.log(`KServe v2 REST on ${this.grpc.rest.url}/v2`);
 
     const ms = await startMetricsServer(this.metrics.registry, config.metrics);
