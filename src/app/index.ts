@@ -7,3 +7,4 @@ export * from './train-base.js';
 export * from './trainer-messages.js';
 export * from './trainer-process.js';
 export * from './trainer-supervisor.js';
+export * from './trainer-metrics.js';

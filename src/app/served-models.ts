@@ -132,11 +132,31 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
       if (version) await m.control.offer(version);
       else if (!opts.waitForVersion) return undefined;
       this.fleet.add(m);
-      this.log(`serving model ${name} ${version ?? '(waiting for an announced version)'}`);
+      this.log(`serving model ${name} ${version ?? '(waiting for its first version in the registry)'}`);
       return m;
     })().finally(() => this.adding.delete(name));
     this.adding.set(name, p);
     return p;
+  }
+
+  /**
+   * Serves the first version of `name` once the registry has one: a model this
+   * server waits for (a replica adds its models empty) loads the version a restart
+   * would (the pinned one, else the newest not rolled back), so a model created
+   * with `streamtune models create` serves without waiting for a trainer's
+   * announcement, and so does one whose announcements were compacted away.
+   * A model that serves a version already is left to its announcements.
+   */
+  async serveFirstVersion(name: string): Promise<void> {
+    if (!this.wants(name) || this.closed) return;
+    if (!this.fleet.has(name)) {
+      await this.addModel(name);
+      return;
+    }
+    const m = this.fleet.get(name);
+    if (m.holder.version !== null) return;
+    const version = await m.control.initialVersion();
+    if (version && m.holder.version === null) await m.control.offer(version);
   }
 
   /** Stops serving `name`: calls under way finish on their lease, then its versions are released. */
@@ -149,10 +169,11 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
     m.holder.close();
   }
 
-  /** Adds models created in the registry since the last scan and removes those deleted from it. */
+  /** Adds models created in the registry since the last scan (and serves the first version of those waiting for one) and removes those deleted from it. */
   async scan(): Promise<void> {
     const present = new Set(await this.store.models());
-    for (const name of present) if (this.wants(name) && !this.fleet.has(name)) await this.addModel(name).catch((err: unknown) => this.logger.warn(`model ${name} not served: ${(err as Error).message}`));
+    const waiting = (name: string): boolean => !this.fleet.has(name) || this.fleet.get(name).holder.version === null;
+    for (const name of present) if (this.wants(name) && waiting(name)) await this.serveFirstVersion(name).catch((err: unknown) => this.logger.warn(`model ${name} not served: ${(err as Error).message}`));
     // A replica (follow) keeps models it learned of from announcements while its registry may fill later,
     // but not one it served a version of: that one was deleted (`models delete`, or a mirror following it).
     const gone = (name: string): boolean => !present.has(name) && !this.adding.has(name) && (!this.config.serving.follow || this.fleet.get(name).holder.version !== null);

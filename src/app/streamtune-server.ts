@@ -5,7 +5,7 @@ import { checkPortsFree, selectBackend, ConfigError, toLogger, TypedEmitter, typ
 import type { Config } from '../core/index.js';
 import { checkBrokers, createKafka, kafkaSecurity } from '../ingest/index.js';
 import { startRegistryMirror, VersionStore, type KafkaRegistryMirror, type VersionMeta } from '../registry/index.js';
-import { ConsumerLagMonitor, createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
+import { createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { KafkaFeedbackSink, ModelFleet, ModelHolder, PredictionLog, PredictionServer, VersionControl } from '../serving/index.js';
 import type { TrainerStats } from '../training/trainer-stats.js';
 import { OperatorLog } from './operator-log.js';
@@ -14,6 +14,7 @@ import { ServedModels } from './served-models.js';
 import { TrainerProcess } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
 import { relayTrainer } from './trainer-relay.js';
+import { startLagMonitor } from './trainer-metrics.js';
 import { needsConv } from '../learners/index.js';
 
 
@@ -51,7 +52,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
   private supervisor: TrainerSupervisor | undefined;
   private replicas: ReplicaSync | undefined;
   private mirror: KafkaRegistryMirror | null = null;
-  private lagMonitor: ConsumerLagMonitor | undefined;
+  private lagMonitor: { close(): Promise<void> } | undefined;
   /** Structured logger (STREAMTUNE_LOG_LEVEL / STREAMTUNE_LOG_FORMAT unless one is passed). */
   readonly logger: Logger;
   private readonly log: (line: string) => void;
@@ -120,7 +121,11 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     if (config.serving.follow && config.kafka.brokers.length > 0) {
       // registry.mode kafka: this replica's own directory, filled from the cluster before the first versions are chosen.
       const kafka = createKafka(config.kafka, `${config.kafka.clientId}-registry`, (l) => this.logger.warn(l));
-      this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log, models: config.serving.models });
+      // A model still waiting for its first version serves it as soon as the mirror writes one (once started; the scan catches any missed).
+      const onVersion = (model: string): void => {
+        if (this.grpc) void this.models.serveFirstVersion(model).catch((err: unknown) => this.logger.warn(`model ${model} not served: ${(err as Error).message}`));
+      };
+      this.mirror = await startRegistryMirror(kafka, config, this.store, { log: this.log, models: config.serving.models, onVersion });
     }
     const names = await this.models.atStart();
     const conv = (await Promise.all(names.map(async (n) => needsConv((await this.store.meta(n, (await this.store.newest(n))!)).config)))).some(Boolean);
@@ -133,7 +138,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
 
     // Each model: the pinned version when an operator pinned one, else the newest not rolled back.
     for (const name of names) await this.models.addModel(name);
-    // A replica serves the default model as soon as its first version is announced.
+    // A replica serves the default model as soon as its registry has a version (mirrored, or announced).
     if (config.serving.follow) for (const name of new Set([config.model, ...config.serving.models])) if (this.models.wants(name)) await this.models.addModel(name, { waitForVersion: true });
     const version = this.fleet.has(config.model) ? this.fleet.get(config.model).holder.version : null;
 
@@ -157,7 +162,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     // Pins, unpins and rollbacks made here reach the other servers, and theirs reach this one.
     if (config.kafka.brokers.length > 0) this.replicas = new ReplicaSync({ config, models: this.models, store: this.store, mirror: this.mirror, by: `${os.hostname()}:${this.grpc.port}`, logger: this.logger });
     const others = this.fleet.size - (this.fleet.has(config.model) ? 1 : 0);
-    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for an announced version)'}${others > 0 ? ` and ${others} more: ${this.fleet.names().filter((n) => n !== config.model).slice(0, 5).join(', ')}${others > 5 ? ', …' : ''}` : ''})`);
+    this.log(`gRPC Predictor on ${this.grpc.address} (model ${config.model} ${version ?? '(waiting for its first version in the registry)'}${others > 0 ? ` and ${others} more: ${this.fleet.names().filter((n) => n !== config.model).slice(0, 5).join(', ')}${others > 5 ? ', …' : ''}` : ''})`);
     if (this.grpc.rest) this.log(`KServe v2 REST on ${this.grpc.rest.url}/v2`);
 
     const ms = await startMetricsServer(this.metrics.registry, config.metrics);
@@ -226,23 +231,8 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
       this.metrics.trainerUp.set({ model }, 0);
       this.metrics.trainerRestarts.inc();
     });
-    void this.startLagMonitor();
+    this.lagMonitor = startLagMonitor(config, this.metrics, this.logger);
     await supervisor.start();
-  }
-
-  /** Consumer lag from the broker's offsets; a broker that cannot answer now is retried at each interval. */
-  private async startLagMonitor(): Promise<void> {
-    const { config } = this;
-    // No retries: a broker that is away is asked again at the next interval.
-    const kafka = createKafka(config.kafka, `${config.kafka.clientId}-lag`, (l) => this.logger.debug(l), 0);
-    const monitor = new ConsumerLagMonitor(kafka, this.metrics.consumerLag, {
-      topic: config.kafka.labelsTopic,
-      groupId: config.kafka.groupId,
-      intervalMs: config.metrics.consumerLagIntervalMs,
-      onError: (err) => this.logger.debug(`consumer lag not measured: ${err.message}`),
-    });
-    this.lagMonitor = monitor;
-    await monitor.start();
   }
 
   /**

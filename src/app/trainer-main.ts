@@ -58,6 +58,19 @@ async function modelsAtStart(store: VersionStore, allowed: readonly string[]): P
   return allowed.length > 0 ? present.filter((m) => allowed.includes(m)) : present;
 }
 
+/**
+ * What to do about a registry with no model: in `registry.mode` kafka versions come
+ * from the registry topic, which `streamtune models create` publishes to (`train` only
+ * writes its own directory); in mode dir both write the shared directory.
+ */
+function noModelMessage(config: Config): string {
+  const which = config.training.models.length > 0 ? `none of ${config.training.models.join(', ')} (training.models) has` : `model "${config.model}" has`;
+  if (config.registry.mode === 'kafka') {
+    return `${which} no version on the registry topic ${config.registry.topic}: create one with \`streamtune models create NAME --input … --labels …\` (registry.mode kafka, same topic), which publishes it there`;
+  }
+  return `${which} no version in ${config.registryDir}: run \`streamtune train --model NAME\` or \`streamtune models create NAME\` first`;
+}
+
 /** The secrets the server held back from this process's environment (an inline SASL password). */
 const askSecrets = (): Promise<TrainerSecrets> =>
   new Promise((resolve) => {
@@ -94,7 +107,7 @@ async function main(): Promise<void> {
   });
   const models = await modelsAtStart(store, config.training.models);
   // Models are loaded on their first event; a registry with none at all is a setup mistake.
-  if (models.length === 0) throw new ModelNotFoundError(`model "${config.model}" has no version in ${config.registryDir}: run \`streamtune train\` first`, { model: config.model });
+  if (models.length === 0) throw new ModelNotFoundError(noModelMessage(config), { model: config.model });
   let conv = false;
   for (const model of models) {
     // Saves cut short by a kill or a full disk left temporary folders: free their space.

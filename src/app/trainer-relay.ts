@@ -1,6 +1,7 @@
 import type { Config, Logger } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
-import { applyStats, type TrainerStats } from '../training/trainer-stats.js';
+import type { TrainerStats } from '../training/trainer-stats.js';
+import { countTrainer } from './trainer-metrics.js';
 import type { OperatorLog } from './operator-log.js';
 import type { ServedModels } from './served-models.js';
 import type { TrainerProcess } from './trainer-process.js';
@@ -16,7 +17,7 @@ export interface TrainerRelayDeps {
 
 /**
  * Relays one trainer process's messages to the serving side: stats to metrics
- * and the operator log, new versions to a hot-swap (or a counted rejection),
+ * ({@link countTrainer}) and the operator log, new versions to a hot-swap (or a counted rejection),
  * rollbacks to the model's version control, log lines and errors to the logger.
  *
  * @example
@@ -24,17 +25,13 @@ export interface TrainerRelayDeps {
  */
 export function relayTrainer(trainer: TrainerProcess, d: TrainerRelayDeps): void {
   const { config, metrics, logger, operatorLog, models } = d;
+  countTrainer(trainer, metrics, config);
   trainer.on('stats', (m) => {
-    applyStats(metrics, m.stats);
-    // The step awaited the dead-letter producer before it sent its stats: these records are in the topic.
-    const dead = Object.values(m.stats.rejected).reduce((a, b) => a + b, 0);
-    if (dead > 0) metrics.dlqMessages.inc({ topic: config.kafka.dlqTopic }, dead);
     operatorLog.stats(m.stats, models.fleet.has(m.stats.model) ? (models.fleet.get(m.stats.model).holder.version ?? '') : '');
     d.onStats(m.stats);
   });
   trainer.on('version', (m) => {
     const model = m.meta.model;
-    metrics.versionsCreated.inc({ model });
     if (!models.wants(model)) return;
     void models.addModel(model, { waitForVersion: true }).then(async (served) => {
       if (!served) return;
@@ -67,5 +64,4 @@ export function relayTrainer(trainer: TrainerProcess, d: TrainerRelayDeps): void
   trainer.on('error-message', (message) => {
     if (trainer.ready) logger.error(`trainer error: ${message}`, { event: 'trainer_error', model: config.model });
   });
-  trainer.on('ready', (m) => metrics.backendInfo.set({ role: 'training', backend: m.backend }, 1));
 }

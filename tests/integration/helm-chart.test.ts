@@ -83,7 +83,7 @@ describe.each([
   it('renders the trainers, the serving replicas, their Service, config, secrets and dashboards', () => {
     const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
     const expected = ['ConfigMap/st-streamtune-config', 'ConfigMap/st-streamtune-dashboards', 'Deployment/st-streamtune-serving', 'Deployment/st-streamtune-trainer', 'Secret/st-streamtune-admin', 'Service/st-streamtune'];
-    if (production) expected.push('ClusterServingRuntime/streamtune', 'Secret/st-streamtune-kafka', 'ServiceMonitor/st-streamtune');
+    if (production) expected.push('ClusterServingRuntime/streamtune', 'PodMonitor/st-streamtune-trainer', 'Secret/st-streamtune-kafka', 'ServiceMonitor/st-streamtune');
     expect(kinds).toEqual(expected.sort());
     expect(one(objs, 'Deployment', '-trainer').spec.replicas).toBe(production ? 3 : 1);
     expect(one(objs, 'Deployment', '-serving').spec.replicas).toBe(production ? 3 : 2);
@@ -135,6 +135,25 @@ describe.each([
     for (const monitor of all(objs, 'ServiceMonitor')) {
       expect(matches(monitor.spec.selector.matchLabels, service.metadata.labels)).toBe(true);
       expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+      expect(monitor.spec.namespaceSelector.matchNames).toEqual(['ml']);
+    }
+  });
+
+  it('exposes the trainers\' /metrics on the configured port, reachable from the pod network, and a PodMonitor scrapes it', () => {
+    const trainerDeployment = one(objs, 'Deployment', '-trainer');
+    const [trainer] = containersOf(trainerDeployment);
+    const config = configOf(objs, trainer!);
+    expect(trainer!.ports).toEqual([{ name: 'metrics', containerPort: config.metrics.port, protocol: 'TCP' }]);
+    // `learn` binds metrics.host: loopback would be unreachable for Prometheus.
+    expect(config.metrics.host).toBe('0.0.0.0');
+    // The port the flags give wins over the config file's.
+    expect(parseFlags(learnCommand, trainer!.args!.slice(1)).values['metrics-port']).toBeUndefined();
+    const monitors = all(objs, 'PodMonitor');
+    expect(monitors).toHaveLength(production ? 1 : 0);
+    for (const monitor of monitors) {
+      expect(matches(monitor.spec.selector.matchLabels, trainerDeployment.spec.template.metadata.labels)).toBe(true);
+      expect(matches(monitor.spec.selector.matchLabels, one(objs, 'Deployment', '-serving').spec.template.metadata.labels)).toBe(false);
+      expect(monitor.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
       expect(monitor.spec.namespaceSelector.matchNames).toEqual(['ml']);
     }
   });

@@ -110,6 +110,7 @@ describe('streamtune learn supervises its trainer', () => {
         backend,
         kafka: { brokers, labelsTopic, dlqTopic: `test.learn-supervise.dlq.${id}`, modelsTopic: `test.learn-supervise.models.${id}`, groupId, sessionTimeoutMs: 6000 },
         training: { maxBatchSize: 10, maxBatchWaitMs: 50, versionEverySteps: 2, versionEveryMs: 500 },
+        metrics: { port: 0 },
       };
       await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
       learn = runCli(['learn', '--config', path.join(dir, 'config.json')]);
@@ -190,10 +191,17 @@ describe('streamtune learn supervises its trainer', () => {
       [{ training: { versionEverySteps: 0 } }, {}, [], /^streamtune learn: invalid configuration "training\.versionEverySteps": /],
       [{}, { STREAMTUNE_LOG_LEVEL: 'loud' }, [], /^streamtune learn: invalid configuration "STREAMTUNE_LOG_LEVEL": "loud" is not one of/],
       // Found by the trainer process (it reads the registry): not retried.
-      [{ backend }, {}, ['--registry', path.join(dir, 'empty'), '--model', 'm'], /^streamtune learn: trainer failed: model "m" has no version in .*empty: run `streamtune train` first$/],
+      [{ backend }, {}, ['--registry', path.join(dir, 'empty'), '--model', 'm'], /^streamtune learn: trainer failed: model "m" has no version in .*empty: run `streamtune train --model NAME` or `streamtune models create NAME` first$/],
+      // registry.mode kafka: `train` writes only its own directory; `models create` publishes to the topic.
+      [
+        { backend, registry: { mode: 'kafka', topic: `test.learn-supervise.empty-registry.${uniq()}` } },
+        {},
+        ['--registry', path.join(dir, 'empty-too'), '--model', 'm'],
+        /^streamtune learn: trainer failed: model "m" has no version on the registry topic test\.learn-supervise\.empty-registry\.\S+: create one with `streamtune models create NAME --input … --labels …` \(registry\.mode kafka, same topic\), which publishes it there$/,
+      ],
     ];
     for (const [config, env, flags, expected] of cases) {
-      await fs.writeFile(file, JSON.stringify({ ...config, kafka: { brokers, labelsTopic: `test.learn-supervise.bad.${uniq()}` } }));
+      await fs.writeFile(file, JSON.stringify({ ...config, kafka: { brokers, labelsTopic: `test.learn-supervise.bad.${uniq()}` }, metrics: { port: 0 } }));
       const { child, lines } = runCli(['learn', '--config', file, ...flags], env);
       cleanup.push(async () => child.kill('SIGKILL'));
       const code = await exitOf(child);
