@@ -283,12 +283,7 @@ export class OnlineTrainer {
         learner: this.learnerRef,
         parent: this.parent,
         examplesSeen: this.examplesSeen,
-        metrics: {
-          prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
-          ...(Number.isNaN(this.mae.value) ? {} : { prequentialMae: this.mae.value }),
-          ...(Number.isNaN(this.spanF1.value) ? {} : { prequentialSpanF1: this.spanF1.value }),
-          ...(this.pseudoLabels.checked > 0 ? { pseudoLabelAccuracy: this.pseudoLabels.accuracy } : {}),
-        },
+        metrics: { ...this.scorer.versionMetrics(), ...(this.pseudoLabels.checked > 0 ? { pseudoLabelAccuracy: this.pseudoLabels.accuracy } : {}) },
         offsets: this.positions(),
         extras: this.opts.training.dedupeWindow > 0 ? { [DEDUPE_FILTER_FILE]: this.recentIds.toBytes() } : {},
       }),

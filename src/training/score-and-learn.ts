@@ -100,4 +100,13 @@ export class ScoreAndLearn {
     });
     return 0;
   }
+
+  /** The prequential figures a version records (only those measured: accuracy is -1 when none was). */
+  versionMetrics(): Record<string, number> {
+    return {
+      prequentialAccuracy: Number.isNaN(this.accuracy.value) ? -1 : this.accuracy.value,
+      ...(Number.isNaN(this.mae.value) ? {} : { prequentialMae: this.mae.value }),
+      ...(Number.isNaN(this.spanF1.value) ? {} : { prequentialSpanF1: this.spanF1.value }),
+    };
+  }
 }
