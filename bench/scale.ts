@@ -222,6 +222,8 @@ try {
       backend,
       kafka: { brokers, labelsTopic: topic, dlqTopic: `${topic}.dlq`, modelsTopic: `${topic}.models.${trainers}`, groupId: `scale-${id}-${trainers}`, sessionTimeoutMs: 6000 },
       training: { maxBatchSize: 64, versionEveryMs: LEARN_VERSION_EVERY_MS, modelBatchWaitMs: MODEL_BATCH_WAIT_MS },
+      // Trainers on one machine: each its own metrics port.
+      metrics: { port: 0 },
     };
     const children = Array.from({ length: trainers }, (_, k) => cli(`learn-${trainers}-${k}`, ['learn'], config));
     const marks: { at: number; learned: number }[] = [];

@@ -47,7 +47,7 @@ export function startClusterProcesses(
     return file;
   };
   const trainerNames = ['a', 'b'];
-  const trainers = new Map(trainerNames.map((t) => [t, startCli(run, `trainer-${t}`, ['learn', '--config', configFile(`trainer-${t}`)], env)] as const));
+  const trainers = new Map(trainerNames.map((t) => [t, startCli(run, `trainer-${t}`, ['learn', '--config', configFile(`trainer-${t}`, { metrics: { port: 0 } })], env)] as const));
   const replicaArgs = o.grpcPorts.map((port, i) => ['serve', '--follow', '--config', configFile(`replica-${i}`, { serving: { port, http: { port: 0 } }, metrics: { port: o.metricsPorts[i] } })]);
   const replicas = replicaArgs.map((args, i) => startCli(run, `replica-${i}`, args, env));
   return {
