@@ -130,7 +130,7 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
       await send(20);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitFor('the standby to checkpoint after the pause', () => writes.some((w) => w.trainer === standbyName && w.at > pausedAt), 90_000);
+    await waitFor('the standby to checkpoint after the pause', () => writes.some((w) => w.trainer === standbyName && w.at > pausedAt), 180_000);
 
     // Resumed: whatever it still holds, it may write nothing that counts.
     process.kill(zombie.pid!, 'SIGCONT');
