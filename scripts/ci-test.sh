@@ -4,8 +4,9 @@
 # unexpectedly" without naming its file, and a CI log is often read from its tail.
 #
 # A worker that dies mid-file (a signal, not an assertion) leaves its running test
-# "pending". When that is the only failure, the crashed files run once more on
-# their own and the log says so; any assertion failure fails the step at once.
+# "pending". When at most two files failed or crashed, those files run once more on
+# their own and the log names them as flaky; they must pass then, or the step fails.
+# More failures than that fail the step at once.
 #   usage: scripts/ci-test.sh native|wasm [vitest filters...]
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,6 +25,11 @@ printf '\n=== %s tests failed (exit %s): summary\n' "$backend" "$rc"
 dmesg 2>/dev/null | grep -iE 'out of memory|oom-kill|killed process|segfault' | tail -n 5 || true
 crashed=$(node scripts/ci-test-summary.mjs "$report" "$log") || exit "$rc"
 [[ -n $crashed ]] || exit "$rc"
-printf '\n=== a test worker died (no assertion failed); running its file(s) once more: %s\n' "$crashed"
+printf '\n=== running the failed file(s) once more, alone: %s\n' "$crashed"
 # shellcheck disable=SC2086 # file paths from the report, no spaces
-STREAMTUNE_BACKEND=$backend npm test -- $crashed
+if STREAMTUNE_BACKEND=$backend npm test -- $crashed; then
+  printf '\n=== FLAKY (%s): failed in the full run, passed when run again alone: %s\n' "$backend" "$crashed"
+  exit 0
+fi
+printf '\n=== failed again when run alone: %s\n' "$crashed"
+exit 1
