@@ -1,4 +1,4 @@
-import { context, SpanStatusCode, trace, type Attributes, type SpanContext } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Attributes, type Span, type SpanContext } from '@opentelemetry/api';
 import { contextOf, linksTo, MAX_LINKS, sampledContext, TRACE_ATTR, tracer } from '../core/index.js';
 import type { GoodRecord } from '../features/index.js';
 import type { VersionMeta } from '../registry/index.js';
@@ -30,19 +30,11 @@ export class LearningTrace {
     if (traced.length === 0) return run();
     const attributes: Attributes = { [TRACE_ATTR.model]: this.model, [TRACE_ATTR.events]: labelled.length, [TRACE_ATTR.tracedEvents]: traced.length };
     const span = tracer.startSpan('streamtune.train.step', { links: linksTo(traced.slice(1)), attributes }, contextOf(traced[0]));
-    try {
-      const out = await context.with(trace.setSpan(context.active(), span), run);
+    return inSpan(span, run, (out) => {
       if (out.loss !== null) span.setAttribute(TRACE_ATTR.loss, out.loss);
       const sc = span.spanContext();
       if (sampledContext(sc) && this.steps.length < MAX_LINKS) this.steps.push(sc);
-      return out;
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      throw err;
-    } finally {
-      span.end();
-    }
+    });
   }
 
   /** Saves a version, in a span when a traced step is in it; the span names the version saved. */
@@ -50,21 +42,28 @@ export class LearningTrace {
     if (this.steps.length === 0) return save();
     const steps = this.steps;
     const span = tracer.startSpan('streamtune.version.publish', { links: linksTo(steps.slice(1)), attributes: { [TRACE_ATTR.model]: this.model, [TRACE_ATTR.steps]: steps.length } }, contextOf(steps[0]));
-    try {
-      const meta = await context.with(trace.setSpan(context.active(), span), save);
+    return inSpan(span, save, (meta) => {
       if (meta) {
         this.steps = [];
         span.setAttributes({ [TRACE_ATTR.version]: meta.version, [TRACE_ATTR.parentVersion]: meta.parent ?? '', [TRACE_ATTR.examplesSeen]: meta.examplesSeen });
       } else {
         span.setAttribute('streamtune.version.saved', false);
       }
-      return meta;
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      throw err;
-    } finally {
-      span.end();
-    }
+    });
+  }
+}
+
+/** Runs `run` with `span` active, lets `done` annotate it with the result, records a failure, and always ends it. */
+async function inSpan<T>(span: Span, run: () => Promise<T>, done: (out: T) => void): Promise<T> {
+  try {
+    const out = await context.with(trace.setSpan(context.active(), span), run);
+    done(out);
+    return out;
+  } catch (err) {
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+    throw err;
+  } finally {
+    span.end();
   }
 }
