@@ -133,8 +133,9 @@ describe('a joiner paused past its session timeout is fenced', () => {
     const twice = all.filter((p) => (counts.get(p) ?? 0) > 1);
     expect({ lost, twice }).toEqual({ lost: [], twice: [] });
     expect([...counts.keys()].sort()).toEqual([...all].sort());
-    // The successor kept the work: the resumed joiner never fenced it back.
-    expect(successor.lines.slice(successorLines).filter((l) => l.includes('feedback joiner stopped'))).toEqual([]);
+    // The resumed joiner never fenced the successor back (a broker error of the successor's own, e.g.
+    // CONCURRENT_TRANSACTIONS on a loaded broker, restarts it, which is not what this is about).
+    expect(successor.lines.slice(successorLines).filter((l) => /feedback joiner stopped: .*epoch/i.test(l))).toEqual([]);
     expect(zombie.lines.slice(before).filter((l) => l.includes('joiner_up'))).toEqual([]);
   }, 900_000);
 });
