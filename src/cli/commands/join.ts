@@ -7,7 +7,7 @@ import { type Command, commonOverrides } from '../args.js';
 import { usableBrokers } from '../local-broker.js';
 import { onShutdown } from '../shutdown.js';
 
-/** Delay before a joiner that failed (a broker error, or fenced by another) is started again, doubled up to a minute. */
+/** Delay before a joiner that failed on a broker error is started again, doubled up to a minute. */
 const RETRY_MS = [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000];
 /** How often a fenced joiner looks whether the joiner that fenced it is still in the group. */
 const STANDBY_POLL_MS = 2000;
@@ -73,7 +73,9 @@ Example:
         if (stopping) return;
         if (isFenced(err)) {
           // Another joiner holds the transactional id: taking it back now would fence that one, and the two would take turns.
-          logger.warn(`feedback joiner fenced by another joiner of ${config.feedback.groupId}: standing by until that group has no member`, { event: 'joiner_standby' });
+          // (A transaction of this joiner's own that timed out is refused the same way; the group is empty then, and it starts at once.)
+          logger.warn(`feedback joiner fenced (another joiner of ${config.feedback.groupId} took over): standing by until that group has no member`, { event: 'joiner_standby' });
+          await j.close();
           await untilNoJoiner(kafka, config.feedback.groupId, { intervalMs: STANDBY_POLL_MS, stopped: () => stopping });
           failures = 0;
           continue;
