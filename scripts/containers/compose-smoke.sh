@@ -4,10 +4,10 @@
 # would, tear it down, and print one JSON line:
 #   {"engine", "services_up", "predict_ok", "swaps", "prometheus_target_up", "backend", "seconds"}
 # Checks: every service up (Kafka and streamtune healthy, the training job exited 0,
-# the demo producer streaming or exited 0, Prometheus running); Predict from the host with grpcurl
+# the feedback joiner running, the demo producer streaming or exited 0, Prometheus running); Predict from the host with grpcurl
 # through the published port; at least one hot-swap learned from the demo stream
 # (streamtune_model_swaps_total{result="ok"} counts more than the load at start);
-# Prometheus in the stack reports the streamtune target up. Exit 0 when all hold.
+# Prometheus in the stack reports the streamtune and streamtune-join targets up. Exit 0 when all hold.
 #
 # Engines: `docker compose` when a Docker engine answers, else podman-compose
 # (PODMAN_COMPOSE, PATH, or the venv .ci/run makes under the cache) with podman.
@@ -72,7 +72,7 @@ cleanup() {
   [[ -n $ticker_pid ]] && kill "$ticker_pid" 2>/dev/null && wait "$ticker_pid" 2>/dev/null
   if ((rc != 0)); then
     log "failed; the last lines of each service's log:"
-    for s in kafka train streamtune producer prometheus; do
+    for s in kafka train streamtune join producer prometheus; do
       id=$(container "$s" 2>/dev/null || true)
       [[ -n $id ]] && { printf -- '--- %s\n' "$s" >&2; $CLI logs --tail 15 "$id" 2>&1 | cut -c1-400 >&2 || true; }
     done
@@ -137,7 +137,7 @@ else
   wait_state kafka '^running 0 healthy$' healthy
   compose up -d --no-deps train || die "up train failed (see $LOG)"
   wait_state train '^exited 0' 'done (exit 0)'
-  compose up -d --no-deps streamtune prometheus || die "up streamtune failed (see $LOG)"
+  compose up -d --no-deps streamtune join prometheus || die "up streamtune failed (see $LOG)"
   wait_state streamtune '^running 0 healthy$' healthy
   compose up -d --no-deps producer || die "up producer failed (see $LOG)"
 fi
@@ -169,10 +169,10 @@ log "swaps since start: $swaps"
 
 # ---- Prometheus scrapes the server
 prometheus_target_up=false
-log "waiting for Prometheus to report the streamtune target up"
+log "waiting for Prometheus to report the streamtune and streamtune-join targets up"
 while :; do
   if curl -fsS "http://127.0.0.1:$PROMETHEUS_HOST_PORT/api/v1/targets?state=active" 2>/dev/null |
-    node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.exit(JSON.parse(s).data.activeTargets.some((t)=>t.labels.job==="streamtune"&&t.health==="up")?0:1))'; then
+    node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{const t=JSON.parse(s).data.activeTargets;process.exit(["streamtune","streamtune-join"].every((j)=>t.some((x)=>x.labels.job===j&&x.health==="up"))?0:1)})'; then
     prometheus_target_up=true
     break
   fi
@@ -183,10 +183,10 @@ done
 # ---- every service up (the training job done with exit 0; the producer still
 # streaming or done with exit 0: waiting out its minute proves nothing more)
 up=()
-for s in kafka train streamtune producer prometheus; do
+for s in kafka train streamtune join producer prometheus; do
   st=$(state "$s")
   case $s:$st in
-    kafka:"running 0 healthy" | streamtune:"running 0 healthy" | prometheus:running* | train:"exited 0"* | producer:running* | producer:"exited 0"*) up+=("\"$s\"") ;;
+    kafka:"running 0 healthy" | streamtune:"running 0 healthy" | join:running* | prometheus:running* | train:"exited 0"* | producer:running* | producer:"exited 0"*) up+=("\"$s\"") ;;
     *) log "$s is not up: $st" ;;
   esac
 done
@@ -194,7 +194,7 @@ backend=$($CLI logs "$(container streamtune)" 2>&1 | sed -nE 's/.*serving backen
 log "streamtune's backend: ${backend:-unknown}"
 
 ok=false
-[[ ${#up[@]} == 5 && $predict_ok == true && $swaps -ge 1 && $prometheus_target_up == true ]] && ok=true
+[[ ${#up[@]} == 6 && $predict_ok == true && $swaps -ge 1 && $prometheus_target_up == true ]] && ok=true
 # Tear down before the figures, so `seconds` is the whole run.
 trap - EXIT
 [[ -n $ticker_pid ]] && { kill "$ticker_pid" 2>/dev/null; wait "$ticker_pid" 2>/dev/null || true; ticker_pid=""; }

