@@ -5,9 +5,8 @@ import { eventInputSchema, structuredLabelSchema } from '../ingest/index.js';
 export const LABEL_REQUESTS_TOPIC = 'streamtune.label-requests';
 
 /**
- * What a structured request asks the labeller to draw: spans of the text, boxes
- * or keypoints on the image (masks are labelled by import: the page has no brush),
- * with one of `labels` each; `proposal` is the model's answer, shown to accept or correct.
+ * What a structured request asks the labeller to draw: spans of the text, boxes,
+ * keypoints or masks (painted) on the image, with one of `labels` each; `proposal` is the model's answer, shown to accept or correct.
  */
 export const structuredRequestSchema = z
   .object({

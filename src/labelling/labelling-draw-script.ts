@@ -1,7 +1,7 @@
 /**
  * The labelling page's drawing tools for structured requests (see
  * `structuredRequestSchema`): select words of the text (spans), drag a box on
- * the image (boxes), click points (keypoints), each with the label picked above
+ * the image (boxes), click points (keypoints), paint pixels (masks, {@link BRUSH_SCRIPT}), each with the label picked above
  * it (a button or its number key). The marks list below removes a mark (× or
  * Backspace for the last one); Enter or Submit posts `{id, label}` with the
  * structured label, and a 400 (e.g. a span overlapping another) is shown, the
@@ -11,9 +11,12 @@
  * whose hash is in the CSP); it uses the page's `$`, `el`, `item`, `api`, `poll`.
  * Coordinates are whole pixels of the image as sent (not of its drawing on screen).
  */
+import { BRUSH_SCRIPT } from './labelling-brush-script.js';
+
 export const DRAW_STYLE = `  #input .stage { position: relative; display: inline-block; line-height: 0; }
   #input .stage img { border: 0; display: block; }
   .stage svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; cursor: crosshair; touch-action: none; }
+  .stage canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; image-rendering: pixelated; cursor: crosshair; touch-action: none; }
   .stage svg rect, .stage svg circle { vector-effect: non-scaling-stroke; stroke-width: 2; }
   #span-text { cursor: text; }
   #span-text mark { border-radius: 3px; color: inherit; }
@@ -25,12 +28,12 @@ export const DRAW_STYLE = `  #input .stage { position: relative; display: inline
   #draw-error { color: #b00; }
 `;
 
-export const DRAW_SCRIPT = `const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#0aa', '#f032e6', '#9a6324'];
+export const DRAW_SCRIPT = `const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#00aaaa', '#f032e6', '#9a6324'];
 const HOW = {
   spans: 'Pick a label, then select its words in the text.',
   boxes: 'Pick a label, then drag a box around the object.',
   keypoints: 'Pick a label, then click its point on the image.',
-  masks: 'Masks are labelled by import (docs/labelling.md); this page has no brush: skip it.',
+  masks: 'Pick a label, then paint its pixels (Shift erases, [ and ] change the brush, Backspace undoes a stroke).',
 };
 const KEYS = { spans: ['start', 'end', 'label'], boxes: ['x', 'y', 'w', 'h', 'label'], keypoints: ['x', 'y', 'label'], masks: [] };
 let draw = null;
@@ -55,10 +58,10 @@ function showStructured(req, view) {
     const p = el('p', { id: 'span-text', className: 'text' });
     p.onmouseup = pickSpan;
     box.append(p);
-  } else if (s.kind !== 'masks') {
+  } else {
     const stage = el('div', { className: 'stage' });
     const img = el('img', { id: 'input-image', alt: 'image to label', src: 'data:' + view.mediaType + ';base64,' + req.input.image });
-    const svg = svgEl('svg', { id: 'overlay', preserveAspectRatio: 'none' });
+    const svg = s.kind === 'masks' ? brushLayer() : svgEl('svg', { id: 'overlay', preserveAspectRatio: 'none' });
     img.onload = () => {
       const k = Math.floor(256 / Math.max(img.naturalWidth, img.naturalHeight));
       if (k >= 2) { img.className = 'pixels'; img.width = img.naturalWidth * k; } else img.className = 'photo';
@@ -67,16 +70,16 @@ function showStructured(req, view) {
       if (s.proposal && s.proposal.units === 'relative') {
         for (const m of draw.marks) for (const k of ['x', 'w', 'y', 'h']) if (k in m) m[k] = Math.round(m[k] * draw.size[k === 'x' || k === 'w' ? 0 : 1]);
       }
-      svg.setAttribute('viewBox', '0 0 ' + img.naturalWidth + ' ' + img.naturalHeight);
+      if (s.kind === 'masks') brushReady(s.proposal);
+      else svg.setAttribute('viewBox', '0 0 ' + img.naturalWidth + ' ' + img.naturalHeight);
       box.append(caption(img.naturalWidth + ' × ' + img.naturalHeight + ' px'));
       render();
     };
     if (s.kind === 'boxes') { svg.onpointerdown = boxStart; svg.onpointermove = boxMove; svg.onpointerup = boxEnd; }
-    else svg.onclick = (e) => { const [x, y] = imagePoint(e); draw.marks.push({ x, y, label: draw.current }); render(); };
+    else if (s.kind === 'keypoints') svg.onclick = (e) => { const [x, y] = imagePoint(e); draw.marks.push({ x, y, label: draw.current }); render(); };
     stage.append(img, svg);
     box.append(stage);
   }
-  $('submit').disabled = s.kind === 'masks';
   const tools = $('tools');
   tools.textContent = '';
   s.labels.forEach((label, i) => {
@@ -144,6 +147,7 @@ function describeMark(m) {
 }
 function render() {
   for (const b of $('tools').children) b.setAttribute('aria-pressed', String(b.dataset.label === draw.current));
+  if (draw.kind === 'masks') return renderMasks();
   if (draw.kind === 'spans') {
     const root = $('span-text');
     const text = item.input.text;
@@ -184,11 +188,11 @@ function render() {
   });
 }
 async function submitDraw() {
-  if (!item || !draw || draw.kind === 'masks' || draw.sending) return;
+  if (!item || !draw || draw.sending) return;
   draw.sending = true;
   const marks = draw.kind === 'spans' ? [...draw.marks].sort((p, q) => p.start - q.start) : draw.marks;
-  const label = { [draw.kind]: marks };
-  if (draw.kind !== 'spans') label.units = 'pixels';
+  const label = draw.kind === 'masks' ? maskLabel() : { [draw.kind]: marks };
+  if (draw.kind === 'boxes' || draw.kind === 'keypoints') label.units = 'pixels';
   const r = await api('/api/label', { id: item.id, label });
   if (r.ok) { item = null; draw = null; return void poll(); }
   draw.sending = false;
@@ -200,10 +204,11 @@ function drawKey(e) {
   // Not also a click of the focused button.
   if (e.key === 'Enter' || e.key === 'Backspace') e.preventDefault();
   if (e.key === 'Enter') return void submitDraw();
-  if (e.key === 'Backspace') { draw.marks.pop(); return render(); }
+  if (e.key === 'Backspace') { if (draw.kind === 'masks') undoStroke(); else draw.marks.pop(); return render(); }
+  if (draw.kind === 'masks' && (e.key === '[' || e.key === ']')) return brushSize(e.key === ']' ? 1 : -1);
   if (!/^[0-9]$/.test(e.key)) return;
   const i = e.key === '0' ? 9 : Number(e.key) - 1;
   if (i < draw.labels.length) pickLabel(draw.labels[i]);
 }
 $('submit').onclick = () => submitDraw();
-`;
+${BRUSH_SCRIPT}`;

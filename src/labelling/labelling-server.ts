@@ -43,7 +43,8 @@ export interface LabellingStats {
   accuracy: number | null;
 }
 
-const MAX_BODY_BYTES = 10_000;
+/** Bodies are small: an answer carries the label, not the input (a mask's run lengths are the largest). */
+const MAX_BODY_BYTES = 100_000;
 
 /** Spectrograms kept for the items on screen (each takes ~0.3 s to draw). */
 const MAX_CACHED_VIEWS = 64;

@@ -1,7 +1,7 @@
 /**
  * The labelling page's drawing tools in a real browser (Debian's Chromium through
  * playwright-core), with real mouse and keyboard input: a labeller selects text
- * spans, drags boxes and clicks keypoints, and the exact structured label events
+ * spans, drags boxes, clicks keypoints and paints masks, and the exact structured label events
  * land in the Kafka labels topic. Bad structured labels get a 400 naming the
  * field, and a post from another origin a 403; neither reaches the topic.
  */
@@ -35,6 +35,24 @@ function scenePng(): string {
   return PNG.sync.write(png).toString('base64');
 }
 
+/** A 64×48 bitmap's run lengths, background first (the event schema's `rle`). */
+function rle(on: (x: number, y: number) => boolean): number[] {
+  const runs: number[] = [];
+  let run = 0;
+  let inside = false;
+  for (let i = 0; i < 64 * 48; i++) {
+    if (on(i % 64, Math.floor(i / 64)) === inside) run++;
+    else {
+      runs.push(run);
+      run = 1;
+      inside = !inside;
+    }
+  }
+  return [...runs, run];
+}
+/** Within the page's default brush (radius 2 px for a 64 px image) of pixel (cx, cy). */
+const near = (x: number, y: number, cx: number, cy: number): boolean => (x - cx) ** 2 + (y - cy) ** 2 <= 4;
+
 const request = (id: string, input: LabelRequest['input'], structured: LabelRequest['structured']): LabelRequest => ({ id, model: 'shapes', version: 'v2', input, structured, uncertainty: 1, ts: Date.now() });
 
 /** The viewport position of characters [start, end) of the span text (however marks split it), from the page's own layout. */
@@ -55,10 +73,11 @@ function charsBox(page: Page, start: number, end: number): Promise<{ left: numbe
   })()`);
 }
 
-/** Viewport position of pixel (x, y) of the image under the drawing layer, 1 screen pixel inside it. */
-async function pixel(page: Page, x: number, y: number): Promise<[number, number]> {
+/** Viewport position of pixel (x, y) of the image under the drawing layer: 1 screen pixel inside it, or (`centre`) the middle of the pixel. */
+async function pixel(page: Page, x: number, y: number, centre = false): Promise<[number, number]> {
   const b = (await page.locator('#overlay').boundingBox())!;
-  return [b.x + (x * b.width) / 64 + 1, b.y + (y * b.height) / 48 + 1];
+  const d = centre ? 0.5 : 1 / 4;
+  return [b.x + ((x + d) * b.width) / 64, b.y + ((y + d) * b.height) / 48];
 }
 
 async function drag(page: Page, from: [number, number], to: [number, number]): Promise<void> {
@@ -89,7 +108,7 @@ describe('drawing structured labels on the labelling page', () => {
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('a span selected with the mouse, boxes dragged and keypoints clicked land in the labels topic as exactly those structured label events', async () => {
+  it('a span selected with the mouse, boxes dragged, keypoints clicked and masks painted land in the labels topic as exactly those structured label events', async () => {
     const image = scenePng();
     const requests = [
       // The model's proposal ("Charles" as a place) is wrong: the labeller removes it and marks the people and the place.
@@ -97,12 +116,14 @@ describe('drawing structured labels on the labelling page', () => {
       request('boxes-1', { image }, { kind: 'boxes', labels: ['square', 'disc'] }),
       // A proposal in fractions of the image: the nose at (32, 30) px.
       request('points-1', { image }, { kind: 'keypoints', labels: ['left-eye', 'right-eye', 'nose'], proposal: { keypoints: [{ x: 0.5, y: 0.625, label: 'nose' }], units: 'relative' } }),
+      // A proposed mask (the bottom row as "disc") starts painted.
+      request('masks-1', { image }, { kind: 'masks', labels: ['square', 'disc'], proposal: { masks: [{ label: 'disc', rle: [47 * 64, 64] }] } }),
     ];
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: requestsTopic, messages: requests.map((r) => ({ key: r.id, value: JSON.stringify(r) })) });
     await producer.disconnect();
-    await waitFor('3 requests buffered', () => server.current().pending === 3, 20_000);
+    await waitFor('4 requests buffered', () => server.current().pending === 4, 20_000);
 
     browser = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
       viewport: { width: 900, height: 640 },
@@ -123,7 +144,7 @@ describe('drawing structured labels on the labelling page', () => {
       page.evaluate(`fetch('/api/label', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))} }).then(async (r) => ({ status: r.status, body: await r.json() }))`);
 
     const done = new Set<string>();
-    for (let n = 0; n < 3; n++) {
+    for (let n = 0; n < requests.length; n++) {
       await page.locator('#draw').waitFor({ state: 'visible' });
       let rid = '';
       await waitFor('a new request on the page', async () => {
@@ -171,6 +192,21 @@ describe('drawing structured labels on the labelling page', () => {
         expect(await marks()).toEqual(['square x 10 y 5 w 20 h 20', 'disc x 39 y 29 w 12 h 12']);
         await shot('labelling-boxes.png');
         await page.keyboard.press('Enter');
+      } else if (rid === 'masks-1') {
+        await waitFor('the image and its paint layer', async () => ((await page.locator('#overlay').boundingBox())?.width ?? 0) > 200, 10_000);
+        expect(await marks()).toEqual(['brush radius 2 px', 'disc 64 px']);
+        // A stroke along row 15 from x 10 to 29 as "square"; one dab of "disc" at (45, 35); Shift erases around (10, 15).
+        await drag(page, await pixel(page, 10, 15, true), await pixel(page, 29, 15, true));
+        await page.keyboard.press('2');
+        await page.mouse.click(...(await pixel(page, 45, 35, true)));
+        // A stray stroke, undone with Backspace.
+        await drag(page, await pixel(page, 50, 5, true), await pixel(page, 60, 5, true));
+        await page.keyboard.press('Backspace');
+        await page.keyboard.down('Shift');
+        await page.mouse.click(...(await pixel(page, 10, 15, true)));
+        await page.keyboard.up('Shift');
+        await shot('labelling-masks.png');
+        await page.keyboard.press('Enter');
       } else {
         await waitFor('the image and its drawing layer', async () => ((await page.locator('#overlay').boundingBox())?.width ?? 0) > 200, 10_000);
         expect(await marks()).toEqual(['nose (32, 30)']);
@@ -186,20 +222,27 @@ describe('drawing structured labels on the labelling page', () => {
         await page.locator('#submit').click();
       }
     }
-    await waitFor('3 labels', () => server.current().labelled === 3, 10_000);
+    await waitFor('4 labels', () => server.current().labelled === 4, 10_000);
     await page.locator('#empty').waitFor({ state: 'visible' });
     expect(cspViolations).toEqual([]);
 
-    const events = new Map((await readTopic(kafka, labelsTopic, 3)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e]));
+    const events = new Map((await readTopic(kafka, labelsTopic, 4)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e]));
     const expected = (rid: string, label: LabelEvent['label']): LabelEvent => ({ id: rid, model: 'shapes', input: requests.find((r) => r.id === rid)!.input as LabelEvent['input'], label, ts: expect.any(Number) as unknown as number });
     expect(events.get('spans-1')).toEqual(expected('spans-1', { spans: [{ start: 0, end: 12, label: 'PER' }, { start: 17, end: 32, label: 'PER' }, { start: 36, end: 42, label: 'LOC' }] }));
     expect(events.get('boxes-1')).toEqual(expected('boxes-1', { boxes: [{ x: 10, y: 5, w: 20, h: 20, label: 'square' }, { x: 39, y: 29, w: 12, h: 12, label: 'disc' }], units: 'pixels' }));
     expect(events.get('points-1')).toEqual(expected('points-1', { keypoints: [{ x: 32, y: 30, label: 'nose' }, { x: 22, y: 16, label: 'left-eye' }, { x: 42, y: 16, label: 'right-eye' }], units: 'pixels' }));
-    // The refused labels went nowhere: the topic holds the three answers only.
+    const square = (x: number, y: number): boolean => y === 15 ? x >= 8 && x <= 31 : Math.abs(y - 15) === 1 ? x >= 9 && x <= 30 : Math.abs(y - 15) === 2 && x >= 10 && x <= 29;
+    expect(events.get('masks-1')).toEqual(expected('masks-1', {
+      masks: [
+        { label: 'square', rle: rle((x, y) => square(x, y) && !near(x, y, 10, 15)) },
+        { label: 'disc', rle: rle((x, y) => y === 47 || near(x, y, 45, 35)) },
+      ],
+    }));
+    // The refused labels went nowhere: the topic holds the four answers only.
     const admin = kafka.admin();
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets(labelsTopic).finally(() => admin.disconnect());
-    expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBe(3);
+    expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBe(4);
     await page.close();
   });
 
@@ -214,6 +257,6 @@ describe('drawing structured labels on the labelling page', () => {
       req.end(JSON.stringify({ id: 'spans-1', label: { spans: [] } }));
     });
     expect(status).toBe(403);
-    expect(server.current().labelled).toBe(3);
+    expect(server.current().labelled).toBe(4);
   });
 });
