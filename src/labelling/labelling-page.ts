@@ -144,7 +144,7 @@ ${DRAW_SCRIPT}`;
  * audio as a player above its spectrogram, a feature vector with a declared
  * shape as a greyscale image, any other vector as a table; then the model's
  * guess and confidence. A class button or its number key (1–9, then 0 for the tenth class) labels it, `s` skips.
- * A structured request (spans, boxes, keypoints) gets the drawing tools of
+ * A structured request (spans, boxes, keypoints, masks) gets the drawing tools of
  * {@link DRAW_SCRIPT} instead of the class buttons.
  * Counts and the model's accuracy on labelled items refresh live. Without a
  * session it shows a login form; the login URL's `#token=` fragment logs in by itself.

@@ -167,7 +167,7 @@ describe('drawing structured labels on the labelling page', () => {
         // Selecting into an existing span is refused on the page, with why.
         b = await charsBox(page, at('Lovelace')[0], at('met')[1]);
         await drag(page, [b.left + 2, b.y], [b.right - 1, b.y]);
-        await expect.poll(() => page.locator('#draw-error').textContent()).toMatch(/overlaps the PER span "Ada Lovelace"/);
+        await expect.poll(() => page.locator('#draw-error').textContent(), { timeout: 10_000 }).toMatch(/overlaps the PER span "Ada Lovelace"/);
         b = await charsBox(page, ...at('Charles Babbage'));
         await drag(page, [b.left + 1, b.y], [b.right - 1, b.y]);
         // Key 2 picks LOC; a double click selects the word.
