@@ -1,7 +1,7 @@
 import { ConfigError, seededRandom } from '../core/index.js';
-import { accuracy, meanAbsoluteError, score } from '../evaluation/index.js';
+import { accuracy, meanAbsoluteError, score, spanF1 } from '../evaluation/index.js';
 import { audioSpec, featurize, fitStandardizer, imageSpec, type FeatureSpec } from '../features/index.js';
-import type { LabelEvent } from '../ingest/index.js';
+import { isStructured, labelTarget, type LabelEvent } from '../ingest/index.js';
 import { trainBatch, type Example, type Learner, type Task } from '../learners/index.js';
 import { buildRegimeLearner, type Regime } from '../regimes/index.js';
 import type { VersionMeta, VersionStore } from '../registry/index.js';
@@ -45,6 +45,31 @@ export interface MediaSpecs {
   audio?: FeatureSpec;
 }
 
+/** Texts a span model accepts at least (as `models create --input text`); longer when the file has longer ones. */
+const SPAN_MAX_CHARS = 10_000;
+
+/**
+ * The span labels of a file of span-labelled texts (sorted), checking that every
+ * labelled event is a text with `{"spans": [...]}`; a span model's input spec.
+ */
+export function spanTraining(events: readonly LabelEvent[]): { labels: string[]; featureSpec: FeatureSpec } {
+  if (events.length === 0) throw new ConfigError('data', 'the training file has no valid events');
+  const labels = new Set<string>();
+  let longest = 0;
+  for (const e of events) {
+    if (!('text' in e.input)) throw new ConfigError('--task', `event "${e.id}" has no text input: a spans model learns from text`);
+    longest = Math.max(longest, e.input.text.length);
+    if (e.label === null) continue;
+    if (!isStructured(e.label) || !('spans' in e.label)) throw new ConfigError('--task', `event "${e.id}" has the label ${JSON.stringify(e.label).slice(0, 80)}: a spans model learns {"spans": [{start, end, label}]}`);
+    for (const s of e.label.spans) labels.add(s.label);
+  }
+  if (labels.size === 0) throw new ConfigError('data', 'no event has a span: a spans model needs at least one span label');
+  return { labels: [...labels].sort(), featureSpec: { kind: 'chars', dim: Math.max(SPAN_MAX_CHARS, longest) } };
+}
+
+/** The name of a task's score in a version's metrics (`trainAccuracy`, `holdoutMae`, `validationEntityF1`). */
+export const TRAIN_METRIC: Readonly<Record<Task, string>> = { classification: 'Accuracy', regression: 'Mae', spans: 'EntityF1' };
+
 /** Infers the feature spec (with standardization for vectors) from the training events. */
 export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096, media?: MediaSpecs): FeatureSpec {
   const first = events[0];
@@ -63,9 +88,10 @@ export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096, 
 }
 
 /**
- * Batch-trains a base classifier from labelled events and saves it as the first
- * version of its lineage (or a new root). Returns the version and its accuracy
- * on the training set and, when given, on the holdout.
+ * Batch-trains a base model from labelled events and saves it as the first
+ * version of its lineage (or a new root). Returns the version and its score on
+ * the training set and, when given, on the holdout: accuracy for a classifier,
+ * MAE for a regressor, entity F1 for a span tagger (`task: 'spans'`).
  */
 export async function trainBase(o: TrainBaseOptions): Promise<{
   meta: VersionMeta;
@@ -77,11 +103,13 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
   const task = o.task ?? 'classification';
   const regime = o.regime ?? 'auto';
   const labelled = o.events.filter((e) => e.label !== null);
+  const spans = task === 'spans' ? spanTraining(o.events) : undefined;
   // Pretraining and semi-supervised regimes also see the inputs that have no label.
-  const featureSpec = inferFeatureSpec(o.events, o.textDim, o.media);
-  const labels = task === 'classification' ? [...new Set(labelled.map((e) => String(e.label)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : [];
-  const toExamples = (evs: readonly LabelEvent[]): Example[] =>
-    evs.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, featureSpec), y: task === 'regression' ? Number(e.label) : (e.label as string | number), weight: e.weight }));
+  const featureSpec = spans?.featureSpec ?? inferFeatureSpec(o.events, o.textDim, o.media);
+  const labels = spans?.labels ?? (task === 'classification' ? [...new Set(labelled.map((e) => String(e.label)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : []);
+  // A span label is learned as its canonical JSON (`labelTarget`), as the online pipeline does.
+  const target = (e: LabelEvent): string | number => (task === 'regression' ? Number(e.label) : labelTarget(e.label as NonNullable<LabelEvent['label']>));
+  const toExamples = (evs: readonly LabelEvent[]): Example[] => evs.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, featureSpec), y: target(e), weight: e.weight }));
   const all = toExamples(labelled);
   const order = all.map((_, i) => i);
   const rand = seededRandom((o.seed ?? 1) + 17);
@@ -129,9 +157,10 @@ export async function trainBase(o: TrainBaseOptions): Promise<{
       const un = o.events.filter((e) => e.label === null);
       if (un.length > 0) await learner.learnUnlabelled(un.map((e) => featurize(e.input, featureSpec)), un.map((e) => e.id));
     }
-    const trainAccuracy = task === 'regression' ? meanAbsoluteError(learner, data) : accuracy(learner, data);
-    const holdoutAccuracy = o.holdout ? (task === 'regression' ? meanAbsoluteError(learner, toExamples(o.holdout)) : accuracy(learner, toExamples(o.holdout))) : null;
-    const metric = task === 'regression' ? 'Mae' : 'Accuracy';
+    const measure = task === 'regression' ? meanAbsoluteError : task === 'spans' ? spanF1 : accuracy;
+    const trainAccuracy = measure(learner, data);
+    const holdoutAccuracy = o.holdout ? measure(learner, toExamples(o.holdout)) : null;
+    const metric = TRAIN_METRIC[task];
     const meta = await o.store.save(o.model, learner, {
       parent: null,
       regime: `${regime}-batch`,

@@ -1,3 +1,4 @@
+export * from './answer-event.js';
 export * from './audio-spectrogram.js';
 export * from './feature-image.js';
 export * from './importers/index.js';

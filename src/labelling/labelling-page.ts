@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DRAW_SCRIPT, DRAW_STYLE } from './labelling-draw-script.js';
 
 /** The page's style sheet (inline: its hash is in the CSP). */
 const STYLE = `  body { font: 16px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
@@ -19,7 +20,7 @@ const STYLE = `  body { font: 16px/1.4 system-ui, sans-serif; margin: 0; backgro
   #empty { color: #777; }
   #login { max-width: 720px; margin: 24px auto; background: #fff; border-radius: 8px; padding: 24px; }
   #login-error { color: #b00; }
-`;
+${DRAW_STYLE}`;
 
 const SCRIPT = `const labeller = sessionStorage.labeller || (sessionStorage.labeller = Math.random().toString(36).slice(2));
 let item = null;
@@ -59,6 +60,9 @@ function show(next, view) {
   $('item').hidden = !item;
   if (!item) return;
   $('meta').textContent = 'model ' + item.model + ' · version ' + item.version + ' · request ' + item.id;
+  $('classes').hidden = !!item.structured;
+  $('draw').hidden = !item.structured;
+  if (item.structured) return showStructured(item, view);
   showInput(item.input, view);
   const conf = item.scores[item.predicted];
   $('guess').textContent = 'Model guess: ' + item.predicted + ' (' + Math.round(conf * 100) + '% confident)';
@@ -116,6 +120,7 @@ async function stats() {
 document.addEventListener('keydown', (e) => {
   if (!item) return;
   if (e.key === 's') return void answer('skip');
+  if (item.structured) return drawKey(e);
   const labels = Object.keys(item.scores);
   if (!/^[0-9]$/.test(e.key)) return;
   const i = e.key === '0' ? 9 : Number(e.key) - 1;
@@ -130,7 +135,7 @@ if (fragment) { history.replaceState(null, '', location.pathname); login(fragmen
 else { poll(); stats(); }
 setInterval(poll, 500);
 setInterval(stats, 500);
-`;
+${DRAW_SCRIPT}`;
 
 /**
  * The labelling page: plain HTML and JS, served as one string (no build step).
@@ -139,6 +144,8 @@ setInterval(stats, 500);
  * audio as a player above its spectrogram, a feature vector with a declared
  * shape as a greyscale image, any other vector as a table; then the model's
  * guess and confidence. A class button or its number key (1–9, then 0 for the tenth class) labels it, `s` skips.
+ * A structured request (spans, boxes, keypoints, masks) gets the drawing tools of
+ * {@link DRAW_SCRIPT} instead of the class buttons.
  * Counts and the model's accuracy on labelled items refresh live. Without a
  * session it shows a login form; the login URL's `#token=` fragment logs in by itself.
  */
@@ -164,6 +171,12 @@ export const LABELLING_PAGE = `<!doctype html>
     <div id="input"></div>
     <div id="guess"></div>
     <div id="classes"></div>
+    <div id="draw" hidden>
+      <div id="tools"></div>
+      <ul id="marks"></ul>
+      <p id="draw-error" role="alert"></p>
+      <button id="submit">Submit <kbd>Enter</kbd></button>
+    </div>
     <button id="skip">Skip <kbd>s</kbd></button>
   </div>
 </main>

@@ -2,8 +2,8 @@ import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { createHttpServer, InvalidInputError, listenError, type TlsFiles } from '../core/index.js';
-import type { EventInput } from '../ingest/index.js';
-import { ensureTopics, EventProducer } from '../ingest/index.js';
+import { ensureTopics, EventProducer, isStructured, labelTarget, type Label, type StructuredLabel } from '../ingest/index.js';
+import { answerEvent } from './answer-event.js';
 import { audioSpectrogramPng } from './audio-spectrogram.js';
 import { featureImagePng } from './feature-image.js';
 import { inputView } from './input-view.js';
@@ -43,7 +43,8 @@ export interface LabellingStats {
   accuracy: number | null;
 }
 
-const MAX_BODY_BYTES = 10_000;
+/** Bodies are small: an answer carries the label, not the input (a mask's run lengths are the largest). */
+const MAX_BODY_BYTES = 100_000;
 
 /** Spectrograms kept for the items on screen (each takes ~0.3 s to draw). */
 const MAX_CACHED_VIEWS = 64;
@@ -54,7 +55,8 @@ const MAX_CACHED_VIEWS = 64;
  * show it ({@link inputView}), `GET /api/items/ID/spectrogram.png` and
  * `/features.png` the pictures of audio and shaped feature inputs,
  * `POST /api/label {id, label}` produces a label event with the request's id,
- * model and input, `POST /api/skip {id}`, `GET /api/stats` the live counts.
+ * model and input (a class, or a structured label checked by {@link answerEvent}:
+ * a bad one is a 400 naming the field and goes nowhere), `POST /api/skip {id}`, `GET /api/stats` the live counts.
  * The API needs a session: `POST /api/login {token}` sets its cookie
  * ({@link LabellingSessions}), `POST /api/logout` ends it. Requests from other
  * sites are refused ({@link OriginGuard}); every answer carries the page's CSP
@@ -89,7 +91,7 @@ export class LabellingServer {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       for (const [k, v] of Object.entries(LABELLING_HEADERS)) res.setHeader(k, v);
       // Status codes are chosen here, at the edge, from the error's class.
-      this.route(req, res).catch((err: Error) => send(res, statusOf(err), { error: err.message }));
+      this.route(req, res).catch((err: Error) => send(res, statusOf(err), { error: err.message, ...(err instanceof InvalidInputError ? { field: err.field } : {}) }));
     };
     this.server = createHttpServer(handler, { tls: opts.tls, tlsSection: 'labelling.tls' });
   }
@@ -207,21 +209,19 @@ export class LabellingServer {
         this.spectrograms.delete(body.id);
         return send(res, 200, { ok: true });
       }
-      // Own keys only: "constructor" or "__proto__" are in every object, not classes of the model.
-      if (typeof body.label !== 'string' || !Object.hasOwn(item.scores, body.label)) {
-        return send(res, 400, { error: `label must be one of ${Object.keys(item.scores).join(', ')}` });
-      }
+      // Checked before it is taken: a bad answer leaves the item with its labeller, to correct.
+      const event = answerEvent(item, body.label, Date.now());
       // Taken before the send so a second click cannot label it twice; put back if the send fails.
       if (!this.queue.take(body.id)) return send(res, 404, { error: `request "${body.id}" was just labelled by someone else` });
       try {
-        await this.producer.send([{ id: item.id, model: item.model, input: item.input as EventInput, label: body.label, ts: Date.now() }]);
+        await this.producer.send([event]);
       } catch (err) {
         this.queue.restore(item);
         throw err;
       }
       this.spectrograms.delete(item.id);
       this.stats.labelled++;
-      if (body.label === item.predicted) this.stats.agreed++;
+      if (agrees(item, event.label)) this.stats.agreed++;
       return send(res, 200, { ok: true });
     }
     send(res, 404, { error: 'not found' });
@@ -251,6 +251,13 @@ export class LabellingServer {
     })();
     return this.closing;
   }
+}
+
+/** The answer is the model's: its guessed class, or its structured proposal unchanged. */
+function agrees(item: LabelRequest, label: Label): boolean {
+  const proposal = item.structured?.proposal;
+  if (!item.structured) return label === item.predicted;
+  return proposal !== undefined && isStructured(label) && labelTarget(label) === labelTarget(proposal as StructuredLabel);
 }
 
 function statusOf(err: Error): number {

@@ -100,7 +100,7 @@ describe('labelling servers sharing one consumer group', () => {
   });
 
   it('refuses a body over its size limit with 413, naming why', async () => {
-    const r = await fetch(new URL('/api/label', servers[0]!.url), { method: 'POST', headers: { 'content-type': 'application/json', cookie: await login(servers[0]!.url) }, body: JSON.stringify({ id: 'x'.repeat(20_000) }) });
+    const r = await fetch(new URL('/api/label', servers[0]!.url), { method: 'POST', headers: { 'content-type': 'application/json', cookie: await login(servers[0]!.url) }, body: JSON.stringify({ id: 'x'.repeat(200_000) }) });
     expect(r.status).toBe(413);
     expect(((await r.json()) as { error: string }).error).toBe('body too large');
   });

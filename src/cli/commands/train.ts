@@ -1,4 +1,4 @@
-import { trainBase, type MediaSpecs } from '../../app/index.js';
+import { TRAIN_METRIC, trainBase, type MediaSpecs } from '../../app/index.js';
 import { selectBackend, loadConfig, ConfigError } from '../../core/index.js';
 import { readEvents } from '../../ingest/index.js';
 import { audioSpec, imageSpec } from '../../features/index.js';
@@ -9,7 +9,7 @@ import { type Command, commonOverrides, intFlag } from '../args.js';
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: `Usage: streamtune train --data FILE [--holdout FILE] [--task classification|regression] [--regime R]
+  usage: `Usage: streamtune train --data FILE [--holdout FILE] [--task classification|regression|spans] [--regime R]
                        [--epochs N] [--validation-split 0.1] [--patience N] [--hidden 64,32]
                        [--encoder DIR] [--pretrain-epochs N] [--model NAME] [--registry DIR]
                        [--image-size 32x32x1] [--audio-shape 16000,64,32]
@@ -26,9 +26,12 @@ The default, auto, learns several model families on the same stream and serves t
 Transfer and fine-tune need --encoder: a registry version directory or a saved tfjs model.
 Image and audio events train a ConvClassifier: --image-size WIDTHxHEIGHTxCHANNELS (1 or 3),
 --audio-shape SAMPLE_RATE,FRAMES,MEL_BINS (see docs/labelling.md).
+--task spans trains a SpanTagger from text events labelled {"spans": [{start, end, label}]}
+(its span labels are the ones the file uses) and reports entity F1.
 
 Example:
-  streamtune train --data data/digits/base.jsonl --holdout data/digits/holdout.jsonl --model digits --validation-split 0.1 --patience 3`,
+  streamtune train --data data/digits/base.jsonl --holdout data/digits/holdout.jsonl --model digits --validation-split 0.1 --patience 3
+  streamtune train --task spans --data ner.jsonl --holdout ner-holdout.jsonl --model ner --epochs 10`,
   options: {
     data: { type: 'string' },
     holdout: { type: 'string' },
@@ -51,7 +54,7 @@ Example:
     if (typeof values.data !== 'string') throw new ConfigError('--data', 'a JSONL file of labelled events is required');
     const config = loadConfig({ file: values.config as string | undefined, env: process.env, overrides: commonOverrides(values) });
     const task = (values.task ?? 'classification') as string;
-    if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
+    if (task !== 'classification' && task !== 'regression' && task !== 'spans') throw new ConfigError('--task', `"${task}" is not classification, regression or spans`);
     const regime = (values.regime ?? 'auto') as Regime;
     if (!REGIMES.includes(regime)) throw new ConfigError('--regime', `"${regime}" is not one of ${REGIMES.join(', ')}`);
     const split = values['validation-split'] === undefined ? 0 : Number(values['validation-split']);
@@ -87,7 +90,7 @@ Example:
       media: mediaSpecs(values),
       auto: autoOptions(values),
       onEpoch: (e, loss, val) =>
-        progress.update(e, epochs, `epoch ${e}/${epochs} loss ${loss.toFixed(4)}${val === undefined ? '' : ` validation ${task === 'regression' ? `MAE ${(-val).toFixed(4)}` : `accuracy ${val.toFixed(4)}`}`}`),
+        progress.update(e, epochs, `epoch ${e}/${epochs} loss ${loss.toFixed(4)}${val === undefined ? '' : ` validation ${task === 'regression' ? `MAE ${(-val).toFixed(4)}` : `${task === 'spans' ? 'entity F1' : 'accuracy'} ${val.toFixed(4)}`}`}`),
     });
     progress.end();
     process.stdout.write(
@@ -99,9 +102,9 @@ Example:
         task,
         regime,
         epochs: result.epochsRun,
-        [task === 'regression' ? 'trainMae' : 'trainAccuracy']: Number(result.trainAccuracy.toFixed(4)),
-        [task === 'regression' ? 'holdoutMae' : 'holdoutAccuracy']: result.holdoutAccuracy === null ? null : Number(result.holdoutAccuracy.toFixed(4)),
-        [task === 'regression' ? 'validationMae' : 'validationAccuracy']: result.validationScore === null ? null : Number(result.validationScore.toFixed(4)),
+        [`train${TRAIN_METRIC[task]}`]: Number(result.trainAccuracy.toFixed(4)),
+        [`holdout${TRAIN_METRIC[task]}`]: result.holdoutAccuracy === null ? null : Number(result.holdoutAccuracy.toFixed(4)),
+        [`validation${TRAIN_METRIC[task]}`]: result.validationScore === null ? null : Number(result.validationScore.toFixed(4)),
         backend,
         registry: config.registryDir,
       })}\n`,
