@@ -18,6 +18,8 @@
  *   an event's timestamp to the first served version that learned it (the server's
  *   own freshness samples), for the events of 30 s after 20 s of warm-up (the
  *   trainer loads each model on its first event and catches up meanwhile).
+ *   `freshness_stage_p50_ms`, `freshness_stage_p99_ms`: the same samples split by stage
+ *   (`streamtune_freshness_stage_seconds`: queued, checkpoint_wait, save, handoff, swap).
  *
  * Never a test: numbers only. Progress goes to stderr.
  */
@@ -251,6 +253,7 @@ try {
 
   // ---- freshness: serve learning every model, events at a steady rate.
   const fresh: number[] = [];
+  const stageMs = new Map<string, number[]>();
   if (PARTS.has('freshness')) {
     const freshDir = path.join(work, 'fresh');
     await makeRegistry(freshDir, learnModels);
@@ -277,6 +280,10 @@ try {
       fresh.push(...s.filter((x) => now - x * 1000 >= measureFrom).map((x) => x * 1000));
       if (process.env.BENCH_FRESHNESS_DUMP) fs.appendFileSync(process.env.BENCH_FRESHNESS_DUMP, `${Date.now()} ${s.map((x) => Math.round(x * 1000)).join(' ')}\n`);
     });
+    app.on('freshness-stages', (stages) => {
+      if (Date.now() < measureFrom) return;
+      for (const [stage, secs] of Object.entries(stages)) stageMs.set(stage, [...(stageMs.get(stage) ?? []), ...secs.map((x) => x * 1000)]);
+    });
     await app.start();
     await waitUntil('the trainer up', () => app.trainer?.ready === true, 120_000);
     const [warmup, seconds] = [20, 30];
@@ -292,6 +299,8 @@ try {
   await producer.disconnect();
   const steady = fresh.sort((a, b) => a - b);
   const q = (p: number): number | null => (steady.length ? Math.round(steady[Math.min(steady.length - 1, Math.floor(p * steady.length))]!) : null);
+  const stageQ = (p: number): Record<string, number> | null =>
+    stageMs.size === 0 ? null : Object.fromEntries([...stageMs].map(([stage, ms]) => [stage, Math.round(ms.sort((a, b) => a - b)[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? NaN)]));
   const num = (x: number, digits = 0): number | null => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
 
   process.stdout.write(
@@ -304,6 +313,8 @@ try {
       scale_ratio: num(epsN / eps1, 2),
       freshness_p50_ms: q(0.5),
       freshness_p99_ms: q(0.99),
+      freshness_stage_p50_ms: stageQ(0.5),
+      freshness_stage_p99_ms: stageQ(0.99),
       rss_base_mb: num(one.rss, 1),
       rss_per_model_mb: num(rssPerModel, 2),
       predict_rps_all_models: many.rps === null ? null : Math.round(many.rps),
