@@ -86,7 +86,7 @@ export class OnlineTrainer {
     this.examplesSeen = opts.parent?.examplesSeen ?? 0;
     this.recentIds = new DedupeFilter(training.dedupeWindow, training.dedupeFalsePositiveRate);
     const g = training.guardrail;
-    this.guardrail = new PromotionGuardrail(opts.store, opts.model, { enabled: g.enabled, tolerance: g.tolerance, minEvents: g.minEvents, rollbackThreshold: g.rollbackThreshold, holdout: opts.holdout });
+    this.guardrail = new PromotionGuardrail(opts.store, opts.model, { ...g, holdout: opts.holdout });
     this.scorer = new ScoreAndLearn(training, this.guardrail);
     this.offsets = new OffsetTracker(opts.parent?.offsets);
     this.checkpoints = new Checkpointer({
