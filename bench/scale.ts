@@ -16,8 +16,9 @@
  * - `freshness_p50_ms`, `freshness_p99_ms`: `streamtune serve` learning all models
  *   while events arrive at a steady rate (400/s, spread over the models): time from
  *   an event's timestamp to the first served version that learned it (the server's
- *   own freshness samples), for the events of 30 s after 20 s of warm-up (the
- *   trainer loads each model on its first event and catches up meanwhile).
+ *   own freshness samples), for the events of 30 s (`--freshness-seconds`) after
+ *   20 s of warm-up (`--freshness-warmup-seconds`; the trainer loads each model on
+ *   its first event and catches up meanwhile).
  *   `freshness_stage_p50_ms`, `freshness_stage_p99_ms`: the same samples split by stage
  *   (`streamtune_freshness_stage_seconds`: queued, checkpoint_wait, save, handoff, swap).
  *
@@ -49,6 +50,8 @@ const { values } = parseArgs({
     'learn-version-every-ms': { type: 'string' },
     'model-batch-wait-ms': { type: 'string' },
     parts: { type: 'string' },
+    'freshness-warmup-seconds': { type: 'string' },
+    'freshness-seconds': { type: 'string' },
     keep: { type: 'boolean' },
   },
 });
@@ -286,7 +289,7 @@ try {
     });
     await app.start();
     await waitUntil('the trainer up', () => app.trainer?.ready === true, 120_000);
-    const [warmup, seconds] = [20, 30];
+    const [warmup, seconds] = [Number(values['freshness-warmup-seconds'] ?? 20), Number(values['freshness-seconds'] ?? 30)];
     for (let t = 0; t < (warmup + seconds) * 5; t++) {
       if (t === warmup * 5) measureFrom = Date.now();
       const tick = Date.now();

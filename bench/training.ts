@@ -1,7 +1,7 @@
 /**
  * Training throughput, freshness and memory, in one run against a real broker.
  *
- *   npm run -s bench:training [-- --events 1000000]
+ *   npm run -s bench:training [-- --events 1000000] [--regime supervised|auto]
  *
  * Prints one JSON object: raw kafkajs consume rate of a topic of labelled events
  * (the ingest limit) vs the trainer's learned-events rate on the same topic (the
@@ -12,7 +12,9 @@
  * Like the trainer process, it runs with V8's old generation capped at
  * `training.maxHeapMb` (config/env, or `--max-heap-mb`; 0: node's default): without
  * a `--max-old-space-size` flag of its own it runs itself again with one.
- * Never a test: numbers only.
+ * `--regime` (default `supervised`, the plain MLP of earlier runs): how the base
+ * model learns; `auto` is the product's default (online model selection). The
+ * JSON says which (`regime`). Never a test: numbers only.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,7 +34,9 @@ import { VersionStore } from '../src/registry/index.js';
 import { startFleetLearning } from '../src/training/fleet-learning.js';
 import { decodeRecord } from '../src/features/index.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' }, 'max-heap-mb': { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' }, 'max-heap-mb': { type: 'string' }, regime: { type: 'string' } } });
+const REGIME = values.regime ?? 'supervised';
+if (REGIME !== 'supervised' && REGIME !== 'auto') throw new ConfigError('--regime', `"${REGIME}" is not supervised or auto`);
 const N = Number(values.events ?? 1_000_000);
 const FRESH_S = Number(values['freshness-seconds'] ?? 10);
 // The trainer process's heap cap, from the same config key (the flag overrides it).
@@ -93,8 +97,8 @@ log(`backend ${backend}, ${N} events, broker ${brokers.join(',')}`);
 // Base model on the shipped digits; the stream cycles the digits with unique ids.
 const [base, stream] = await Promise.all(['base', 'stream'].map(async (n) => (await readEventsJsonl(path.join(DATA_DIR, `${n}.jsonl`))).events));
 const store = new VersionStore(path.join(work, 'registry'));
-// The plain MLP, as in earlier runs of this bench (bench:quality reports auto's events/s).
-await trainBase({ model: 'digits', store, events: base!, backend, epochs: 10, regime: 'supervised' });
+// The plain MLP by default, as in earlier runs of this bench; `--regime auto`: the default model.
+await trainBase({ model: 'digits', store, events: base!, backend, epochs: 10, regime: REGIME });
 
 await ensureTopics(kafka, [{ topic }, { topic: `${topic}.dlq` }]);
 const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -271,6 +275,7 @@ await fs.rm(work, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({
     events: N,
+    regime: REGIME,
     backend,
     pipeline: 'fleet',
     max_heap_mb: ownCap ?? 0,
