@@ -22,7 +22,8 @@ export interface FreshnessSample {
 /** What a trainer's `version` message says of its events' times (see `VersionTimes`). */
 export interface VersionStamps {
   eventTimestamps?: number[];
-  steppedAt?: number[];
+  /** ms from each event's timestamp to its step. */
+  stepLagMs?: number[];
   saveStartedAt?: number;
   savedAt?: number;
 }
@@ -30,8 +31,8 @@ export interface VersionStamps {
 /** The samples of one version message, heard at `receivedAt`. */
 export function freshnessSamples(m: VersionStamps, receivedAt: number): FreshnessSample[] {
   const ts = m.eventTimestamps ?? [];
-  const stepped = m.steppedAt?.length === ts.length ? m.steppedAt : undefined;
-  return ts.map((t, i) => ({ ts: t, steppedAt: stepped?.[i], saveStartedAt: m.saveStartedAt, savedAt: m.savedAt, receivedAt }));
+  const lags = m.stepLagMs?.length === ts.length ? m.stepLagMs : undefined;
+  return ts.map((t, i) => ({ ts: t, steppedAt: lags ? t + lags[i]! : undefined, saveStartedAt: m.saveStartedAt, savedAt: m.savedAt, receivedAt }));
 }
 
 /**

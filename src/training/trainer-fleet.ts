@@ -52,7 +52,7 @@ export class TrainerFleet {
   constructor(private readonly o: TrainerFleetOptions) {
     this.now = o.now ?? Date.now;
     this.commits = new FleetCommits({ commit: o.commit, log: o.log, now: this.now }, this.floor, this.group);
-    this.rounds = new CheckpointRounds(this.commits);
+    this.rounds = new CheckpointRounds(this.commits, !o.commitsBeforeInstall);
   }
 
   /** Names of the models loaded now. */
@@ -157,11 +157,12 @@ export class TrainerFleet {
       return saved;
     });
     await this.unloadIdle(now);
-    if (now - this.commits.lastAt >= this.o.training.versionEveryMs) await this.commits.commit();
+    if (now - this.commits.lastAt >= this.o.training.versionEveryMs) await this.rounds.settled().then(() => this.commits.commit());
   }
 
   /** Learns the events held for each model, saves a checkpoint of every model that learned since its last one, then commits (on close). */
   async saveAll(): Promise<void> {
+    await this.rounds.settled();
     for (const [model, member] of [...this.members]) {
       const records = member.pending;
       member.pending = [];
