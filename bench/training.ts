@@ -7,7 +7,8 @@
  * (the ingest limit) vs the trainer's learned-events rate on the same topic (the
  * fleet pipeline the trainer process runs, `startFleetLearning`), the
  * same learner stepping alone on decoded micro-batches (the pipeline's own limit),
- * freshness p50/p99 (event produced → served by a version that learned it), and
+ * freshness p50/p99 (event produced → served by a version that learned it; and per
+ * stage: `freshness_stage_p50_ms`, `_p99_ms`), and
  * RSS at the start and end of learning (and the live heap with `node --expose-gc`).
  * Like the trainer process, it runs with V8's old generation capped at
  * `training.maxHeapMb` (config/env, or `--max-heap-mb`; 0: node's default): without
@@ -17,7 +18,6 @@
  * JSON says which (`regime`). Never a test: numbers only.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,6 +33,7 @@ import { readEventsJsonl, createKafka, ensureTopics } from '../src/ingest/index.
 import { VersionStore } from '../src/registry/index.js';
 import { startFleetLearning } from '../src/training/fleet-learning.js';
 import { decodeRecord } from '../src/features/index.js';
+import { liveHeapMb, mainCpuS, mb, pct } from './process-stats.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' }, 'max-heap-mb': { type: 'string' }, regime: { type: 'string' } } });
 const REGIME = values.regime ?? 'supervised';
@@ -56,35 +57,6 @@ if (ownCap === undefined && maxHeapMb > 0) {
 /** Micro-batch size of the trainer and of the model-only loop. */
 const BATCH = 256;
 const log = (l: string): void => void process.stderr.write(`[bench:training] ${l}\n`);
-/**
- * CPU seconds the main thread has used (Linux: /proc, 10 ms ticks), else the whole
- * process's. The pipeline runs on the main thread; V8's helper threads (concurrent
- * marking, parallel scavenges) run beside it on the other core.
- */
-const mainCpuS = (): number => {
-  try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  }
-};
-/**
- * V8 heap in use right after a full collection: what is really retained, apart
- * from the garbage RSS also holds. Only with `node --expose-gc` (see docs/benchmarks.md).
- */
-const liveHeapMb = (): number | undefined => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return undefined;
-  gc();
-  return Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10;
-};
-const mb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : Number.NaN;
-};
 
 const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : await ensureLocalBroker(process.env, log);
 const kafka = createKafka(brokers, 'streamtune-bench');
@@ -257,6 +229,11 @@ const config = loadConfig({
 const server = new StreamtuneServer(config, () => undefined);
 const freshness: number[] = [];
 server.on('freshness', (s) => freshness.push(...s));
+const stageSecs = new Map<string, number[]>();
+server.on('freshness-stages', (st) => {
+  for (const [stage, secs] of Object.entries(st)) stageSecs.set(stage, [...(stageSecs.get(stage) ?? []), ...secs]);
+});
+const stagePct = (p: number): Record<string, number> => Object.fromEntries([...stageSecs].map(([stage, secs]) => [stage, Math.round(pct(secs, p) * 1000)]));
 await server.start();
 const RATE = 200;
 for (let i = 0; i < FRESH_S * RATE; i += RATE / 10) {
@@ -290,6 +267,8 @@ process.stdout.write(
     freshness_p50_ms: Math.round(pct(freshness, 50) * 1000),
     freshness_p99_ms: Math.round(pct(freshness, 99) * 1000),
     freshness_samples: freshness.length,
+    freshness_stage_p50_ms: stagePct(50),
+    freshness_stage_p99_ms: stagePct(99),
     rss_start_mb: rssStart,
     rss_after_10pct_mb: rssWarm,
     heap_live_after_10pct_mb: heapLiveWarm,
