@@ -24,7 +24,7 @@
  *
  * Never a test: numbers only. Progress goes to stderr.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,7 +35,7 @@ import { ensureLocalBroker } from '../src/cli/local-broker.js';
 import { loadConfig, parseBackendPreference, seededRandom, selectBackend } from '../src/core/index.js';
 import { createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
-import { alive, childPids } from '../tests/helpers/processes.js';
+import { ready, rssMb, runLoad, stop, waitUntil } from './scale-support.js';
 import { benchRun, freePort, sleep } from './bench-run.js';
 import type { LoadJob } from './serving/load-generator.js';
 
@@ -101,32 +101,9 @@ function cli(name: string, args: string[], config: object, env: NodeJS.ProcessEn
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(20_000)]);
-  if (child.pid && alive(child.pid)) for (const pid of [...childPids(child.pid), child.pid]) process.kill(pid, 'SIGKILL');
-}
 
-const rssMb = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-};
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
-async function ready(port: number, models: number): Promise<boolean> {
-  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-  return (body.match(/^streamtune_model_info\{[^}]*\} 1$/gm) ?? []).length >= models;
-}
 
 /** Serving memory and throughput with `n` models. */
 async function serving(n: number, load: boolean): Promise<{ rss: number; rps: number | null }> {
@@ -148,31 +125,17 @@ async function serving(n: number, load: boolean): Promise<{ rss: number; rps: nu
       durationMs: load ? 10_000 : 60_000,
       maxCalls: load ? Number.MAX_SAFE_INTEGER : n,
     };
-    const warm = await runLoad({ ...job, concurrency: 4, durationMs: 60_000, maxCalls: n });
+    const warm = await runLoad(work, { ...job, concurrency: 4, durationMs: 60_000, maxCalls: n });
     if (warm.failed > 0) throw new Error(`warm-up calls failed: ${warm.errors.join('; ')}`);
     await sleep(3000);
     const rss = rssMb(child.pid!);
-    const rps = load ? (await runLoad(job)) : null;
+    const rps = load ? (await runLoad(work, job)) : null;
     return { rss, rps: rps ? rps.calls / rps.seconds : null };
   } finally {
     await stop(child);
   }
 }
 
-function runLoad(job: LoadJob): Promise<{ calls: number; failed: number; seconds: number; errors: string[] }> {
-  const file = path.join(work, `load-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  fs.writeFileSync(file, JSON.stringify(job));
-  const child = fork(path.join(import.meta.dirname, 'serving', 'load-generator.ts'), [`@${file}`], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
-      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { calls: number; failed: number; seconds: number; errors: string[] };
-      resolve(r);
-    }),
-  );
-}
 
 // ------------------------------------------------------------------ main ----
 try {
