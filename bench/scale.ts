@@ -16,12 +16,15 @@
  * - `freshness_p50_ms`, `freshness_p99_ms`: `streamtune serve` learning all models
  *   while events arrive at a steady rate (400/s, spread over the models): time from
  *   an event's timestamp to the first served version that learned it (the server's
- *   own freshness samples), for the events of 30 s after 20 s of warm-up (the
- *   trainer loads each model on its first event and catches up meanwhile).
+ *   own freshness samples), for the events of 30 s (`--freshness-seconds`) after
+ *   20 s of warm-up (`--freshness-warmup-seconds`; the trainer loads each model on
+ *   its first event and catches up meanwhile).
+ *   `freshness_stage_p50_ms`, `freshness_stage_p99_ms`: the same samples split by stage
+ *   (`streamtune_freshness_stage_seconds`: queued, checkpoint_wait, save, handoff, swap).
  *
  * Never a test: numbers only. Progress goes to stderr.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,7 +35,7 @@ import { ensureLocalBroker } from '../src/cli/local-broker.js';
 import { loadConfig, parseBackendPreference, seededRandom, selectBackend } from '../src/core/index.js';
 import { createKafka, ensureTopics } from '../src/ingest/index.js';
 import { VersionStore } from '../src/registry/index.js';
-import { alive, childPids } from '../tests/helpers/processes.js';
+import { ready, rssMb, runLoad, stop, waitUntil } from './scale-support.js';
 import { benchRun, freePort, sleep } from './bench-run.js';
 import type { LoadJob } from './serving/load-generator.js';
 
@@ -47,6 +50,8 @@ const { values } = parseArgs({
     'learn-version-every-ms': { type: 'string' },
     'model-batch-wait-ms': { type: 'string' },
     parts: { type: 'string' },
+    'freshness-warmup-seconds': { type: 'string' },
+    'freshness-seconds': { type: 'string' },
     keep: { type: 'boolean' },
   },
 });
@@ -96,32 +101,9 @@ function cli(name: string, args: string[], config: object, env: NodeJS.ProcessEn
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(20_000)]);
-  if (child.pid && alive(child.pid)) for (const pid of [...childPids(child.pid), child.pid]) process.kill(pid, 'SIGKILL');
-}
 
-const rssMb = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-};
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
-async function ready(port: number, models: number): Promise<boolean> {
-  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-  return (body.match(/^streamtune_model_info\{[^}]*\} 1$/gm) ?? []).length >= models;
-}
 
 /** Serving memory and throughput with `n` models. */
 async function serving(n: number, load: boolean): Promise<{ rss: number; rps: number | null }> {
@@ -143,31 +125,17 @@ async function serving(n: number, load: boolean): Promise<{ rss: number; rps: nu
       durationMs: load ? 10_000 : 60_000,
       maxCalls: load ? Number.MAX_SAFE_INTEGER : n,
     };
-    const warm = await runLoad({ ...job, concurrency: 4, durationMs: 60_000, maxCalls: n });
+    const warm = await runLoad(work, { ...job, concurrency: 4, durationMs: 60_000, maxCalls: n });
     if (warm.failed > 0) throw new Error(`warm-up calls failed: ${warm.errors.join('; ')}`);
     await sleep(3000);
     const rss = rssMb(child.pid!);
-    const rps = load ? (await runLoad(job)) : null;
+    const rps = load ? (await runLoad(work, job)) : null;
     return { rss, rps: rps ? rps.calls / rps.seconds : null };
   } finally {
     await stop(child);
   }
 }
 
-function runLoad(job: LoadJob): Promise<{ calls: number; failed: number; seconds: number; errors: string[] }> {
-  const file = path.join(work, `load-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  fs.writeFileSync(file, JSON.stringify(job));
-  const child = fork(path.join(import.meta.dirname, 'serving', 'load-generator.ts'), [`@${file}`], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
-      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { calls: number; failed: number; seconds: number; errors: string[] };
-      resolve(r);
-    }),
-  );
-}
 
 // ------------------------------------------------------------------ main ----
 try {
@@ -251,6 +219,7 @@ try {
 
   // ---- freshness: serve learning every model, events at a steady rate.
   const fresh: number[] = [];
+  const stageMs = new Map<string, number[]>();
   if (PARTS.has('freshness')) {
     const freshDir = path.join(work, 'fresh');
     await makeRegistry(freshDir, learnModels);
@@ -277,9 +246,13 @@ try {
       fresh.push(...s.filter((x) => now - x * 1000 >= measureFrom).map((x) => x * 1000));
       if (process.env.BENCH_FRESHNESS_DUMP) fs.appendFileSync(process.env.BENCH_FRESHNESS_DUMP, `${Date.now()} ${s.map((x) => Math.round(x * 1000)).join(' ')}\n`);
     });
+    app.on('freshness-stages', (stages) => {
+      if (Date.now() < measureFrom) return;
+      for (const [stage, secs] of Object.entries(stages)) stageMs.set(stage, [...(stageMs.get(stage) ?? []), ...secs.map((x) => x * 1000)]);
+    });
     await app.start();
     await waitUntil('the trainer up', () => app.trainer?.ready === true, 120_000);
-    const [warmup, seconds] = [20, 30];
+    const [warmup, seconds] = [Number(values['freshness-warmup-seconds'] ?? 20), Number(values['freshness-seconds'] ?? 30)];
     for (let t = 0; t < (warmup + seconds) * 5; t++) {
       if (t === warmup * 5) measureFrom = Date.now();
       const tick = Date.now();
@@ -292,6 +265,8 @@ try {
   await producer.disconnect();
   const steady = fresh.sort((a, b) => a - b);
   const q = (p: number): number | null => (steady.length ? Math.round(steady[Math.min(steady.length - 1, Math.floor(p * steady.length))]!) : null);
+  const stageQ = (p: number): Record<string, number> | null =>
+    stageMs.size === 0 ? null : Object.fromEntries([...stageMs].map(([stage, ms]) => [stage, Math.round(ms.sort((a, b) => a - b)[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? NaN)]));
   const num = (x: number, digits = 0): number | null => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
 
   process.stdout.write(
@@ -304,6 +279,8 @@ try {
       scale_ratio: num(epsN / eps1, 2),
       freshness_p50_ms: q(0.5),
       freshness_p99_ms: q(0.99),
+      freshness_stage_p50_ms: stageQ(0.5),
+      freshness_stage_p99_ms: stageQ(0.99),
       rss_base_mb: num(one.rss, 1),
       rss_per_model_mb: num(rssPerModel, 2),
       predict_rps_all_models: many.rps === null ? null : Math.round(many.rps),

@@ -1,21 +1,23 @@
 /**
  * Training throughput, freshness and memory, in one run against a real broker.
  *
- *   npm run -s bench:training [-- --events 1000000]
+ *   npm run -s bench:training [-- --events 1000000] [--regime supervised|auto]
  *
  * Prints one JSON object: raw kafkajs consume rate of a topic of labelled events
  * (the ingest limit) vs the trainer's learned-events rate on the same topic (the
  * fleet pipeline the trainer process runs, `startFleetLearning`), the
  * same learner stepping alone on decoded micro-batches (the pipeline's own limit),
- * freshness p50/p99 (event produced → served by a version that learned it), and
+ * freshness p50/p99 (event produced → served by a version that learned it; and per
+ * stage: `freshness_stage_p50_ms`, `_p99_ms`), and
  * RSS at the start and end of learning (and the live heap with `node --expose-gc`).
  * Like the trainer process, it runs with V8's old generation capped at
  * `training.maxHeapMb` (config/env, or `--max-heap-mb`; 0: node's default): without
  * a `--max-old-space-size` flag of its own it runs itself again with one.
- * Never a test: numbers only.
+ * `--regime` (default `supervised`, the plain MLP of earlier runs): how the base
+ * model learns; `auto` is the product's default (online model selection). The
+ * JSON says which (`regime`). Never a test: numbers only.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,8 +33,11 @@ import { readEventsJsonl, createKafka, ensureTopics } from '../src/ingest/index.
 import { VersionStore } from '../src/registry/index.js';
 import { startFleetLearning } from '../src/training/fleet-learning.js';
 import { decodeRecord } from '../src/features/index.js';
+import { liveHeapMb, mainCpuS, mb, pct } from './process-stats.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' }, 'max-heap-mb': { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string' }, 'freshness-seconds': { type: 'string' }, 'max-heap-mb': { type: 'string' }, regime: { type: 'string' } } });
+const REGIME = values.regime ?? 'supervised';
+if (REGIME !== 'supervised' && REGIME !== 'auto') throw new ConfigError('--regime', `"${REGIME}" is not supervised or auto`);
 const N = Number(values.events ?? 1_000_000);
 const FRESH_S = Number(values['freshness-seconds'] ?? 10);
 // The trainer process's heap cap, from the same config key (the flag overrides it).
@@ -52,35 +57,6 @@ if (ownCap === undefined && maxHeapMb > 0) {
 /** Micro-batch size of the trainer and of the model-only loop. */
 const BATCH = 256;
 const log = (l: string): void => void process.stderr.write(`[bench:training] ${l}\n`);
-/**
- * CPU seconds the main thread has used (Linux: /proc, 10 ms ticks), else the whole
- * process's. The pipeline runs on the main thread; V8's helper threads (concurrent
- * marking, parallel scavenges) run beside it on the other core.
- */
-const mainCpuS = (): number => {
-  try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  }
-};
-/**
- * V8 heap in use right after a full collection: what is really retained, apart
- * from the garbage RSS also holds. Only with `node --expose-gc` (see docs/benchmarks.md).
- */
-const liveHeapMb = (): number | undefined => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return undefined;
-  gc();
-  return Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10;
-};
-const mb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : Number.NaN;
-};
 
 const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : await ensureLocalBroker(process.env, log);
 const kafka = createKafka(brokers, 'streamtune-bench');
@@ -93,8 +69,8 @@ log(`backend ${backend}, ${N} events, broker ${brokers.join(',')}`);
 // Base model on the shipped digits; the stream cycles the digits with unique ids.
 const [base, stream] = await Promise.all(['base', 'stream'].map(async (n) => (await readEventsJsonl(path.join(DATA_DIR, `${n}.jsonl`))).events));
 const store = new VersionStore(path.join(work, 'registry'));
-// The plain MLP, as in earlier runs of this bench (bench:quality reports auto's events/s).
-await trainBase({ model: 'digits', store, events: base!, backend, epochs: 10, regime: 'supervised' });
+// The plain MLP by default, as in earlier runs of this bench; `--regime auto`: the default model.
+await trainBase({ model: 'digits', store, events: base!, backend, epochs: 10, regime: REGIME });
 
 await ensureTopics(kafka, [{ topic }, { topic: `${topic}.dlq` }]);
 const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -253,6 +229,11 @@ const config = loadConfig({
 const server = new StreamtuneServer(config, () => undefined);
 const freshness: number[] = [];
 server.on('freshness', (s) => freshness.push(...s));
+const stageSecs = new Map<string, number[]>();
+server.on('freshness-stages', (st) => {
+  for (const [stage, secs] of Object.entries(st)) stageSecs.set(stage, [...(stageSecs.get(stage) ?? []), ...secs]);
+});
+const stagePct = (p: number): Record<string, number> => Object.fromEntries([...stageSecs].map(([stage, secs]) => [stage, Math.round(pct(secs, p) * 1000)]));
 await server.start();
 const RATE = 200;
 for (let i = 0; i < FRESH_S * RATE; i += RATE / 10) {
@@ -271,6 +252,7 @@ await fs.rm(work, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({
     events: N,
+    regime: REGIME,
     backend,
     pipeline: 'fleet',
     max_heap_mb: ownCap ?? 0,
@@ -285,6 +267,8 @@ process.stdout.write(
     freshness_p50_ms: Math.round(pct(freshness, 50) * 1000),
     freshness_p99_ms: Math.round(pct(freshness, 99) * 1000),
     freshness_samples: freshness.length,
+    freshness_stage_p50_ms: stagePct(50),
+    freshness_stage_p99_ms: stagePct(99),
     rss_start_mb: rssStart,
     rss_after_10pct_mb: rssWarm,
     heap_live_after_10pct_mb: heapLiveWarm,

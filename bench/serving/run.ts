@@ -6,6 +6,8 @@
  *   predict_unbatched        the same model and holder on a second port with batching off
  *   predict_during_swaps     Predict (batched) while 100 hot-swaps load versions from disk
  *   predict_during_training  Predict (batched) while a child process trains an MLP flat out
+ *   predict_auto             Predict (batched) on `digits-auto`, the same data learned with the default
+ *                            regime `auto` (every candidate predicts; `ratio_auto_vs_batched` = its rps / the MLP's)
  *   predict_logged           Predict (batched) on a third port with the prediction log on, 100% sampled,
  *                            to KAFKA_BROKERS (only when set); `logged`/`dropped` count its records
  * Load comes from a child process (bench/serving/load-generator.ts) at concurrency 64
@@ -110,6 +112,9 @@ try {
     learner.dispose();
   }
   await fs.writeFile(path.join(dir, 'digits', 'LATEST'), base.meta.version);
+  // The default regime, served beside it by the same server: what a user who changes nothing gets.
+  log('training digits-auto (regime auto)');
+  await trainBase({ model: 'digits-auto', store, events, backend, epochs: 10, regime: 'auto' });
   const config = loadConfig({ overrides: { model: 'digits', registryDir: dir, backend, serving: { port: 0, http: { port: 0 } }, metrics: { port: 0 }, training: { enabled: false } } });
   const app = new StreamtuneServer(config, () => undefined);
   await app.start();
@@ -169,6 +174,7 @@ try {
     ['predict_unbatched', () => load({ address: unbatched.address, target: 'predict', features })],
     ['predict_during_swaps', () => load({ address, target: 'predict', features }, swapping)],
     ['predict_during_training', training],
+    ['predict_auto', () => load({ address, target: 'predict', features, models: [{ name: 'digits-auto', features }] })],
     ...(logging ? [['predict_logged', () => load({ address: logging.address, target: 'predict', features })] as [string, () => Promise<RoundResult>]] : []),
   ];
   const byCase = new Map<string, RoundResult[]>(cases.map(([name]) => [name, []]));
@@ -188,7 +194,7 @@ try {
   await unbatched.close();
   await app.close();
   const ratio = round3(results.predict_batched!.rps / results.echo!.rps);
-  process.stdout.write(`${JSON.stringify({ ...results, ratio_batched_vs_echo: ratio })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...results, ratio_batched_vs_echo: ratio, ratio_auto_vs_batched: round3(results.predict_auto!.rps / results.predict_batched!.rps) })}\n`);
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
 }

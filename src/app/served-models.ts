@@ -2,6 +2,7 @@ import { contextFromTraceparent, ModelNotFoundError, TRACE_ATTR, tracer, TypedEm
 import type { VersionMeta, VersionStore } from '../registry/index.js';
 import { initCounters, type Metrics } from '../ops/index.js';
 import { ModelFleet, ModelHolder, VersionControl, type OperatorChange, type ServedModel } from '../serving/index.js';
+import { stageSeconds, FRESHNESS_STAGES, type FreshnessSample, type FreshnessStage } from './freshness-stages.js';
 import type { OperatorLog } from './operator-log.js';
 
 /** What {@link ServedModels} emits. */
@@ -12,6 +13,8 @@ export interface ServedModelsEvents {
   'swap-failed': (err: unknown) => void;
   /** Seconds from event to serving, for the (sampled) events a swap brought in. */
   freshness: (seconds: number[]) => void;
+  /** The same events' seconds per stage (see `streamtune_freshness_stage_seconds`). */
+  'freshness-stages': (stages: Record<FreshnessStage, number[]>) => void;
   /** A version loaded, or a model was added or removed: health may change. */
   changed: () => void;
 }
@@ -36,8 +39,8 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
   share: ((change: OperatorChange) => Promise<void>) | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Per model: the newest version waiting to be swapped in, and the event times it brings. */
-  private readonly swapQueues = new Map<string, { next: string | null; stamps: number[]; running: boolean }>();
+  /** Per model: the newest version waiting to be swapped in, and the sampled events it brings. */
+  private readonly swapQueues = new Map<string, { next: string | null; samples: FreshnessSample[]; running: boolean }>();
   /** Models being added (one load at a time per model). */
   private readonly adding = new Map<string, Promise<ServedModel | undefined>>();
   private readonly config: Config;
@@ -188,27 +191,30 @@ export class ServedModels extends TypedEmitter<ServedModelsEvents> {
    * The freshness of a skipped version's events is measured when the version
    * that replaces it serves.
    */
-  async swapNewest(served: ServedModel, version: string, eventTimestamps: number[]): Promise<void> {
+  async swapNewest(served: ServedModel, version: string, samples: FreshnessSample[]): Promise<void> {
     let q = this.swapQueues.get(served.name);
-    if (!q) this.swapQueues.set(served.name, (q = { next: null, stamps: [], running: false }));
+    if (!q) this.swapQueues.set(served.name, (q = { next: null, samples: [], running: false }));
     q.next = version;
-    q.stamps.push(...eventTimestamps);
+    q.samples.push(...samples);
     if (q.running) return;
     q.running = true;
     try {
       while (q.next) {
-        const [next, stamps] = [q.next, q.stamps];
-        [q.next, q.stamps] = [null, []];
+        const [next, taken] = [q.next, q.samples];
+        [q.next, q.samples] = [null, []];
         const ok = await served.control.offer(next).then(
           () => true,
           () => false,
         );
         if (!ok) continue;
-        // Freshness: from each (sampled) event's timestamp to the first served version that learned it.
+        // Freshness: from each (sampled) event's timestamp to the first served version that learned it, and per stage.
         const now = Date.now();
-        const seconds = stamps.map((ts) => Math.max(0, (now - ts) / 1000));
+        const seconds = taken.map((s) => Math.max(0, (now - s.ts) / 1000));
         for (const sec of seconds) this.metrics.freshness.observe({ model: served.name }, sec);
+        const stages = stageSeconds(taken, now);
+        for (const stage of FRESHNESS_STAGES) for (const sec of stages[stage]) this.metrics.freshnessStage.observe({ stage }, sec);
         this.emit('freshness', seconds);
+        this.emit('freshness-stages', stages);
       }
     } finally {
       q.running = false;

@@ -8,6 +8,7 @@ import { startRegistryMirror, VersionStore, type KafkaRegistryMirror, type Versi
 import { createMetrics, initCounters, startMetricsServer, type Metrics } from '../ops/index.js';
 import { KafkaFeedbackSink, ModelFleet, ModelHolder, PredictionLog, PredictionServer, VersionControl } from '../serving/index.js';
 import type { TrainerStats } from '../training/trainer-stats.js';
+import type { FreshnessStage } from './freshness-stages.js';
 import { OperatorLog } from './operator-log.js';
 import { ReplicaSync } from './replica-sync.js';
 import { ServedModels } from './served-models.js';
@@ -31,6 +32,8 @@ export interface StreamtuneServerEvents {
   stats: (stats: TrainerStats) => void;
   /** Seconds from event to serving, for the (sampled) events a swap brought in. */
   freshness: (seconds: number[]) => void;
+  /** The same events' seconds per stage (see `streamtune_freshness_stage_seconds`). */
+  'freshness-stages': (stages: Record<FreshnessStage, number[]>) => void;
 }
 
 /**
@@ -90,6 +93,7 @@ export class StreamtuneServer extends TypedEmitter<StreamtuneServerEvents> {
     this.models.on('swap', (meta) => this.emit('swap', meta));
     this.models.on('swap-failed', (err) => this.emit('swap-failed', err));
     this.models.on('freshness', (seconds) => this.emit('freshness', seconds));
+    this.models.on('freshness-stages', (stages) => this.emit('freshness-stages', stages));
   }
 
   /** The served models by name (`config.model` is the default one). */

@@ -148,7 +148,8 @@ async function main(): Promise<void> {
     },
     onStats: (stats) => send({ type: 'stats', stats }),
     onVersion: (m, info) => {
-      send({ type: 'version', meta: m, eventTimestamps: info.eventTimestamps });
+      const { eventTimestamps, steppedAt, saveStartedAt, savedAt } = info;
+      send({ type: 'version', meta: m, eventTimestamps, stepLagMs: steppedAt.map((at, i) => Math.round(at - eventTimestamps[i]!)), saveStartedAt, savedAt });
       void retention.afterVersion(m.model);
       // With the registry on Kafka the version is in the registry topic already (its checkpoint's transaction);
       // replicas following the models topic load promoted ones from their registry.

@@ -8,8 +8,11 @@ export type TrainerMessage =
   | { type: 'ready'; backend: string; version: string; skipped: { backend: string; reason: string }[]; models?: string[] }
   /** `stats.model` names the model of the step (records no model took on count for the configured model). */
   | { type: 'stats'; stats: TrainerStats }
-  /** A checkpoint of `meta.model` was saved. */
-  | { type: 'version'; meta: VersionMeta; eventTimestamps: number[] }
+  /**
+   * A checkpoint of `meta.model` was saved: when its sampled events were produced, ms from each to
+   * its step (small numbers: the message is JSON), and when its save began and ended (ms since the epoch).
+   */
+  | { type: 'version'; meta: VersionMeta; eventTimestamps: number[]; stepLagMs?: number[]; saveStartedAt?: number; savedAt?: number }
   /** The guardrail of `model` asks serving to go back from `from` to `to`. */
   | { type: 'rollback'; model: string; from: string; to: string; reason: string }
   /** A line for the server's log; `warn` for what an operator should see (kafkajs errors, failed announcements). */

@@ -1,6 +1,7 @@
 import type { Config, Logger } from '../core/index.js';
 import type { Metrics } from '../ops/index.js';
 import type { TrainerStats } from '../training/trainer-stats.js';
+import { freshnessSamples } from './freshness-stages.js';
 import { countTrainer } from './trainer-metrics.js';
 import type { OperatorLog } from './operator-log.js';
 import type { ServedModels } from './served-models.js';
@@ -31,6 +32,7 @@ export function relayTrainer(trainer: TrainerProcess, d: TrainerRelayDeps): void
     d.onStats(m.stats);
   });
   trainer.on('version', (m) => {
+    const samples = freshnessSamples(m, Date.now());
     const model = m.meta.model;
     if (!models.wants(model)) return;
     void models.addModel(model, { waitForVersion: true }).then(async (served) => {
@@ -46,7 +48,7 @@ export function relayTrainer(trainer: TrainerProcess, d: TrainerRelayDeps): void
         served.control.noteRejected(m.meta);
         return;
       }
-      await models.swapNewest(served, m.meta.version, m.eventTimestamps ?? []);
+      await models.swapNewest(served, m.meta.version, samples);
     });
   });
   trainer.on('rollback', (m) => {

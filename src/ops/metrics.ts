@@ -47,6 +47,7 @@ export interface Metrics {
   candidateScore: Gauge<'model' | 'candidate'>;
   candidateServing: Gauge<'model' | 'candidate'>;
   freshness: Histogram<'model'>;
+  freshnessStage: Histogram<'stage'>;
   versionsLoaded: Gauge<'model'>;
   predictQueueSeconds: Histogram<'method'>;
   predictComputeSeconds: Histogram;
@@ -121,6 +122,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     candidateScore: gauge('streamtune_candidate_score'),
     candidateServing: gauge('streamtune_candidate_serving'),
     freshness: histogram('streamtune_freshness_seconds'),
+    freshnessStage: histogram('streamtune_freshness_stage_seconds'),
     versionsLoaded: gauge('streamtune_model_versions_loaded'),
     // Queue and compute time apart, as Triton reports them: batching trades one for the other.
     predictQueueSeconds: histogram('streamtune_predict_queue_seconds'),

@@ -9,6 +9,18 @@ const MAX_TS_SAMPLE = 1000;
 const RETRY_FIRST_MS = 1000;
 const RETRY_LONGEST_MS = 30_000;
 
+/**
+ * A checkpoint's share of freshness, in ms since the epoch: when its (sampled)
+ * events were produced and when each was stepped (the same sample, in order),
+ * and when its save began and ended (guardrail, write, fence, commit).
+ */
+export interface VersionTimes {
+  eventTimestamps: number[];
+  steppedAt: number[];
+  saveStartedAt: number;
+  savedAt: number;
+}
+
 /** What a checkpoint holds besides the weights. */
 export interface CheckpointState {
   learner: Learner;
@@ -38,8 +50,8 @@ export interface CheckpointerOptions {
   commitsBeforeInstall?: boolean;
   /** Otherwise: checks, just before a version is installed, that this trainer still owns what it learned from (throws if not). */
   fence?(): Promise<void>;
-  /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
-  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  /** A checkpoint version was saved; `info` samples when its new events were produced and stepped. */
+  onVersion?(meta: VersionMeta, info: VersionTimes): void;
   /** The serving version degraded after its promotion: serving should go back to `to`. */
   onRollback?(r: RollbackRequest): void;
   /** A checkpoint the brokers did not take (see {@link Checkpointer.save}); the next try is in `retryMs`. */
@@ -61,6 +73,8 @@ export class Checkpointer {
   private steps = 0;
   private examples = 0;
   private tsSample: number[] = [];
+  /** When each sampled event was stepped (same index as `tsSample`). */
+  private stepSample: number[] = [];
   private lastAt: number;
   /** Checkpoints in a row the brokers did not take, and when the next may be tried. */
   private failures = 0;
@@ -78,10 +92,12 @@ export class Checkpointer {
 
   /** Counts a learning step and samples when its events were produced (freshness). */
   stepped(labelled: readonly GoodRecord[]): void {
+    const at = this.o.now();
     for (const g of labelled) {
       const ts = g.event.ts ?? Number(g.record.timestamp);
-      if (this.tsSample.length < MAX_TS_SAMPLE) this.tsSample.push(ts);
-      else this.tsSample[Math.floor(Math.random() * MAX_TS_SAMPLE)] = ts;
+      const i = this.tsSample.length < MAX_TS_SAMPLE ? this.tsSample.length : Math.floor(Math.random() * MAX_TS_SAMPLE);
+      this.tsSample[i] = ts;
+      this.stepSample[i] = at;
     }
     this.steps++;
     this.examples += labelled.length;
@@ -90,6 +106,11 @@ export class Checkpointer {
   /** Counts examples learned outside a labelled step (pseudo-labels). */
   learned(n: number): void {
     this.examples += n;
+  }
+
+  /** Whether a checkpoint may be taken now, due or not (something learned, no retry wait): one that joins other models' checkpoints. */
+  mayJoin(): boolean {
+    return this.examples > 0 && this.o.now() >= this.retryAt;
   }
 
   due(): boolean {
@@ -125,6 +146,7 @@ export class Checkpointer {
 
   private async saveNow(s: CheckpointState): Promise<VersionMeta> {
     const { guardrail } = this.o;
+    const saveStartedAt = this.o.now();
     const rollback = await guardrail.rollbackDue();
     const promotion = guardrail.decide(s.learner, rollback);
     // The publish span (see LearningTrace) travels with the version, so serving's swap joins the label's trace.
@@ -155,10 +177,10 @@ export class Checkpointer {
       await guardrail.rolledBack(rollback);
       this.o.onRollback?.(rollback);
     }
-    const eventTimestamps = this.tsSample;
+    const times: VersionTimes = { eventTimestamps: this.tsSample, steppedAt: this.stepSample, saveStartedAt, savedAt: this.o.now() };
     this.reset();
     this.versions++;
-    this.o.onVersion?.(meta, { eventTimestamps });
+    this.o.onVersion?.(meta, times);
     return meta;
   }
 
@@ -167,6 +189,7 @@ export class Checkpointer {
     this.steps = 0;
     this.examples = 0;
     this.tsSample = [];
+    this.stepSample = [];
     this.lastAt = this.o.now();
   }
 }

@@ -1,3 +1,4 @@
+import type { DecodedRecord, GoodRecord } from '../features/index.js';
 import { BloomFilter } from './bloom-filter.js';
 
 const MAGIC = 'STDF';
@@ -125,4 +126,29 @@ export class DedupeFilter {
     this.older = n === 2 ? gens[0]! : null;
     this.current = gens[n - 1] ?? null;
   }
+}
+
+/**
+ * A step's fresh records without the ids `filter` saw within its window (which
+ * it now remembers), split into labelled and unlabelled events; bad records are
+ * left out (they are dead-lettered). An unlabelled event and the true label that
+ * comes for it later share the id: both are learned.
+ *
+ * @example
+ * const { labelled, unlabelled, duplicates } = splitFresh(filter, records);
+ */
+export function splitFresh(filter: DedupeFilter, fresh: readonly DecodedRecord[]): { labelled: GoodRecord[]; unlabelled: GoodRecord[]; duplicates: number } {
+  let duplicates = 0;
+  const labelled: GoodRecord[] = [];
+  const unlabelled: GoodRecord[] = [];
+  for (const d of fresh) {
+    if (!d.ok) continue;
+    const key = d.event.label === null ? `${d.event.id}\u0000unlabelled` : d.event.id;
+    if (filter.seen(key)) {
+      duplicates++;
+      continue;
+    }
+    (d.event.label === null ? unlabelled : labelled).push(d);
+  }
+  return { labelled, unlabelled, duplicates };
 }

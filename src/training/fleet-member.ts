@@ -4,7 +4,7 @@ import type { DeadLetter, RawRecord } from '../ingest/index.js';
 import { type Example, type Learner } from '../learners/index.js';
 import { SelfTrainingLearner } from '../regimes/index.js';
 import type { StagedVersion, VersionMeta, VersionStore } from '../registry/index.js';
-import { OnlineTrainer } from './online-trainer.js';
+import { OnlineTrainer, type OnlineTrainerOptions } from './online-trainer.js';
 import type { RollbackRequest } from './promotion-guardrail.js';
 import type { TrainerStats } from './trainer-stats.js';
 
@@ -32,9 +32,38 @@ export interface MemberDeps {
   deadLetters: { send(letters: DeadLetter[]): Promise<void> };
   ack(record: RawRecord): void;
   onStats?(stats: TrainerStats): void;
-  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  onVersion?: OnlineTrainerOptions['onVersion'];
   /** Checkpoints are published with their offsets before they are installed locally (registry on Kafka). */
   commitsBeforeInstall?: boolean;
+}
+
+/** A rollback the guardrail of one model asks for. */
+export interface ModelRollback extends RollbackRequest {
+  model: string;
+}
+
+export interface TrainerFleetOptions extends MemberDeps {
+  /** The `training` section, whole: batching and checkpoints per model, `models` (allowed models), `idleUnloadMs`. */
+  training: TrainingConfig;
+  /** The model of events that name none (the `model` config key). */
+  defaultModel: string;
+  /**
+   * Commits group offsets (`topic/partition` → next offset; see `CommitFloor`),
+   * with the versions to publish first when `commitsBeforeInstall` (one transaction
+   * per partition on the registry topic).
+   */
+  commit(offsets: Record<string, string>, versions: StagedVersion[]): Promise<void>;
+  /**
+   * Runs when the group gave this member its partitions, before any model restores
+   * a checkpoint: fence the previous owner, catch the local registry up.
+   */
+  owned?(partitions: number[]): Promise<void>;
+  onRollback?(r: ModelRollback): void;
+  /** A model was loaded from the registry (first event for it), or unloaded. */
+  onModel?(e: { model: string; action: 'loaded' | 'unloaded' | 'dropped'; version: string | null; reason: string }): void;
+  log?(line: string, level?: 'info' | 'warn'): void;
+  /** Clock in ms. @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** What the fleet decides for a member: when its checkpoints count, whether one may be written, where its rollbacks go. */

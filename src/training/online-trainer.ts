@@ -8,7 +8,7 @@ import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { LearningTrace } from './learning-trace.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { PromotionGuardrail, type RollbackRequest } from './promotion-guardrail.js';
-import { DedupeFilter } from './dedupe-filter.js';
+import { DedupeFilter, splitFresh } from './dedupe-filter.js';
 import { ScoreAndLearn } from './score-and-learn.js';
 import type { TrainerStats } from './trainer-stats.js';
 
@@ -38,8 +38,8 @@ export interface OnlineTrainerOptions {
   commitsBeforeInstall?: boolean;
   fence?: CheckpointerOptions['fence'];
   onStats?(stats: TrainerStats): void;
-  /** A checkpoint version was saved; `eventTimestamps` samples when its new events were produced. */
-  onVersion?(meta: VersionMeta, info: { eventTimestamps: number[] }): void;
+  /** A checkpoint version was saved; `info` samples when its new events were produced and stepped. */
+  onVersion?: CheckpointerOptions['onVersion'];
   /** The serving version degraded after its promotion: serving should go back to `to`. */
   onRollback?(r: RollbackRequest): void;
   /** A checkpoint the brokers did not take: what was learned stays pending, the next try is in `retryMs`. */
@@ -86,7 +86,7 @@ export class OnlineTrainer {
     this.examplesSeen = opts.parent?.examplesSeen ?? 0;
     this.recentIds = new DedupeFilter(training.dedupeWindow, training.dedupeFalsePositiveRate);
     const g = training.guardrail;
-    this.guardrail = new PromotionGuardrail(opts.store, opts.model, { enabled: g.enabled, tolerance: g.tolerance, minEvents: g.minEvents, rollbackThreshold: g.rollbackThreshold, holdout: opts.holdout });
+    this.guardrail = new PromotionGuardrail(opts.store, opts.model, { ...g, holdout: opts.holdout });
     this.scorer = new ScoreAndLearn(training, this.guardrail);
     this.offsets = new OffsetTracker(opts.parent?.offsets);
     this.checkpoints = new Checkpointer({
@@ -134,6 +134,16 @@ export class OnlineTrainer {
   /** Examples learned (labelled and pseudo-labelled) that no saved checkpoint holds yet. */
   get unsaved(): number {
     return this.checkpoints.pending;
+  }
+
+  /** Whether a checkpoint is due (by steps or time); see {@link Checkpointer.due}. */
+  get checkpointDue(): boolean {
+    return this.checkpoints.due();
+  }
+
+  /** Whether a checkpoint may be taken now to join others that are due (something learned, no retry wait). */
+  get mayJoinCheckpoint(): boolean {
+    return this.checkpoints.mayJoin();
   }
 
   /** Next offset per `topic/partition` that this learner has not learned yet. */
@@ -185,8 +195,11 @@ export class OnlineTrainer {
     this.guardrail.dispose();
   }
 
-  /** Processes one micro-batch; an empty batch is a clock tick (may save a version). */
-  async step(batch: readonly DecodedRecord[]): Promise<void> {
+  /**
+   * Processes one micro-batch; an empty batch is a clock tick. Saves a version when
+   * one is due, unless `checkpoint` is false (a fleet saves its models' together).
+   */
+  async step(batch: readonly DecodedRecord[], opts: { checkpoint?: boolean } = {}): Promise<void> {
     if (this.refreshRequested) await this.refresh();
     const { fresh, skipped } = this.offsets.admit(batch);
     const bad = fresh.filter((d) => !d.ok);
@@ -195,7 +208,7 @@ export class OnlineTrainer {
       await this.opts.deadLetters.send(bad.map((b) => ({ record: b.record, reason: b.reason, message: b.message })));
       for (const b of bad) rejected[b.reason] = (rejected[b.reason] ?? 0) + 1;
     }
-    const { labelled, unlabelled, duplicates } = this.dedupe(fresh);
+    const { labelled, unlabelled, duplicates } = splitFresh(this.recentIds, fresh);
     for (const d of labelled) this.pseudoLabels.truth(d.event.id, labelTarget(d.event.label as string | number | StructuredLabel));
     const learnStarted = performance.now();
     let loss: number | null = null;
@@ -241,25 +254,7 @@ export class OnlineTrainer {
         ...(labelled.length > 0 && this.learnerRef.candidateScores ? { candidates: this.learnerRef.candidateScores() } : {}),
       });
     }
-    if (this.checkpoints.due()) await this.saveVersion();
-  }
-
-  /** Drops ids seen within the dedupe window and splits the rest into labelled and unlabelled events. */
-  private dedupe(fresh: readonly DecodedRecord[]): { labelled: GoodRecord[]; unlabelled: GoodRecord[]; duplicates: number } {
-    let duplicates = 0;
-    const labelled: GoodRecord[] = [];
-    const unlabelled: GoodRecord[] = [];
-    for (const d of fresh) {
-      if (!d.ok) continue;
-      // An unlabelled event and the true label that comes for it later share the id: both are learned.
-      const key = d.event.label === null ? `${d.event.id}\u0000unlabelled` : d.event.id;
-      if (this.recentIds.seen(key)) {
-        duplicates++;
-        continue;
-      }
-      (d.event.label === null ? unlabelled : labelled).push(d);
-    }
-    return { labelled, unlabelled, duplicates };
+    if (opts.checkpoint !== false && this.checkpoints.due()) await this.saveVersion();
   }
 
   /** Lets a semi-supervised learner learn from unlabelled events; returns how many it pseudo-labelled. */

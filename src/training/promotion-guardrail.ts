@@ -9,6 +9,8 @@ export interface GuardrailOptions {
   tolerance?: number;
   /** Labelled events a comparison needs before it can reject; also the live window after a promotion. @defaultValue 100 */
   minEvents?: number;
+  /** Most labelled events between two decisions the champion is scored on (the first ones). @defaultValue 1000 */
+  sampleEvents?: number;
   /** Drop of the serving version's live accuracy below its level at promotion that rolls it back. @defaultValue 0.15 */
   rollbackThreshold?: number;
   /** A trusted labelled set: when given, candidates are compared on it instead of on the stream. */
@@ -77,11 +79,12 @@ export class PromotionGuardrail {
     if (latest) await this.setChampion(latest, null);
   }
 
-  private async setChampion(version: string, baseline: number | null): Promise<void> {
+  /** `holdout`: the version's holdout score when the caller has just measured it (a promoted candidate's). */
+  private async setChampion(version: string, baseline: number | null, holdout?: number): Promise<void> {
     const { learner, meta } = await this.store.load(this.model, version);
     this.champion?.learner.dispose();
     this.scorer = targetScore(meta.description.task);
-    const holdoutScore = this.holdoutScore(learner);
+    const holdoutScore = holdout ?? this.holdoutScore(learner);
     if (holdoutScore !== null) this.bestHoldout = Math.max(this.bestHoldout, holdoutScore);
     this.champion = { learner, meta, baseline, live: new ScoreWindow(this.scorer, this.minEvents), holdoutScore };
   }
@@ -93,11 +96,16 @@ export class PromotionGuardrail {
     return learner.describe().task === 'spans' ? spanF1(learner, h) : accuracy(learner, h);
   }
 
-  /** Scores the champion on a step's fresh labelled events, beside the candidate's own predictions. */
+  /**
+   * Scores the champion on a step's fresh labelled events, beside the candidate's
+   * own predictions: up to `sampleEvents` events between two decisions (a
+   * checkpoint), the rest are left out of both scores.
+   */
   observe(x: readonly number[][], y: readonly (string | number)[], candidatePredicted: readonly (string | undefined)[]): void {
     const c = this.champion;
-    if (!this.enabled || !c || x.length === 0) return;
-    const preds = c.learner.predict(x);
+    const room = (this.opts.sampleEvents ?? 1000) - this.compared;
+    if (!this.enabled || !c || x.length === 0 || room <= 0) return;
+    const preds = c.learner.predict(x.length > room ? x.slice(0, room) : x);
     preds.forEach((p, i) => {
       const champ = this.scorer.counts(y[i]!, predictedTarget(p));
       add(this.champ, champ);
@@ -177,7 +185,8 @@ export class PromotionGuardrail {
       const measured = d.mode === 'prequential' && d.candidate >= 0 ? d.candidate : this.compared >= this.minEvents ? this.scorer.of(this.cand, this.compared) : null;
       const prev = this.champion;
       const inherited = prev?.baseline ?? (prev?.live.full ? prev.live.mean : null);
-      await this.setChampion(meta.version, measured ?? inherited);
+      // A holdout decision measured this very version: its score is the champion's.
+      await this.setChampion(meta.version, measured ?? inherited, d.mode === 'holdout' ? d.candidate : undefined);
     } else if (!d.reason.startsWith('serving version rolled back')) this.totals.rejected++;
     this.resetWindow();
   }

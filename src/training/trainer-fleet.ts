@@ -1,49 +1,21 @@
-import { ModelNotFoundError, type TrainingConfig } from '../core/index.js';
-import type { StagedVersion } from '../registry/index.js';
+import { ModelNotFoundError } from '../core/index.js';
 import type { BadRecord, DecodedRecord } from '../features/index.js';
 import { tpKey, type RawRecord } from '../ingest/index.js';
+import { CheckpointRounds } from './checkpoint-rounds.js';
 import { CommitFloor } from './commit-floor.js';
 import { FleetCommits } from './fleet-commits.js';
 import { GroupAssignment } from './group-assignment.js';
 import { deadLetter, routeRecord } from './route-record.js';
-import { openMember, restoreNewest, type Member, type MemberDeps } from './fleet-member.js';
+import { openMember, restoreNewest, type Member, type TrainerFleetOptions } from './fleet-member.js';
 import { rejectedStats } from './trainer-stats.js';
 import type { OnlineTrainer } from './online-trainer.js';
-import type { RollbackRequest } from './promotion-guardrail.js';
 
 /** How long a model whose newest version failed to load is not tried again. */
 const BROKEN_RETRY_MS = 30_000;
 /** How often a loaded model is checked to be still in the registry (a deleted one is released, its events dead-lettered). */
 const PRESENCE_CHECK_MS = 1000;
 
-/** A rollback the guardrail of one model asks for. */
-export interface ModelRollback extends RollbackRequest {
-  model: string;
-}
-
-export interface TrainerFleetOptions extends MemberDeps {
-  /** The `training` section, whole: batching and checkpoints per model, `models` (allowed models), `idleUnloadMs`. */
-  training: TrainingConfig;
-  /** The model of events that name none (the `model` config key). */
-  defaultModel: string;
-  /**
-   * Commits group offsets (`topic/partition` → next offset; see {@link CommitFloor}),
-   * with the versions to publish first when `commitsBeforeInstall` (one transaction
-   * per partition on the registry topic).
-   */
-  commit(offsets: Record<string, string>, versions: StagedVersion[]): Promise<void>;
-  /**
-   * Runs when the group gave this member its partitions, before any model restores
-   * a checkpoint: fence the previous owner, catch the local registry up.
-   */
-  owned?(partitions: number[]): Promise<void>;
-  onRollback?(r: ModelRollback): void;
-  /** A model was loaded from the registry (first event for it), or unloaded. */
-  onModel?(e: { model: string; action: 'loaded' | 'unloaded' | 'dropped'; version: string | null; reason: string }): void;
-  log?(line: string, level?: 'info' | 'warn'): void;
-  /** Clock in ms. @defaultValue Date.now */
-  now?: () => number;
-}
+export type { ModelRollback, TrainerFleetOptions } from './fleet-member.js';
 
 /**
  * The models one trainer process learns from a shared labels topic: each
@@ -73,12 +45,14 @@ export class TrainerFleet {
   /** Models whose newest version failed to load, and until when they are not tried again. */
   private readonly broken = new Map<string, number>();
   private readonly commits: FleetCommits;
+  private readonly rounds: CheckpointRounds;
   /** Totals since start (for summaries and tests). */
   readonly totals = { routed: 0, unknownModel: 0, wrongModel: 0, rejected: 0, dropped: 0, loaded: 0, unloaded: 0, discarded: 0 };
 
   constructor(private readonly o: TrainerFleetOptions) {
     this.now = o.now ?? Date.now;
     this.commits = new FleetCommits({ commit: o.commit, log: o.log, now: this.now }, this.floor, this.group);
+    this.rounds = new CheckpointRounds(this.commits, !o.commitsBeforeInstall);
   }
 
   /** Names of the models loaded now. */
@@ -161,24 +135,34 @@ export class TrainerFleet {
       }
     }
     // A model steps with its held events once they fill a batch or have waited modelBatchWaitMs
-    // (at once when that is 0).
+    // (at once when that is 0); checkpoints are taken after, in rounds (see CheckpointRounds).
     const { maxBatchSize, modelBatchWaitMs } = this.o.training;
     for (const [model, member] of [...this.members]) {
       const held = member.pending.length;
-      // Without held events only a model with unsaved learning steps (its checkpoint may be due); the others have nothing to save.
-      const go = held > 0 ? held >= maxBatchSize || now - member.pendingSince >= modelBatchWaitMs : member.trainer.unsaved > 0;
-      if (!go) continue;
+      if (held === 0 || (held < maxBatchSize && now - member.pendingSince < modelBatchWaitMs)) continue;
       const records = member.pending;
       member.pending = [];
-      if (!(await this.deletedOn(model, () => member.trainer.step(records)))) continue;
+      if (!(await this.deletedOn(model, () => member.trainer.step(records, { checkpoint: false })))) continue;
+      // Nothing learned (duplicates, skipped, rejected): the floor may pass its records.
       if (member.trainer.unsaved === 0 && member.pending.length === 0) this.floor.clean(model);
     }
+    await this.rounds.run([...this.members], async (model, member) => {
+      // An empty step first: a refresh asked for by a reassignment comes before any save.
+      let saved = false;
+      const step = async (): Promise<void> => {
+        await member.trainer.step([], { checkpoint: false });
+        saved = (await member.trainer.saveVersion()) !== null;
+      };
+      if ((await this.deletedOn(model, step)) && member.trainer.unsaved === 0 && member.pending.length === 0) this.floor.clean(model);
+      return saved;
+    });
     await this.unloadIdle(now);
-    if (now - this.commits.lastAt >= this.o.training.versionEveryMs) await this.commits.commit();
+    if (now - this.commits.lastAt >= this.o.training.versionEveryMs) await this.rounds.settled().then(() => this.commits.commit());
   }
 
   /** Learns the events held for each model, saves a checkpoint of every model that learned since its last one, then commits (on close). */
   async saveAll(): Promise<void> {
+    await this.rounds.settled();
     for (const [model, member] of [...this.members]) {
       const records = member.pending;
       member.pending = [];
@@ -216,11 +200,12 @@ export class TrainerFleet {
     }
     const version = restored.meta.version;
     const member = await openMember(model, restored, this.o, {
-      // Everything this model took on is in the checkpoint just made durable (or about to be published, with the offsets).
-      commit: (staged) => this.floor.cleanFor(model, () => this.commits.commit(staged)),
+      // Everything this model took on is in the checkpoint just made durable (or about to be published, with the offsets);
+      // in a round, the round's one commit passes it.
+      commit: async (staged) => (staged || !this.rounds.active ? this.floor.cleanFor(model, () => this.commits.commit(staged)) : this.floor.clean(model)),
       mayCheckpoint: () => this.mayCheckpoint(model),
       // Without transactions, the group coordinator is the fence: it refuses a commit from a member that lost its partitions.
-      fence: () => this.commits.probe(),
+      fence: () => this.rounds.fence(),
       onRollback: (r) => this.o.onRollback?.({ model, ...r }),
       onRetry: (err, retryMs) => this.o.log?.(`${model}: checkpoint not taken, learning goes on and it is tried again in ${retryMs} ms: ${err.message}`, 'warn'),
       now: this.now,
