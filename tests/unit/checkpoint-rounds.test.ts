@@ -149,6 +149,22 @@ describe('CheckpointRounds', () => {
     expect(saving).toEqual(['a']);
   });
 
+  it("a group's raw refusal of the background commit is logged, and the next round's probe, refused too, throws it as a fence before any install", async () => {
+    const refused = Object.assign(new Error('The coordinator is not aware of this member'), { type: 'UNKNOWN_MEMBER_ID' });
+    const r = rig(async (_, n) => {
+      if (n >= 2) throw refused;
+    });
+    r.take('a', 0);
+    await r.rounds.run([['a', member(true, true)]], r.save());
+    // An offsets-only commit that failed is retried with the next one (reading again is safe): not thrown here.
+    await r.rounds.settled();
+    r.take('a', 1);
+    const err = await r.rounds.run([['a', member(true, true)]], r.save()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FencedError);
+    expect(r.installed).toEqual(['a']);
+    expect(r.sent).toEqual([{ 't/0': '0' }, { 't/0': '1' }, { 't/0': '1' }]);
+  });
+
   it('a failed background commit is thrown on close (settled)', async () => {
     const r = rig(async (_, n) => {
       if (n === 2) throw new FencedError('refused: partitions moved');
