@@ -151,6 +151,12 @@ function score(l: Learner, d: Example[]): number {
   return -p.reduce((s, q, i) => s + Math.abs(q.value! - (d[i]!.y as number)), 0) / d.length;
 }
 
+/**
+ * The heatmap learners' 2,400 conv steps on 16×16 images take minutes on the
+ * JS CPU backend (a WASM run's stand-in for convolutions) on a loaded machine.
+ */
+const LEARNING_TIMEOUT_MS = 600_000;
+
 describe('learner conformance', () => {
   let dir: string;
   beforeAll(async () => {
@@ -185,7 +191,7 @@ describe('learner conformance', () => {
       if (c.task !== 'regression') expect(after).toBeGreaterThan(Math.max(0.85, before + 0.15));
       else expect(after).toBeGreaterThan(before * 0.5); // MAE at least halved
       m.dispose();
-    });
+    }, LEARNING_TIMEOUT_MS);
 
     it('does not mutate its inputs', async () => {
       const m = c.make(1);

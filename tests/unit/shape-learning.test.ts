@@ -19,6 +19,8 @@ import { useTestBackend } from '../helpers/test-backend.js';
 const W = 40;
 const H = 32;
 const spec = imageSpec(16, 16);
+/** 60 conv steps take about a minute on the JS CPU backend (a WASM run's stand-in for convolutions) on a loaded machine. */
+const STREAM_TIMEOUT_MS = 600_000;
 
 interface Drawn {
   png: string;
@@ -98,7 +100,7 @@ describe('box and keypoint models learning online from labelled images', () => {
     learner.dispose();
     expect(start).toBeLessThan(0.5);
     expect(end).toBeGreaterThan(Math.max(0.8, start + 0.4));
-  });
+  }, STREAM_TIMEOUT_MS);
 
   it('a keypoint detector: prequential PCK rises well above its start over 480 images', async () => {
     const events = drawImages(480, 2).map((d, i) => ({
@@ -117,5 +119,5 @@ describe('box and keypoint models learning online from labelled images', () => {
     learner.dispose();
     expect(start).toBeLessThan(0.5);
     expect(end).toBeGreaterThan(Math.max(0.8, start + 0.4));
-  });
+  }, STREAM_TIMEOUT_MS);
 });
