@@ -6,45 +6,19 @@
  * learned (prequential mAP@0.5 and PCK), then learned in micro-batches.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom, trainingConfig } from '../../src/core/index.js';
+import { trainingConfig } from '../../src/core/index.js';
 import { decodeRecord, imageSpec, modelTarget, type GoodRecord } from '../../src/features/index.js';
 import { BoxDetector, KeypointDetector, type Learner } from '../../src/learners/index.js';
 import { PromotionGuardrail, ScoreAndLearn } from '../../src/training/index.js';
 import type { VersionStore } from '../../src/registry/index.js';
+import { shapePngs } from '../helpers/shape-stream.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
-/** The whole image is 40×32 pixels; a 16×16 model sees its middle 32×32, halved. */
-const W = 40;
-const H = 32;
+/** The whole image is 40×32 pixels (`shapePngs`); a 16×16 model sees its middle 32×32, halved. */
 const spec = imageSpec(16, 16);
 /** 60 conv steps take about a minute on the JS CPU backend (a WASM run's stand-in for convolutions) on a loaded machine. */
 const STREAM_TIMEOUT_MS = 600_000;
-
-interface Drawn {
-  png: string;
-  square: { x: number; y: number; side: number };
-}
-
-/** One bright square (side 6 to 10 pixels) inside the middle 32×32 of a dark, noisy image. */
-function drawImages(n: number, seed: number): Drawn[] {
-  const rand = seededRandom(seed);
-  return Array.from({ length: n }, () => {
-    const side = 6 + Math.floor(rand() * 5);
-    const x = 4 + Math.floor(rand() * (32 - side + 1));
-    const y = Math.floor(rand() * (H - side + 1));
-    const png = new PNG({ width: W, height: H });
-    for (let py = 0; py < H; py++) {
-      for (let px = 0; px < W; px++) {
-        const inside = px >= x && px < x + side && py >= y && py < y + side;
-        const v = Math.round(255 * (inside ? 0.8 + 0.2 * rand() : 0.15 * rand()));
-        png.data.set([v, v, v, 255], (py * W + px) * 4);
-      }
-    }
-    return { png: PNG.sync.write(png).toString('base64'), square: { x, y, side } };
-  });
-}
 
 function decoded(events: object[], target: Parameters<typeof decodeRecord>[1]): GoodRecord[] {
   return events.map((e, i) => {
@@ -79,7 +53,7 @@ describe('box and keypoint models learning online from labelled images', () => {
   });
 
   it('moves pixel labels of the whole image into the model frame (the centre crop)', () => {
-    const [img] = drawImages(1, 3);
+    const [img] = shapePngs(1, 3);
     const { x, y, side } = img!.square;
     const target = modelTarget({ image: img!.png }, { keypoints: [{ x, y, label: 'corner' }] }, spec);
     expect(JSON.parse(target as string)).toEqual({ keypoints: [{ x: (x - 4) / 32, y: y / 32, label: 'corner' }], units: 'relative' });
@@ -89,7 +63,7 @@ describe('box and keypoint models learning online from labelled images', () => {
   });
 
   it('a box detector: prequential mAP@0.5 rises well above its start over 480 images', async () => {
-    const events = drawImages(480, 1).map((d, i) => ({
+    const events = shapePngs(480, 1).map((d, i) => ({
       id: `b${i}`,
       input: { image: d.png },
       label: { boxes: [{ x: d.square.x, y: d.square.y, w: d.square.side, h: d.square.side, label: 'square' }] },
@@ -103,7 +77,7 @@ describe('box and keypoint models learning online from labelled images', () => {
   }, STREAM_TIMEOUT_MS);
 
   it('a keypoint detector: prequential PCK rises well above its start over 480 images', async () => {
-    const events = drawImages(480, 2).map((d, i) => ({
+    const events = shapePngs(480, 2).map((d, i) => ({
       id: `k${i}`,
       input: { image: d.png },
       label: {
