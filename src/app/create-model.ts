@@ -13,7 +13,7 @@ export interface CreateModelOptions {
   /** The model's input, e.g. `features:8`, `text`, `text:4096`, `text:4096,pairs,chars=3-5`, `image:32x32x1`, `audio:16000,64,32`. */
   input: string;
   task: Task;
-  /** Class labels (classification) or span labels (spans); events with another label are dead-lettered. */
+  /** Class labels (classification), or the labels of spans, boxes or keypoints; events with another label are dead-lettered. */
   labels: string[];
   /** @defaultValue 'auto' */
   regime?: Regime;
@@ -97,7 +97,9 @@ export async function createModel(o: CreateModelOptions): Promise<VersionMeta> {
   if (o.task === 'classification' && o.labels.length < 2) throw new ConfigError('--labels', 'a classifier needs at least two labels, e.g. --labels spam,ham');
   if (new Set(o.labels).size !== o.labels.length) throw new ConfigError('--labels', 'labels repeat');
   if (o.task === 'spans' && o.labels.length < 1) throw new ConfigError('--labels', 'a span model needs its span labels, e.g. --labels PER,LOC');
+  if ((o.task === 'boxes' || o.task === 'keypoints') && o.labels.length < 1) throw new ConfigError('--labels', `a ${o.task} model needs its ${o.task === 'boxes' ? 'box' : 'keypoint'} labels, e.g. --labels ${o.task === 'boxes' ? 'cat,dog' : 'nose,tail'}`);
   const featureSpec = o.task === 'spans' ? spanInputSpec(o.input) : parseInputSpec(o.input);
+  if ((o.task === 'boxes' || o.task === 'keypoints') && featureSpec.kind !== 'image') throw new ConfigError('--input', `"${o.input}": a ${o.task} model reads images, give --input image[:WxHxC]`);
   const learner = await buildRegimeLearner({
     regime,
     task: o.task,

@@ -5,13 +5,13 @@
  * version of each model saved, offsets committed) on a `stop` message.
  */
 import { loadConfig, ModelNotFoundError, selectBackend, StreamtuneError, type Config } from '../core/index.js';
-import { createKafka, labelTarget, readEventsJsonl } from '../ingest/index.js';
+import { createKafka, readEventsJsonl } from '../ingest/index.js';
 import { ensureModelsTopic, ModelAnnouncer, RegistryRetention, RegistryTransactions, registryPublisher, startRegistryMirror, VersionStore } from '../registry/index.js';
 import { startFleetLearning } from '../training/fleet-learning.js';
 import { startTracing } from '../ops/index.js';
 import type { ServerMessage, TrainerMessage } from './trainer-messages.js';
 import { trainerOverrides, type TrainerSecrets } from './trainer-secrets.js';
-import { featurize, type FeatureSpec } from '../features/index.js';
+import { featurize, modelTarget, type FeatureSpec } from '../features/index.js';
 import { needsConv, type Example } from '../learners/index.js';
 
 /**
@@ -49,7 +49,7 @@ process.on('disconnect', leave);
 /** The guardrail's trusted holdout set, featurized for the model. */
 async function readHoldout(file: string, spec: FeatureSpec): Promise<Example[]> {
   const { events } = await readEventsJsonl(file);
-  return events.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, spec), y: labelTarget(e.label!) }));
+  return events.filter((e) => e.label !== null).map((e) => ({ x: featurize(e.input, spec), y: modelTarget(e.input, e.label!, spec) }));
 }
 
 /** Models of the registry this trainer may learn (all when `training.models` is empty) that have a version. */

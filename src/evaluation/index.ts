@@ -1,4 +1,6 @@
 export * from './batch-score.js';
+export * from './box-map.js';
+export * from './keypoint-pck.js';
 export * from './page-hinkley.js';
 export * from './prequential-accuracy.js';
 export * from './prequential-error.js';

@@ -4,5 +4,6 @@ export * from './featurize-media.js';
 export * from './featurize.js';
 export * from './hash-text.js';
 export * from './media/index.js';
+export * from './model-target.js';
 export * from './online-standardizer.js';
 export * from './text-tokens.js';

@@ -121,3 +121,30 @@ export function spansOfTarget(y: string | number): Span[] {
 export function sortSpans(spans: readonly Span[]): Span[] {
   return [...spans].sort((a, b) => a.start - b.start || a.end - b.end);
 }
+
+/**
+ * Boxes or keypoints as a target ({@link labelTarget}'s form for them): items
+ * in a fixed key order, `units` stated; extra keys (a prediction's `score`) kept.
+ *
+ * @example
+ * shapesTarget('boxes', [{ x: 0.1, y: 0.2, w: 0.3, h: 0.3, label: 'cat' }], 'relative'); // '{"boxes":[…],"units":"relative"}'
+ */
+export function shapesTarget(kind: 'boxes' | 'keypoints', items: readonly (Box | Keypoint)[], units: Units): string {
+  return JSON.stringify({ [kind]: items, units });
+}
+
+/** The boxes of a target (an empty list for anything else) and their units (`pixels` unless stated). */
+export function boxesOfTarget(y: string | number): { boxes: Box[]; units: Units } {
+  const parsed = parseTarget(y) as { boxes?: Box[]; units?: Units };
+  return { boxes: parsed.boxes ?? [], units: parsed.units ?? 'pixels' };
+}
+
+/** The keypoints of a target (an empty list for anything else) and their units (`pixels` unless stated). */
+export function keypointsOfTarget(y: string | number): { keypoints: Keypoint[]; units: Units } {
+  const parsed = parseTarget(y) as { keypoints?: Keypoint[]; units?: Units };
+  return { keypoints: parsed.keypoints ?? [], units: parsed.units ?? 'pixels' };
+}
+
+function parseTarget(y: string | number): object {
+  return typeof y === 'string' && y.startsWith('{') ? (JSON.parse(y) as object) : {};
+}

@@ -1,9 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FeatureSpec, InputKind } from '../features/index.js';
-import type { Span } from '../ingest/index.js';
+import type { Box, Keypoint, Span } from '../ingest/index.js';
 
-/** What a model predicts: a class, a number, or labelled spans of its text. */
-export type Task = 'classification' | 'regression' | 'spans';
+/** What a model predicts: a class, a number, labelled spans of its text, or boxes or keypoints on its image. */
+export type Task = 'classification' | 'regression' | 'spans' | 'boxes' | 'keypoints';
+/** Every {@link Task}, in the order the CLI lists them. */
+export const TASKS: readonly Task[] = ['classification', 'regression', 'spans', 'boxes', 'keypoints'];
 /** A JSON-only value: what `getConfig()` returns and what is saved beside the weights. */
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
@@ -12,13 +14,28 @@ export interface PredictedSpan extends Span {
   text: string;
 }
 
-/** One answer of a classifier (label, confidence, score per class), a regressor (value) or a span tagger (spans). */
+/** A box a detector found, in relative units of the model's image (fractions of its width and height), with its score in [0, 1]. */
+export interface PredictedBox extends Box {
+  score: number;
+}
+
+/** A keypoint a detector found, in relative units of the model's image, with its heatmap score in [0, 1]. */
+export interface PredictedKeypoint extends Keypoint {
+  score: number;
+}
+
+/**
+ * One answer of a classifier (label, confidence, score per class), a regressor
+ * (value), a span tagger (spans), a box detector (boxes) or a keypoint detector (keypoints).
+ */
 export interface Prediction {
   label?: string;
   confidence?: number;
   scores?: Record<string, number>;
   value?: number;
   spans?: PredictedSpan[];
+  boxes?: PredictedBox[];
+  keypoints?: PredictedKeypoint[];
 }
 
 /** What a model says about itself (served by `GetModel`, saved with each version). */

@@ -41,6 +41,8 @@ export interface Metrics {
   driftsDetected: Counter<'model'>;
   onlineAccuracyFaded: Gauge<'model'>;
   onlineSpanF1: Gauge<'model'>;
+  onlineBoxMap: Gauge<'model'>;
+  onlinePck: Gauge<'model'>;
   onlineMae: Gauge<'model'>;
   pseudoLabels: Counter<'model'>;
   pseudoLabelAccuracy: Gauge<'model'>;
@@ -116,6 +118,8 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     driftsDetected: counter('streamtune_drifts_total'),
     onlineAccuracyFaded: gauge('streamtune_online_accuracy_faded'),
     onlineSpanF1: gauge('streamtune_online_span_f1'),
+    onlineBoxMap: gauge('streamtune_online_box_map'),
+    onlinePck: gauge('streamtune_online_pck'),
     onlineMae: gauge('streamtune_online_mae'),
     pseudoLabels: counter('streamtune_pseudo_labels_total'),
     pseudoLabelAccuracy: gauge('streamtune_pseudo_label_accuracy'),

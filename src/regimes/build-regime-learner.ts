@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, fileIOHandler } from '../core/index.js';
 import type { FeatureSpec } from '../features/index.js';
-import { defaultCandidates, AutoLearner, ConvClassifier, needsConv, DenseClassifier, DenseRegressor, SpanTagger, type Learner, type Task } from '../learners/index.js';
+import { defaultCandidates, AutoLearner, BoxDetector, ConvClassifier, needsConv, DenseClassifier, DenseRegressor, KeypointDetector, SpanTagger, type Learner, type Task } from '../learners/index.js';
 import { CoTrainingLearner, halfViews } from './co-training-learner.js';
 import { denseLayersOf, loadModels } from '../tensors/index.js';
 import { EncoderHeadLearner } from './encoder-head-learner.js';
@@ -89,6 +89,12 @@ export async function buildRegimeLearner(o: RegimeOptions): Promise<Learner> {
     // One learner tags spans: auto and supervised are the same; the other regimes are for classes.
     if (o.regime !== 'auto' && o.regime !== 'supervised') throw new ConfigError('training.regime', `span models learn supervised only (got "${o.regime}")`);
     return new SpanTagger({ featureSpec: o.featureSpec, labels: o.labels });
+  }
+  if (o.task === 'boxes' || o.task === 'keypoints') {
+    // One heatmap learner each, as for spans.
+    if (o.regime !== 'auto' && o.regime !== 'supervised') throw new ConfigError('training.regime', `${o.task} models learn supervised only (got "${o.regime}")`);
+    const config = { featureSpec: o.featureSpec, labels: o.labels, learningRate: o.learningRate ?? 0.003, seed: o.seed ?? 1 };
+    return o.task === 'boxes' ? new BoxDetector(config) : new KeypointDetector(config);
   }
   const seed = o.seed ?? 1;
   const lr = o.learningRate ?? 0.003;

@@ -124,7 +124,7 @@ export async function openMember(
   const now = hooks.now();
   return {
     trainer,
-    target: { featureSpec: learner.featureSpec, labels: desc.task === 'regression' ? undefined : desc.labels, ...(desc.task === 'spans' ? { structured: 'spans' as const } : {}) },
+    target: { featureSpec: learner.featureSpec, labels: desc.task === 'regression' ? undefined : desc.labels, ...(desc.task === 'spans' || desc.task === 'boxes' || desc.task === 'keypoints' ? { structured: desc.task } : {}) },
     lastEventAt: now,
     checkedAt: now,
     pending: [],

@@ -248,6 +248,8 @@ export class OnlineTrainer {
         ...(stepSeconds === undefined ? {} : { stepSeconds }),
         mae: orNull(this.mae.value),
         ...(Number.isNaN(this.spanF1.value) ? {} : { spanF1: this.spanF1.value }),
+        ...(Number.isNaN(this.scorer.boxMap.value) ? {} : { boxMap: this.scorer.boxMap.value }),
+        ...(Number.isNaN(this.scorer.pck.value) ? {} : { pck: this.scorer.pck.value }),
         unlabelled: unlabelled.length,
         pseudoLabelled,
         pseudoLabelAccuracy: orNull(this.pseudoLabels.accuracy),

@@ -1,5 +1,5 @@
 import { type Example, type Learner } from '../learners/index.js';
-import { accuracy, predictedTarget, ScoreWindow, spanF1, targetScore, type EntityCounts, type TargetScore } from '../evaluation/index.js';
+import { accuracy, predictedTarget, score, ScoreWindow, targetScore, type EntityCounts, type TargetScore } from '../evaluation/index.js';
 import type { PromotionDecision, VersionMeta, VersionStore } from '../registry/index.js';
 
 export interface GuardrailOptions {
@@ -40,8 +40,8 @@ export interface RollbackRequest {
  * scored on before learning them (or on a trusted holdout set): a candidate more
  * than `tolerance` worse is not promoted. After a promotion it watches the
  * champion's live accuracy; a drop of more than `rollbackThreshold` below its
- * level at promotion rolls serving back to the previous promoted version. Span
- * models are compared by entity F1 instead of accuracy, everywhere.
+ * level at promotion rolls serving back to the previous promoted version. Span, box and keypoint
+ * models are compared by entity F1, box F1@0.5 (mAP@0.5 on a holdout) and PCK instead of accuracy.
  */
 export class PromotionGuardrail {
   private champion: Champion | null = null;
@@ -89,11 +89,13 @@ export class PromotionGuardrail {
     this.champion = { learner, meta, baseline, live: new ScoreWindow(this.scorer, this.minEvents), holdoutScore };
   }
 
-  /** Accuracy (entity F1 for span models) on the holdout set, or null without one. */
+  /** Accuracy (entity F1, mAP@0.5 or PCK for span, box or keypoint models) on the holdout set, or null without one. */
   private holdoutScore(learner: Learner): number | null {
     const h = this.opts.holdout;
     if (!h) return null;
-    return learner.describe().task === 'spans' ? spanF1(learner, h) : accuracy(learner, h);
+    // Structured tasks by their own metric (entity F1, mAP@0.5, PCK); classes and numbers by accuracy, as before.
+    const task = learner.describe().task;
+    return task === 'classification' || task === 'regression' ? accuracy(learner, h) : score(learner, h);
   }
 
   /**

@@ -24,6 +24,10 @@ export interface TrainerStats {
   mae?: number | null;
   /** Prequential entity F1 over the window (span models; absent otherwise). */
   spanF1?: number;
+  /** Prequential mAP@0.5 over the window (box models; absent otherwise). */
+  boxMap?: number;
+  /** Prequential PCK over the window (keypoint models; absent otherwise). */
+  pck?: number;
   /** Unlabelled events in the step, and how many of them the learner pseudo-labelled and learned. */
   unlabelled?: number;
   pseudoLabelled?: number;
@@ -54,6 +58,8 @@ export function applyStats(metrics: Metrics, s: TrainerStats): void {
   if (s.accuracyFaded !== null) metrics.onlineAccuracyFaded.set({ model: s.model }, s.accuracyFaded);
   if (s.mae !== undefined && s.mae !== null) metrics.onlineMae.set({ model: s.model }, s.mae);
   if (s.spanF1 !== undefined) metrics.onlineSpanF1.set({ model: s.model }, s.spanF1);
+  if (s.boxMap !== undefined) metrics.onlineBoxMap.set({ model: s.model }, s.boxMap);
+  if (s.pck !== undefined) metrics.onlinePck.set({ model: s.model }, s.pck);
   if (s.pseudoLabelled) metrics.pseudoLabels.inc({ model: s.model }, s.pseudoLabelled);
   if (s.pseudoLabelAccuracy !== undefined && s.pseudoLabelAccuracy !== null) metrics.pseudoLabelAccuracy.set({ model: s.model }, s.pseudoLabelAccuracy);
   for (const c of s.candidates ?? []) {

@@ -9,12 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AutoLearner, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, InteractionLearner, KnnLearner, MultinomialNaiveBayes, OnlineForestClassifier, registeredLearners, SpanTagger, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
-import { spansOfTarget, spansTarget } from '../../src/ingest/index.js';
-import { entityCounts, f1Of } from '../../src/evaluation/index.js';
+import { AutoLearner, BoxDetector, ConvClassifier, defaultCandidates, DenseClassifier, DenseRegressor, GaussianNaiveBayes, HoeffdingTreeClassifier, InteractionLearner, KeypointDetector, KnnLearner, MultinomialNaiveBayes, OnlineForestClassifier, registeredLearners, SpanTagger, trainBatch, type CandidateSpec, type Example, type Learner } from '../../src/learners/index.js';
+import { shapesTarget, spansOfTarget, spansTarget } from '../../src/ingest/index.js';
+import { boxMap, entityCounts, f1Of, keypointPck } from '../../src/evaluation/index.js';
+import { imageSpec } from '../../src/features/index.js';
 import { CoTrainingLearner, EncoderHeadLearner, halfViews, MultiViewClassifier, SelfTrainingLearner } from '../../src/regimes/index.js';
 import { PreconditionError, seededRandom } from '../../src/core/index.js';
 import { VersionStore } from '../../src/registry/index.js';
+import { shapeStream } from '../helpers/shape-stream.js';
 import { chars, spanStream } from '../helpers/span-stream.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
@@ -31,7 +33,7 @@ const regress = (x: number[]): number => 3 * x[0]! - 2 * x[4]! + 0.5;
 
 interface Case {
   name: string;
-  task: 'classification' | 'regression' | 'spans';
+  task: 'classification' | 'regression' | 'spans' | 'boxes' | 'keypoints';
   /** Labelled examples of its own kind (span taggers read texts), when the default rows do not suit it. */
   examples?: (n: number, seed: number) => Example[];
   /** Convolutional: WASM has no Conv2D gradients, so a WASM run tests it on the CPU backend (tiny sizes). */
@@ -88,6 +90,21 @@ const CASES: Case[] = [
     make: () => new SpanTagger({ featureSpec: { kind: 'chars', dim: 1000 }, labels: ['PER', 'LOC'], buckets: 4096 }),
   },
   {
+    name: 'KeypointDetector',
+    task: 'keypoints',
+    conv: true,
+    // 16×16 images of one bright square: its centre and top-left corner.
+    examples: (n, seed) => shapeStream(n, seed).map((e) => ({ x: e.x, y: shapesTarget('keypoints', e.keypoints, 'relative') })),
+    make: (seed) => new KeypointDetector({ featureSpec: imageSpec(16, 16), labels: ['centre', 'corner'], stride: 2, filters: [8, 8], learningRate: 0.01, seed }),
+  },
+  {
+    name: 'BoxDetector',
+    task: 'boxes',
+    conv: true,
+    examples: (n, seed) => shapeStream(n, seed).map((e) => ({ x: e.x, y: shapesTarget('boxes', [e.box], 'relative') })),
+    make: (seed) => new BoxDetector({ featureSpec: imageSpec(16, 16), labels: ['square'], stride: 2, filters: [8, 16], learningRate: 0.01, seed }),
+  },
+  {
     name: 'OnlineForestClassifier',
     task: 'classification',
     synchronous: true,
@@ -124,13 +141,21 @@ function inputs(c: Case, n: number, seed: number): number[][] {
   return c.examples ? c.examples(n, seed).map((e) => e.x) : rows(n, seed);
 }
 
-/** Accuracy (classification), entity F1 (spans) or minus MAE (regression): higher is better. */
+/** Accuracy (classification), entity F1 (spans), mAP@0.5 (boxes), PCK (keypoints) or minus MAE (regression): higher is better. */
 function score(l: Learner, d: Example[]): number {
+  if (l.describe().task === 'boxes') return boxMap(l, d);
+  if (l.describe().task === 'keypoints') return keypointPck(l, d);
   const p = l.predict(d.map((e) => e.x));
   if (l.describe().task === 'spans') return f1Of(p.map((q, i) => entityCounts(spansOfTarget(d[i]!.y), q.spans ?? [])));
   if (l.describe().task === 'classification') return p.filter((q, i) => q.label === d[i]!.y).length / d.length;
   return -p.reduce((s, q, i) => s + Math.abs(q.value! - (d[i]!.y as number)), 0) / d.length;
 }
+
+/**
+ * The heatmap learners' 2,400 conv steps on 16×16 images take minutes on the
+ * JS CPU backend (a WASM run's stand-in for convolutions) on a loaded machine.
+ */
+const LEARNING_TIMEOUT_MS = 600_000;
 
 describe('learner conformance', () => {
   let dir: string;
@@ -166,7 +191,7 @@ describe('learner conformance', () => {
       if (c.task !== 'regression') expect(after).toBeGreaterThan(Math.max(0.85, before + 0.15));
       else expect(after).toBeGreaterThan(before * 0.5); // MAE at least halved
       m.dispose();
-    });
+    }, LEARNING_TIMEOUT_MS);
 
     it('does not mutate its inputs', async () => {
       const m = c.make(1);
@@ -183,7 +208,7 @@ describe('learner conformance', () => {
       const run = async (): Promise<unknown[]> => {
         const m = c.make(7);
         await trainBatch(m, data(c, 64, 3), { epochs: 2, batchSize: 16, seed: 4 });
-        const out = m.predict(inputs(c, 10, 8)).map((p) => p.value ?? p.scores ?? p.spans);
+        const out = m.predict(inputs(c, 10, 8)).map((p) => p.value ?? p.scores ?? p.spans ?? p.boxes ?? p.keypoints);
         m.dispose();
         return out;
       };

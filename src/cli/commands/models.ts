@@ -1,6 +1,6 @@
 import { createModel } from '../../app/index.js';
 import { ConfigError, loadConfig, selectBackend, type Config } from '../../core/index.js';
-import type { Task } from '../../learners/index.js';
+import { TASKS, type Task } from '../../learners/index.js';
 import { ModelAnnouncer, registryPublisher, unpublishModel, VersionStore } from '../../registry/index.js';
 import { createKafka } from '../../ingest/index.js';
 import { type Command, commonOverrides } from '../args.js';
@@ -27,7 +27,8 @@ export const modelsCommand: Command = {
   name: 'models',
   usage: `Usage: streamtune models (list | pin VERSION | unpin | rollback [--reason TEXT]) [--address HOST:PORT] [--model NAME]
        streamtune models create NAME --input features:N|text[:N][,pairs][,chars=MIN-MAX]|image[:WxHxC]|audio[:RATE,FRAMES,MELS]
-                                     (--labels A,B,… | --task regression | --task spans --labels PER,LOC)
+                                     (--labels A,B,… | --task regression | --task spans --labels PER,LOC
+                                      | --task boxes|keypoints --labels A,B,… with --input image:WxHxC)
                                      [--regime auto|supervised|self-training]
                                      [--candidates linear,mlp,…] [--registry DIR]
        streamtune models delete NAME [--registry DIR]
@@ -92,7 +93,7 @@ async function registryAction(action: (typeof REGISTRY_ACTIONS)[number], name: s
   }
   if (typeof values.input !== 'string') throw new ConfigError('--input', 'give the model\'s input, e.g. --input features:8 or --input text');
   const task = (values.task ?? 'classification') as Task;
-  if (task !== 'classification' && task !== 'regression' && task !== 'spans') throw new ConfigError('--task', `"${task}" is not classification, regression or spans`);
+  if (!TASKS.includes(task)) throw new ConfigError('--task', `"${task}" is not one of ${TASKS.join(', ')}`);
   const labels = typeof values.labels === 'string' ? values.labels.split(',').map((s) => s.trim()).filter(Boolean) : [];
   if (task === 'regression' && labels.length > 0) throw new ConfigError('--labels', 'a regression model has no labels');
   if (config.registry.mode === 'kafka') {
