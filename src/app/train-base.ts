@@ -25,7 +25,8 @@ export interface TrainBaseOptions {
   media?: MediaSpecs;
   seed?: number;
   /** @defaultValue 'classification' */
-  task?: Task;
+  /** Boxes and keypoints learn online only (`models create --task boxes|keypoints`). */
+  task?: BatchTask;
   /** How the base model learns (see docs/regimes.md). @defaultValue 'auto' (online model selection) */
   regime?: Regime;
   /** Share of the labelled events held out (seeded shuffle) to score each epoch. @defaultValue 0 */
@@ -67,8 +68,11 @@ export function spanTraining(events: readonly LabelEvent[]): { labels: string[];
   return { labels: [...labels].sort(), featureSpec: { kind: 'chars', dim: Math.max(SPAN_MAX_CHARS, longest) } };
 }
 
+/** The tasks `streamtune train` batch-trains. */
+export type BatchTask = Extract<Task, 'classification' | 'regression' | 'spans'>;
+
 /** The name of a task's score in a version's metrics (`trainAccuracy`, `holdoutMae`, `validationEntityF1`). */
-export const TRAIN_METRIC: Readonly<Record<Task, string>> = { classification: 'Accuracy', regression: 'Mae', spans: 'EntityF1' };
+export const TRAIN_METRIC: Readonly<Record<BatchTask, string>> = { classification: 'Accuracy', regression: 'Mae', spans: 'EntityF1' };
 
 /** Infers the feature spec (with standardization for vectors) from the training events. */
 export function inferFeatureSpec(events: readonly LabelEvent[], textDim = 4096, media?: MediaSpecs): FeatureSpec {
