@@ -116,13 +116,15 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
       });
       t.on('log', (m) => note(`${name}: ${m.line}`));
       t.on('error-message', (m) => note(`${name}: error: ${m}`));
+      let exited = false;
       t.on('exit', (code, signal) => {
+        exited = true;
         if (!stopping) exits.set(name, `(code ${code}, signal ${signal})`);
         note(`${name}: exited (code ${code}, signal ${signal})`);
       });
       await t.start();
       cleanup.push(async () => {
-        if (t.pid && alive(t.pid)) process.kill(t.pid, 'SIGCONT');
+        if (!exited && t.pid && alive(t.pid)) process.kill(t.pid, 'SIGCONT');
         await t.stop();
       });
       return t;
