@@ -101,22 +101,33 @@ describe('a group of trainer processes learning many models (real broker, one tr
 
     // Which trainer process wrote which version, and when.
     const writer = new Map<string, { trainer: number; at: number }>();
+    // Trainers that exited other than by the test's kill or stop (no supervisor restarts them here), with their last words.
+    const exited: string[] = [];
+    let stopping = false;
     const addTrainer = (): TrainerProcess => {
       const t = trainers.length;
       const trainer = new TrainerProcess(config);
       trainer.on('version', (m) => writer.set(`${m.meta.model}@${m.meta.version}`, { trainer: t, at: Date.now() }));
+      let lastError = '';
+      trainer.on('error-message', (m) => (lastError = m));
+      trainer.on('exit', (code, signal) => {
+        if (!stopping && signal !== 'SIGKILL') exited.push(`trainer ${t} (code ${code}, signal ${signal}): ${lastError}`);
+      });
       trainers.push(trainer);
       return trainer;
     };
-    /** Waits until the group has `n` members and no rebalance under way. */
+    /** Waits until the group has `n` members and no rebalance under way (a join phase may take the members' rebalance timeout, 60 s). */
     const settled = async (n: number): Promise<void> => {
       const admin = kafka.admin();
       await admin.connect();
+      let seen = '';
       try {
         await waitFor(`the group to settle with ${n} members`, async () => {
+          if (exited.length > 0) throw new Error(`a trainer exited: ${exited.join('; ')}`);
           const [g] = (await admin.describeGroups([config.kafka.groupId])).groups;
+          seen = `${g!.state} with ${g!.members.length} members`;
           return g!.state === 'Stable' && g!.members.length === n;
-        }, 60_000);
+        }, 150_000).catch((err: Error) => Promise.reject(new Error(`${err.message} (last seen: ${seen})`, { cause: err })));
       } finally {
         await admin.disconnect();
       }
@@ -161,6 +172,7 @@ describe('a group of trainer processes learning many models (real broker, one tr
       150_000,
     );
     const survivors = [0, 1, 2, 3].filter((t) => t !== victim);
+    stopping = true;
     await Promise.all(survivors.map((t) => trainers[t]!.stop()));
 
     // Where each model's events are: one partition per model (partitioned by model).
@@ -205,5 +217,5 @@ describe('a group of trainer processes learning many models (real broker, one tr
     const ghosts = dead.filter((d) => d.headers['streamtune-reason'] === 'unknown_model');
     expect(ghosts.length).toBeGreaterThanOrEqual(ROUNDS);
     expect(ghosts[0]!.headers['streamtune-error']).toMatch(/model "ghost" has no version/);
-  }, 900_000);
+  }, 1_080_000);
 });
