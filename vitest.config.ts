@@ -38,9 +38,14 @@ export default defineConfig({
     globalSetup: ['tests/helpers/kafka-global-setup.ts'],
     // Native TensorFlow and gRPC are happiest in separate processes, not worker threads.
     pool: 'forks',
-    testTimeout: 60_000,
+    // A test that waits on processes or the broker names its own timeout, above the sum of its
+    // waits; this default is for the rest, with room for a loaded machine (it costs nothing when
+    // tests pass, and a test that hangs is cut off at its own limit with its own message).
+    testTimeout: 120_000,
     hookTimeout: 180_000,
-    // Two cores: integration files share one broker and must not starve each other.
+    // Two cores: integration files share one broker and must not starve each other. One worker
+    // would spare the CPU but not the waits (session timeouts, outages of a minute), which
+    // overlap with two (a recent native pass: 537 s of wall time for 927 s of test time).
     maxWorkers: 2,
   },
 });

@@ -4,9 +4,12 @@ import type { CommitFloor } from './commit-floor.js';
 import type { GroupAssignment } from './group-assignment.js';
 
 /** Group coordinator errors that mean this member is not (or no longer) the owner of its partitions. */
-const STALE_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
-/** Errors of a coordinator moving or a broker lost: the commit may be tried again. */
-const TRANSIENT = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
+const STALE_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+/**
+ * Errors of a coordinator moving, a broker lost or a rebalance under way: the commit may be
+ * tried again. A rebalance is no fence yet: the new assignment says whether the partitions stay.
+ */
+const TRANSIENT = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION', 'REBALANCE_IN_PROGRESS']);
 const TRANSIENT_NAMES = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSGroupCoordinatorNotFound']);
 
 /** The kafkajs error types and names of an error and those it wraps (kafkajs nests them in `cause` and `originalError`). */
@@ -57,10 +60,14 @@ export class FleetCommits {
    * Commits the floor again, even unchanged: the group coordinator refuses a
    * member of an older generation, so a trainer that lost its partitions (paused,
    * cut off) learns it here, before it installs a checkpoint. Throws a
-   * {@link FencedError} then.
+   * {@link FencedError} then. During a rebalance it throws a retriable
+   * {@link BrokerError}: the checkpoint is not taken, learning goes on, and the
+   * new assignment decides (a model whose partition moved is dropped unsaved, the
+   * others checkpoint on their next try). A rebalance is how every member hears of
+   * a member joining or leaving: stopping the trainer then would stop survivors too.
    */
   async probe(): Promise<void> {
-    if (this.group.rebalancing) throw new FencedError('the group is rebalancing: no checkpoint until the new assignment is known');
+    if (this.group.rebalancing) throw new BrokerError('the group is rebalancing: no checkpoint until the new assignment is known');
     const offsets = Object.fromEntries(Object.entries(this.floor.offsets()).filter(([k]) => this.group.reads(k)));
     if (Object.keys(offsets).length === 0) return;
     try {

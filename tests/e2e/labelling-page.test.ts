@@ -33,7 +33,7 @@ async function loadedImage(img: Locator, what: string): Promise<{ natural: [numb
   await waitFor(`${what} to load`, async () => {
     const i = await read();
     return i.complete && i.naturalWidth > 0;
-  }, 20_000);
+  }, 45_000);
   const i = await read();
   return { natural: [i.naturalWidth, i.naturalHeight], width: i.width, className: i.className };
 }
@@ -57,7 +57,7 @@ async function readTopic(topic: string, n: number): Promise<KafkaMessage[]> {
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => void got.push(message) });
-  await waitFor(`${n} messages on ${topic}`, () => got.length >= n, 20_000);
+  await waitFor(`${n} messages on ${topic}`, () => got.length >= n, 45_000);
   await consumer.disconnect();
   return got;
 }
@@ -100,7 +100,7 @@ function chirpWav(): Buffer {
   return b;
 }
 
-describe('the labelling page in a real browser', () => {
+describe('the labelling page in a real browser', { timeout: 300_000 }, () => {
   let dir: string;
   let app: StreamtuneServer;
   let labelling: LabellingServer;
@@ -151,7 +151,7 @@ describe('the labelling page in a real browser', () => {
     const point = (): number[] => [Number((rand() * 2 - 1).toFixed(3)), Number((rand() * 2 - 1).toFixed(3))];
     const items = Array.from({ length: ITEMS }, point);
     for (const x of items) await client.predict([{ features: x }]);
-    await waitFor(`${ITEMS} label requests published`, () => app.labelRequests!.published >= ITEMS, 20_000);
+    await waitFor(`${ITEMS} label requests published`, () => app.labelRequests!.published >= ITEMS, 45_000);
     expect(await (await fetch(app.metricsUrl)).text()).toMatch(new RegExp(`^streamtune_label_requests_total{outcome="published"} ${ITEMS}$`, 'm'));
 
     const probe = Array.from({ length: 60 }, point);
@@ -182,19 +182,19 @@ describe('the labelling page in a real browser', () => {
       await waitFor(
         `request ${reqId} answered and the page moved on`,
         async () => labelling.current().labelled > n && (!(await page.locator('#item').isVisible()) || !((await page.locator('#meta').textContent()) ?? '').includes(reqId)),
-        10_000,
+        30_000,
       );
     }
-    await waitFor('all items labelled', () => labelling.current().labelled === ITEMS, 10_000);
+    await waitFor('all items labelled', () => labelling.current().labelled === ITEMS, 30_000);
     await page.locator('#empty').waitFor({ state: 'visible' });
-    await waitFor('the live view to count every label', async () => ((await page.locator('#stats').textContent()) ?? '').includes(`labelled ${ITEMS}`), 10_000);
+    await waitFor('the live view to count every label', async () => ((await page.locator('#stats').textContent()) ?? '').includes(`labelled ${ITEMS}`), 30_000);
 
     // The labels arrive on the labels topic as label events with the requests' ids.
     const events = (await readTopic(labelsTopic, ITEMS)).map((m) => decodeEvent(m.value));
     expect(new Set(events.map((e) => e.id))).toEqual(seen);
     for (const e of events) expect(e.label).toBe(truth((e.input as { features: number[] }).features));
 
-    await waitFor('a served version that learned the labelled items', () => (app.holder.meta?.examplesSeen ?? 0) >= ITEMS, 30_000);
+    await waitFor('a served version that learned the labelled items', () => (app.holder.meta?.examplesSeen ?? 0) >= ITEMS, 90_000);
     const after = await accuracy();
     const stats = labelling.current();
     process.stdout.write(`${JSON.stringify({ labelled: stats.labelled, modelAgreedWithLabeller: stats.accuracy, probeAccuracyBefore: before, probeAccuracyAfter: after })}\n`);
@@ -227,7 +227,7 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
       const item: LabelRequest = { id: 'xsite-1', model: 'm', version: 'v1', input: { text: 'is this spam?' }, predicted: 'yes', scores: { yes: 0.5, no: 0.5 }, uncertainty: 1, ts: Date.now() };
       await producer.send({ topic: requests, messages: [{ key: item.id, value: JSON.stringify(item) }] });
       await producer.disconnect();
-      await waitFor('the request buffered', () => guarded.current().pending === 1, 20_000);
+      await waitFor('the request buffered', () => guarded.current().pending === 1, 45_000);
 
       browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
       // Without a session the page asks for the token.
@@ -242,7 +242,7 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
 
       const page = await browser.newPage();
       await page.goto(guarded.loginUrl);
-      await waitFor('the item on the page', async () => ((await page.locator('#meta').textContent()) ?? '').includes('request xsite-1'), 10_000);
+      await waitFor('the item on the page', async () => ((await page.locator('#meta').textContent()) ?? '').includes('request xsite-1'), 30_000);
       expect(page.url()).toBe(guarded.url); // the token left the address bar
       const cookie = (await browser.cookies(guarded.url)).find((c) => c.name === `streamtune_label_${new URL(guarded.url).port}`);
       expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
@@ -258,22 +258,22 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
       cdp.on('Network.requestWillBeSent', (e) => void urls.set(e.requestId, e.request.url));
       cdp.on('Network.responseReceivedExtraInfo', (e) => void (urls.get(e.requestId) === target && answers.push((e as { statusCode?: number }).statusCode ?? 0)));
       await attacker.goto(`http://127.0.0.2:${(evil.address() as AddressInfo).port}/`);
-      await waitFor('the server to answer the fetch', () => answers.length >= 1, 10_000);
+      await waitFor('the server to answer the fetch', () => answers.length >= 1, 30_000);
       expect(answers).toEqual([403]);
       // Framing is refused (frame-ancestors 'none', X-Frame-Options): the frame shows an error, not the page.
       const framed = attacker.frames().find((f) => f.parentFrame() !== null)!;
-      await waitFor('the frame to be refused', () => framed.url().startsWith('chrome-error:'), 10_000);
+      await waitFor('the frame to be refused', () => framed.url().startsWith('chrome-error:'), 30_000);
       const submitted = attacker.waitForResponse((r) => r.url() === target);
       await attacker.locator('#f').evaluate((f) => (f as unknown as { submit(): void }).submit());
       expect((await submitted).status()).toBe(403);
-      await waitFor('the server to answer the form', () => answers.length >= 2, 10_000);
+      await waitFor('the server to answer the form', () => answers.length >= 2, 30_000);
       expect(answers).toEqual([403, 403]);
       await attacker.close();
       expect(guarded.current()).toMatchObject({ labelled: 0, pending: 1 });
 
       // The labeller's own click goes through: the only label event is theirs.
       await page.locator('#classes button[data-label="yes"]').click();
-      await waitFor('the label', () => guarded.current().labelled === 1, 10_000);
+      await waitFor('the label', () => guarded.current().labelled === 1, 30_000);
       expect((await readTopic(labels, 1)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e.label])).toEqual([['xsite-1', 'yes']]);
       await page.close();
     } finally {
@@ -297,15 +297,15 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
       await producer.connect();
       await producer.send({ topic: tenRequests, messages: [{ key: item.id, value: JSON.stringify(item) }] });
       await producer.disconnect();
-      await waitFor('the request buffered', () => ten.current().pending === 1, 20_000);
+      await waitFor('the request buffered', () => ten.current().pending === 1, 45_000);
 
       browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
       const page = await browser.newPage();
       await page.goto(ten.loginUrl);
-      await waitFor('the item on the page', async () => ((await page.locator('#meta').textContent()) ?? '').includes('request ten-1'), 10_000);
+      await waitFor('the item on the page', async () => ((await page.locator('#meta').textContent()) ?? '').includes('request ten-1'), 30_000);
       expect(await page.locator('#classes button kbd').allTextContents()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']);
       await page.keyboard.press('0');
-      await waitFor('the label', () => ten.current().labelled === 1, 10_000);
+      await waitFor('the label', () => ten.current().labelled === 1, 30_000);
       expect((await readTopic(tenLabels, 1)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e.label])).toEqual([['ten-1', 'nine']]);
       await page.close();
     } finally {
@@ -333,7 +333,7 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
       await producer.connect();
       await producer.send({ topic: mediaRequests, messages: requests.map((r) => ({ key: r.id, value: JSON.stringify(r) })) });
       await producer.disconnect();
-      await waitFor('3 requests buffered', () => media.current().pending === 3, 20_000);
+      await waitFor('3 requests buffered', () => media.current().pending === 3, 45_000);
 
       browser ??= await launchBrowser(path.join(dir, 'chromium-profile'));
       const page = await browser.newPage();
@@ -345,7 +345,7 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
       };
       const showing = async (rid: string): Promise<void> => {
         await page.locator('#item').waitFor({ state: 'visible' });
-        await waitFor(`request ${rid} on the page`, async () => ((await page.locator('#meta').textContent()) ?? '').includes(`request ${rid}`), 10_000);
+        await waitFor(`request ${rid} on the page`, async () => ((await page.locator('#meta').textContent()) ?? '').includes(`request ${rid}`), 30_000);
       };
 
       // The image: shown as an image (no numbers), its 32 px scaled up 8× with sharp pixels.
@@ -359,7 +359,7 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
       // The audio: a player that has read the 1.2 s clip, and the spectrogram the server drew for it.
       await showing('wav-1');
       const audio = page.locator('#input-audio');
-      await waitFor('the audio metadata', () => audio.evaluate((e) => (e as unknown as Audio).readyState >= 1), 10_000);
+      await waitFor('the audio metadata', () => audio.evaluate((e) => (e as unknown as Audio).readyState >= 1), 30_000);
       expect(await audio.evaluate((e) => (e as unknown as Audio).duration)).toBeCloseTo(1.2, 2);
       expect((await loadedImage(page.locator('#input-spectrogram'), 'the spectrogram')).natural[0]).toBeGreaterThan(500);
       await shot('labelling-audio.png');
@@ -372,7 +372,7 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
       await shot('labelling-digits.png');
       await page.locator('#classes button[data-label="0"]').click();
 
-      await waitFor('3 labels', () => media.current().labelled === 3, 10_000);
+      await waitFor('3 labels', () => media.current().labelled === 3, 30_000);
       await page.locator('#empty').waitFor({ state: 'visible' });
       const events = new Map((await readTopic(mediaLabels, 3)).map((m) => decodeEvent(m.value)).map((e) => [e.id, e]));
       expect(events.get('img-1')).toMatchObject({ model: 'media', input: requests[0]!.input, label: 'striped' });

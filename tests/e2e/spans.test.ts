@@ -154,5 +154,5 @@ describe('text spans: Label Studio export → Kafka → trainer → served → g
     const metrics = await (await fetch(app.metricsUrl)).text();
     expect(Number(/^streamtune_online_span_f1\{model="ner"\} ([\d.]+)/m.exec(metrics)?.[1])).toBeGreaterThan(0.5);
     expect(served.metrics.prequentialSpanF1).toBeGreaterThan(0.5);
-  }, 300_000);
+  }, 720_000);
 });

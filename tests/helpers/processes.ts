@@ -21,6 +21,29 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
+/**
+ * When process `pid` started (clock ticks after boot, from /proc), or undefined
+ * when it does not run: with its pid, it names one process, though pids are
+ * reused (here pid_max may be 32768, so a freed pid comes back soon on a busy machine).
+ */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "pid (comm) ": state is field 3, starttime field 22.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends `signal` to `pid` only while it is the process that started at `started`, never to one that took the pid over. */
+export function killSame(pid: number, started: string | undefined, signal: NodeJS.Signals): boolean {
+  if (started === undefined || startTime(pid) !== started) return false;
+  process.kill(pid, signal);
+  return true;
+}
+
 /** Whether a process runs (a zombie does not count). */
 export function alive(pid: number): boolean {
   try {

@@ -159,8 +159,8 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
       } catch {
         return false;
       }
-    }, 60_000);
-  });
+    }, 90_000);
+  }, 420_000);
 
   afterAll(async () => {
     stopTraffic = true;
@@ -178,7 +178,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     for (const d of dashboards) expect(d).toEqual(Object.values(built).find((b) => b.title === d.title));
   });
 
-  it('every query of every panel of every dashboard runs and returns data', async () => {
+  it('every query of every panel of every dashboard runs and returns data', { timeout: 240_000 }, async () => {
     const targets = dashboards.flatMap((d) => d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: `${d.title} / ${p.title}`, expr: t.expr }))));
     expect(targets.length).toBeGreaterThan(40);
     let answers: { panel: string; expr: string; status: string; error: string; data: boolean }[] = [];
@@ -191,7 +191,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
       return answers.every((a) => a.status === 'success' && a.data);
     };
     // Some series (freshness, step time) need a few scrapes after the first swap: poll, then assert on the last answers.
-    await waitFor('every panel to have data', check, 60_000).catch(() => undefined);
+    await waitFor('every panel to have data', check, 150_000).catch(() => undefined);
     expect(answers.filter((a) => a.status !== 'success' || !a.data)).toEqual([]);
   });
 
@@ -223,7 +223,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
     type Rules = { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
     const rules = async (): Promise<Rules['data']['groups'][number]['rules']> => ((await (await fetch(`${promUrl}/api/v1/rules`)).json()) as Rules).data.groups.flatMap((g) => g.rules);
     expect((await rules()).length).toBeGreaterThanOrEqual(12);
-    await waitFor('every rule evaluated', async () => (await rules()).every((x) => x.health !== 'unknown'), 30_000);
+    await waitFor('every rule evaluated', async () => (await rules()).every((x) => x.health !== 'unknown'), 60_000);
     const evaluated = await rules();
     expect(evaluated.map((r) => [r.name, r.health, r.lastError ?? ''])).toEqual(evaluated.map((r) => [r.name, 'ok', '']));
   });
@@ -255,7 +255,7 @@ describe('Grafana dashboards and alert rules against a real Prometheus, streamtu
       };
       return (r.data?.result ?? []).some((x) => x.metric.trigger === 'operator');
     };
-    await waitFor('the Rollbacks annotation to show the operator rollback', found, 30_000);
+    await waitFor('the Rollbacks annotation to show the operator rollback', found, 60_000);
   });
 
   it('streamtune report draws the run from the registry and this Prometheus', async () => {

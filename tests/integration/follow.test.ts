@@ -63,9 +63,9 @@ describe('multi-replica serving: replicas follow the compacted models topic', ()
     await producer.close();
 
     const store = replicas[0]!.store;
-    await waitFor('a checkpoint with all 200 events', async () => (await store.meta('m', (await store.newest('m'))!)).examplesSeen === 200, 60_000);
+    await waitFor('a checkpoint with all 200 events', async () => (await store.meta('m', (await store.newest('m'))!)).examplesSeen === 200, 90_000);
     const newest = await store.newest('m');
-    await waitFor(`both replicas to serve ${newest}`, () => replicas.every((r) => r.holder.version === newest), 30_000);
+    await waitFor(`both replicas to serve ${newest}`, () => replicas.every((r) => r.holder.version === newest), 60_000);
     for (const r of replicas) {
       const client = new PredictorClient(r.grpc!.address);
       expect((await client.predict([{ features: [0.2, 0.9] }])).version).toBe(newest);
@@ -73,5 +73,5 @@ describe('multi-replica serving: replicas follow the compacted models topic', ()
       // Each replica hot-swapped through announced versions, not only the last.
       expect(r.holder.served.length).toBeGreaterThan(2);
     }
-  });
+  }, 360_000);
 });

@@ -89,9 +89,10 @@ describe('grpcurl through server reflection (no proto files)', () => {
     const commands = documentedCommands('grpcurl', [path.join(ROOT, 'README.md'), path.join(ROOT, 'docs', 'api.md')]);
     expect(commands.length).toBeGreaterThanOrEqual(10);
     for (const { file, command } of commands) {
-      // The documented address is the default one; a stream runs until Ctrl-C, so it gets a deadline here.
+      // The documented address is the default one; a stream runs until Ctrl-C, so it gets a deadline here
+      // (long enough for grpcurl's reflection round trips and the first event on a loaded machine).
       const streams = /WatchModel/.test(command);
-      const line = command.replace(/^grpcurl /, `${JSON.stringify(bin)} ${streams ? '-max-time 2 ' : ''}`).replaceAll('127.0.0.1:50051', address);
+      const line = command.replace(/^grpcurl /, `${JSON.stringify(bin)} ${streams ? '-max-time 10 ' : ''}`).replaceAll('127.0.0.1:50051', address);
       const r = await run('bash', ['-c', line], { env: { ...process.env, STREAMTUNE_ADMIN_TOKEN: TOKEN }, timeoutMs: 30_000 });
       const out = `${r.stdout}${r.stderr}`;
       if (streams) expect({ file, command, out }).toMatchObject({ out: expect.stringContaining('"type": "current"') });

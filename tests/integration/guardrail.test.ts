@@ -54,7 +54,7 @@ describe('promotion guardrail and automatic rollback (trainer process, real brok
     app = undefined;
   });
 
-  it('a stream with flipped labels produces candidates that the holdout guardrail rejects; serving keeps a good version', { timeout: 120_000 }, async () => {
+  it('a stream with flipped labels produces candidates that the holdout guardrail rejects; serving keeps a good version', { timeout: 300_000 }, async () => {
     const holdoutFile = path.join(os.tmpdir(), `st-holdout-${uniq()}.jsonl`);
     await fs.writeFile(holdoutFile, events(300, 99).map((e) => JSON.stringify(e)).join('\n'));
     const logs: string[] = [];
@@ -62,8 +62,13 @@ describe('promotion guardrail and automatic rollback (trainer process, real brok
     const producer = new EventProducer(createKafka(brokers), app.config.kafka.labelsTopic);
     await producer.send(events(600, 2, true));
     await producer.close();
-    await waitFor('a rejected candidate', async () => (await metric(app!, /^streamtune_guardrail_rejections_total\{model="m"\} (\d+)/m)) >= 1, 60_000);
-    const versions = await app.control.list();
+    await waitFor('a rejected candidate', async () => (await metric(app!, /^streamtune_guardrail_rejections_total\{model="m"\} (\d+)/m)) >= 1, 120_000);
+    let versions = await app.control.list();
+    // LATEST moves when the trainer saves a promoted version, serving once the version is swapped in: let a swap under way end.
+    await waitFor('serving to catch up with LATEST', async () => {
+      versions = await app!.control.list();
+      return versions.find((v) => v.state === 'serving')?.meta.version === (await app!.store.latest('m'));
+    }, 60_000).catch(() => undefined);
     const rejected = versions.filter((v) => v.state === 'rejected');
     expect(rejected.length).toBeGreaterThanOrEqual(1);
     const p = rejected[0]!.meta.promotion!;
@@ -77,17 +82,17 @@ describe('promotion guardrail and automatic rollback (trainer process, real brok
     await fs.rm(holdoutFile, { force: true });
   });
 
-  it('when the serving version’s live accuracy collapses after promotion, serving rolls back to the previous good version', { timeout: 120_000 }, async () => {
+  it('when the serving version’s live accuracy collapses after promotion, serving rolls back to the previous good version', { timeout: 360_000 }, async () => {
     const logs: string[] = [];
     app = await startServer({ minEvents: 50, rollbackThreshold: 0.3, tolerance: 0.05 }, logs);
     const producer = new EventProducer(createKafka(brokers), app.config.kafka.labelsTopic);
     await producer.send(events(300, 3));
-    await waitFor('a promoted version with the first 300 events', () => (app!.holder.meta?.examplesSeen ?? 0) >= 900, 60_000);
+    await waitFor('a promoted version with the first 300 events', () => (app!.holder.meta?.examplesSeen ?? 0) >= 900, 90_000);
     const good = app.holder.version!;
     expect(good).not.toBe('v1');
     await producer.send(events(300, 4, true));
     await producer.close();
-    await waitFor('a guardrail rollback', async () => (await metric(app!, /^streamtune_rollbacks_total\{model="m",trigger="guardrail"\} (\d+)/m)) >= 1, 60_000);
+    await waitFor('a guardrail rollback', async () => (await metric(app!, /^streamtune_rollbacks_total\{model="m",trigger="guardrail"\} (\d+)/m)) >= 1, 90_000);
     // The log names the version whose live accuracy collapsed and the one serving goes back to.
     const rollback = (): RegExpExecArray | undefined =>
       logs.map((l) => /rolling back m from (v\d+) to (v\d+): live accuracy of v\d+ fell from 0\.\d+ to 0\.\d+/.exec(l)).filter((m) => m !== null).at(-1);
@@ -96,7 +101,7 @@ describe('promotion guardrail and automatic rollback (trainer process, real brok
     await waitFor('serving pinned to the rollback target', async () => {
       versions = await app!.control.list();
       return versions.some((v) => v.state === 'pinned' && v.meta.version === rollback()?.[2]);
-    }, 60_000);
+    }, 90_000);
     const [, from, to] = rollback()!;
     const meta = new Map(versions.map((v) => [v.meta.version, v.meta]));
     const serving = versions.find((v) => v.state === 'pinned' || v.state === 'serving')!;

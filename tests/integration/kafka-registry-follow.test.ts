@@ -48,8 +48,10 @@ describe('registry.mode kafka: replicas and a standby trainer with empty directo
     const replica = new StreamtuneServer(loadConfig({ overrides: { ...base, registryDir: replicaDir, serving: { port: 0, http: { port: 0 }, follow: true, modelScanMs: 300 } } }), () => undefined);
     await replica.start();
     cleanup.push(() => replica.close());
-    expect(replica.holder.version).toBe('v1');
-    await waitFor('the replica serving the second model too', () => replica.fleet.has('n'), 30_000);
+    // The trainer republishes its versions to the registry topic in the background after it is ready:
+    // the replica serves them once its mirror has them (at start, or later with no announcement).
+    await waitFor('the replica to serve v1 from its mirror', () => replica.holder.version === 'v1', 60_000);
+    await waitFor('the replica serving the second model too', () => replica.fleet.has('n'), 60_000);
     expect(await replica.store.list('n')).toEqual(['v1']);
 
     const rand = seededRandom(4);
@@ -61,9 +63,9 @@ describe('registry.mode kafka: replicas and a standby trainer with empty directo
       }),
     );
     await producer.close();
-    await waitFor('a checkpoint with all 200 events', async () => (await trainerStore.meta('m', (await trainerStore.newest('m'))!)).examplesSeen === 200, 60_000);
+    await waitFor('a checkpoint with all 200 events', async () => (await trainerStore.meta('m', (await trainerStore.newest('m'))!)).examplesSeen === 200, 90_000);
     const newest = await trainerStore.newest('m');
-    await waitFor(`the replica to serve ${newest}`, () => replica.holder.version === newest, 30_000);
+    await waitFor(`the replica to serve ${newest}`, () => replica.holder.version === newest, 60_000);
     const client = new PredictorClient(replica.grpc!.address);
     expect((await client.predict([{ features: [0.2, 0.9] }])).version).toBe(newest);
     client.close();
@@ -87,9 +89,9 @@ describe('registry.mode kafka: replicas and a standby trainer with empty directo
     });
     expect({ code: await new Promise((r) => created.child.once('exit', r)), out: created.lines.join('\n') }).toMatchObject({ code: 0 });
     expect(JSON.parse(created.lines.find((l) => l.startsWith('{"model"'))!)).toMatchObject({ model: 'fresh', version: 'v1', published: base.registry.topic });
-    await waitFor('the replica serving the model created elsewhere', () => replica.fleet.has('fresh'), 30_000);
+    await waitFor('the replica serving the model created elsewhere', () => replica.fleet.has('fresh'), 60_000);
     const freshClient = new PredictorClient(replica.grpc!.address);
     cleanup.push(async () => freshClient.close());
     expect((await freshClient.predict([{ features: [0.1, 0.2] }], { model: 'fresh' })).model).toBe('fresh');
-  });
+  }, 600_000);
 });

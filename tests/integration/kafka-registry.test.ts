@@ -90,7 +90,7 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
     const arrived = mirror.waitForVersion('m', v2, 30_000);
     await publisher.publish('m', v2);
     await arrived;
-    await waitFor('onVersion for v2', () => versions.includes('m@v2'), 10_000);
+    await waitFor('onVersion for v2', () => versions.includes('m@v2'), 30_000);
     // sync: everything on the topic now is in store B when it resolves.
     const v3 = await saveInA(3);
     await publisher.publish('m', v3);
@@ -111,7 +111,7 @@ describe('a registry on a compacted Kafka topic: versions reach a machine with a
     await mirror.close();
     expect(await never).toMatch(/registry mirror is closed/);
     await expect(mirror.sync()).rejects.toThrow(/closed/);
-  });
+  }, 180_000);
 
   it('does not write a version with a corrupt chunk or a file that does not match its manifest, and says why', async () => {
     const log: string[] = [];

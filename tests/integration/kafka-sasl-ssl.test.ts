@@ -26,7 +26,7 @@ const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const PASSWORD = 'alice-pw-7d1c';
 
-describe('Kafka over SASL_SSL (client certificates required; SASL PLAIN and SCRAM)', { timeout: 240_000 }, () => {
+describe('Kafka over SASL_SSL (client certificates required; SASL PLAIN and SCRAM)', { timeout: 480_000 }, () => {
   let dir: string;
   let pki: TestPki;
   let broker: PrivateBroker | undefined;
@@ -167,7 +167,7 @@ describe('Kafka over SASL_SSL (client certificates required; SASL PLAIN and SCRA
 
     await waitFor('a checkpoint with all 200 events', async () => (await trainerStore.meta('m', (await trainerStore.newest('m'))!)).examplesSeen === 200, 90_000);
     const newest = await trainerStore.newest('m');
-    await waitFor(`the replica to serve ${newest}`, () => replica.holder.version === newest, 30_000);
+    await waitFor(`the replica to serve ${newest}`, () => replica.holder.version === newest, 60_000);
     expect(await replica.store.list('m')).toEqual(await trainerStore.list('m'));
     const client = new PredictorClient(replica.grpc!.address);
     cleanup.push(async () => client.close());
@@ -175,6 +175,6 @@ describe('Kafka over SASL_SSL (client certificates required; SASL PLAIN and SCRA
 
     expect(await readTopic(kafka, base.kafka.dlqTopic, 2)).toHaveLength(2);
     expect((await readTopic(kafka, requestsTopic, 1)).length).toBeGreaterThanOrEqual(1);
-    await waitFor('the consumer lag measured', async () => /^streamtune_consumer_lag_messages\{topic="test\.sasl\.labels\.[^"]+",partition="0"\} 0$/m.test(await (await fetch(server.metricsUrl)).text()), 30_000);
+    await waitFor('the consumer lag measured', async () => /^streamtune_consumer_lag_messages\{topic="test\.sasl\.labels\.[^"]+",partition="0"\} 0$/m.test(await (await fetch(server.metricsUrl)).text()), 60_000);
   });
 });

@@ -52,7 +52,7 @@ describe('labelling servers sharing one consumer group', () => {
     for (let i = 0; i < 2; i++) servers.push(new LabellingServer(kafka, { topic, groupId: `labellers-${id}`, labelsTopic, token: TOKEN }));
     await Promise.all(servers.map((s) => s.start()));
     // Both members own a partition before any request exists, so no rebalance moves buffered items.
-    await waitFor('both servers to hold one partition', () => servers.every((s) => s.assignedPartitions === 1), 30_000);
+    await waitFor('both servers to hold one partition', () => servers.every((s) => s.assignedPartitions === 1), 90_000);
   });
 
   afterAll(async () => {
@@ -94,8 +94,11 @@ describe('labelling servers sharing one consumer group', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: labelsTopic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void got.push(decodeEvent(message.value).id) });
-    await waitFor('8 label events', () => got.length >= 8, 20_000);
-    await consumer.disconnect();
+    try {
+      await waitFor('8 label events', () => got.length >= 8, 60_000);
+    } finally {
+      await consumer.disconnect();
+    }
     expect(got.sort()).toEqual(labelled);
   });
 

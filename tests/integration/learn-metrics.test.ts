@@ -50,7 +50,8 @@ describe('streamtune learn exports its metrics', () => {
     await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
     const learn = runCli(['learn', '--config', path.join(dir, 'config.json')]);
     cleanup.push(async () => {
-      for (const pid of childPids(learn.child.pid!)) process.kill(pid, 'SIGKILL');
+      // Only while learn runs (not reaped): the pid of an exited one may be another process's now.
+      if (learn.child.exitCode === null && learn.child.signalCode === null) for (const pid of childPids(learn.child.pid!)) process.kill(pid, 'SIGKILL');
       learn.child.kill('SIGKILL');
     });
     const logged = (): { event?: string; url?: string }[] => learn.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event?: string; url?: string });
@@ -84,5 +85,5 @@ describe('streamtune learn exports its metrics', () => {
     learn.child.kill('SIGTERM');
     const code = learn.child.exitCode ?? (await new Promise((resolve) => learn.child.once('exit', resolve)));
     expect(code).toBe(0);
-  }, 400_000);
+  }, 480_000);
 });

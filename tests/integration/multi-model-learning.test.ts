@@ -89,7 +89,7 @@ describe('streamtune serve learning many models at once', () => {
 
       // A model created while serving and learning: served, then learned, with no restart.
       await createModel({ store: app.store, model: 'delta', input: 'features:3', task: 'classification', labels: ['neg', 'pos'], regime: 'supervised', backend });
-      await waitFor('the new model served', () => app.fleet.has('delta'), 30_000);
+      await waitFor('the new model served', () => app.fleet.has('delta'), 60_000);
       await producer.send(events('delta', 2, 30, 9));
       await waitFor('the new model learned its events', () => seen('delta') >= 30, 90_000);
       expect(seen('delta')).toBe(30);
@@ -97,7 +97,7 @@ describe('streamtune serve learning many models at once', () => {
 
       // Deleted while learning: no longer served, and the trainer's next checkpoint does not bring it back.
       expect(await app.store.remove('delta')).toBe(true);
-      await waitFor('the deleted model dropped', () => !app.fleet.has('delta'), 30_000);
+      await waitFor('the deleted model dropped', () => !app.fleet.has('delta'), 60_000);
       // Trainers check a loaded model's presence at most every second.
       await new Promise((r) => setTimeout(r, 1500));
       await producer.send(events('delta', 2, 5, 11));
@@ -110,5 +110,5 @@ describe('streamtune serve learning many models at once', () => {
       await producer.close();
       client.close();
     }
-  }, 240_000);
+  }, 540_000);
 });

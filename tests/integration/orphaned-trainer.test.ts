@@ -6,7 +6,7 @@ import { seededRandom } from '../../src/core/index.js';
 import { createKafka, ensureTopics, EventProducer } from '../../src/ingest/index.js';
 import { DenseClassifier } from '../../src/learners/index.js';
 import { VersionStore } from '../../src/registry/index.js';
-import { alive, childPids, runCli } from '../helpers/processes.js';
+import { alive, childPids, killSame, runCli, startTime } from '../helpers/processes.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
@@ -54,7 +54,9 @@ describe('an orphaned trainer (issue 11, D4)', () => {
     await waitFor('the trainer to consume', () => lines.some((l) => l.includes('trainer consuming')), 120_000);
     const [trainerPid] = childPids(serve.pid!);
     expect(trainerPid).toBeGreaterThan(0);
-    cleanup.push(async () => alive(trainerPid!) && process.kill(trainerPid!, 'SIGKILL'));
+    // The trainer is serve's child, not this process's: its pid may belong to another process by the time of the clean-up.
+    const trainerStarted = startTime(trainerPid!);
+    cleanup.push(async () => killSame(trainerPid!, trainerStarted, 'SIGKILL'));
     const metricsUrl = /metrics on (http:\S+?)"/.exec(lines.find((l) => l.includes('metrics on'))!)![1]!;
     const learned = async (): Promise<number> => Number(/^streamtune_train_examples_total\{[^}]*\} (\d+)/m.exec(await (await fetch(metricsUrl)).text())?.[1] ?? 0);
 
@@ -69,14 +71,14 @@ describe('an orphaned trainer (issue 11, D4)', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    await waitFor('the trainer to learn', async () => (await learned()) >= 50, 60_000);
+    await waitFor('the trainer to learn', async () => (await learned()) >= 50, 90_000);
     serve.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 1000));
     producing = false;
     await flow;
     await producer.close();
 
-    await waitFor('the orphaned trainer to exit', () => !alive(trainerPid!), 60_000);
+    await waitFor('the orphaned trainer to exit', () => !alive(trainerPid!), 90_000);
     const errors = lines.filter((l) => /EPIPE|Unhandled|uncaught|Error:/i.test(l)).map((l) => l.slice(0, 200));
     expect(errors).toEqual([]);
     expect(await store.list('m')).toEqual(['v1', 'v2']);
@@ -84,5 +86,5 @@ describe('an orphaned trainer (issue 11, D4)', () => {
     expect(last.parent).toBe('v1');
     expect(last.examplesSeen).toBeGreaterThanOrEqual(50);
     expect(Number(last.offsets[`${labels}/0`])).toBe(last.examplesSeen);
-  }, 240_000);
+  }, 360_000);
 });

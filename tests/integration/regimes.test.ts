@@ -113,7 +113,7 @@ describe('every learning regime through a real Kafka broker', () => {
       training: trainingConfig({ maxBatchSize: 16, maxBatchWaitMs: 50, versionEverySteps: 4 }),
       onStats: (s) => stats.push(s),
     });
-    await waitFor(`all ${events.length} events`, () => (ol.fleet.trainer(model)?.totals.consumed ?? 0) >= events.length, 30_000);
+    await waitFor(`all ${events.length} events`, () => (ol.fleet.trainer(model)?.totals.consumed ?? 0) >= events.length, 90_000);
     const trainer = ol.fleet.trainer(model)!;
     await ol.close();
 
@@ -144,5 +144,5 @@ describe('every learning regime through a real Kafka broker', () => {
       expect(stats.some((s) => s.pseudoLabelAccuracy !== null && s.pseudoLabelAccuracy !== undefined)).toBe(true);
     } else expect(trainer.totals.pseudoLabelled).toBe(0);
     served.dispose();
-  });
+  }, 180_000);
 });

@@ -95,13 +95,14 @@ describe('pins, unpins and rollbacks reach every serving replica', () => {
 
     // Pin on A: A serves v1 at once, B once it has read the announcement.
     expect(await admin(a)('Pin', { model: 'm', version: 'v1' })).toMatchObject({ version: 'v1', previous: 'v3', pinned: 'v1' });
-    await waitFor('replica B to serve the version pinned on A', () => b.holder.version === 'v1', 30_000);
+    await waitFor('replica B to serve the version pinned on A', () => b.holder.version === 'v1', 60_000);
     expect(b.control.pinned).toBe('v1');
     expect(await served(b)).toBe('v1');
-    await waitFor('server P to serve the version pinned on A', () => p.holder.version === 'v1' && p.control.pinned === 'v1', 30_000);
+    await waitFor('server P to serve the version pinned on A', () => p.holder.version === 'v1' && p.control.pinned === 'v1', 60_000);
     if (mode === 'kafka') {
       // The state went on the registry topic: a new replica on an empty directory serves the pin too.
       const c = await start(await mkdir('c'));
+      await waitFor('replica C to serve the pin', () => c.holder.version === 'v1' && c.control.pinned === 'v1', 60_000).catch(() => undefined);
       expect([c.holder.version, c.control.pinned]).toEqual(['v1', 'v1']);
       await c.close();
     }
@@ -115,21 +116,21 @@ describe('pins, unpins and rollbacks reach every serving replica', () => {
 
     // Unpin on B: both follow the newest good version again.
     expect(await admin(b)('Unpin', { model: 'm' })).toMatchObject({ version: 'v3', previous: 'v1', pinned: '' });
-    await waitFor('replica A to serve the newest version again after the unpin on B', () => a.holder.version === 'v3' && a.control.pinned === null, 30_000);
+    await waitFor('replica A to serve the newest version again after the unpin on B', () => a.holder.version === 'v3' && a.control.pinned === null, 60_000);
     expect(await served(a)).toBe('v3');
-    await waitFor('server P to serve the newest version again', () => p.holder.version === 'v3' && p.control.pinned === null, 30_000);
+    await waitFor('server P to serve the newest version again', () => p.holder.version === 'v3' && p.control.pinned === null, 60_000);
 
     // Rollback on A: v3 rejected, the version A served before it (v1) served and pinned, on B too.
     expect(await admin(a)('Rollback', { model: 'm', reason: 'bad v3' })).toMatchObject({ version: 'v1', previous: 'v3', pinned: 'v1' });
-    await waitFor('replica B to roll back as A did', () => b.holder.version === 'v1' && b.control.pinned === 'v1', 30_000);
+    await waitFor('replica B to roll back as A did', () => b.holder.version === 'v1' && b.control.pinned === 'v1', 60_000);
     expect(await served(b)).toBe('v1');
     expect((await b.control.list()).map((v) => `${v.meta.version}:${v.state}`)).toEqual(['v1:pinned', 'v2:candidate', 'v3:rejected']);
-    await waitFor('server P to roll back as A did', () => p.holder.version === 'v1' && p.control.pinned === 'v1', 30_000);
+    await waitFor('server P to roll back as A did', () => p.holder.version === 'v1' && p.control.pinned === 'v1', 60_000);
     // A's own announcements changed nothing more on A.
     expect([a.holder.version, a.control.pinned]).toEqual(['v1', 'v1']);
   }
 
-  it('registry.mode kafka: each replica its own directory', () => scenario('kafka'), 120_000);
+  it('registry.mode kafka: each replica its own directory', () => scenario('kafka'), 600_000);
 
-  it('registry.mode dir: both replicas read one registry directory', () => scenario('dir'), 120_000);
+  it('registry.mode dir: both replicas read one registry directory', () => scenario('dir'), 600_000);
 });

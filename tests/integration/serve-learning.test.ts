@@ -58,16 +58,16 @@ describe('streamtune serve: learning in a child process, hot-swapped into servin
     const producer = new EventProducer(createKafka(brokers), labelsTopic);
     const client = new PredictorClient(app.grpc!.address);
     await producer.send(events(100, 1));
-    await waitFor('a served version that learned 100 events', () => (app.holder.meta?.examplesSeen ?? 0) >= 100);
+    await waitFor('a served version that learned 100 events', () => (app.holder.meta?.examplesSeen ?? 0) >= 100, 90_000);
     expect(app.holder.meta!.examplesSeen).toBe(100);
     expect((await client.predict([{ features: [0.5, -0.5] }])).version).toBe(app.holder.version);
 
     const firstPid = app.trainer!.pid!;
     process.kill(firstPid, 'SIGKILL');
-    await waitFor('the trainer to be restarted', () => app.trainer!.pid !== firstPid && app.trainer!.backend !== '', 60_000);
+    await waitFor('the trainer to be restarted', () => app.trainer!.pid !== firstPid && app.trainer!.backend !== '', 120_000);
     await producer.send(events(60, 2));
     await producer.close();
-    await waitFor('a served version that learned all 160 events', () => (app.holder.meta?.examplesSeen ?? 0) >= 160);
+    await waitFor('a served version that learned all 160 events', () => (app.holder.meta?.examplesSeen ?? 0) >= 160, 90_000);
     // The restarted trainer resumed at the offsets of the newest version: exactly 160, not more.
     await new Promise((r) => setTimeout(r, 1000));
     expect(app.holder.meta!.examplesSeen).toBe(160);
@@ -76,5 +76,5 @@ describe('streamtune serve: learning in a child process, hot-swapped into servin
     const metrics = await (await fetch(app.metricsUrl)).text();
     expect(metrics).toMatch(/^streamtune_trainer_restarts_total 1$/m);
     client.close();
-  });
+  }, 360_000);
 });

@@ -244,7 +244,7 @@ describe('tracing: spans in Jaeger from `streamtune serve` and its trainer', () 
     const batch = p.spans.find((s) => s.operationName === 'streamtune.batch')!;
     expect(parentOf(batch)).toBe(rpc.spanID);
     expect(tag(batch, 'streamtune.batch.rows')).toBe(1);
-  }, 300_000);
+  }, 600_000);
 
   it('a KServe v2 REST infer carrying a traceparent header is a ModelInfer span in the caller\'s trace, naming model and version', async () => {
     const callerTrace = hex(16);
@@ -259,5 +259,5 @@ describe('tracing: spans in Jaeger from `streamtune serve` and its trainer', () 
     expect(tag(infer, 'http.response.status_code')).toBe(200);
     expect(tag(infer, 'streamtune.model')).toBe('m');
     expect(tag(infer, 'streamtune.version')).toBe(answered.model_version);
-  }, 120_000);
+  }, 240_000);
 });

@@ -9,6 +9,7 @@ import { DenseClassifier } from '../../src/learners/index.js';
 import { VersionStore } from '../../src/registry/index.js';
 import { expectExactlyOnce, lineage } from '../helpers/lineage.js';
 import { useTestBackend } from '../helpers/test-backend.js';
+import { waitForGroup } from '../helpers/wait-for-group.js';
 import { uniq, waitFor } from '../helpers/wait-for.js';
 
 const brokers = inject('kafkaBrokers').split(',');
@@ -70,7 +71,7 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
       await trainer.start();
       // Let it join (the dead member's session must expire first) and learn for a random while.
       const before = (await lineage(store, 'm'))[0]!.examplesSeen;
-      await waitFor('the trainer to make progress', async () => (await lineage(store, 'm'))[0]!.examplesSeen > before || (await store.newest('m')) === null, 60_000);
+      await waitFor('the trainer to make progress', async () => (await lineage(store, 'm'))[0]!.examplesSeen > before || (await store.newest('m')) === null, 90_000);
       const ms = Math.floor(rand() * 400);
       await new Promise((r) => setTimeout(r, ms));
       kills.push(ms);
@@ -85,7 +86,7 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
     const chain = await lineage(store, 'm');
     expect(chain.length).toBeGreaterThan(5);
     expectExactlyOnce(chain, key, N);
-  }, 240_000);
+  }, 900_000);
 
   it('a standby trainer in the same group takes over from the last checkpoint when the active one is killed', async () => {
     const s = await setup('standby');
@@ -100,9 +101,11 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
     await Promise.all([a.start(), b.start()]);
     // Both run with the old generation capped by training.maxHeapMb (default 512).
     for (const t of [a, b]) expect((await fs.readFile(`/proc/${t.pid}/cmdline`, 'utf8')).split('\0')).toContain(`--max-old-space-size=${s.config.training.maxHeapMb}`);
+    // Both in the group before any event: one joining later would take the partition (and its learning) over.
+    await waitForGroup(kafka, s.config.kafka.groupId, 2);
     const producer = new EventProducer(kafka, s.config.kafka.labelsTopic);
     await producer.send(events(300, 0));
-    await waitFor('one trainer to learn', () => learnedBy.get(a)! + learnedBy.get(b)! >= 300, 60_000);
+    await waitFor('one trainer to learn', () => learnedBy.get(a)! + learnedBy.get(b)! >= 300, 90_000);
     const [active, standby] = learnedBy.get(a)! > 0 ? [a, b] : [b, a];
     expect(learnedBy.get(standby)).toBe(0);
     process.kill(active.pid!, 'SIGKILL');
@@ -112,5 +115,5 @@ describe('trainer crashes and takeovers (real broker, trainer processes killed w
     await standby.stop();
     expect(learnedBy.get(standby)).toBeGreaterThanOrEqual(300);
     expectExactlyOnce(await lineage(s.store, 'm'), s.key, 600);
-  }, 180_000);
+  }, 480_000);
 });

@@ -57,7 +57,7 @@ async function readAll(topic: string, count: number): Promise<{ partition: numbe
       }),
   });
   try {
-    await waitFor(`${count} records on ${topic}`, () => got.length >= count, 30_000);
+    await waitFor(`${count} records on ${topic}`, () => got.length >= count, 60_000);
   } finally {
     await consumer.disconnect();
   }
@@ -101,22 +101,42 @@ describe('a group of trainer processes learning many models (real broker, one tr
 
     // Which trainer process wrote which version, and when.
     const writer = new Map<string, { trainer: number; at: number }>();
+    // Trainers that exited other than by the test's kill or stop (no supervisor restarts them here), with their last words.
+    const exited: string[] = [];
+    const log: string[] = [];
+    const t0 = Date.now();
+    let stopping = false;
     const addTrainer = (): TrainerProcess => {
       const t = trainers.length;
       const trainer = new TrainerProcess(config);
       trainer.on('version', (m) => writer.set(`${m.meta.model}@${m.meta.version}`, { trainer: t, at: Date.now() }));
+      let lastError = '';
+      trainer.on('error-message', (m) => (lastError = m));
+      trainer.on('log', (m) => log.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${t}: ${m.line}`));
+      trainer.on('version', (m) => log.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${t}: saved ${m.meta.model}@${m.meta.version}`));
+      trainer.on('exit', (code, signal) => {
+        if (!stopping && signal !== 'SIGKILL') exited.push(`trainer ${t} (code ${code}, signal ${signal}): ${lastError}`);
+      });
       trainers.push(trainer);
       return trainer;
     };
-    /** Waits until the group has `n` members and no rebalance under way. */
+    /** Fails at once when a trainer exited by itself: the group would wait for it in vain. */
+    const noneExited = (check: () => boolean | Promise<boolean>) => async (): Promise<boolean> => {
+      if (exited.length > 0) throw new Error(`a trainer exited: ${exited.join('; ')}`);
+      return check();
+    };
+    /** Waits until the group has `n` members and no rebalance under way (a join phase may take the members' rebalance timeout, 60 s). */
     const settled = async (n: number): Promise<void> => {
       const admin = kafka.admin();
       await admin.connect();
+      let seen = '';
       try {
         await waitFor(`the group to settle with ${n} members`, async () => {
+          if (exited.length > 0) throw new Error(`a trainer exited: ${exited.join('; ')}`);
           const [g] = (await admin.describeGroups([config.kafka.groupId])).groups;
+          seen = `${g!.state} with ${g!.members.length} members`;
           return g!.state === 'Stable' && g!.members.length === n;
-        }, 60_000);
+        }, 150_000).catch((err: Error) => Promise.reject(new Error(`${err.message} (last seen: ${seen})`, { cause: err })));
       } finally {
         await admin.disconnect();
       }
@@ -133,7 +153,7 @@ describe('a group of trainer processes learning many models (real broker, one tr
     for (let r = 0; r < ROUNDS / 2; r++) await sent(r);
     // Each trainer reads its share of the partitions: wait until all three checkpointed models.
     const modelsOf = (t: number): Set<string> => new Set([...writer].filter(([, w]) => w.trainer === t).map(([k]) => k.split('@')[0]!));
-    await waitFor('every trainer to checkpoint some model', () => [0, 1, 2].every((t) => modelsOf(t).size > 0), 60_000);
+    await waitFor('every trainer to checkpoint some model', noneExited(() => [0, 1, 2].every((t) => modelsOf(t).size > 0)), 90_000);
     // Kill, mid-stream, the trainer with the most models: no save, no commit, no leaving the group.
     const victim = [0, 1, 2].sort((a, b) => modelsOf(b).size - modelsOf(a).size)[0]!;
     const victimModels = modelsOf(victim);
@@ -141,10 +161,13 @@ describe('a group of trainer processes learning many models (real broker, one tr
     await new Promise((res) => setTimeout(res, 100));
     const killedAt = Date.now();
     process.kill(trainers[victim]!.pid!, 'SIGKILL');
-    await waitFor('the killed trainer to be gone', () => !alive(trainers[victim]!.pid!), 10_000);
+    await waitFor('the killed trainer to be gone', () => !alive(trainers[victim]!.pid!), 30_000);
     for (let r = ROUNDS / 2 + 1; r < ROUNDS - 1; r++) await sent(r);
     const byOthers = (): boolean => [...writer].some(([k, w]) => victimModels.has(k.split('@')[0]!) && w.trainer !== victim && w.at > killedAt);
-    await waitFor('the others to take the killed trainer\'s models over', byOthers, 60_000);
+    // The session of the killed member times out (6 s), then the survivors rejoin: a join phase may last the rebalance timeout (60 s).
+    await waitFor('the others to take the killed trainer\'s models over', noneExited(byOthers), 150_000).catch((err: Error) =>
+      Promise.reject(new Error(`${err.message} (killed trainer ${victim} at ${((killedAt - t0) / 1000).toFixed(1)}s, its models: ${[...victimModels].join(', ')})\ntrainers' log:\n${log.slice(-80).join('\n')}`, { cause: err })),
+    );
     // A new member joins while events flow: partitions move between live trainers too.
     await addTrainer().start();
     await settled(3);
@@ -154,13 +177,14 @@ describe('a group of trainer processes learning many models (real broker, one tr
     const newest = async (model: string): Promise<VersionMeta> => store.meta(model, (await store.newest(model))!);
     await waitFor(
       `all ${PER_MODEL} events of each of the ${MODELS.length} models learned`,
-      async () => {
+      noneExited(async () => {
         for (const model of MODELS) if ((await newest(model)).examplesSeen < PER_MODEL) return false;
         return true;
-      },
-      100_000,
+      }),
+      150_000,
     );
     const survivors = [0, 1, 2, 3].filter((t) => t !== victim);
+    stopping = true;
     await Promise.all(survivors.map((t) => trainers[t]!.stop()));
 
     // Where each model's events are: one partition per model (partitioned by model).
@@ -205,5 +229,5 @@ describe('a group of trainer processes learning many models (real broker, one tr
     const ghosts = dead.filter((d) => d.headers['streamtune-reason'] === 'unknown_model');
     expect(ghosts.length).toBeGreaterThanOrEqual(ROUNDS);
     expect(ghosts[0]!.headers['streamtune-error']).toMatch(/model "ghost" has no version/);
-  }, 240_000);
+  }, 1_080_000);
 });

@@ -90,19 +90,61 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
 
     const writes: { trainer: string; version: string; at: number }[] = [];
     const logs: string[] = [];
+    const t0 = Date.now();
+    const note = (line: string): void => void logs.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
+    // No supervisor restarts these trainers: one that exits (a fence stops a trainer) fails the test at once, with its log.
+    const exits = new Map<string, string>();
+    const waitOrTell = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> => {
+      try {
+        await waitFor(
+          what,
+          async () => {
+            if (exits.size > 0) throw new Error(`a trainer exited: ${[...exits].map(([n, why]) => `${n} ${why}`).join('; ')}`);
+            return check();
+          },
+          timeoutMs,
+        );
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\ntrainers' log:\n${logs.slice(-60).join('\n')}`, { cause: err });
+      }
+    };
     const start = async (name: string, dir: string): Promise<TrainerProcess> => {
       const t = new TrainerProcess(loadConfig({ overrides: { ...base, registryDir: dir } }));
-      t.on('version', (m) => writes.push({ trainer: name, version: m.meta.version, at: Date.now() }));
-      t.on('log', (m) => logs.push(`${name}: ${m.line}`));
+      t.on('version', (m) => {
+        writes.push({ trainer: name, version: m.meta.version, at: Date.now() });
+        note(`${name}: saved ${m.meta.version}`);
+      });
+      t.on('log', (m) => note(`${name}: ${m.line}`));
+      t.on('error-message', (m) => note(`${name}: error: ${m}`));
+      let exited = false;
+      t.on('exit', (code, signal) => {
+        exited = true;
+        if (!stopping) exits.set(name, `(code ${code}, signal ${signal})`);
+        note(`${name}: exited (code ${code}, signal ${signal})`);
+      });
       await t.start();
       cleanup.push(async () => {
-        if (t.pid && alive(t.pid)) process.kill(t.pid, 'SIGCONT');
+        if (!exited && t.pid && alive(t.pid)) process.kill(t.pid, 'SIGCONT');
         await t.stop();
       });
       return t;
     };
+    let stopping = false;
     const a = await start('a', dirA);
     const b = await start('b', mode === 'kafka' ? dirB : dirA);
+    // Both trainers in the group before any event: a member joining after the first checkpoint would move the
+    // partition then, and the owner whose checkpoint the move fenced would stop before the pause.
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    await waitOrTell(
+      'both trainers in a stable group',
+      async () => {
+        const g = (await admin.describeGroups([base.kafka.groupId])).groups[0];
+        return g?.state === 'Stable' && g.members.length === 2;
+      },
+      120_000,
+    );
 
     const producer = new EventProducer(kafka, labelsTopic);
     cleanup.push(() => producer.close());
@@ -116,7 +158,7 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
       await send(20);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitFor('a first checkpoint', () => writes.length > 0, 30_000);
+    await waitOrTell('a first checkpoint', () => writes.length > 0, 60_000);
     const owner = writes[0]!.trainer;
     const [zombie, standby] = owner === 'a' ? [a, b] : [b, a];
     const standbyName = owner === 'a' ? 'b' : 'a';
@@ -126,11 +168,13 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
     await new Promise((r) => setTimeout(r, 150));
     process.kill(zombie.pid!, 'SIGSTOP');
     const pausedAt = Date.now();
+    note(`test: paused ${owner}`);
     while (sent < TOTAL * 0.75) {
       await send(20);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitFor('the standby to checkpoint after the pause', () => writes.some((w) => w.trainer === standbyName && w.at > pausedAt), 180_000);
+    // The session times out (6 s), the standby is given the partition, fences the paused owner and checkpoints.
+    await waitOrTell('the standby to checkpoint after the pause', () => writes.some((w) => w.trainer === standbyName && w.at > pausedAt), 120_000);
 
     // Resumed: whatever it still holds, it may write nothing that counts.
     process.kill(zombie.pid!, 'SIGCONT');
@@ -148,7 +192,8 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
         return v !== null && (await readerStore.meta('z', v)).examplesSeen >= TOTAL;
       },
       120_000,
-    );
+    ).catch((err: Error) => Promise.reject(new Error(`${err.message}\ntrainers' log:\n${logs.slice(-60).join('\n')}`, { cause: err })));
+    stopping = true;
     await standby.stop();
     await zombie.stop().catch(() => undefined);
     await mirror?.sync();
@@ -186,5 +231,5 @@ describe.each(['kafka', 'dir'] as const)('registry.mode %s: a trainer paused pas
         expect({ version: v.version, parentFromBeforeThePause: stale.has(v.parent ?? '') }).toEqual({ version: v.version, parentFromBeforeThePause: false });
       }
     }
-  }, 300_000);
+  }, 600_000);
 });
