@@ -17,6 +17,7 @@
  *   npm run -s bench:quality
  *   npm run -s bench:quality -- --data FILE.jsonl --task classification|regression
  *   npm run -s bench:quality -- --only wine,bananas --no-regimes [--max-events 600] [--lag 16] [--max-seconds 300]
+ *   npm run -s bench:quality -- --no-regimes --lag 1 --peers-from docs/quality-streams.json   (reuse a run's peer results)
  *   npm run -s bench:quality -- --label-delay 500    # labels released 500 events late (River's delay=); streamtune only, peers off
  *   npm run -s bench:quality -- --only spam --text-ngrams 2 --char-ngrams 3-5   (text hashing options, as a model's `text` spec)
  */
@@ -40,26 +41,41 @@ const SHARES = [0.05, 0.2];
 /** Epochs over the base set, as `streamtune train` does for a base model (single-pass learners take one). */
 const BASE_EPOCHS = 10;
 
+/** The kind of stream, for per-kind results: what it tests in a learner. */
+type Kind = 'tabular' | 'text' | 'image' | 'regression' | 'imbalanced' | 'drifting';
+
 interface Dataset {
   name: string;
   task: Task;
+  kind: Kind;
   files: string[];
 }
 
-const data = (name: string, task: Task = 'classification'): Dataset => ({ name, task, files: [`data/${name}/${name}.jsonl`] });
+const data = (name: string, kind: Kind, task: Task = 'classification'): Dataset => ({ name, task, kind, files: [`data/${name}/${name}.jsonl`] });
+/** Every stream is rebuilt from a registry package: scripts/datasets/make_streams.py, scripts/make-*.py. */
 const DEFAULTS: Dataset[] = [
-  { name: 'digits', task: 'classification', files: ['data/digits/base.jsonl', 'data/digits/stream.jsonl'] },
-  data('spam'),
-  data('breast-cancer'),
-  data('wine'),
-  data('image-segments'),
-  data('bananas'),
-  data('sea-drift'),
-  data('agrawal-drift'),
-  data('hyperplane'),
-  data('rbf-drift'),
-  data('diabetes', 'regression'),
-  data('friedman-drift', 'regression'),
+  { name: 'digits', task: 'classification', kind: 'image', files: ['data/digits/base.jsonl', 'data/digits/stream.jsonl'] },
+  data('spam', 'text'),
+  data('breast-cancer', 'tabular'),
+  data('wine', 'tabular'),
+  data('image-segments', 'tabular'),
+  data('bananas', 'tabular'),
+  data('sea-drift', 'drifting'),
+  data('agrawal-drift', 'drifting'),
+  data('hyperplane', 'drifting'),
+  data('rbf-drift', 'drifting'),
+  data('diabetes', 'regression', 'regression'),
+  data('friedman-drift', 'regression', 'regression'),
+  data('iris', 'tabular'),
+  data('phishing', 'tabular'),
+  data('waveform', 'tabular'),
+  data('shuttle-anomaly', 'imbalanced'),
+  data('led-drift', 'drifting'),
+  data('stagger-drift', 'drifting'),
+  data('mnist-14', 'image'),
+  data('spam-hard', 'text'),
+  data('trump-approval', 'regression', 'regression'),
+  data('chick-weights', 'regression', 'regression'),
 ];
 
 function log(line: string): void {
@@ -114,7 +130,7 @@ function runPeers(py: string, d: Dataset, prefix: number, files: string[], p: Pr
 
 const round = (v: number): number => Number(v.toFixed(4));
 
-async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; protocol: Protocol; textSpec: TextSpec }): Promise<Record<string, unknown>> {
+async function runDataset(d: Dataset, o: { py: string | null; peersFrom: PeersFrom | null; regimes: boolean; protocol: Protocol; textSpec: TextSpec }): Promise<Record<string, unknown>> {
   const p = o.protocol;
   let events: LabelEvent[] = [];
   for (const f of d.files) events.push(...(await readEvents(path.resolve(ROOT, f))).events.filter((e) => e.label !== null));
@@ -178,8 +194,8 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; 
   sup.dispose();
   log(`${d.name} supervised: ${supervised.score} (${supervised.eps} ev/s)`);
 
-  const files = o.py ? await peerFiles(d, events) : [];
-  const peers = o.py ? runPeers(o.py, d, nPrefix, files, p) : null;
+  const files = o.py && !o.peersFrom ? await peerFiles(d, events) : [];
+  const peers = o.peersFrom ? reusedPeers(o.peersFrom, d.name) : o.py ? runPeers(o.py, d, nPrefix, files, p) : null;
   for (const f of files) if (f.startsWith(os.tmpdir())) await fs.rm(path.dirname(f), { recursive: true, force: true });
   if (peers) log(`${d.name} river_best: ${peers.river_best?.model} ${peers.river_best?.score}; peer_best: ${peers.peer_best?.system} ${peers.peer_best?.model} ${peers.peer_best?.score}`);
 
@@ -214,6 +230,7 @@ async function runDataset(d: Dataset, o: { py: string | null; regimes: boolean; 
   return {
     name: d.name,
     task: d.task,
+    kind: d.kind,
     events: stream.length,
     metric: d.task === 'regression' ? 'prequential MAE' : 'prequential accuracy',
     protocol: { primary: 'predict one event, then learn it', ...(p.lag > 1 ? { lagged: `predict ${p.lag} events, then learn them` } : {}), max_seconds: p.maxSeconds || null },
@@ -251,6 +268,7 @@ async function main(): Promise<void> {
       'label-delay': { type: 'string', default: '0' },
       'text-ngrams': { type: 'string', default: '1' },
       'char-ngrams': { type: 'string' },
+      'peers-from': { type: 'string' },
     },
   });
   const protocol: Protocol = { lag: count('--lag', values.lag), maxSeconds: count('--max-seconds', values['max-seconds']), maxEvents: count('--max-events', values['max-events']), labelDelay: count('--label-delay', values['label-delay']) };
@@ -261,16 +279,42 @@ async function main(): Promise<void> {
   if (task !== 'classification' && task !== 'regression') throw new ConfigError('--task', `"${task}" is not classification or regression`);
   const only = values.only?.split(',');
   const textSpec = parseTextSpec(values['text-ngrams'], values['char-ngrams']);
-  const datasets = values.data ? [{ name: path.basename(values.data).replace(/\.\w+$/, ''), task, files: [path.resolve(values.data)] }] : DEFAULTS.filter((d) => !only || only.includes(d.name));
+  const datasets: Dataset[] = values.data ? [{ name: path.basename(values.data).replace(/\.\w+$/, ''), task, kind: task === 'regression' ? 'regression' : 'tabular', files: [path.resolve(values.data)] }] : DEFAULTS.filter((d) => !only || only.includes(d.name));
   // The peers' runner has no label delay: with one, comparing would not be fair, so they are left out.
-  const py = values['no-peers'] || protocol.labelDelay > 0 ? null : peersPython();
+  const peersFrom = values['peers-from'] && !values['no-peers'] ? await readPeersFrom(values['peers-from'], protocol) : null;
+  const py = values['no-peers'] || peersFrom || protocol.labelDelay > 0 ? null : peersPython();
   const out = [];
-  for (const d of datasets) out.push(await runDataset(d, { py, regimes: !values['no-regimes'], protocol, textSpec }));
+  for (const d of datasets) out.push(await runDataset(d, { py, peersFrom, regimes: !values['no-regimes'], protocol, textSpec }));
   const shown = { lag: protocol.lag, max_seconds: protocol.maxSeconds || null, max_events: protocol.maxEvents || null, label_delay: protocol.labelDelay };
   process.stdout.write(`${JSON.stringify({ backend, protocol: shown, datasets: out })}\n`);
 }
 
 type TextSpec = { ngrams: 1 | 2; charNgrams?: [number, number] };
+
+/** A previous run's output, whose peer results `--peers-from` reuses (the peers are seeded: a rerun repeats their scores). */
+type PeersFrom = Map<string, PeerResult>;
+
+/** Reads `--peers-from FILE`: refused unless it was run with the same protocol, so that both sides still play by one. */
+async function readPeersFrom(file: string, p: Protocol): Promise<PeersFrom> {
+  let prev: { protocol?: { lag?: number; max_seconds?: number | null; max_events?: number | null; label_delay?: number }; datasets?: (PeerResult & { name: string })[] };
+  try {
+    prev = JSON.parse(await fs.readFile(file, 'utf8')) as typeof prev;
+  } catch (e) {
+    throw new ConfigError('--peers-from', `cannot read ${file} as a bench:quality output: ${(e as Error).message}`);
+  }
+  const q = prev.protocol;
+  if (!q || q.lag !== p.lag || (q.max_seconds ?? 0) !== p.maxSeconds || (q.max_events ?? 0) !== p.maxEvents || q.label_delay !== p.labelDelay) {
+    throw new ConfigError('--peers-from', `${file} was run with another protocol (${JSON.stringify(q)}): use the same --lag, --max-seconds, --max-events, --label-delay`);
+  }
+  return new Map((prev.datasets ?? []).filter((d) => d.peer_best !== undefined).map((d) => [d.name, d]));
+}
+
+function reusedPeers(from: PeersFrom, name: string): PeerResult {
+  const r = from.get(name);
+  if (!r) throw new ConfigError('--peers-from', `has no peer results for stream "${name}"`);
+  const timedOut = (r.timed_out ?? []).filter((t) => t.startsWith('river:') || t.startsWith('vw:'));
+  return { ...r, timed_out: timedOut };
+}
 
 /** `--text-ngrams 1|2` and `--char-ngrams MIN-MAX` as a text spec's hashing options, checked as a model's would be. */
 function parseTextSpec(ngrams: string | undefined, chars: string | undefined): TextSpec {

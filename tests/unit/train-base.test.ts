@@ -53,7 +53,7 @@ describe('batch training (streamtune train)', () => {
     expect(r.meta.regime).toBe('auto-batch');
     expect(r.trainAccuracy).toBeGreaterThan(0.85);
     const candidates = (r.meta.config as { candidates: { name: string }[] }).candidates.map((c) => c.name);
-    expect(candidates).toEqual(['linear', 'mlp', 'knn', 'knn-manhattan', 'naive-bayes', 'hoeffding-tree', 'forest']);
+    expect(candidates).toEqual(['linear', 'mlp', 'linear-slow', 'knn', 'knn-manhattan', 'naive-bayes', 'hoeffding-tree', 'forest']);
     const some = await trainBase({ model: 'a2', store, events: events(100, false), backend: 'test', epochs: 2, auto: { candidates: ['knn', 'naive-bayes'], margin: 0.05 } });
     const config = some.meta.config as { candidates: { name: string }[]; margin: number };
     expect(config.candidates.map((c) => c.name)).toEqual(['knn', 'naive-bayes']);
