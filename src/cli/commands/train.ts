@@ -13,7 +13,7 @@ export const trainCommand: Command = {
                        [--epochs N] [--validation-split 0.1] [--patience N] [--hidden 64,32]
                        [--encoder DIR] [--pretrain-epochs N] [--model NAME] [--registry DIR]
                        [--image-size 32x32x1] [--audio-shape 16000,64,32]
-                       [--candidates linear,mlp,knn,knn-manhattan,naive-bayes,hoeffding-tree,forest] [--margin 0.02]
+                       [--candidates linear,linear-slow,mlp,knn,knn-manhattan,naive-bayes,hoeffding-tree,forest] [--margin 0.02]
 
 Trains a model on the events of a file (JSONL: one label event per line; CSV: a header
 row with a "label" column, an optional "id", and a "text" column or numeric features;
