@@ -83,6 +83,8 @@ export class PredictionLog implements PredictionLogger {
   /** Ends the current linger early (a full batch, or close). */
   private wake: (() => void) | undefined;
   private closed = false;
+  /** The topic's partition when it has only one (see `start`); else records are partitioned by key. */
+  private partition: number | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -96,7 +98,18 @@ export class PredictionLog implements PredictionLogger {
   }
 
   async start(): Promise<void> {
-    await ensureTopics(this.kafka, [{ topic: this.o.config.topic }]);
+    const { topic } = this.o.config;
+    await ensureTopics(this.kafka, [{ topic }]);
+    // A topic of one partition (ensureTopics' default) gets its records sent to it by
+    // number: the partition kafkajs would pick anyway, without a murmur2 hash of each key.
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const partitions = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+      this.partition = partitions.length === 1 ? partitions[0]!.partitionId : undefined;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   record(call: AnsweredCall): { id: string; ids: string[] } {
@@ -138,7 +151,7 @@ export class PredictionLog implements PredictionLogger {
     for (const p of this.pending) {
       while (p.next < p.ids.length && messages.length < max) {
         const i = p.next++;
-        messages.push({ key: p.ids[i]!, value: encodeRecord(p.call, p.ids[i]!, i, p.ts) });
+        messages.push({ key: p.ids[i]!, value: encodeRecord(p.call, p.ids[i]!, i, p.ts), partition: this.partition });
       }
       if (p.next < p.ids.length) break;
       done++;
