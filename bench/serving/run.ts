@@ -140,6 +140,8 @@ try {
   log('warm-up (not reported)');
   await load({ address, target: 'echo', features }, undefined, 1000);
   await load({ address, target: 'predict', features }, undefined, 1000);
+  // The logging server too: else predict_logged alone pays the prediction log's first produce (connect, JIT of kafkajs' encoders).
+  if (logging) await load({ address: logging.address, target: 'predict', features }, undefined, 1000);
 
   const versions = await store.list('digits');
   const swapsPerRound = Math.ceil(SWAPS / rounds);

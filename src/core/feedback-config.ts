@@ -25,6 +25,8 @@ export const feedbackSchema = z
         bufferSize: z.number().int().min(1).max(1_000_000).default(10_000),
         /** Most records in one produce request. */
         maxBatchRecords: z.number().int().min(1).max(100_000).default(500),
+        /** How long the first buffered prediction waits for others before a send (fewer, larger produce requests cost less CPU per record); a full batch goes at once. */
+        lingerMs: z.number().int().min(0).max(60_000).default(100),
       })
       .strict()
       .prefault({}),

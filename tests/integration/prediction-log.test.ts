@@ -2,7 +2,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/core/index.js';
 import { createKafka } from '../../src/ingest/index.js';
 import { PredictionLog, predictionIds } from '../../src/serving/index.js';
-import { uniq } from '../helpers/wait-for.js';
+import { readTopic } from '../helpers/read-topic.js';
+import { uniq, waitFor } from '../helpers/wait-for.js';
 
 const brokers = inject('kafkaBrokers').split(',');
 const call = (requestId: string, model = 'm', n = 1) => ({
@@ -38,5 +39,32 @@ describe('PredictionLog', () => {
     const sampled = new PredictionLog(createKafka(brokers), { config: { ...config, sampleRate: 0.5 }, random: (() => { let i = 0; return () => [0.2, 0.7][i++ % 2]!; })() });
     expect([sampled.record(call('x')).id, sampled.record(call('y')).id]).toEqual(['x', '']);
     await sampled.close();
+  });
+
+  it('a full batch goes without waiting out the linger, close sends the rest at once; each record is the documented JSON, keyed by its id', async () => {
+    const counts: Record<string, number> = {};
+    const topic = `test.predictions.${uniq()}`;
+    // A linger longer than the test's timeout (past the schema's bound, so set after loading): only a full batch (3) or close() can send.
+    const loaded = loadConfig({ overrides: { feedback: { log: { enabled: true, topic, maxBatchRecords: 3 } } } }).feedback.log;
+    const config = { ...loaded, lingerMs: 600_000 };
+    const kafka = createKafka(brokers);
+    const log = new PredictionLog(kafka, { config, now: () => 1765130000000, count: (o, n) => (counts[o] = (counts[o] ?? 0) + n) });
+    await log.start();
+    expect(log.record(call('two', 'm', 2)).ids).toEqual(['two/0', 'two/1']);
+    expect(log.record(call('one')).ids).toEqual(['one']);
+    await waitFor('the full batch of 3 sent', () => counts.logged === 3, 45_000);
+    const regression = { ...call('r'), predictions: [{ value: 2.5 }] };
+    expect(log.record(regression).id).toBe('r');
+    await log.close();
+    expect(counts.logged).toBe(4);
+    const got = await readTopic(kafka, topic, 4);
+    const byKey = Object.fromEntries(got.map((m) => [m.key!.toString(), m.value!.toString()]));
+    const rec = (id: string, output: string) => `{"id":"${id}","model":"m","version":"v1","input":{"features":[1,2]},"output":${output},"ts":1765130000000}`;
+    expect(byKey).toEqual({
+      'two/0': rec('two/0', '{"label":"a","confidence":0.9}'),
+      'two/1': rec('two/1', '{"label":"a","confidence":0.9}'),
+      one: rec('one', '{"label":"a","confidence":0.9}'),
+      r: rec('r', '{"value":2.5}'),
+    });
   });
 });

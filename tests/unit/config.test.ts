@@ -42,6 +42,7 @@ describe('loadConfig', () => {
     expect(message({ feedback: { log: { models: { 'bad/name': true } } } })).toMatch(/"feedback\.log\.models/);
     expect(message({ feedback: { log: { models: { digits: 'yes' } } } })).toMatch(/"feedback\.log\.models\.digits"/);
     expect(message({ feedback: { windowMs: 0 } })).toMatch(/"feedback\.windowMs"/);
+    expect(message({ feedback: { log: { lingerMs: -1 } } })).toMatch(/"feedback\.log\.lingerMs"/);
     expect(() => loadConfig({ env: { STREAMTUNE_PREDICTION_LOG_SAMPLE_RATE: 'half' } })).toThrow(/STREAMTUNE_PREDICTION_LOG_SAMPLE_RATE/);
     const c = loadConfig({ env: { STREAMTUNE_PREDICTION_LOG: 'true', STREAMTUNE_PREDICTION_LOG_SAMPLE_RATE: '0.25' } });
     expect([c.feedback.log.enabled, c.feedback.log.sampleRate, c.feedback.windowMs, c.feedback.log.topic]).toEqual([true, 0.25, 7 * 86_400_000, 'streamtune.predictions']);
